@@ -1,0 +1,7 @@
+import { helpAction } from './help.js';
+import { ActionTable } from './registry.js';
+
+/** Every card verb the bot handles, one schema and one handler each. */
+export function actionTable(): ActionTable {
+  return new ActionTable([helpAction]);
+}

@@ -1,0 +1,107 @@
+import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import { errorCard } from '../../cards/errorCard.js';
+import { cardReply } from '../invokeResponse.js';
+import type { ActingUser, BotServices } from '../services.js';
+
+/** What a card action handler gets: the turn, who clicked, and the bot's services. */
+export interface ActionScope {
+  turn: TurnContext;
+  user: ActingUser;
+  app: BotServices;
+}
+
+/** One `Action.Execute` verb: its data schema (untrusted input) and its handler. */
+export interface CardAction<T = unknown> {
+  verb: string;
+  data: z.ZodType<T>;
+  run(scope: ActionScope, data: T): Promise<AdaptiveCardInvokeResponse>;
+}
+
+export function defineAction<T>(action: CardAction<T>): CardAction<T> {
+  return action;
+}
+
+/** Largest action payload accepted (inputs included); Teams cards are far smaller. */
+export const MAX_ACTION_DATA_BYTES = 64 * 1024;
+
+const invokeValueSchema = z.object({
+  action: z.object({
+    type: z.literal('Action.Execute'),
+    verb: z.string().min(1).max(64),
+    data: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+/** The verb → handler table. Unknown verbs and bad data end in an error card, never an exception. */
+export class ActionTable {
+  private readonly byVerb = new Map<string, CardAction>();
+
+  // biome-ignore lint/suspicious/noExplicitAny: each action carries its own data type; the table erases it.
+  constructor(actions: CardAction<any>[]) {
+    for (const action of actions) {
+      if (this.byVerb.has(action.verb)) throw new Error(`Duplicate card action verb: ${action.verb}`);
+      this.byVerb.set(action.verb, action as unknown as CardAction);
+    }
+  }
+
+  verbs(): string[] {
+    return [...this.byVerb.keys()];
+  }
+
+  async handle(scope: Omit<ActionScope, never>, invokeValue: unknown): Promise<AdaptiveCardInvokeResponse> {
+    const parsed = invokeValueSchema.safeParse(invokeValue);
+    if (!parsed.success) {
+      return cardReply(
+        errorCard({
+          title: 'This button did not send what I expected',
+          message: 'The card action was not an Action.Execute with a verb.',
+          nextStep: 'Type **help** to get a fresh card.',
+        }),
+      );
+    }
+    const { verb, data = {} } = parsed.data.action;
+    const action = this.byVerb.get(verb);
+    if (!action) {
+      scope.app.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
+      return cardReply(
+        errorCard({
+          title: 'I do not know this button',
+          message: 'The card may come from an older version of Access Bot.',
+          nextStep: 'Type **help** to see what I can do now.',
+        }),
+      );
+    }
+    if (JSON.stringify(data).length > MAX_ACTION_DATA_BYTES) {
+      return cardReply(
+        errorCard({
+          title: 'That is too much text',
+          message: 'The card sent more text than I can take in one go.',
+          nextStep: 'Shorten what you typed and try again.',
+        }),
+      );
+    }
+    const checked = action.data.safeParse(data);
+    if (!checked.success) {
+      scope.app.log.info({ verb, issues: checked.error.issues.map((i) => i.path.join('.')) }, 'card data rejected');
+      return cardReply(
+        errorCard({
+          title: 'Something on this card is not right',
+          message: describeIssues(checked.error),
+          nextStep: 'Fix it and try again, or type **help** to start over.',
+        }),
+      );
+    }
+    return action.run(scope, checked.data);
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : 'the card';
+      return `- ${field}: ${issue.message}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,89 @@
+import type { AddressInfo } from 'node:net';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import type restify from 'restify';
+import { type Clock, systemClock } from '../services/clock.js';
+import { type BotConfig, isLoopback } from '../services/config.js';
+import { createLogger, type Logger } from '../services/log.js';
+import { type BotStorage, createStorage } from '../services/storage/index.js';
+import { AccessBot, internalErrorCard } from './accessBot.js';
+import { actionTable } from './actions/index.js';
+import { sendCard } from './cardSender.js';
+import { commandTable } from './commands/index.js';
+import { createServer, type ReadinessCheck } from './server.js';
+import type { BotServices } from './services.js';
+
+export interface BotAppOverrides {
+  log?: Logger;
+  clock?: Clock;
+  storage?: BotStorage;
+}
+
+export interface RunningBot {
+  url: string;
+  app: BotServices;
+  server: restify.Server;
+  close(): Promise<void>;
+}
+
+/** Builds the bot from validated configuration. Tests pass overrides (clock, storage, log). */
+export async function startBot(config: BotConfig, overrides: BotAppOverrides = {}): Promise<RunningBot> {
+  if (config.authMode === 'local' && !isLoopback(config.host)) {
+    // Local mode accepts unauthenticated activities, so it must never be reachable from another machine.
+    throw new Error(`Refusing to listen on ${config.host} in local mode: use a loopback address such as 127.0.0.1.`);
+  }
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const storage =
+    overrides.storage ??
+    (await createStorage(
+      config.storage,
+      { AZURE_STORAGE_CONNECTION_STRING: config.azureStorageConnectionString },
+      log,
+    ));
+  const app: BotServices = { config, log, clock, storage };
+
+  const adapter = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.authMode === 'entra' ? (config.appId ?? '') : '',
+      MicrosoftAppPassword: config.authMode === 'entra' ? (config.appPassword ?? '') : '',
+      MicrosoftAppType: config.appType ?? (config.authMode === 'entra' ? 'SingleTenant' : ''),
+      MicrosoftAppTenantId: config.appTenantId ?? '',
+    }),
+  );
+  adapter.onTurnError = async (turn: TurnContext, err: unknown) => {
+    log.error({ err, activityType: turn.activity.type }, 'turn failed');
+    if (turn.activity.type === 'message') {
+      await sendCard(turn, internalErrorCard()).catch(() => undefined);
+    }
+  };
+
+  const bot = new AccessBot(app, actionTable(), commandTable());
+  const readiness: ReadinessCheck[] = [
+    { name: 'storage', check: () => storage.ping() },
+    { name: 'graph', check: () => graphReachable(config.graphBaseUrl) },
+  ];
+  const server = createServer({ app, adapter, bot, readiness });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  log.info({ url, authMode: config.authMode, graph: config.graphBaseUrl }, 'Access Bot listening');
+
+  return {
+    url,
+    app,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await storage.close?.();
+    },
+  };
+}
+
+/** Graph is reachable when its root answers at all (any HTTP status); only network failures count as down. */
+async function graphReachable(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/v1.0/`, { method: 'GET', signal: AbortSignal.timeout(2500) });
+  await res.body?.cancel();
+}

@@ -1,0 +1,104 @@
+import type { CloudAdapter } from 'botbuilder';
+import restify from 'restify';
+import type { AccessBot } from './accessBot.js';
+import { checkActivity } from './activityGuard.js';
+import type { BotServices } from './services.js';
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface ServerParts {
+  app: BotServices;
+  adapter: CloudAdapter;
+  bot: AccessBot;
+  readiness: ReadinessCheck[];
+  /** Extra routes (e.g. the step-up pages) added by other parts of the edge. */
+  routes?: (server: restify.Server) => void;
+}
+
+export function createServer({ app, adapter, bot, readiness, routes }: ServerParts): restify.Server {
+  const server = restify.createServer({ name: 'access-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false }));
+
+  server.post('/api/messages', async (req, res) => {
+    const verdict = checkActivity(req.body);
+    if (!verdict.ok) {
+      res.status(400);
+      res.json({ error: { code: 'BadRequest', message: verdict.reason } });
+      return;
+    }
+    try {
+      await adapter.process(req, res, (turn) => bot.run(turn));
+    } catch (err) {
+      app.log.error({ err }, 'activity processing failed');
+      if (!res.headersSent) {
+        res.status(400);
+        res.json({ error: { code: 'BadRequest', message: 'The activity could not be processed.' } });
+      }
+    }
+  });
+
+  server.get('/healthz', async (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  server.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      readiness.map(async (r) => {
+        try {
+          await withTimeout(r.check(), 3000);
+          return { name: r.name, ok: true as const };
+        } catch (err) {
+          return { name: r.name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    const ready = results.every((r) => r.ok);
+    res.status(ready ? 200 : 503);
+    res.json({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+
+  routes?.(server);
+
+  server.on('restifyError', (req, _res, err, callback) => {
+    // Body parser and routing errors: answer with a reason, never a stack trace.
+    const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 500) app.log.error({ err, path: req.path() }, 'request failed');
+    err.toJSON = () => ({
+      error: { code: err.name?.replace(/Error$/, '') || 'Error', message: publicMessage(status) },
+    });
+    return callback();
+  });
+
+  return server;
+}
+
+function publicMessage(status: number): string {
+  if (status === 413) return `The request body is larger than ${MAX_BODY_BYTES / 1024} kB.`;
+  if (status === 400) return 'The request body is not valid JSON.';
+  if (status === 404) return 'There is nothing at this address.';
+  if (status === 405) return 'This method is not allowed here.';
+  if (status === 415) return 'Send the activity as application/json.';
+  return 'The request could not be processed.';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

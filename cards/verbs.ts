@@ -1,0 +1,42 @@
+/**
+ * Every Action.Execute verb the bot understands. The bot registers exactly one handler (and one data schema) per verb;
+ * add new verbs here so that cards, the router and the card checker agree on the list.
+ */
+export const Verbs = {
+  help: 'help',
+  showCatalog: 'showCatalog',
+  showDetails: 'showDetails',
+  requestForm: 'requestForm',
+  submitRequest: 'submitRequest',
+  cancelRequest: 'cancelRequest',
+  requestAgain: 'requestAgain',
+  renew: 'renew',
+  giveUp: 'giveUp',
+  confirmGiveUp: 'confirmGiveUp',
+  approve: 'approve',
+  deny: 'deny',
+  approveAll: 'approveAll',
+  listApprovals: 'listApprovals',
+  activateList: 'activateList',
+  activateForm: 'activateForm',
+  activate: 'activate',
+  deactivate: 'deactivate',
+  extend: 'extend',
+  refreshRequest: 'refreshRequest',
+  refreshApproval: 'refreshApproval',
+  refreshActivation: 'refreshActivation',
+  remindApprovers: 'remindApprovers',
+  myRequests: 'myRequests',
+  myAccess: 'myAccess',
+  showMore: 'showMore',
+} as const;
+
+export type Verb = (typeof Verbs)[keyof typeof Verbs];
+
+export const allVerbs: readonly Verb[] = Object.values(Verbs);
+
+const verbSet: ReadonlySet<string> = new Set(allVerbs);
+
+export function isVerb(value: unknown): value is Verb {
+  return typeof value === 'string' && verbSet.has(value);
+}

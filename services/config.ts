@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/** Thrown when the environment is wrong; the message names the variable and what is expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const url = z
+  .string()
+  .url('must be an absolute URL such as https://graph.microsoft.com')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const storageSpec = z
+  .string()
+  .regex(/^(sqlite:.+|azureblob:[a-z0-9-]{3,63}|memory)$/, 'must be sqlite:<path>, azureblob:<container> or memory');
+
+const positiveSeconds = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .positive('must be more than 0 seconds')
+  .max(86_400, 'must be at most 86400 seconds');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+const schema = z
+  .object({
+    PORT: port.default(3978),
+    HOST: optionalText,
+    AUTH_MODE: z.enum(['local', 'entra'], { error: 'must be local or entra' }).optional(),
+    GRAPH_BASE_URL: url.optional(),
+    PUBLIC_URL: url.optional(),
+    MicrosoftAppId: optionalText,
+    MicrosoftAppType: z
+      .enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant'], {
+        error: 'must be SingleTenant, UserAssignedMSI or MultiTenant',
+      })
+      .optional(),
+    MicrosoftAppTenantId: optionalText,
+    MicrosoftAppPassword: optionalText,
+    OAUTH_CONNECTION_NAME: optionalText,
+    STORAGE: storageSpec.default('sqlite:./data/bot.db'),
+    AZURE_STORAGE_CONNECTION_STRING: optionalText,
+    WATCH_INTERVAL_SECONDS: positiveSeconds.default(30),
+    ACTIVATION_REMINDER_MINUTES: z.coerce.number().int().min(1).max(240).default(10),
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOCAL_TENANT_ID: optionalText,
+  })
+  .superRefine((env, ctx) => {
+    const mode = env.AUTH_MODE ?? (env.MicrosoftAppId ? 'entra' : 'local');
+    if (mode === 'entra' && !env.MicrosoftAppId) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppId'], message: 'is required when AUTH_MODE=entra' });
+    }
+    if (mode === 'entra' && env.MicrosoftAppType !== 'MultiTenant' && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppTenantId'],
+        message: 'is required for SingleTenant and UserAssignedMSI bots (AUTH_MODE=entra)',
+      });
+    }
+    if (mode === 'local' && env.HOST && !isLoopback(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `must be a loopback address in local mode (inbound activities are not authenticated); got "${env.HOST}"`,
+      });
+    }
+    if (env.STORAGE.startsWith('azureblob:') && !env.AZURE_STORAGE_CONNECTION_STRING) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AZURE_STORAGE_CONNECTION_STRING'],
+        message: 'is required when STORAGE=azureblob:<container>',
+      });
+    }
+  });
+
+export type AuthMode = 'local' | 'entra';
+
+export interface BotConfig {
+  port: number;
+  host: string;
+  authMode: AuthMode;
+  graphBaseUrl: string;
+  publicUrl: string;
+  appId?: string;
+  appType?: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
+  appTenantId?: string;
+  appPassword?: string;
+  oauthConnectionName?: string;
+  storage: string;
+  azureStorageConnectionString?: string;
+  watchIntervalSeconds: number;
+  activationReminderMinutes: number;
+  graphTimeoutMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  localTenantId: string;
+}
+
+export const DEFAULT_DEVTENANT_URL = 'http://127.0.0.1:5100';
+export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): BotConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      const got = env[name];
+      const shown = got === undefined || /PASSWORD|SECRET|CONNECTION_STRING/i.test(name) ? '' : ` (got "${got}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n- ${lines.join('\n- ')}`);
+  }
+  const e = parsed.data;
+  const authMode: AuthMode = e.AUTH_MODE ?? (e.MicrosoftAppId ? 'entra' : 'local');
+  const host = e.HOST ?? (authMode === 'local' ? '127.0.0.1' : '0.0.0.0');
+  return {
+    port: e.PORT,
+    host,
+    authMode,
+    graphBaseUrl: e.GRAPH_BASE_URL ?? (authMode === 'local' ? DEFAULT_DEVTENANT_URL : DEFAULT_GRAPH_URL),
+    publicUrl: e.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${e.PORT}`,
+    appId: e.MicrosoftAppId,
+    appType: e.MicrosoftAppType,
+    appTenantId: e.MicrosoftAppTenantId,
+    appPassword: e.MicrosoftAppPassword,
+    oauthConnectionName: e.OAUTH_CONNECTION_NAME,
+    storage: e.STORAGE,
+    azureStorageConnectionString: e.AZURE_STORAGE_CONNECTION_STRING,
+    watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
+    activationReminderMinutes: e.ACTIVATION_REMINDER_MINUTES,
+    graphTimeoutMs: e.GRAPH_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    localTenantId: e.LOCAL_TENANT_ID ?? 'c0a70500-0000-4000-8000-000000000001',
+  };
+}

@@ -1,0 +1,3 @@
+export * from './batch.js';
+export * from './client.js';
+export * from './errors.js';
