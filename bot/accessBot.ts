@@ -1,7 +1,13 @@
-import { type InvokeResponse, TeamsActivityHandler, type TurnContext } from 'botbuilder';
+import {
+  type InvokeResponse,
+  type SigninStateVerificationQuery,
+  TeamsActivityHandler,
+  type TurnContext,
+} from 'botbuilder';
 import { errorCard } from '../cards/errorCard.js';
 import { welcomeCard } from '../cards/welcomeCard.js';
 import type { ActionTable } from './actions/registry.js';
+import { completeSignInWithCode, confirmTokenExchange, withCardSignIn, withMessageSignIn } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { type CommandTable, MAX_MESSAGE_CHARS, normaliseText } from './commands/table.js';
 import { asHttp200, cardReply } from './invokeResponse.js';
@@ -36,7 +42,8 @@ export class AccessBot extends TeamsActivityHandler {
       const user = actingUser(turn);
       if (!user) return asHttp200(cardReply(unknownUserCard()));
       try {
-        return asHttp200(await this.actions.handle({ turn, user, app: this.app }, turn.activity.value));
+        const run = () => this.actions.handle({ turn, user, app: this.app }, turn.activity.value);
+        return asHttp200(await withCardSignIn(turn, run));
       } catch (err) {
         this.app.log.error({ err, verb: verbOf(turn.activity.value) }, 'card action failed');
         return asHttp200(cardReply(internalErrorCard()));
@@ -48,6 +55,17 @@ export class AccessBot extends TeamsActivityHandler {
       return { status: 200 };
     }
     return super.onInvokeActivity(turn);
+  }
+
+  protected override async handleTeamsSigninVerifyState(
+    turn: TurnContext,
+    query: SigninStateVerificationQuery,
+  ): Promise<void> {
+    await completeSignInWithCode(turn, query?.state);
+  }
+
+  protected override async handleTeamsSigninTokenExchange(turn: TurnContext): Promise<void> {
+    await confirmTokenExchange(turn);
   }
 
   private async handleMessage(turn: TurnContext): Promise<void> {
@@ -70,7 +88,7 @@ export class AccessBot extends TeamsActivityHandler {
     }
     const text = normaliseText(raw);
     const { command, args } = this.commands.resolve(text);
-    await command.run({ turn, user, app: this.app }, args);
+    await withMessageSignIn(turn, () => command.run({ turn, user, app: this.app }, args));
   }
 
   private async welcome(turn: TurnContext): Promise<void> {

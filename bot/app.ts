@@ -1,14 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
+import { createTokenProvider } from '../services/auth/index.js';
+import type { TokenProvider } from '../services/auth/tokens.js';
 import { type Clock, systemClock } from '../services/clock.js';
 import { type BotConfig, isLoopback } from '../services/config.js';
+import { createGraph, type GraphRequestInfo } from '../services/graph/client.js';
 import { createLogger, type Logger } from '../services/log.js';
 import { type BotStorage, createStorage } from '../services/storage/index.js';
 import { AccessBot, internalErrorCard } from './accessBot.js';
 import { actionTable } from './actions/index.js';
+import { ssoTokenSource, useTeamsSso } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { commandTable } from './commands/index.js';
+import { journeys } from './journeys/index.js';
+import { createProactive, createWatcher, type ProactiveOverrides } from './proactive/index.js';
+import { watchSources } from './proactive/sources.js';
+import { SubjectKinds } from './proactive/subjects.js';
+import type { Watcher } from './proactive/watcher.js';
 import { createServer, type ReadinessCheck } from './server.js';
 import type { BotServices } from './services.js';
 
@@ -16,12 +25,19 @@ export interface BotAppOverrides {
   log?: Logger;
   clock?: Clock;
   storage?: BotStorage;
+  tokens?: TokenProvider;
+  /** Called for every Graph HTTP exchange (benchmarks count round trips with it). */
+  onGraphRequest?: (info: GraphRequestInfo) => void;
+  /** Proactive machinery knobs (instance id, extra watch sources, lease and claim lifetimes). */
+  proactive?: ProactiveOverrides;
 }
 
 export interface RunningBot {
   url: string;
   app: BotServices;
   server: restify.Server;
+  /** The background watcher (started; tests can also call tickNow()). */
+  watcher: Watcher;
   close(): Promise<void>;
 }
 
@@ -40,8 +56,22 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
       { AZURE_STORAGE_CONNECTION_STRING: config.azureStorageConnectionString },
       log,
     ));
-  const app: BotServices = { config, log, clock, storage };
-
+  const tokens =
+    overrides.tokens ??
+    createTokenProvider(config, {
+      clock,
+      log,
+      env: process.env,
+      // Entra mode: the sender's SSO token for the bot's API, read per turn (bot/auth); never another user's.
+      ssoTokenSource,
+    });
+  const graph = createGraph({
+    baseUrl: config.graphBaseUrl,
+    tokens,
+    timeoutMs: config.graphTimeoutMs,
+    log,
+    onRequest: overrides.onGraphRequest,
+  });
   const adapter = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.authMode === 'entra' ? (config.appId ?? '') : '',
@@ -50,6 +80,13 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
       MicrosoftAppTenantId: config.appTenantId ?? '',
     }),
   );
+  const proactive = createProactive({ config, storage, clock, log, graph, adapter, overrides: overrides.proactive });
+  adapter.use(proactive.conversations.middleware());
+  const subjects = new SubjectKinds();
+  const app: BotServices = { config, log, clock, storage, tokens, graph, subjects, proactive: proactive.services };
+  for (const journey of journeys) for (const kind of journey.subjects?.(app) ?? []) subjects.register(kind);
+
+  if (config.authMode === 'entra') useTeamsSso(adapter, { storage, connectionName: config.oauthConnectionName, log });
   adapter.onTurnError = async (turn: TurnContext, err: unknown) => {
     log.error({ err, activityType: turn.activity.type }, 'turn failed');
     if (turn.activity.type === 'message') {
@@ -61,6 +98,7 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
   const readiness: ReadinessCheck[] = [
     { name: 'storage', check: () => storage.ping() },
     { name: 'graph', check: () => graphReachable(config.graphBaseUrl) },
+    proactive.unreachable.readiness(config.authMode === 'local'),
   ];
   const server = createServer({ app, adapter, bot, readiness });
   await new Promise<void>((resolve, reject) => {
@@ -70,13 +108,24 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url, authMode: config.authMode, graph: config.graphBaseUrl }, 'Access Bot listening');
+  const watcher = createWatcher(proactive, watchSources(app), {
+    config,
+    storage,
+    clock,
+    log,
+    overrides: overrides.proactive,
+  });
+  watcher.start();
 
   return {
     url,
     app,
     server,
+    watcher,
     async close() {
+      await watcher.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await proactive.conversations.settle();
       await storage.close?.();
     },
   };

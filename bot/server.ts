@@ -9,6 +9,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** Extra facts shown with the check's result (e.g. people the bot cannot reach); never affects readiness. */
+  details?(): unknown;
 }
 
 export interface ServerParts {
@@ -52,7 +54,7 @@ export function createServer({ app, adapter, bot, readiness, routes }: ServerPar
       readiness.map(async (r) => {
         try {
           await withTimeout(r.check(), 3000);
-          return { name: r.name, ok: true as const };
+          return { name: r.name, ok: true as const, ...(r.details ? { details: r.details() } : {}) };
         } catch (err) {
           return { name: r.name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
         }

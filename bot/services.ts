@@ -1,7 +1,11 @@
-import type { Storage } from 'botbuilder';
+import type { TokenProvider } from '../services/auth/tokens.js';
 import type { Clock } from '../services/clock.js';
 import type { BotConfig } from '../services/config.js';
+import type { Graph } from '../services/graph/client.js';
 import type { Logger } from '../services/log.js';
+import type { BotStorage } from '../services/storage/index.js';
+import type { ProactiveServices } from './proactive/index.js';
+import type { SubjectKinds } from './proactive/subjects.js';
 
 /** The person behind an activity, as Teams identifies them. */
 export interface ActingUser {
@@ -17,5 +21,12 @@ export interface BotServices {
   config: BotConfig;
   log: Logger;
   clock: Clock;
-  storage: Storage;
+  storage: BotStorage;
+  tokens: TokenProvider;
+  /** Graph as the acting user (`forUser`, every write) or as the app (`forApp`, reads only). */
+  graph: Graph;
+  /** Kinds of tracked cards (request, approval, activation), registered by the journeys at start. */
+  subjects: SubjectKinds;
+  /** Cards outside a turn: send/update (messenger), keep every copy current (registry), exactly-once (notifier). */
+  proactive: ProactiveServices;
 }

@@ -1,4 +1,5 @@
 import { type RunningBot, startBot } from '../../bot/app.js';
+import { type DevtenantOptions, type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
 import { createStorage } from '../../services/storage/index.js';
@@ -7,31 +8,64 @@ import { TeamsHarness } from './teamsHarness.js';
 export interface Stack {
   bot: RunningBot;
   teams: TeamsHarness;
+  /** Present unless started with `devtenant: false`. */
+  devtenant?: RunningDevtenant;
   logs: string[];
+  /** Graph round trips the devtenant saw since the last `clearGraphLog()` (a $batch counts once). */
+  graphCalls(): Promise<{ method: string; path: string; caller: string | null; status: number; batchItem?: boolean }[]>;
+  clearGraphLog(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The bot on a free loopback port with in-memory storage, a log capture, and the Teams-like harness. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Devtenant options, or false for no devtenant (Graph then points at a closed port). Default: instant timing. */
+  devtenant?: DevtenantOptions | false;
+}
+
+/**
+ * The bot on a free loopback port with in-memory storage and a log capture, the devtenant (a local Graph) and the
+ * Teams-like harness. Everything talks over real HTTP.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const devtenant =
+    opts.devtenant === false
+      ? undefined
+      : await startDevtenant({
+          port: 0,
+          timing: { submittedToNextMs: 0, deliveringToDeliveredMs: 0 },
+          ...opts.devtenant,
+        });
   const config = loadConfig({
     PORT: '0',
     STORAGE: 'memory',
-    GRAPH_BASE_URL: 'http://127.0.0.1:9',
+    GRAPH_BASE_URL: devtenant?.url ?? 'http://127.0.0.1:9',
     LOG_LEVEL: 'debug',
-    ...env,
+    WATCH_INTERVAL_SECONDS: '3600',
+    ...opts.env,
   });
   const logs: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logs.push(line) });
   const storage = await createStorage(config.storage, {}, log);
   const bot = await startBot(config, { log, storage });
   const teams = await new TeamsHarness(bot.url).start();
+  const control = (path: string, init?: RequestInit) => fetch(`${devtenant?.url}/_devtenant/${path}`, init);
   return {
     bot,
     teams,
+    devtenant,
     logs,
+    async graphCalls() {
+      if (!devtenant) return [];
+      return (await control('requests')).json();
+    },
+    async clearGraphLog() {
+      if (devtenant) await control('requests', { method: 'DELETE' });
+    },
     async stop() {
       await teams.stop();
       await bot.close();
+      await devtenant?.close();
     },
   };
 }

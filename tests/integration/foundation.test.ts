@@ -11,7 +11,7 @@ const alex = teamsUser('10000000-0000-4000-8000-000000000001', 'Alex Wilber');
 describe('the bot over HTTP, driven like Teams', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ devtenant: false });
   });
   afterAll(async () => stack?.stop());
 

@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import { activationFormCard, type FormValues } from '../../../cards/activation/formCard.js';
+import { stepUpCard } from '../../../cards/activation/stepUpCard.js';
+import type { AdaptiveCard } from '../../../cards/elements.js';
+import { errorCard } from '../../../cards/errorCard.js';
+import { messageCard } from '../../../cards/messageCard.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { type DomainError, toDomainError } from '../../../services/graph/errors.js';
+import type { ActivationPolicy, EligibleRole, GroupAccess } from '../../../services/model/pim.js';
+import { type PimRequestOutcome, requestActivation } from '../../../services/pim/activate.js';
+import { durationChoices } from '../../../services/pim/durations.js';
+import {
+  type ActivationInput,
+  checkActivationInput,
+  type InputProblem,
+} from '../../../services/pim/validation.js';
+import { defineAction } from '../../actions/registry.js';
+import { cardReply } from '../../invokeResponse.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { activationContext } from './context.js';
+import { type ActivateData, activateData } from './schemas.js';
+import {
+  type ActivationRecord,
+  claimOnce,
+  completeClaim,
+  lastChoice,
+  opKey,
+  readRecord,
+  releaseClaim,
+  rememberChoice,
+  saveRecord,
+  waitForClaim,
+} from './store.js';
+import { STEP_UP_MINUTES, createStepUp, readStepUp, type StepUpState } from './stepUpState.js';
+import { renderRecord, trackCopy } from './subject.js';
+
+/** The activation form and its Activate button (issue #8), with the step-up hand-off (issue #4). */
+
+export interface ActivationTarget {
+  groupId: string;
+  groupName: string;
+  accessId: GroupAccess;
+  approvers: string[];
+  authenticationContext?: string;
+}
+
+/** Where the card showing the result lives, so it can be tracked and updated later. */
+export interface CardPlace {
+  activityId?: string;
+  conversationId?: string;
+}
+
+export function targetOf(role: EligibleRole): ActivationTarget {
+  return {
+    groupId: role.group.id,
+    groupName: role.group.displayName,
+    accessId: role.accessId,
+    approvers: role.policy?.approvers ?? [],
+    authenticationContext: role.policy?.authenticationContext,
+  };
+}
+
+export async function formFor(
+  app: BotServices,
+  user: ActingUser,
+  role: EligibleRole & { policy: ActivationPolicy },
+  extra: { op?: string; values?: FormValues; problems?: string[] } = {},
+): Promise<AdaptiveCard> {
+  const durations = durationChoices(role.policy.maximumMinutes);
+  const remembered = await lastChoice(app, user.aadObjectId, role.group.id, role.accessId);
+  return activationFormCard({
+    role,
+    policy: role.policy,
+    durations,
+    defaultMinutes: remembered && durations.includes(remembered) ? remembered : role.policy.maximumMinutes,
+    op: extra.op ?? randomUUID(),
+    now: app.clock.now().toISOString(),
+    values: extra.values,
+    problems: extra.problems,
+  });
+}
+
+export const activateAction = defineAction({
+  verb: Verbs.activate,
+  data: activateData,
+  async run({ turn, user, app }, data) {
+    const context = activationContext(app);
+    let role: EligibleRole | undefined;
+    try {
+      role = await context.eligibleRole(user, data.groupId, data.accessId);
+    } catch (err) {
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+    }
+    if (!role) return cardReply(notEligibleCard());
+    const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
+    if (role.active || role.pendingRequestId) {
+      const current = await currentRoleCard(app, user, role);
+      if (current.record) await trackCopy(app, current.record, place);
+      return cardReply(current.card);
+    }
+    if (!role.policy) return cardReply(policyUnreadableCard(role));
+    const withPolicy = { ...role, policy: role.policy };
+    const { input, problems } = readInput(app, withPolicy, data);
+    if (problems.length > 0) {
+      return cardReply(await formFor(app, user, withPolicy, { op: data.op, values: valuesOf(data), problems }));
+    }
+    const claimKey = opKey(user.aadObjectId, data.op);
+    if (!(await claimOnce(app, claimKey))) return cardReply(await repeatedClickCard(app, claimKey));
+    await rememberChoice(app, user.aadObjectId, data, input.durationMinutes);
+    return cardReply((await submitActivation(app, user, targetOf(role), input, place, claimKey)).card);
+  },
+});
+
+function valuesOf(data: ActivateData): FormValues {
+  const { duration, justification, ticketNumber, ticketSystem, startDate, startTime } = data;
+  return { duration, justification, ticketNumber, ticketSystem, startDate, startTime };
+}
+
+function readInput(
+  app: BotServices,
+  role: EligibleRole & { policy: ActivationPolicy },
+  data: ActivateData,
+): { input: ActivationInput; problems: string[] } {
+  const now = app.clock.now();
+  const start = startOf(data, now);
+  const input: ActivationInput = {
+    durationMinutes: /^\d{1,5}$/.test(data.duration ?? '') ? Number(data.duration) : Number.NaN,
+    justification: data.justification?.trim() || undefined,
+    ticketNumber: data.ticketNumber?.trim() || undefined,
+    ticketSystem: data.ticketSystem?.trim() || undefined,
+    startDateTime: start.date,
+  };
+  const checked: InputProblem[] = checkActivationInput(role.policy, input, { now, eligibleUntil: role.eligibleUntil });
+  return { input, problems: [...(start.problem ? [start.problem] : []), ...checked.map((p) => p.message)] };
+}
+
+/** Input.Date gives `YYYY-MM-DD` and Input.Time `HH:MM`, both read as UTC (the form says so). */
+function startOf(data: ActivateData, now: Date): { date?: Date; problem?: string } {
+  const date = data.startDate?.trim();
+  const time = data.startTime?.trim();
+  if (!date && !time) return {};
+  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return { problem: 'The start date is not a date (YYYY-MM-DD).' };
+  if (time && !/^\d{2}:\d{2}(:\d{2})?$/.test(time)) return { problem: 'The start time is not a time (HH:MM).' };
+  if (date && !time) return { problem: 'Choose a start time too, or leave both empty to start now.' };
+  const day = date ?? now.toISOString().slice(0, 10);
+  const parsed = new Date(`${day}T${(time as string).slice(0, 5)}:00Z`);
+  if (Number.isNaN(parsed.getTime())) return { problem: 'The start date or time is not valid.' };
+  // A start within a minute of now is "now": Graph then starts it at once.
+  return parsed.getTime() - now.getTime() < 60_000 && parsed.getTime() >= now.getTime() - 60_000 ? {} : { date: parsed };
+}
+
+/**
+ * POSTs selfActivate with the person's own token and turns the answer into the card to show: the activation card
+ * (tracked), the step-up card, or an explained error. Used by the form, the step-up callback and Extend.
+ */
+export async function submitActivation(
+  app: BotServices,
+  user: ActingUser,
+  target: ActivationTarget,
+  input: ActivationInput,
+  place: CardPlace,
+  claimKey?: string,
+): Promise<{ card: AdaptiveCard; record?: ActivationRecord; error?: DomainError }> {
+  const context = activationContext(app);
+  try {
+    const outcome = await requestActivation(app.graph.forUser(user), user.aadObjectId, target, input);
+    context.forget(user);
+    const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
+    if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
+    await trackCopy(app, record, place);
+    app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');
+    return { card: renderRecord(app, record), record };
+  } catch (err) {
+    const error = toDomainError(err, { action: `activate ${target.groupName}` });
+    if (error.kind === 'stepUp') {
+      const { state, card } = await startStepUp(app, user, target, input, place, error.claims, claimKey);
+      if (claimKey) await completeClaim(app, claimKey, { state: 'stepUp', stepUpState: state });
+      return { card, error };
+    }
+    if (claimKey) await releaseClaim(app, claimKey);
+    app.log.info({ kind: error.kind, code: error.graphCode, rules: error.rules }, 'activation refused');
+    if (error.kind === 'conflict') {
+      context.forget(user);
+      return { card: await conflictCard(app, user, target, error, place), error };
+    }
+    return { card: activationErrorCard(target, error), error };
+  }
+}
+
+function recordOf(
+  app: BotServices,
+  user: ActingUser,
+  target: ActivationTarget,
+  input: ActivationInput,
+  outcome: PimRequestOutcome,
+): Omit<ActivationRecord, 'updatedAt'> {
+  return {
+    requestId: outcome.requestId.toLowerCase(),
+    userAadObjectId: user.aadObjectId,
+    tenantId: user.tenantId,
+    teamsId: user.teamsId,
+    groupId: target.groupId,
+    groupName: target.groupName,
+    accessId: target.accessId,
+    phase: phaseOf(outcome, app.clock.now().getTime()),
+    startDateTime: outcome.startDateTime,
+    endDateTime: outcome.endDateTime,
+    durationMinutes: outcome.durationMinutes ?? input.durationMinutes,
+    justification: input.justification,
+    ticketNumber: input.ticketNumber,
+    ticketSystem: input.ticketSystem,
+    approvers: target.approvers,
+  };
+}
+
+function phaseOf(outcome: PimRequestOutcome, now: number): ActivationRecord['phase'] {
+  const status = outcome.status.toLowerCase();
+  if (status === 'pendingapproval' || status === 'pendingadmindecision') return 'pendingApproval';
+  if (status === 'denied') return 'denied';
+  if (status === 'canceled') return 'canceled';
+  if (status === 'failed') return 'failed';
+  if (outcome.startDateTime && Date.parse(outcome.startDateTime) > now + 60_000) return 'scheduled';
+  return 'active';
+}
+
+async function startStepUp(
+  app: BotServices,
+  user: ActingUser,
+  target: ActivationTarget,
+  input: ActivationInput,
+  place: CardPlace,
+  claims: string | undefined,
+  claimKey?: string,
+): Promise<{ state: string; card: AdaptiveCard }> {
+  const state = await createStepUp(app, {
+    user: { aadObjectId: user.aadObjectId, tenantId: user.tenantId, name: user.name, teamsId: user.teamsId },
+    claims: claims || undefined,
+    target: { groupId: target.groupId, groupName: target.groupName, accessId: target.accessId, approvers: target.approvers },
+    input: { ...input, startDateTime: input.startDateTime?.toISOString() },
+    activityId: place.activityId,
+    conversationId: place.conversationId,
+    claimKey,
+  });
+  app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
+  return { state, card: stepUpCardFor(app, state, target, claims) };
+}
+
+export function stepUpCardFor(
+  app: BotServices,
+  state: string,
+  target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext'>,
+  claims?: string,
+): AdaptiveCard {
+  return stepUpCard({
+    groupName: target.groupName,
+    accessId: target.accessId,
+    signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    authenticationContext: acrsOf(claims) ?? target.authenticationContext,
+    portalUrl:
+      app.config.authMode === 'entra'
+        ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
+        : undefined,
+    linkMinutes: STEP_UP_MINUTES,
+  });
+}
+
+/** `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}` → `c1`. */
+export function acrsOf(claims?: string): string | undefined {
+  if (!claims) return undefined;
+  try {
+    const acrs = (JSON.parse(claims) as { access_token?: { acrs?: { value?: unknown; values?: unknown } } })
+      ?.access_token?.acrs;
+    const value = acrs?.value ?? (Array.isArray(acrs?.values) ? acrs.values[0] : undefined);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The second click on the same form: the first one's result (or a note that it is still on its way). */
+async function repeatedClickCard(app: BotServices, claimKey: string): Promise<AdaptiveCard> {
+  const claim = await waitForClaim(app, claimKey);
+  if (claim?.state === 'done' && claim.requestId) {
+    const record = await readRecord(app, claim.requestId);
+    if (record) return renderRecord(app, record);
+  }
+  if (claim?.state === 'stepUp' && claim.stepUpState) {
+    const pending: StepUpState | undefined = await readStepUp(app, claim.stepUpState);
+    if (pending) return stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
+  }
+  return messageCard({
+    title: 'Already on its way',
+    text: 'I am still sending this activation to Microsoft Entra; this card shows the result in a moment.',
+    tone: 'warning',
+    actions: [],
+  });
+}
+
+/** Graph says the role is already active or pending: show where it stands instead of an error. */
+async function conflictCard(
+  app: BotServices,
+  user: ActingUser,
+  target: ActivationTarget,
+  error: DomainError,
+  place: CardPlace,
+): Promise<AdaptiveCard> {
+  try {
+    const role = await activationContext(app).eligibleRole(user, target.groupId, target.accessId);
+    if (role && (role.active || role.pendingRequestId)) {
+      const current = await currentRoleCard(app, user, role);
+      if (current.record) await trackCopy(app, current.record, place);
+      return current.card;
+    }
+  } catch (err) {
+    app.log.warn({ err }, 'could not re-read the roles after a conflict');
+  }
+  return activationErrorCard(target, error);
+}
+
+/**
+ * The card for a role that is already active or waiting for approval, from the bot's record of that request (or one
+ * made now from what Graph listed, so Deactivate works for activations made elsewhere). The caller tracks the copy.
+ */
+export async function currentRoleCard(
+  app: BotServices,
+  user: ActingUser,
+  role: EligibleRole,
+): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
+  const requestId = role.active?.requestId ?? role.pendingRequestId;
+  const notice = { text: 'This role is already active or waiting for approval.', tone: 'warning' as const };
+  if (!requestId) {
+    const card = messageCard({
+      title: `You are already ${role.accessId === 'owner' ? 'an owner' : 'a member'} of ${role.group.displayName}`,
+      text: 'This is a standing assignment, not a just-in-time activation, so there is nothing to activate.',
+      tone: 'good',
+    });
+    return { card };
+  }
+  const known = await readRecord(app, requestId);
+  const record =
+    known && known.userAadObjectId === user.aadObjectId
+      ? known
+      : await saveRecord(app, {
+          requestId: requestId.toLowerCase(),
+          userAadObjectId: user.aadObjectId,
+          tenantId: user.tenantId,
+          teamsId: user.teamsId,
+          groupId: role.group.id,
+          groupName: role.group.displayName,
+          accessId: role.accessId,
+          phase: role.active ? 'active' : 'pendingApproval',
+          startDateTime: role.active?.startDateTime,
+          endDateTime: role.active?.endDateTime,
+          approvers: role.policy?.approvers ?? [],
+        });
+  return { card: renderRecord(app, record, notice), record };
+}
+
+export function activationErrorCard(target: Pick<ActivationTarget, 'groupId' | 'groupName' | 'accessId'>, error: DomainError) {
+  return errorCard({
+    title: `I could not activate ${target.groupName}`,
+    message: error.userMessage,
+    nextStep: error.nextStep,
+    retry: {
+      title: 'Try again',
+      verb: Verbs.activateForm,
+      data: { groupId: target.groupId, accessId: target.accessId, here: true },
+    },
+  });
+}
+
+export function notEligibleCard(): AdaptiveCard {
+  return errorCard({
+    title: 'You are not eligible for this role',
+    message:
+      'Microsoft Entra does not list an eligible membership or ownership of this group for you (any more). The card may be out of date, or the eligibility ended.',
+    nextStep: 'Type **activate** to see the roles you can activate now.',
+    retry: { title: 'Show my roles', verb: Verbs.activateList },
+  });
+}
+
+export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
+  return errorCard({
+    title: `I could not read the rules of ${role.group.displayName}`,
+    message: 'Without the group policy I cannot tell what activating needs.',
+    nextStep: 'Try again in a minute.',
+    retry: { title: 'Try again', verb: Verbs.activateForm, data: { groupId: role.group.id, accessId: role.accessId, here: true } },
+  });
+}
+
+export function graphProblemCard(error: DomainError): AdaptiveCard {
+  return errorCard({
+    title: 'I could not read your eligible roles',
+    message: error.userMessage,
+    nextStep: error.nextStep,
+    retry: { title: 'Try again', verb: Verbs.activateList },
+  });
+}

@@ -1,0 +1,98 @@
+import type { AddressInfo } from 'node:net';
+import type restify from 'restify';
+import { readAppCredentialSettings } from '../../../services/auth/credentials.js';
+import type { EligibleRole, GroupAccess } from '../../../services/model/pim.js';
+import { loadEligibleRoles, roleKey } from '../../../services/pim/roles.js';
+import {
+  EntraStepUpAuthority,
+  LocalStepUpAuthority,
+  type StepUpAuthority,
+} from '../../../services/pim/stepUpAuthority.js';
+import type { ActingUser, BotServices } from '../../services.js';
+
+/**
+ * Per-bot state of the activation journey that is not worth storing: the person's eligible roles with their group
+ * policies, read a moment ago. Policies change rarely but their ids change when a group is onboarded, so nothing is
+ * kept longer than a few minutes (the issue's bound); a miss just reads Graph again.
+ */
+export const ROLES_TTL_MS = 3 * 60_000;
+
+interface CachedRoles {
+  at: number;
+  roles: EligibleRole[];
+}
+
+export class ActivationContext {
+  private readonly roles = new Map<string, CachedRoles>();
+  private server?: restify.Server;
+  private authority?: StepUpAuthority;
+
+  constructor(private readonly app: BotServices) {}
+
+  /** The person's eligible roles: from the last few minutes, or read now (two round trips). */
+  async eligibleRoles(user: ActingUser, fresh = false): Promise<EligibleRole[]> {
+    const key = user.aadObjectId.toLowerCase();
+    const hit = this.roles.get(key);
+    const now = this.app.clock.now().getTime();
+    if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.roles;
+    const roles = await loadEligibleRoles(this.app.graph.forUser(user));
+    this.roles.set(key, { at: now, roles });
+    return roles;
+  }
+
+  async eligibleRole(user: ActingUser, groupId: string, accessId: GroupAccess): Promise<EligibleRole | undefined> {
+    const key = roleKey({ groupId, accessId });
+    return (await this.eligibleRoles(user)).find((r) => roleKey({ groupId: r.group.id, accessId: r.accessId }) === key);
+  }
+
+  /** After a write the cached active/pending state is wrong; the next look reads Graph. */
+  forget(user: { aadObjectId: string }): void {
+    this.roles.delete(user.aadObjectId.toLowerCase());
+  }
+
+  attachServer(server: restify.Server): void {
+    this.server = server;
+  }
+
+  /** PUBLIC_URL, or the address the server really listens on when the configured port was 0 (tests). */
+  publicUrl(): string {
+    const configured = this.app.config.publicUrl;
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!/:0$/.test(configured) || !address?.port) return configured;
+    return configured.replace(/:0$/, `:${address.port}`);
+  }
+
+  stepUpAuthority(): StepUpAuthority {
+    this.authority ??= createAuthority(this.app);
+    return this.authority;
+  }
+}
+
+function createAuthority(app: BotServices): StepUpAuthority {
+  const { config } = app;
+  if (config.authMode === 'local') {
+    return new LocalStepUpAuthority({ graphBaseUrl: config.graphBaseUrl, tenantId: config.localTenantId });
+  }
+  if (!config.appId || !config.appTenantId) {
+    throw new Error('Step-up sign-in needs MicrosoftAppId and MicrosoftAppTenantId.');
+  }
+  return new EntraStepUpAuthority({
+    clientId: config.appId,
+    tenantId: config.appTenantId,
+    settings: readAppCredentialSettings(
+      { ...process.env, MicrosoftAppPassword: config.appPassword ?? process.env.MicrosoftAppPassword },
+      config.appType,
+    ),
+  });
+}
+
+const contexts = new WeakMap<BotServices, ActivationContext>();
+
+export function activationContext(app: BotServices): ActivationContext {
+  let context = contexts.get(app);
+  if (!context) {
+    context = new ActivationContext(app);
+    contexts.set(app, context);
+  }
+  return context;
+}

@@ -1,0 +1,7 @@
+import type { Journey } from '../journey.js';
+
+export const activationJourney: Journey = {
+  name: 'activation',
+  actions: [],
+  commands: [],
+};

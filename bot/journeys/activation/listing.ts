@@ -1,0 +1,84 @@
+import { eligibleListCard } from '../../../cards/activation/listCard.js';
+import type { AdaptiveCard } from '../../../cards/elements.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { toDomainError } from '../../../services/graph/errors.js';
+import type { EligibleRole } from '../../../services/model/pim.js';
+import { defineAction } from '../../actions/registry.js';
+import { sendCard } from '../../cardSender.js';
+import { prefixMatcher, type TextCommand } from '../../commands/table.js';
+import { cardReply, messageReply } from '../../invokeResponse.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { currentRoleCard, formFor, graphProblemCard, notEligibleCard, policyUnreadableCard } from './activating.js';
+import { activationContext } from './context.js';
+import { listData, roleData } from './schemas.js';
+import type { ActivationRecord } from './store.js';
+import { trackCopy } from './subject.js';
+
+/** `activate`: my eligible roles with each group's rules; each role's button opens its activation form. */
+
+async function listCard(app: BotServices, user: ActingUser, filter?: string): Promise<AdaptiveCard> {
+  try {
+    const roles = await activationContext(app).eligibleRoles(user, true);
+    const wanted = filter?.trim().toLowerCase();
+    const shown = wanted ? roles.filter((r) => r.group.displayName.toLowerCase().includes(wanted)) : roles;
+    return eligibleListCard({ roles: shown, now: app.clock.now().toISOString(), filter: wanted ? filter : undefined });
+  } catch (err) {
+    app.log.warn({ err }, 'could not list eligible roles');
+    return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
+  }
+}
+
+export const activateCommand: TextCommand = {
+  name: 'activate',
+  match: prefixMatcher('activate', 'activation', 'activations', 'my roles', 'eligible roles', 'pim'),
+  async run({ turn, user, app }, args) {
+    await sendCard(turn, await listCard(app, user, args.slice(0, 60) || undefined));
+  },
+};
+
+export const activateListAction = defineAction({
+  verb: Verbs.activateList,
+  data: listData,
+  async run({ user, app }, data) {
+    return cardReply(await listCard(app, user, data.filter));
+  },
+});
+
+/**
+ * Opens the form of one role. From this journey's cards (`here`) the form replaces the clicked card; from another
+ * journey's card ("Activate now" on a delivered package) it arrives as a new message, so that card stays as it is
+ * and keeps being updated by its own journey.
+ */
+export const activateFormAction = defineAction({
+  verb: Verbs.activateForm,
+  data: roleData,
+  async run({ turn, user, app }, data) {
+    const { card, record } = await formCard(app, user, data.groupId, data.accessId);
+    const conversationId = turn.activity.conversation?.id;
+    if (data.here) {
+      if (record) await trackCopy(app, record, { activityId: turn.activity.replyToId, conversationId });
+      return cardReply(card);
+    }
+    const activityId = await sendCard(turn, card);
+    if (record) await trackCopy(app, record, { activityId, conversationId });
+    return messageReply('I sent you the activation form.');
+  },
+});
+
+async function formCard(
+  app: BotServices,
+  user: ActingUser,
+  groupId: string,
+  accessId: EligibleRole['accessId'],
+): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
+  let role: EligibleRole | undefined;
+  try {
+    role = await activationContext(app).eligibleRole(user, groupId, accessId);
+  } catch (err) {
+    return { card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })) };
+  }
+  if (!role) return { card: notEligibleCard() };
+  if (role.active || role.pendingRequestId) return currentRoleCard(app, user, role);
+  if (!role.policy) return { card: policyUnreadableCard(role) };
+  return { card: await formFor(app, user, { ...role, policy: role.policy }) };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Card action data is untrusted input: every string is bounded and every id has the shape of a Graph id. */
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const groupIdSchema = z.string().regex(GUID, 'must be a group id');
+export const accessIdSchema = z.enum(['member', 'owner'], { error: 'must be member or owner' });
+/** PIM request ids are GUIDs in Graph and in the devtenant. */
+export const requestIdSchema = z.string().regex(GUID, 'must be an activation request id');
+export const opSchema = z.string().regex(GUID, 'must be the form id');
+
+const optionalText = (max: number) => z.string().max(max, `is longer than ${max} characters`).optional();
+
+export const roleData = z.object({
+  groupId: groupIdSchema,
+  accessId: accessIdSchema.default('member'),
+  /** Set by this journey's own cards: the answer replaces the clicked card instead of arriving as a new message. */
+  here: z.boolean().optional(),
+});
+
+export const listData = z.object({ filter: optionalText(60) });
+
+/**
+ * The activation form's button: the role, the form's idempotency key and the inputs (Teams sends input values as
+ * strings). The justification bound here only stops absurd payloads; the policy check explains the real limit.
+ */
+export const activateData = z.object({
+  groupId: groupIdSchema,
+  accessId: accessIdSchema,
+  op: opSchema,
+  duration: optionalText(10),
+  justification: optionalText(20_000),
+  ticketNumber: optionalText(1000),
+  ticketSystem: optionalText(1000),
+  startDate: optionalText(20),
+  startTime: optionalText(20),
+});
+
+export type ActivateData = z.infer<typeof activateData>;
+
+export const requestData = z.object({ requestId: requestIdSchema });

@@ -1,0 +1,135 @@
+import { type ActivationCardView, activationCard } from '../../../cards/activation/activationCard.js';
+import type { AdaptiveCard } from '../../../cards/elements.js';
+import { loadRequestSnapshot, type RequestSnapshot } from '../../../services/pim/activate.js';
+import type { CardJson } from '../../invokeResponse.js';
+import { type LoadedSubject, refreshSubject, type SubjectKind, subjectKey } from '../../proactive/subjects.js';
+import type { BotServices } from '../../services.js';
+import { type ActivationRecord, changeRecord, FINAL_PHASES, readRecord, stateOf } from './store.js';
+
+/** Tracked activation cards: subject `activation:<requestId>`, one copy per card the person has of it. */
+
+export const ACTIVATION_KIND = 'activation';
+
+export const activationSubject = (requestId: string) => subjectKey(ACTIVATION_KIND, requestId.toLowerCase());
+
+export function renderRecord(app: BotServices, record: ActivationRecord, notice?: ActivationCardView['notice']) {
+  return activationCard({
+    state: stateOf(record),
+    now: app.clock.now().toISOString(),
+    reminderMinutes: app.config.activationReminderMinutes,
+    viewerTeamsId: record.teamsId,
+    notice,
+  });
+}
+
+/** What the card shows, as a fingerprint: a copy is only updated when this changes. */
+export function versionOf(app: BotServices, record: ActivationRecord): string {
+  return [record.phase, record.startDateTime ?? '', record.endDateTime ?? '', endingSoon(app, record) ? 'soon' : ''].join(
+    '|',
+  );
+}
+
+export function endingSoon(app: BotServices, record: ActivationRecord): boolean {
+  if (record.phase !== 'active' || !record.endDateTime) return false;
+  const left = Date.parse(record.endDateTime) - app.clock.now().getTime();
+  return left <= app.config.activationReminderMinutes * 60_000;
+}
+
+/** Reads the request (app-only, one `$batch`) and keeps the record in step with it. Final records are not re-read. */
+export async function syncRecord(app: BotServices, record: ActivationRecord): Promise<ActivationRecord> {
+  if (FINAL_PHASES.has(record.phase)) return record;
+  const snapshot = await loadRequestSnapshot(app.graph.forApp(), record.requestId, {
+    groupId: record.groupId,
+    principalId: record.userAadObjectId,
+  });
+  if (!snapshot) return (await changeRecord(app, record.requestId, () => ({ phase: 'failed' }))) ?? record;
+  const patch = phasePatch(snapshot, record, app.clock.now().getTime());
+  if (!patch) return record;
+  return (await changeRecord(app, record.requestId, () => patch)) ?? { ...record, ...patch };
+}
+
+const CLOSED_STATUS: Record<string, ActivationRecord['phase']> = {
+  denied: 'denied',
+  canceled: 'canceled',
+  timedout: 'expired',
+  failed: 'failed',
+};
+
+/** Graph's request status plus the active instance, turned into what the card shows; undefined = unchanged. */
+export function phasePatch(
+  snapshot: RequestSnapshot,
+  record: ActivationRecord,
+  now: number,
+): Partial<ActivationRecord> | undefined {
+  const { request, instance } = snapshot;
+  const status = request.status.toLowerCase();
+  let patch: Partial<ActivationRecord> | undefined;
+  if (status === 'pendingapproval' || status === 'pendingadmindecision') patch = { phase: 'pendingApproval' };
+  else if (CLOSED_STATUS[status]) patch = { phase: CLOSED_STATUS[status] };
+  else if (instance) {
+    patch = { phase: 'active', startDateTime: instance.startDateTime, endDateTime: instance.endDateTime };
+  } else if (request.startDateTime && Date.parse(request.startDateTime) > now && status !== 'revoked') {
+    patch = { phase: 'scheduled', startDateTime: request.startDateTime, endDateTime: request.endDateTime };
+  } else if (record.phase === 'active' || status === 'revoked' || pastEnd(record, now)) {
+    // The membership is gone: at its end time, or earlier when someone ended it elsewhere.
+    const end = record.endDateTime && Date.parse(record.endDateTime) <= now ? record.endDateTime : new Date(now).toISOString();
+    patch = { phase: 'ended', endDateTime: end };
+  }
+  // Otherwise Graph is still provisioning (approved a moment ago): keep what the card shows.
+  if (!patch) return undefined;
+  const changed = (Object.keys(patch) as (keyof ActivationRecord)[]).some((k) => patch[k] !== record[k]);
+  return changed ? patch : undefined;
+}
+
+function pastEnd(record: ActivationRecord, now: number): boolean {
+  return !!record.endDateTime && Date.parse(record.endDateTime) <= now;
+}
+
+export function activationKind(app: BotServices): SubjectKind {
+  return {
+    kind: ACTIVATION_KIND,
+    async load(id: string): Promise<LoadedSubject | undefined> {
+      const stored = await readRecord(app, id);
+      if (!stored) return undefined;
+      const record = await syncRecord(app, stored);
+      const card: AdaptiveCard = renderRecord(app, record);
+      return { version: versionOf(app, record), render: (): CardJson => card };
+    },
+  };
+}
+
+/** Brings every copy of the activation's card up to date (except the one the current invoke answers). */
+export async function refreshActivation(
+  app: BotServices,
+  requestId: string,
+  except?: { userAadObjectId: string; activityId: string },
+): Promise<number> {
+  try {
+    return await refreshSubject(app.subjects, app.proactive.registry, activationSubject(requestId), except);
+  } catch (err) {
+    app.log.warn({ err, requestId }, 'could not refresh the activation cards');
+    return 0;
+  }
+}
+
+/** Records that a card in the person's chat shows this activation, so it is kept current. */
+export async function trackCopy(
+  app: BotServices,
+  record: ActivationRecord,
+  where: { activityId?: string; conversationId?: string },
+  role = 'requester',
+): Promise<void> {
+  if (!where.activityId || !where.conversationId) return;
+  try {
+    await app.proactive.registry.track({
+      subject: activationSubject(record.requestId),
+      userAadObjectId: record.userAadObjectId,
+      activityId: where.activityId,
+      conversationId: where.conversationId,
+      role,
+      version: versionOf(app, record),
+    });
+  } catch (err) {
+    app.log.warn({ err, requestId: record.requestId }, 'could not track the activation card');
+  }
+}

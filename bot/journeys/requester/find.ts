@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { errorCard } from '../../../cards/errorCard.js';
+import { helpCard } from '../../../cards/helpCard.js';
+import { packageDetailsCard } from '../../../cards/requester/details.js';
+import { noMatchCard, packageListCard } from '../../../cards/requester/packageList.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { SignInRequiredError } from '../../../services/auth/tokens.js';
+import { getPackageDetails, listRequestablePackages } from '../../../services/entitlement/catalog.js';
+import {
+  browsable,
+  queryTerms,
+  searchPackages,
+  sortForCatalog,
+  suggestPackages,
+} from '../../../services/entitlement/search.js';
+import type { PackageSummary } from '../../../services/model/entitlement.js';
+import { defineAction } from '../../actions/registry.js';
+import { sendCard } from '../../cardSender.js';
+import { type CommandScope, prefixMatcher, type TextCommand } from '../../commands/table.js';
+import { type CardJson, cardReply } from '../../invokeResponse.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { problemCard, userGraph } from './replies.js';
+import { noData, packageData, showMoreData } from './schemas.js';
+import { RequesterStore } from './store.js';
+
+/** Find: `request <words>`, `catalog`, a plain sentence; Show more; Details. One Graph call per step. */
+
+export const PAGE_SIZE = 5;
+
+interface Who {
+  app: BotServices;
+  user: ActingUser;
+}
+
+async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
+  await new RequesterStore(who.app).rememberPackages(
+    who.user.aadObjectId,
+    packages.map((p) => ({ id: p.id, name: p.displayName })),
+  );
+}
+
+function pageOf<T>(items: T[], page: number): T[] {
+  return items.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+}
+
+async function catalogCard(who: Who, page: number): Promise<CardJson> {
+  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const all = sortForCatalog(browsable(list.packages));
+  const shown = pageOf(all, page);
+  await remember(who, shown);
+  return packageListCard({ packages: shown, total: all.length, page, pageSize: PAGE_SIZE });
+}
+
+interface SearchResult {
+  card: CardJson;
+  matched: boolean;
+}
+
+async function searchCard(who: Who, query: string, page = 0, searchId = randomUUID()): Promise<SearchResult> {
+  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const outcome = searchPackages(list.packages, query);
+  if (outcome.matches.length === 0) {
+    const suggestions = suggestPackages(list.packages, query);
+    await remember(who, suggestions);
+    return { card: noMatchCard({ query, suggestions }), matched: false };
+  }
+  const shown = pageOf(outcome.matches, page);
+  await remember(who, shown);
+  if (page === 0) await new RequesterStore(who.app).saveSearch(who.user.aadObjectId, searchId, query);
+  const card = packageListCard({
+    query,
+    packages: shown,
+    total: outcome.matches.length,
+    page,
+    pageSize: PAGE_SIZE,
+    searchId,
+    limitedRanking: !list.expanded,
+  });
+  return { card, matched: true };
+}
+
+async function findCard(who: Who, query: string): Promise<CardJson> {
+  try {
+    if (queryTerms(query).length === 0) return await catalogCard(who, 0);
+    return (await searchCard(who, query)).card;
+  } catch (err) {
+    return problemCard(err, 'list the access packages you can request', who.app.log, {
+      title: 'Try again',
+      verb: Verbs.showCatalog,
+    });
+  }
+}
+
+export const catalogCommand: TextCommand = {
+  name: 'catalog',
+  match: (text) =>
+    /^(show (the )?)?(catalog|catalogue|browse|find access|access packages|all packages)$/i.test(text) ? '' : undefined,
+  async run({ turn, user, app }) {
+    await sendCard(turn, await findCard({ app, user }, ''));
+  },
+};
+
+export const requestCommand: TextCommand = {
+  name: 'request',
+  match: prefixMatcher('request', 'find', 'search for', 'search', 'look for'),
+  async run({ turn, user, app }, args) {
+    await sendCard(turn, await findCard({ app, user }, args));
+  },
+};
+
+/** Texts that belong to other commands; a sentence starting with them is never taken as a search. */
+const OTHER_COMMANDS = /^(help|approvals?|approve|deny|activate|deactivate|my access|my requests)\b/i;
+const MAX_SENTENCE_CHARS = 300;
+
+/**
+ * "I need the finance reports": any other text with a meaningful word is tried as a search; when no word matches a
+ * package the user may request (or Graph cannot be asked), it falls through to "not understood" with the help card.
+ */
+export const sentenceCommand: TextCommand = {
+  name: 'requestSentence',
+  match: (text) =>
+    text.length <= MAX_SENTENCE_CHARS && !OTHER_COMMANDS.test(text) && queryTerms(text).length > 0 ? text : undefined,
+  async run(scope, text) {
+    const result = await trySentence(scope, text);
+    await sendCard(scope.turn, result?.matched ? result.card : helpCard({ notUnderstood: text.slice(0, 80) }));
+  },
+};
+
+async function trySentence({ app, user }: CommandScope, text: string): Promise<SearchResult | undefined> {
+  try {
+    return await searchCard({ app, user }, text);
+  } catch (err) {
+    if (err instanceof SignInRequiredError) throw err;
+    app.log.info({ err }, 'a sentence could not be tried as a search');
+    return undefined;
+  }
+}
+
+export const showCatalogAction = defineAction({
+  verb: Verbs.showCatalog,
+  data: noData,
+  async run({ app, user }) {
+    return cardReply(await findCard({ app, user }, ''));
+  },
+});
+
+export const showMoreAction = defineAction({
+  verb: Verbs.showMore,
+  data: showMoreData,
+  async run({ app, user }, data) {
+    try {
+      if (!data.searchId) return cardReply(await catalogCard({ app, user }, data.page));
+      const query = await new RequesterStore(app).search(user.aadObjectId, data.searchId);
+      if (query === undefined) return cardReply(await catalogCard({ app, user }, 0));
+      return cardReply((await searchCard({ app, user }, query, data.page, data.searchId)).card);
+    } catch (err) {
+      return cardReply(problemCard(err, 'show more access packages', app.log));
+    }
+  },
+});
+
+/**
+ * Whether the user may see this package's details: it was offered to them by their own allowedRequestor list (kept in
+ * storage), or it is in that list now. Returns the package name, or undefined when they may not request it.
+ */
+export async function requestableName(who: Who, packageId: string): Promise<string | undefined> {
+  const seen = await new RequesterStore(who.app).seenPackages(who.user.aadObjectId);
+  if (seen[packageId]) return seen[packageId];
+  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const found = list.packages.find((p) => p.id === packageId);
+  if (found) await remember(who, [found]);
+  return found?.displayName;
+}
+
+export function notRequestableCard() {
+  return errorCard({
+    title: "You can't request this access package",
+    message: 'It is not one of the access packages Microsoft Entra lets you request (or it no longer exists).',
+    nextStep: 'Type **catalog** to see what you can request, or ask your admin if you think you should have it.',
+  });
+}
+
+export const showDetailsAction = defineAction({
+  verb: Verbs.showDetails,
+  data: packageData,
+  async run({ app, user }, { packageId }) {
+    try {
+      if (!(await requestableName({ app, user }, packageId))) return cardReply(notRequestableCard());
+      return cardReply(packageDetailsCard(await getPackageDetails(app.graph.forApp(), packageId)));
+    } catch (err) {
+      return cardReply(
+        problemCard(err, 'show this access package', app.log, {
+          title: 'Try again',
+          verb: Verbs.showDetails,
+          data: { packageId },
+        }),
+      );
+    }
+  },
+});

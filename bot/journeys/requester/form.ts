@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { errorCard } from '../../../cards/errorCard.js';
+import { messageCard } from '../../../cards/messageCard.js';
+import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { fieldErrorsFromGraph } from '../../../services/entitlement/errors.js';
+import { checkRequestForm, FormField, isoDate, type RequestFormValues } from '../../../services/entitlement/requestForm.js';
+import { createRequest, getRequirements } from '../../../services/entitlement/requests.js';
+import type { FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
+import { type ActionScope, defineAction } from '../../actions/registry.js';
+import { type CardJson, cardReply } from '../../invokeResponse.js';
+import { notRequestableCard } from './find.js';
+import { localeOf, problemCard, userGraph } from './replies.js';
+import { inputValue, packageData, renewData, requestFormData, submitData } from './schemas.js';
+import { type Claim, RequesterStore, type StoredForm } from './store.js';
+import { statusReply, trackRequest } from './status.js';
+
+/** Request form (one getApplicablePolicyRequirements call) and its submit (one POST, exactly once per form). */
+
+const WAIT_FOR_OTHER_SUBMIT_MS = 5000;
+const POLL_MS = 100;
+
+async function openForm(scope: ActionScope, packageId: string, mode: StoredForm['mode']): Promise<CardJson> {
+  const { app, user, turn } = scope;
+  const policies = await getRequirements(userGraph(app, user), packageId, localeOf(turn));
+  if (policies.length === 0) return notRequestableCard();
+  const store = new RequesterStore(app);
+  const packageName = (await store.seenPackages(user.aadObjectId))[packageId] ?? 'this access package';
+  const formId = randomUUID();
+  await store.createForm(user.aadObjectId, formId, { packageId, packageName, mode, policies });
+  return formCard(scope, formId, { packageId, packageName, mode, policies });
+}
+
+function formCard(
+  scope: ActionScope,
+  formId: string,
+  form: Pick<StoredForm, 'packageName' | 'mode' | 'policies'>,
+  shown: { chosenPolicyId?: string; values?: Record<string, string>; errors?: FieldErrors } = {},
+): CardJson {
+  return requestFormCard({
+    formId,
+    packageName: form.packageName,
+    mode: form.mode,
+    policies: form.policies,
+    today: isoDate(scope.app.clock.now().getTime()),
+    ...shown,
+  });
+}
+
+function formAction(verb: typeof Verbs.requestForm | typeof Verbs.requestAgain, mode: StoredForm['mode']) {
+  return async (scope: ActionScope, packageId: string) => {
+    try {
+      return cardReply(await openForm(scope, packageId, mode));
+    } catch (err) {
+      return cardReply(
+        problemCard(err, 'open the request form', scope.app.log, { title: 'Try again', verb, data: { packageId } }),
+      );
+    }
+  };
+}
+
+export const requestFormAction = defineAction({
+  verb: Verbs.requestForm,
+  data: requestFormData,
+  async run(scope, data) {
+    if (data.packageId) return formAction(Verbs.requestForm, 'new')(scope, data.packageId);
+    const form = await new RequesterStore(scope.app).form(scope.user.aadObjectId, data.formId ?? '');
+    return cardReply(form ? formCard(scope, data.formId ?? '', form) : expiredFormCard());
+  },
+});
+
+export const requestAgainAction = defineAction({
+  verb: Verbs.requestAgain,
+  data: packageData,
+  run: (scope, { packageId }) => formAction(Verbs.requestAgain, 'new')(scope, packageId),
+});
+
+export const renewAction = defineAction({
+  verb: Verbs.renew,
+  data: renewData,
+  async run(scope, { packageId }) {
+    try {
+      return cardReply(await openForm(scope, packageId, 'renew'));
+    } catch (err) {
+      return cardReply(problemCard(err, 'renew this access', scope.app.log));
+    }
+  },
+});
+
+function expiredFormCard() {
+  return errorCard({
+    title: 'This form is no longer valid',
+    message: 'I do not have this request form any more, so nothing was sent.',
+    nextStep: 'Type **request** and the name of the access package to start again.',
+  });
+}
+
+/** The form's values by field name, read from the inputs of the submitted policy (`p<index>.<field>`). */
+function valuesOf(data: Record<string, unknown>, index: number, req: RequestRequirements): Record<string, string> {
+  const fields = [
+    FormField.justification,
+    FormField.startDate,
+    FormField.endDate,
+    ...req.questions.map((q) => FormField.question(q.id)),
+  ];
+  return Object.fromEntries(fields.map((f) => [f, inputValue(data, formInputId(index, f))]));
+}
+
+function formValues(values: Record<string, string>, req: RequestRequirements): RequestFormValues {
+  return {
+    justification: values[FormField.justification],
+    startDate: values[FormField.startDate],
+    endDate: values[FormField.endDate],
+    answers: Object.fromEntries(req.questions.map((q) => [q.id, values[FormField.question(q.id)] ?? ''])),
+  };
+}
+
+export const submitRequestAction = defineAction({
+  verb: Verbs.submitRequest,
+  data: submitData,
+  async run(scope, data) {
+    const { app, user } = scope;
+    const store = new RequesterStore(app);
+    const form = await store.form(user.aadObjectId, data.formId);
+    if (!form) return cardReply(expiredFormCard());
+    try {
+      if (form.submit?.state === 'done' && form.submit.requestId) {
+        return cardReply(await statusReply(scope, form.submit.requestId));
+      }
+      return cardReply(await submit(scope, data, form));
+    } catch (err) {
+      return cardReply(
+        problemCard(err, `request ${form.packageName}`, app.log, {
+          title: 'Back to the form',
+          verb: Verbs.requestForm,
+          data: { formId: data.formId },
+        }),
+      );
+    }
+  },
+});
+
+async function submit(
+  scope: ActionScope,
+  data: { formId: string; policyId: string } & Record<string, unknown>,
+  form: StoredForm,
+): Promise<CardJson> {
+  const { app, user } = scope;
+  const index = form.policies.findIndex((p) => p.policyId === data.policyId);
+  if (index < 0) return expiredFormCard();
+  const req = form.policies[index];
+  const values = valuesOf(data, index, req);
+  const checked = checkRequestForm(req, formValues(values, req), {
+    packageId: form.packageId,
+    targetId: user.aadObjectId,
+    now: app.clock.now(),
+  });
+  const again = (errors: FieldErrors) => formCard(scope, data.formId, form, { chosenPolicyId: req.policyId, values, errors });
+  if (!checked.ok) return again(checked.errors);
+  const store = new RequesterStore(app);
+  const claim = await store.claimForm(user.aadObjectId, data.formId);
+  if (claim.kind !== 'claimed') return afterOtherSubmit(scope, claim, data.formId);
+  let created: Awaited<ReturnType<typeof createRequest>>;
+  try {
+    created = await createRequest(userGraph(app, user), checked.body, { id: form.packageId, name: form.packageName });
+  } catch (err) {
+    await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
+    const fieldErrors = fieldErrorsFromGraph(err);
+    if (fieldErrors) return again(fieldErrors);
+    throw err;
+  }
+  await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
+  await trackRequest(app, user, created, req.policyId);
+  return statusReply(scope, created.id);
+}
+
+/**
+ * Another click of the same form (double click, Teams retry) got there first: show what it created, waiting a moment
+ * if it is still sending. Nothing is sent twice.
+ */
+export async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string): Promise<CardJson> {
+  const store = new RequesterStore(scope.app);
+  const result = await waitForResult(claim, () => store.claimState(scope.user.aadObjectId, formId, 'form'));
+  if (result.kind === 'done') return statusReply(scope, result.requestId);
+  if (result.kind === 'missing') return expiredFormCard();
+  return stillSendingCard();
+}
+
+export async function waitForResult(first: Claim, read: () => Promise<Claim>): Promise<Claim> {
+  let claim = first;
+  for (let waited = 0; claim.kind === 'busy' && waited < WAIT_FOR_OTHER_SUBMIT_MS; waited += POLL_MS) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    claim = await read();
+  }
+  return claim;
+}
+
+export function stillSendingCard() {
+  return messageCard({
+    title: 'Still sending',
+    text: 'Your earlier click is still being sent to Microsoft Entra. I did not send it twice.',
+    facts: [['What now', 'Type **my requests** in a moment to see it.']],
+  });
+}

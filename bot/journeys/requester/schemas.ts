@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/**
+ * Card action data of the requester journey: untrusted input from the Teams client. Ids must look like GUIDs; unknown
+ * keys (Teams merges every input of the card into the data) are dropped, except on submit where the inputs matter.
+ */
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const guid = z
+  .string()
+  .regex(GUID, 'must be an id (a GUID)')
+  .transform((id) => id.toLowerCase());
+
+export const noData = z.object({});
+
+export const packageData = z.object({ packageId: guid });
+
+export const requestFormData = z
+  .object({ packageId: guid.optional(), formId: guid.optional() })
+  .refine((d) => d.packageId !== undefined || d.formId !== undefined, 'needs a packageId or a formId');
+
+export const renewData = z.object({ packageId: guid, assignmentId: guid });
+
+/** The form's inputs arrive merged into the data (`p0.justification`, `p0.q:<id>`, …) and are read by name. */
+export const submitData = z.looseObject({ formId: guid, policyId: guid });
+
+export const showMoreData = z.object({
+  searchId: guid.optional(),
+  page: z.number().int().min(1).max(200),
+});
+
+export const requestData = z.object({ requestId: guid });
+
+export const assignmentData = z.object({ assignmentId: guid });
+
+export const confirmGiveUpData = z.object({ assignmentId: guid, actionId: guid });
+
+/** Longest input value read from a submit; the action table already caps the whole payload at 64 KB. */
+const MAX_INPUT_CHARS = 60_000;
+
+/** An input value from merged action data ('' when absent or not text). */
+export function inputValue(data: Record<string, unknown>, id: string): string {
+  const value = data[id];
+  return typeof value === 'string' ? value.slice(0, MAX_INPUT_CHARS) : '';
+}

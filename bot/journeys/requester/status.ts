@@ -1,0 +1,251 @@
+import { errorCard } from '../../../cards/errorCard.js';
+import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../../cards/requester/status.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { entitlementError } from '../../../services/entitlement/errors.js';
+import { eligibleRolesOf, FINAL_STATES } from '../../../services/entitlement/parse.js';
+import {
+  cancelRequest,
+  getRequest,
+  getRequestContext,
+  getRequests,
+  listMyRequests,
+} from '../../../services/entitlement/requests.js';
+import { GraphRequestError } from '../../../services/graph/errors.js';
+import type { PackageDetails, RequestView } from '../../../services/model/entitlement.js';
+import { type ActionScope, defineAction } from '../../actions/registry.js';
+import { type CardJson, cardReply } from '../../invokeResponse.js';
+import { type SubjectKind, subjectKey } from '../../proactive/subjects.js';
+import type { TrackedCard, WatchSource } from '../../proactive/types.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { problemCard, userGraph } from './replies.js';
+import { requestData } from './schemas.js';
+import { RequesterStore, type TrackRecord } from './store.js';
+
+/**
+ * The status card of a request (subject `request:<id>`, role `requester`): drawn from app-only reads so any journey
+ * (the approver's, after a decision) can refresh it, kept current by the watcher, with a notification per change.
+ */
+
+export const REQUEST_SUBJECT = 'request';
+export const REQUESTER_ROLE = 'requester';
+
+export const requestSubject = (requestId: string) => subjectKey(REQUEST_SUBJECT, requestId);
+
+/** What a status card shows changes only with these; relative times are refreshed with them. */
+export function versionOf(request: RequestView): string {
+  return [request.state, request.status, request.accessEndsAt ?? ''].join('|');
+}
+
+function contextFrom(details: PackageDetails, policyId?: string): TrackRecord['context'] {
+  const policy =
+    details.policies.find((p) => p.id === policyId) ?? (details.policies.length === 1 ? details.policies[0] : undefined);
+  const approvalStages = policy ? (policy.approvalRequired ? policy.stages : []) : undefined;
+  return { ...(approvalStages ? { approvalStages } : {}), eligibleRoles: eligibleRolesOf(details.grants) };
+}
+
+export function statusView(app: BotServices, record: TrackRecord | undefined, request: RequestView): RequestStatusView {
+  return {
+    request: {
+      ...request,
+      packageId: request.packageId || record?.packageId || '',
+      packageName: request.packageName || record?.packageName || 'an access package',
+    },
+    now: app.clock.now().toISOString(),
+    approvalStages: record?.context?.approvalStages,
+    eligibleRoles: record?.context?.eligibleRoles ?? [],
+    refreshUserIds: record?.teamsId ? [record.teamsId] : undefined,
+  };
+}
+
+interface Loaded {
+  request: RequestView;
+  record?: TrackRecord;
+}
+
+/** The request as the app reads it; the first time for a tracked request, with its context in the same `$batch`. */
+async function loadRequest(app: BotServices, requestId: string, record?: TrackRecord): Promise<Loaded> {
+  const appGraph = app.graph.forApp();
+  if (!record || record.context) return { request: await getRequest(appGraph, requestId), record };
+  const loaded = await getRequestContext(appGraph, {
+    requestId,
+    packageId: record.packageId || 'unknown',
+    requesterId: record.userId,
+  });
+  if (!loaded.details) return { request: loaded.request, record };
+  const context = contextFrom(loaded.details, record.policyId);
+  await new RequesterStore(app).updateTracked(requestId, { context });
+  return { request: loaded.request, record: { ...record, context } };
+}
+
+function renderFor(view: RequestStatusView) {
+  return (copy: TrackedCard): CardJson | undefined =>
+    copy.role === REQUESTER_ROLE ? requestStatusCard(view) : undefined;
+}
+
+export function requestSubjectKind(app: BotServices): SubjectKind {
+  return {
+    kind: REQUEST_SUBJECT,
+    async load(id) {
+      const record = await new RequesterStore(app).tracked(id);
+      try {
+        const { request, record: withContext } = await loadRequest(app, id, record);
+        const view = statusView(app, withContext, request);
+        return { version: versionOf(request), render: renderFor(view) };
+      } catch (err) {
+        if (err instanceof GraphRequestError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * The status card as the reply to a click, tracked as the copy that replaced the clicked card, and every other copy
+ * of the same request brought up to date. The state it shows counts as told (no notification for it).
+ */
+export async function statusReply(scope: ActionScope, requestId: string): Promise<CardJson> {
+  const { app, user, turn } = scope;
+  const store = new RequesterStore(app);
+  const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
+  const view = statusView(app, record, request);
+  const version = versionOf(request);
+  const replyToId = turn.activity.replyToId;
+  const subject = requestSubject(requestId);
+  if (replyToId) {
+    await app.proactive.registry.track({
+      subject,
+      userAadObjectId: user.aadObjectId,
+      activityId: replyToId,
+      conversationId: turn.activity.conversation?.id ?? '',
+      role: REQUESTER_ROLE,
+      version,
+    });
+  }
+  const except = replyToId ? { userAadObjectId: user.aadObjectId, activityId: replyToId } : undefined;
+  await app.proactive.registry.refreshAll(subject, version, renderFor(view), except);
+  if (record) await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+  await store.rememberPackages(user.aadObjectId, [{ id: view.request.packageId, name: view.request.packageName }]);
+  return requestStatusCard(view);
+}
+
+/** Starts tracking a request the user just created (or proved theirs), so its card stays current. */
+export async function trackRequest(
+  app: BotServices,
+  user: ActingUser,
+  request: RequestView,
+  policyId?: string,
+): Promise<void> {
+  await new RequesterStore(app).track({
+    requestId: request.id,
+    userId: user.aadObjectId,
+    teamsId: user.teamsId,
+    packageId: request.packageId,
+    packageName: request.packageName,
+    ...(policyId ? { policyId } : {}),
+    lastState: request.state,
+    final: FINAL_STATES.has(request.state),
+  });
+}
+
+function notYoursCard() {
+  return errorCard({
+    title: 'I cannot show this request here',
+    message: 'It is not one of the requests I keep for you.',
+    nextStep: 'Type **my requests** to see your requests.',
+  });
+}
+
+export const refreshRequestAction = defineAction({
+  verb: Verbs.refreshRequest,
+  data: requestData,
+  async run(scope, { requestId }) {
+    const record = await new RequesterStore(scope.app).tracked(requestId);
+    if (!record || record.userId !== scope.user.aadObjectId) return cardReply(notYoursCard());
+    try {
+      return cardReply(await statusReply(scope, requestId));
+    } catch (err) {
+      return cardReply(problemCard(err, 'show this request', scope.app.log));
+    }
+  },
+});
+
+export const cancelRequestAction = defineAction({
+  verb: Verbs.cancelRequest,
+  data: requestData,
+  async run(scope, { requestId }) {
+    const { app, user } = scope;
+    try {
+      const moved = await cancelOrMovedOn(scope, requestId);
+      if (moved === 'notYours') return cardReply(notYoursCard());
+      const store = new RequesterStore(app);
+      if (!(await store.tracked(requestId))) await trackRequest(app, user, await getRequest(app.graph.forApp(), requestId));
+      return cardReply(await statusReply(scope, requestId));
+    } catch (err) {
+      return cardReply(problemCard(err, 'cancel this request', app.log));
+    }
+  },
+});
+
+/**
+ * Cancels with the user's token. A request that already moved on is not an error: the card then refreshes to the
+ * current state. Showing that state needs proof the request is the user's (a tracked record, or their own list).
+ */
+async function cancelOrMovedOn(scope: ActionScope, requestId: string): Promise<'canceled' | 'movedOn' | 'notYours'> {
+  const { app, user } = scope;
+  try {
+    await cancelRequest(userGraph(app, user), requestId);
+    return 'canceled';
+  } catch (err) {
+    if (entitlementError(err, { action: 'cancel this request' }).kind !== 'alreadyDecided') throw err;
+  }
+  const record = await new RequesterStore(app).tracked(requestId);
+  if (record) return record.userId === user.aadObjectId ? 'movedOn' : 'notYours';
+  const mine = await listMyRequests(userGraph(app, user));
+  return mine.some((r) => r.id === requestId) ? 'movedOn' : 'notYours';
+}
+
+/** Each tick: one `$batch` of GETs (20 per call) over the requests still moving; changed ones update and notify. */
+export function requestWatchSource(app: BotServices): WatchSource {
+  return {
+    name: 'requester.requests',
+    async tick() {
+      const store = new RequesterStore(app);
+      const open = await store.openTracked();
+      if (open.length === 0) return;
+      const current = await getRequests(
+        app.graph.forApp(),
+        open.map((r) => r.requestId),
+      );
+      for (const record of open) {
+        try {
+          await followUp(app, store, record, current.get(record.requestId));
+        } catch (err) {
+          app.log.warn({ err, requestId: record.requestId }, 'could not follow up a tracked request');
+        }
+      }
+    },
+  };
+}
+
+async function followUp(
+  app: BotServices,
+  store: RequesterStore,
+  record: TrackRecord,
+  current: RequestView | number | undefined,
+): Promise<void> {
+  if (current === 404) return store.updateTracked(record.requestId, { final: true });
+  if (current === undefined || typeof current === 'number' || current.state === record.lastState) return;
+  const { request, record: withContext } = record.context
+    ? { request: current, record }
+    : await loadRequest(app, record.requestId, record);
+  const view = statusView(app, withContext, request);
+  const subject = requestSubject(record.requestId);
+  // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
+  await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
+  await app.proactive.notifier.notifyOnce(
+    `${subject}:${request.state}`,
+    record.userId,
+    requestNotificationCard(view),
+  );
+  await store.updateTracked(record.requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+}

@@ -1,0 +1,187 @@
+import type { ActivationState } from '../../services/model/pim.js';
+import {
+  type AdaptiveCard,
+  adaptiveCard,
+  type CardAction,
+  type CardElement,
+  executeAction,
+  factSet,
+  heading,
+  plainText,
+  refresh,
+  type TextColor,
+  textBlock,
+} from '../elements.js';
+import { Verbs } from '../verbs.js';
+import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
+
+export interface ActivationCardView {
+  state: ActivationState;
+  now: string;
+  /** Minutes before the end from which the card turns into the reminder (Extend and Deactivate). */
+  reminderMinutes: number;
+  /** The viewer's Teams id, so their client refreshes the card by itself while it can still change. */
+  viewerTeamsId?: string;
+  /** A line above the card's content, e.g. why a click could not be done. */
+  notice?: { text: string; tone: 'attention' | 'warning' | 'good' };
+}
+
+export const DEACTIVATE_BUTTON = 'Deactivate';
+export const EXTEND_BUTTON = 'Extend';
+export const ACTIVATE_AGAIN_BUTTON = 'Activate again';
+
+interface Drawn {
+  title: string;
+  tone: TextColor;
+  lines: string[];
+  actions: CardAction[];
+}
+
+/** The card of one activation (`activation:<requestId>`), from waiting for approval to ended. */
+export function activationCard(view: ActivationCardView): AdaptiveCard {
+  const { state } = view;
+  const drawn = draw(view);
+  const facts = factSet([
+    ['Group', plainText(state.group.displayName)],
+    ['Role', roleWord(state.accessId)],
+    [
+      'Started',
+      state.startDateTime && state.phase !== 'pendingApproval' ? timeText(state.startDateTime, view.now) : undefined,
+    ],
+    ['Ends', state.endDateTime && isLive(state) ? timeText(state.endDateTime, view.now) : undefined],
+  ]);
+  const body: CardElement[] = [
+    ...(view.notice ? [textBlock(view.notice.text, { color: view.notice.tone, weight: 'bolder' })] : []),
+    heading(drawn.title, { color: drawn.tone }),
+    ...drawn.lines.map((line) => textBlock(line)),
+    facts,
+  ];
+  return adaptiveCard(body, {
+    actions: drawn.actions,
+    refresh: isLive(state)
+      ? refresh(Verbs.refreshActivation, { requestId: state.requestId }, view.viewerTeamsId ? [view.viewerTeamsId] : [])
+      : undefined,
+    fallbackText: `${drawn.title}.`,
+  });
+}
+
+function isLive(state: ActivationState): boolean {
+  return state.phase === 'active' || state.phase === 'pendingApproval' || state.phase === 'scheduled';
+}
+
+function draw(view: ActivationCardView): Drawn {
+  const { state, now } = view;
+  const name = state.group.displayName;
+  const again = [activateAgain(state)];
+  switch (state.phase) {
+    case 'active':
+      return drawActive(view);
+    case 'pendingApproval':
+      return {
+        title: 'Waiting for approval',
+        tone: 'accent',
+        lines: [
+          `Your request to become ${roleOf(state.accessId, name)} is waiting for ${
+            state.approvers.length ? plainText(orList(state.approvers)) : 'an approver'
+          }.`,
+          'I update this card as soon as they decide.',
+        ],
+        actions: [],
+      };
+    case 'scheduled':
+      return {
+        title: `Scheduled: ${roleTitle(state.accessId, name)}`,
+        tone: 'accent',
+        lines: [
+          `You become ${roleOf(state.accessId, name)} at ${state.startDateTime ? timeText(state.startDateTime, now) : 'the chosen time'}${
+            state.endDateTime ? ` until ${timeText(state.endDateTime, now)}` : ''
+          }.`,
+        ],
+        actions: [],
+      };
+    case 'ended':
+      return {
+        title: `${roleTitle(state.accessId, name)} has ended`,
+        tone: 'default',
+        lines: [
+          `It ended at ${state.endDateTime ? timeText(state.endDateTime, now) : 'its end time'} and I removed you from the group.`,
+        ],
+        actions: again,
+      };
+    case 'deactivated':
+      return {
+        title: `${roleTitle(state.accessId, name)} deactivated`,
+        tone: 'default',
+        lines: [
+          `You deactivated it at ${state.deactivatedAt ? timeText(state.deactivatedAt, now) : 'your request'}; you are no longer ${roleOf(state.accessId, name)}.`,
+        ],
+        actions: again,
+      };
+    case 'extended':
+      return {
+        title: `${roleTitle(state.accessId, name)} extended`,
+        tone: 'good',
+        lines: [
+          `A new activation replaced this one${state.extendedUntil ? `: you are ${roleOf(state.accessId, name)} until ${timeText(state.extendedUntil, now)}` : ''}.`,
+        ],
+        actions: [],
+      };
+    default:
+      return drawClosed(state);
+  }
+}
+
+function drawActive(view: ActivationCardView): Drawn {
+  const { state, now } = view;
+  const name = state.group.displayName;
+  const end = state.endDateTime;
+  const deactivate = executeAction(
+    DEACTIVATE_BUTTON,
+    Verbs.deactivate,
+    { requestId: state.requestId },
+    { style: 'destructive' },
+  );
+  const endingSoon = !!end && Date.parse(end) - Date.parse(now) <= view.reminderMinutes * 60_000;
+  if (end && endingSoon) {
+    return {
+      title: `${roleTitle(state.accessId, name)} ends ${relativeText(end, now)}`,
+      tone: 'warning',
+      lines: [`You are ${roleOf(state.accessId, name)} until ${timeText(end, now)}. Extend it if you still need it.`],
+      actions: [
+        executeAction(EXTEND_BUTTON, Verbs.extend, { requestId: state.requestId }, { style: 'positive' }),
+        deactivate,
+      ],
+    };
+  }
+  return {
+    title: end
+      ? `You are ${roleOf(state.accessId, name)} until ${timeText(end, now)}`
+      : `You are ${roleOf(state.accessId, name)}`,
+    tone: 'good',
+    lines: end
+      ? [
+          `I remove you automatically at the end (${relativeText(end, now)}) and remind you ${view.reminderMinutes} minutes before.`,
+        ]
+      : [],
+    actions: [deactivate],
+  };
+}
+
+function drawClosed(state: ActivationState): Drawn {
+  const what = roleTitle(state.accessId, state.group.displayName);
+  const closed: Record<string, [string, string]> = {
+    denied: [`${what} was denied`, 'An approver denied the activation. You are not a member because of it.'],
+    canceled: [`${what} was canceled`, 'The activation request was canceled before it started.'],
+    expired: [`${what} was not approved in time`, 'No approver decided within 24 hours, so the request expired.'],
+    failed: [`${what} could not be activated`, 'Microsoft Entra could not complete the activation.'],
+  };
+  const [title, line] = closed[state.phase] ?? closed.failed;
+  return { title, tone: 'attention', lines: [line], actions: [activateAgain(state)] };
+}
+
+function activateAgain(state: ActivationState): CardAction {
+  return executeAction(ACTIVATE_AGAIN_BUTTON, Verbs.activateForm, {
+    groupId: state.group.id,
+    accessId: state.accessId,
+  });
+}

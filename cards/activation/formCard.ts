@@ -1,0 +1,168 @@
+import type { ActivationPolicy, EligibleRole } from '../../services/model/pim.js';
+import {
+  type AdaptiveCard,
+  adaptiveCard,
+  type CardElement,
+  choiceSetInput,
+  column,
+  columnSet,
+  dateInput,
+  executeAction,
+  factSet,
+  heading,
+  plainText,
+  textBlock,
+  textInput,
+  timeInput,
+} from '../elements.js';
+import { Verbs } from '../verbs.js';
+import { minutesText, policySummary, roleTitle } from './format.js';
+
+/** Input ids of the activation form; the bot reads the same names from the action data. */
+export const FormInputs = {
+  duration: 'duration',
+  justification: 'justification',
+  ticketNumber: 'ticketNumber',
+  ticketSystem: 'ticketSystem',
+  startDate: 'startDate',
+  startTime: 'startTime',
+} as const;
+
+export type FormValues = Partial<Record<keyof typeof FormInputs, string>>;
+
+export interface ActivationFormView {
+  role: EligibleRole;
+  policy: ActivationPolicy;
+  /** Offered durations in minutes, none above the policy maximum. */
+  durations: number[];
+  defaultMinutes: number;
+  /** Idempotency key of this form's Activate button (a double click makes one request). */
+  op: string;
+  now: string;
+  /** What the person entered, shown again when the bot sends the form back with problems. */
+  values?: FormValues;
+  problems?: string[];
+}
+
+export const MAX_JUSTIFICATION_INPUT = 500;
+export const ACTIVATE_BUTTON = 'Activate';
+
+export function activationFormCard(view: ActivationFormView): AdaptiveCard {
+  const { role, policy } = view;
+  const title = roleTitle(role.accessId, role.group.displayName);
+  return adaptiveCard(
+    [
+      heading(`Activate: ${plainText(title)}`),
+      ...problemBlocks(view.problems),
+      factSet([
+        ['Group', plainText(role.group.displayName)],
+        ['Rules', policySummary(policy)],
+      ]),
+      ...(policy.mfaRequired || policy.authenticationContext ? [stepUpNote()] : []),
+      durationInput(view),
+      justificationInput(policy, view.values?.justification),
+      ...(policy.ticketRequired ? ticketInputs(view.values) : []),
+      ...startInputs(view.values),
+    ],
+    {
+      actions: [
+        executeAction(
+          ACTIVATE_BUTTON,
+          Verbs.activate,
+          { groupId: role.group.id, accessId: role.accessId, op: view.op },
+          { style: 'positive' },
+        ),
+        executeAction('Back to my roles', Verbs.activateList, undefined, { associatedInputs: 'none' }),
+      ],
+      fallbackText: `Activate ${title}: choose a duration and select Activate.`,
+    },
+  );
+}
+
+function problemBlocks(problems?: string[]): CardElement[] {
+  if (!problems?.length) return [];
+  return [
+    textBlock('Please fix this first:', { color: 'attention', weight: 'bolder' }),
+    ...problems.map((p) => textBlock(`- ${p}`, { color: 'attention', spacing: 'none' })),
+  ];
+}
+
+function stepUpNote(): CardElement {
+  return textBlock(
+    'This group asks for a stronger sign-in. If you have not just verified your identity, I will send you a link.',
+    { isSubtle: true },
+  );
+}
+
+function durationInput(view: ActivationFormView): CardElement {
+  const chosen = Number(view.values?.duration);
+  const value = view.durations.includes(chosen) ? chosen : view.defaultMinutes;
+  return choiceSetInput(
+    FormInputs.duration,
+    view.durations.map((m) => ({ title: minutesText(m), value: String(m) })),
+    {
+      label: `For how long? (at most ${minutesText(view.policy.maximumMinutes)})`,
+      value: String(value),
+      style: 'compact',
+      isRequired: true,
+      errorMessage: 'Choose how long you need access.',
+    },
+  );
+}
+
+function justificationInput(policy: ActivationPolicy, value?: string): CardElement {
+  return textInput(FormInputs.justification, {
+    label: policy.justificationRequired ? 'Justification (required)' : 'Justification (optional)',
+    placeholder: 'Why do you need access? e.g. month-end close, incident INC0012345',
+    isMultiline: true,
+    maxLength: MAX_JUSTIFICATION_INPUT,
+    isRequired: policy.justificationRequired,
+    errorMessage: policy.justificationRequired ? 'This group asks for a justification.' : undefined,
+    value: value || undefined,
+  });
+}
+
+function ticketInputs(values?: FormValues): CardElement[] {
+  return [
+    columnSet([
+      column(
+        [
+          textInput(FormInputs.ticketNumber, {
+            label: 'Ticket number (required)',
+            placeholder: 'INC0012345',
+            maxLength: 100,
+            isRequired: true,
+            errorMessage: 'This group asks for a ticket number.',
+            value: values?.ticketNumber || undefined,
+          }),
+        ],
+        { width: 'stretch' },
+      ),
+      column(
+        [
+          textInput(FormInputs.ticketSystem, {
+            label: 'Ticket system',
+            placeholder: 'ServiceNow',
+            maxLength: 100,
+            value: values?.ticketSystem || undefined,
+          }),
+        ],
+        { width: 'stretch' },
+      ),
+    ]),
+  ];
+}
+
+function startInputs(values?: FormValues): CardElement[] {
+  return [
+    textBlock('Start later (optional; UTC). Leave empty to start now.', { weight: 'bolder', spacing: 'medium' }),
+    columnSet([
+      column([dateInput(FormInputs.startDate, { label: 'Date (UTC)', value: values?.startDate || undefined })], {
+        width: 'stretch',
+      }),
+      column([timeInput(FormInputs.startTime, { label: 'Time (UTC)', value: values?.startTime || undefined })], {
+        width: 'stretch',
+      }),
+    ]),
+  ];
+}

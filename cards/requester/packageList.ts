@@ -1,0 +1,111 @@
+import type { PackageSummary } from '../../services/model/entitlement.js';
+import {
+  type AdaptiveCard,
+  actionSet,
+  adaptiveCard,
+  type CardAction,
+  type CardElement,
+  container,
+  executeAction,
+  heading,
+  plainText,
+  textBlock,
+  truncate,
+} from '../elements.js';
+import { Verbs } from '../verbs.js';
+
+/** Search results and the catalog: one page of packages, each with Details and Request. */
+
+export interface PackageListView {
+  /** What the person searched for; undefined for the whole catalog. */
+  query?: string;
+  /** This page only. */
+  packages: PackageSummary[];
+  total: number;
+  /** 0-based. */
+  page: number;
+  pageSize: number;
+  /** Stored search the "Show more" button continues; undefined for the catalog. */
+  searchId?: string;
+  /** Graph returned no catalog or resource names, so the ranking used names and descriptions only. */
+  limitedRanking?: boolean;
+}
+
+export function packageLine(pkg: PackageSummary): CardElement {
+  const about = [pkg.catalogName, truncate(pkg.description, 160)].filter((t) => t.trim() !== '').map(plainText);
+  return container(
+    [
+      textBlock(`**${plainText(pkg.displayName)}**`),
+      ...(about.length > 0 ? [textBlock(about.join(' · '), { isSubtle: true, spacing: 'none' })] : []),
+      actionSet([
+        executeAction('Details', Verbs.showDetails, { packageId: pkg.id }),
+        executeAction('Request', Verbs.requestForm, { packageId: pkg.id }, { style: 'positive' }),
+      ]),
+    ],
+    { separator: true, spacing: 'medium' },
+  );
+}
+
+function title(view: PackageListView): string {
+  return view.query === undefined
+    ? 'Access packages you can request'
+    : `Access packages for "${plainText(truncate(view.query.trim(), 80))}"`;
+}
+
+function rangeLine(view: PackageListView): string {
+  const first = view.page * view.pageSize + 1;
+  const last = first + view.packages.length - 1;
+  if (view.total === 0) return 'There is no access package you can request right now.';
+  if (view.total <= view.packages.length && view.page === 0) {
+    return view.total === 1 ? '1 package.' : `${view.total} packages, best match first.`;
+  }
+  return `Showing ${first}–${last} of ${view.total}.`;
+}
+
+export function packageListCard(view: PackageListView): AdaptiveCard {
+  const more = (view.page + 1) * view.pageSize < view.total;
+  const actions: CardAction[] = [];
+  if (more) {
+    const page = view.page + 1;
+    actions.push(
+      executeAction('Show more', Verbs.showMore, view.searchId ? { searchId: view.searchId, page } : { page }),
+    );
+  }
+  actions.push(executeAction('My requests', Verbs.myRequests));
+  const notes: CardElement[] = view.limitedRanking
+    ? [textBlock('Matched on package names and descriptions only.', { isSubtle: true, size: 'small' })]
+    : [];
+  return adaptiveCard(
+    [
+      heading(title(view)),
+      textBlock(rangeLine(view), { isSubtle: true, spacing: 'none' }),
+      ...notes,
+      ...view.packages.map(packageLine),
+    ],
+    { actions, fallbackText: `${view.total} access packages.` },
+  );
+}
+
+export interface NoMatchView {
+  query: string;
+  /** Close names, best first. */
+  suggestions: PackageSummary[];
+}
+
+export function noMatchCard(view: NoMatchView): AdaptiveCard {
+  const typed = plainText(truncate(view.query.trim(), 80));
+  const body: CardElement[] = [
+    heading('No access package found'),
+    textBlock(`I found no access package you can request for "${typed}".`),
+  ];
+  if (view.suggestions.length > 0) {
+    body.push(textBlock('Did you mean one of these?', { weight: 'bolder', spacing: 'medium' }));
+    body.push(...view.suggestions.map(packageLine));
+  } else {
+    body.push(textBlock('Try other words, or browse everything you can request.', { spacing: 'small' }));
+  }
+  return adaptiveCard(body, {
+    actions: [executeAction('Browse the catalog', Verbs.showCatalog), executeAction('Help', Verbs.help)],
+    fallbackText: `No access package found for "${view.query.slice(0, 80)}".`,
+  });
+}

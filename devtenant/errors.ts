@@ -1,0 +1,39 @@
+/** A Graph error: turned into `{"error":{"code","message","innerError"}}` with `status` by the server. */
+export class GraphError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export const badRequest = (message: string, code = 'BadRequest'): GraphError => new GraphError(400, code, message);
+
+export const notFound = (message: string, code = 'ResourceNotFound'): GraphError => new GraphError(404, code, message);
+
+export const forbidden = (message: string, code = 'Forbidden'): GraphError => new GraphError(403, code, message);
+
+export const conflict = (message: string, code = 'Conflict'): GraphError => new GraphError(409, code, message);
+
+export const unknownProperty = (property: string, typeName: string): GraphError =>
+  badRequest(
+    `The property '${property}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type.`,
+  );
+
+export interface ErrorBody {
+  error: { code: string; message: string; innerError: Record<string, string> };
+}
+
+export function errorBody(code: string, message: string, requestId: string, clientRequestId?: string): ErrorBody {
+  const innerError: Record<string, string> = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+    'request-id': requestId,
+  };
+  innerError['client-request-id'] = clientRequestId ?? requestId;
+  return { error: { code, message, innerError } };
+}

@@ -1,0 +1,68 @@
+import type { AddressInfo } from 'node:net';
+import { loadTenant } from './load.js';
+import { loadSeed, type SeedData } from './seed.js';
+import { DevtenantServer } from './server.js';
+import { type Quirks, TenantState, type Timing } from './state.js';
+
+/**
+ * The devtenant: a local Microsoft Graph emulator with a seeded demo tenant (Contoso). Tests and `npm start` use
+ * `startDevtenant`; the bot only ever reaches it over HTTP through GRAPH_BASE_URL.
+ */
+
+export interface DevtenantOptions {
+  /** 0 = a free port. Default 5100. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Path or object; default devtenant/seed/demo.json. */
+  seed?: string | SeedData;
+  /** Initial clock; default real now. */
+  now?: Date;
+  /** Start with the clock frozen (it then moves only through POST /_devtenant/clock). */
+  freezeClock?: boolean;
+  timing?: Partial<Timing>;
+  pageSize?: number;
+  /** Switches for behaviour GRAPH-API.md marks UNCONFIRMED (see devtenant/README.md). */
+  quirks?: Partial<Quirks>;
+}
+
+export interface RunningDevtenant {
+  /** http://127.0.0.1:PORT, no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+  /** For in-process tests. */
+  state: TenantState;
+}
+
+export function createTenantState(opts: Omit<DevtenantOptions, 'port' | 'host'> = {}): TenantState {
+  return new TenantState(loadSeed(opts.seed), opts, loadTenant);
+}
+
+export async function startDevtenant(opts: DevtenantOptions = {}): Promise<RunningDevtenant> {
+  const state = createTenantState(opts);
+  const server = new DevtenantServer(state);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.http.once('error', reject);
+    server.http.listen(opts.port ?? 5100, host, () => {
+      server.http.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.http.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.http.close(() => resolve());
+        server.http.closeAllConnections();
+      }),
+  };
+}
+
+export { type Caller, decodeToken, mintToken, type TokenClaims } from './auth.js';
+export type { LogEntry } from './control.js';
+export type { SeedData } from './seed.js';
+export { DEFAULT_QUIRKS, type Quirks, TenantState, type Timing } from './state.js';

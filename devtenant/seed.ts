@@ -1,0 +1,326 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseDuration } from './time.js';
+
+/**
+ * The seed file format (devtenant/seed/demo.json). Shapes follow Graph where Graph has one (policies, questions,
+ * subject sets); timestamps may be ISO, `now`, or relative to start-up (`-P30D`, `+PT2H`).
+ */
+
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const when = z.string().min(1);
+const duration = z.string().refine((d) => parseDuration(d) !== null, 'must be an ISO-8601 duration like PT8H or P30D');
+const subjectSet = z.looseObject({ '@odata.type': z.string().regex(/^#microsoft\.graph\.\w+$/) });
+
+const user = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  givenName: z.string(),
+  surname: z.string(),
+  mail: z.string(),
+  userPrincipalName: z.string().min(3),
+  jobTitle: z.string().nullable().default(null),
+  department: z.string().nullable().default(null),
+  officeLocation: z.string().nullable().default(null),
+  mobilePhone: z.string().nullable().default(null),
+  businessPhones: z.array(z.string()).default([]),
+  employeeId: z.string().nullable().default(null),
+  managerId: guid.nullable().default(null),
+  accountEnabled: z.boolean().default(true),
+  preferredLanguage: z.string().default('en-US'),
+});
+
+const pimApproval = z.object({
+  approvers: z.array(subjectSet).min(1),
+  escalationApprovers: z.array(subjectSet).default([]),
+  isApproverJustificationRequired: z.boolean().default(true),
+  isEscalationEnabled: z.boolean().default(false),
+  escalationTimeInMinutes: z.number().int().min(0).default(0),
+  approvalStageTimeOutInDays: z.number().int().min(1).default(1),
+});
+
+const pimRules = z.object({
+  maximumDuration: duration.default('PT8H'),
+  enabledRules: z.array(z.enum(['MultiFactorAuthentication', 'Justification', 'Ticketing'])).default([]),
+  authenticationContext: z.string().nullable().default(null),
+  approval: pimApproval.nullable().default(null),
+  /** `Expiration_Admin_Eligibility`: null = permanent eligibility allowed. */
+  eligibleMaximumDuration: duration.nullable().default('P365D'),
+});
+
+const group = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  description: z.string().nullable().default(null),
+  mailNickname: z.string(),
+  mail: z.string().nullable().default(null),
+  mailEnabled: z.boolean().default(false),
+  securityEnabled: z.boolean().default(true),
+  groupTypes: z.array(z.string()).default([]),
+  visibility: z.string().nullable().default('Private'),
+  createdDateTime: when.default('-P400D'),
+  members: z.array(guid).default([]),
+  owners: z.array(guid).default([]),
+  /** Present = the group is onboarded to PIM for Groups, with these activation rules per role. */
+  pim: z.object({ member: pimRules.optional(), owner: pimRules.optional() }).nullable().default(null),
+});
+
+const catalog = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  description: z.string().default(''),
+  isExternallyVisible: z.boolean().default(false),
+  createdDateTime: when.default('-P300D'),
+});
+
+const resource = z.object({
+  id: guid,
+  catalogId: guid,
+  displayName: z.string().min(1),
+  description: z.string().default(''),
+  originSystem: z.enum(['AadGroup', 'AadApplication', 'SharePointOnline']),
+  originId: z.string().min(1),
+});
+
+const question = z.looseObject({
+  '@odata.type': z.enum([
+    '#microsoft.graph.accessPackageTextInputQuestion',
+    '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+  ]),
+  id: guid,
+  sequence: z.number().int().default(0),
+  isRequired: z.boolean().default(true),
+  isAnswerEditable: z.boolean().default(false),
+  text: z.string().min(1),
+  localizations: z.array(z.unknown()).default([]),
+  isSingleLineQuestion: z.boolean().optional(),
+  regexPattern: z.string().nullable().optional(),
+  isMultipleSelectionAllowed: z.boolean().optional(),
+  choices: z
+    .array(z.object({ actualValue: z.string(), text: z.string(), localizations: z.array(z.unknown()).default([]) }))
+    .optional(),
+});
+
+const approvalStage = z.object({
+  durationBeforeAutomaticDenial: duration.default('P14D'),
+  isApproverJustificationRequired: z.boolean().default(false),
+  isEscalationEnabled: z.boolean().default(false),
+  durationBeforeEscalation: duration.default('PT0S'),
+  primaryApprovers: z.array(subjectSet).min(1),
+  fallbackPrimaryApprovers: z.array(subjectSet).default([]),
+  escalationApprovers: z.array(subjectSet).default([]),
+  fallbackEscalationApprovers: z.array(subjectSet).default([]),
+  approverInformationVisibility: z.string().default('default'),
+});
+
+const policy = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  description: z.string().default(''),
+  allowedTargetScope: z
+    .enum(['notSpecified', 'specificDirectoryUsers', 'allMemberUsers', 'allDirectoryUsers'])
+    .default('allMemberUsers'),
+  specificAllowedTargets: z.array(subjectSet).default([]),
+  expiration: z
+    .object({
+      type: z.enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration']),
+      duration: duration.nullable().default(null),
+      endDateTime: when.nullable().default(null),
+    })
+    .default({ type: 'afterDuration', duration: 'P365D', endDateTime: null }),
+  requestorSettings: z
+    .object({
+      allowCustomAssignmentSchedule: z.boolean().default(false),
+      enableTargetsToSelfAddAccess: z.boolean().default(true),
+      enableTargetsToSelfUpdateAccess: z.boolean().default(false),
+      enableTargetsToSelfRemoveAccess: z.boolean().default(true),
+      enableOnBehalfRequestorsToAddAccess: z.boolean().default(false),
+      enableOnBehalfRequestorsToUpdateAccess: z.boolean().default(false),
+      enableOnBehalfRequestorsToRemoveAccess: z.boolean().default(false),
+      onBehalfRequestors: z.array(subjectSet).default([]),
+    })
+    .prefault({}),
+  requestApprovalSettings: z
+    .object({
+      isApprovalRequiredForAdd: z.boolean().default(false),
+      isApprovalRequiredForUpdate: z.boolean().default(false),
+      isRequestorJustificationRequired: z.boolean().default(false),
+      stages: z.array(approvalStage).max(3).default([]),
+    })
+    .prefault({}),
+  questions: z.array(question).default([]),
+  createdDateTime: when.default('-P200D'),
+});
+
+const accessPackage = z.object({
+  id: guid,
+  catalogId: guid,
+  displayName: z.string().min(1),
+  description: z.string().default(''),
+  isHidden: z.boolean().default(false),
+  createdDateTime: when.default('-P200D'),
+  resourceRoles: z.array(z.object({ resourceId: guid, role: z.string().min(1) })).default([]),
+  policies: z.array(policy).min(1),
+});
+
+const assignment = z.object({
+  id: guid,
+  accessPackageId: guid,
+  policyId: guid,
+  targetId: guid,
+  startDateTime: when,
+  endDateTime: when.nullable().default(null),
+  requestId: guid.optional(),
+  justification: z.string().nullable().default(null),
+});
+
+const pendingRequest = z.object({
+  id: guid,
+  requestorId: guid,
+  accessPackageId: guid,
+  policyId: guid,
+  justification: z.string().nullable().default(null),
+  answers: z.array(z.unknown()).default([]),
+  createdDateTime: when,
+});
+
+const accessId = z.enum(['member', 'owner']);
+
+const pim = z.object({
+  eligibilities: z
+    .array(
+      z.object({
+        id: guid.optional(),
+        principalId: guid,
+        groupId: guid,
+        accessId,
+        startDateTime: when.default('-P30D'),
+        endDateTime: when.nullable().default(null),
+      }),
+    )
+    .default([]),
+  activations: z
+    .array(
+      z.object({
+        id: guid.optional(),
+        principalId: guid,
+        groupId: guid,
+        accessId,
+        startDateTime: when,
+        endDateTime: when,
+        justification: z.string().default(''),
+      }),
+    )
+    .default([]),
+  requests: z
+    .array(
+      z.object({
+        id: guid,
+        principalId: guid,
+        groupId: guid,
+        accessId,
+        justification: z.string().default(''),
+        duration: duration.default('PT2H'),
+        createdDateTime: when,
+        ticketInfo: z.object({ ticketNumber: z.string(), ticketSystem: z.string() }).nullable().default(null),
+      }),
+    )
+    .default([]),
+});
+
+export const seedSchema = z.object({
+  tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
+  users: z.array(user).min(1),
+  groups: z.array(group).default([]),
+  catalogs: z.array(catalog).default([]),
+  resources: z.array(resource).default([]),
+  accessPackages: z.array(accessPackage).default([]),
+  assignments: z.array(assignment).default([]),
+  requests: z.array(pendingRequest).default([]),
+  pim: pim.prefault({}),
+});
+
+/** A seed as written in the file (defaults may be omitted). */
+export type SeedData = z.input<typeof seedSchema>;
+export type Seed = z.output<typeof seedSchema>;
+export type SeedUser = Seed['users'][number];
+export type SeedGroup = Seed['groups'][number];
+export type SeedPolicy = Seed['accessPackages'][number]['policies'][number];
+export type PimRulesSpec = z.output<typeof pimRules>;
+export type ApprovalStageSpecJson = z.output<typeof approvalStage>;
+export type SubjectSetJson = z.output<typeof subjectSet>;
+export type QuestionJson = z.output<typeof question>;
+
+export const DEFAULT_PIM_RULES: PimRulesSpec = pimRules.parse({});
+
+export const DEFAULT_SEED_PATH = join(dirname(fileURLToPath(import.meta.url)), 'seed', 'demo.json');
+
+/** Reads and validates a seed; throws an Error whose message says what is wrong and where. */
+export function loadSeed(source: string | SeedData = DEFAULT_SEED_PATH): Seed {
+  let raw: unknown = source;
+  if (typeof source === 'string') {
+    try {
+      raw = JSON.parse(readFileSync(source, 'utf8'));
+    } catch (err) {
+      throw new Error(`devtenant: cannot read seed '${source}': ${(err as Error).message}`);
+    }
+  }
+  const parsed = seedSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`devtenant: invalid seed:\n${z.prettifyError(parsed.error)}`);
+  checkReferences(parsed.data);
+  return parsed.data;
+}
+
+function checkReferences(seed: Seed): void {
+  const problems: string[] = [];
+  const users = new Set(seed.users.map((u) => u.id));
+  const groups = new Set(seed.groups.map((g) => g.id));
+  const catalogs = new Set(seed.catalogs.map((c) => c.id));
+  const resources = new Map(seed.resources.map((r) => [r.id, r]));
+  const need = (ok: boolean, what: string): void => {
+    if (!ok) problems.push(what);
+  };
+  for (const u of seed.users)
+    need(!u.managerId || users.has(u.managerId), `user ${u.id}: unknown managerId ${u.managerId}`);
+  for (const g of seed.groups) {
+    for (const m of [...g.members, ...g.owners]) need(users.has(m), `group ${g.id}: unknown user ${m}`);
+  }
+  for (const r of seed.resources) {
+    need(catalogs.has(r.catalogId), `resource ${r.id}: unknown catalogId`);
+    need(r.originSystem !== 'AadGroup' || groups.has(r.originId), `resource ${r.id}: unknown group ${r.originId}`);
+  }
+  const policies = new Map<string, string>();
+  for (const p of seed.accessPackages) {
+    need(catalogs.has(p.catalogId), `access package ${p.id}: unknown catalogId`);
+    for (const rr of p.resourceRoles) {
+      const res = resources.get(rr.resourceId);
+      need(!!res, `access package ${p.id}: unknown resourceId ${rr.resourceId}`);
+      if (res?.originSystem === 'AadGroup') {
+        need(
+          GROUP_ROLES.includes(rr.role),
+          `access package ${p.id}: group role must be one of ${GROUP_ROLES.join(', ')}`,
+        );
+      }
+    }
+    for (const pol of p.policies) policies.set(pol.id, p.id);
+  }
+  for (const a of seed.assignments) {
+    need(policies.get(a.policyId) === a.accessPackageId, `assignment ${a.id}: policy is not a policy of its package`);
+    need(users.has(a.targetId), `assignment ${a.id}: unknown targetId`);
+  }
+  for (const r of seed.requests) {
+    need(policies.get(r.policyId) === r.accessPackageId, `request ${r.id}: policy is not a policy of its package`);
+    need(users.has(r.requestorId), `request ${r.id}: unknown requestorId`);
+  }
+  for (const e of [...seed.pim.eligibilities, ...seed.pim.activations, ...seed.pim.requests]) {
+    need(
+      users.has(e.principalId) && groups.has(e.groupId),
+      `PIM item for ${e.principalId}/${e.groupId}: unknown user or group`,
+    );
+  }
+  if (problems.length > 0) throw new Error(`devtenant: invalid seed references:\n- ${problems.join('\n- ')}`);
+}
+
+export const GROUP_ROLES = ['Member', 'Owner', 'Eligible Member', 'Eligible Owner'];

@@ -1,0 +1,363 @@
+import type { BatchRequest, GraphFacade } from '../graph/client.js';
+import { type DomainError, GraphRequestError, toDomainError } from '../graph/errors.js';
+import type { Logger } from '../log.js';
+import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../model/approvals.js';
+import { type ApprovalJson, approvalPath, stagePath } from './graphShapes.js';
+import { applyStages, pickMyStage, type StageInfo, stagesOf, withDecision } from './stages.js';
+import type { ApprovalRecord, ApprovalStore, StageLock } from './store.js';
+
+/**
+ * Records an approver's decision with their own token: GET the approval, pick the stage that is in progress and
+ * assigned to them, PATCH it (GRAPH-API.md 4.11, 4.12, 6.9). Double clicks, Teams retries and two approvers at the
+ * same moment end in exactly one PATCH: the click's operation key and a per-stage lock are written to storage first.
+ */
+
+export type Decision = 'Approve' | 'Deny';
+
+export interface DecisionInput {
+  kind: ApprovalKind;
+  id: string;
+  decision: Decision;
+  reason?: string;
+  /** The stage number the card showed; when another stage is open now, the card is out of date and nothing is written. */
+  cardStage?: number;
+}
+
+export type DecisionOutcome =
+  | { kind: 'recorded'; state: ApprovalState; result: StageResult; stage: number; nextApprovers: PersonRef[] }
+  /** The same click (operation) was already handled; the record shows its result. */
+  | { kind: 'repeat' }
+  | { kind: 'alreadyDecided'; state?: ApprovalState; by?: PersonRef; at?: string; result?: StageResult | 'Expired' }
+  | { kind: 'inProgress'; by: PersonRef }
+  | { kind: 'notApprover' }
+  | { kind: 'notYourStage'; state: ApprovalState; stage: number }
+  | { kind: 'ownRequest' }
+  | { kind: 'movedOn'; state: ApprovalState; stage: number }
+  | { kind: 'reasonRequired'; stage: number }
+  | { kind: 'notFound' }
+  | { kind: 'failed'; error: DomainError };
+
+export interface DecisionDeps {
+  store: ApprovalStore;
+  log: Logger;
+  now: () => Date;
+  /** How long a click waits for a concurrent one (same person or another approver) to finish; default 3 s. */
+  waitMs?: number;
+}
+
+const STALE_MS = 30_000;
+const POLL_MS = 40;
+
+export async function decide(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  op: string,
+): Promise<DecisionOutcome> {
+  const gate = await enterOperation(deps, me, op);
+  if (gate !== 'go') return gate;
+  let outcome: DecisionOutcome = { kind: 'notFound' };
+  try {
+    outcome = await decideOnce(deps, graph, me, record, input);
+    return outcome;
+  } finally {
+    await leaveOperation(deps, me, op, outcome.kind === 'recorded');
+  }
+}
+
+async function decideOnce(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+): Promise<DecisionOutcome> {
+  if (record.state.details.requester.id === me.id) return { kind: 'ownRequest' };
+  let approval: ApprovalJson;
+  try {
+    approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } });
+  } catch (err) {
+    return failure(err, input);
+  }
+  const plan = await planDecision(deps, me, record, input, stagesOf(approval));
+  if (plan.kind !== 'patch') return plan.outcome;
+  const body = { reviewResult: input.decision, justification: input.reason ?? '' };
+  try {
+    await graph.patch(stagePath(input.kind, input.id, plan.stage.id), body);
+  } catch (err) {
+    return afterFailedPatch(deps, graph, record, input, plan, err);
+  }
+  return afterPatch(deps, me, record, input, plan);
+}
+
+interface PatchPlan {
+  kind: 'patch';
+  stage: StageInfo;
+  stages: StageInfo[];
+  lock: StageLock;
+}
+
+type Plan = PatchPlan | { kind: 'answer'; outcome: DecisionOutcome };
+
+/** From the stages Graph showed to either "PATCH this stage" (lock taken) or an answer without any write. */
+async function planDecision(
+  deps: DecisionDeps,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  stages: StageInfo[],
+): Promise<Plan> {
+  const now = deps.now().toISOString();
+  const pick = pickMyStage(stages);
+  const answer = (outcome: DecisionOutcome): Plan => ({ kind: 'answer', outcome });
+  if (pick.kind === 'closed') {
+    const state = await syncRecord(deps, input, record, stages, now);
+    const last = pick.last;
+    return answer({
+      kind: 'alreadyDecided',
+      state,
+      by: last?.by,
+      at: last?.at,
+      result: last?.result ?? (last?.status === 'Expired' ? 'Expired' : undefined),
+    });
+  }
+  if (pick.kind === 'notMine') {
+    if (stages.every((s) => !s.assignedToMe) && !stages.some((s) => s.by?.id === me.id)) {
+      return answer({ kind: 'notApprover' });
+    }
+    const state = await syncRecord(deps, input, record, stages, now);
+    return answer({ kind: 'notYourStage', state, stage: pick.stage.index });
+  }
+  const stage = pick.stage;
+  if (input.cardStage !== undefined && input.cardStage !== stage.index) {
+    const state = await syncRecord(deps, input, record, stages, now);
+    return answer({ kind: 'movedOn', state, stage: stage.index });
+  }
+  if (record.state.details.stages[stage.index - 1]?.justificationRequired && !input.reason?.trim()) {
+    return answer({ kind: 'reasonRequired', stage: stage.index });
+  }
+  const lock: StageLock = { userId: me.id, userName: me.displayName, decision: input.decision, status: 'deciding', at: now };
+  const held = await acquireLock(deps, input, stage.id, lock);
+  if (held !== 'mine') return answer(held);
+  return { kind: 'patch', stage, stages, lock };
+}
+
+async function afterPatch(
+  deps: DecisionDeps,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  plan: PatchPlan,
+): Promise<DecisionOutcome> {
+  const now = deps.now().toISOString();
+  const result: StageResult = input.decision === 'Approve' ? 'Approved' : 'Denied';
+  await deps.store.settleLock(input.kind, input.id, plan.stage.id, { ...plan.lock, status: 'decided', at: now });
+  const stages = withDecision(plan.stages, plan.stage.id, result, me, now, input.reason);
+  const state = (await syncRecord(deps, input, record, stages, now)) ?? applyStages(record.state, stages, now);
+  const opened = !state.outcome && state.currentStage !== plan.stage.index;
+  const nextApprovers = opened ? (state.details.stages[state.currentStage - 1]?.approvers ?? []) : [];
+  deps.log.info({ kind: input.kind, request: input.id, stage: plan.stage.index, result }, 'approval decision recorded');
+  return { kind: 'recorded', state, result, stage: plan.stage.index, nextApprovers };
+}
+
+async function afterFailedPatch(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  plan: PatchPlan,
+  err: unknown,
+): Promise<DecisionOutcome> {
+  await deps.store.releaseLock(input.kind, input.id, plan.stage.id);
+  if (!(err instanceof GraphRequestError) || err.status !== 409) return failure(err, input);
+  // Someone decided this stage outside the bot just before us: one more read says who.
+  try {
+    const approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } });
+    const stages = stagesOf(approval);
+    const state = await syncRecord(deps, input, record, stages, deps.now().toISOString());
+    const decided = stages.find((s) => s.id === plan.stage.id);
+    return { kind: 'alreadyDecided', state, by: decided?.by, at: decided?.at, result: decided?.result };
+  } catch {
+    return { kind: 'alreadyDecided' };
+  }
+}
+
+function failure(err: unknown, input: DecisionInput): DecisionOutcome {
+  if (err instanceof GraphRequestError) {
+    if (err.status === 403) return { kind: 'notApprover' };
+    if (err.status === 404) return { kind: 'notFound' };
+    if (err.status === 400 && /justification/i.test(err.code)) return { kind: 'reasonRequired', stage: 0 };
+  }
+  const action = input.decision === 'Approve' ? 'approve this request' : 'deny this request';
+  return { kind: 'failed', error: toDomainError(err, { action }) };
+}
+
+async function syncRecord(
+  deps: DecisionDeps,
+  input: DecisionInput,
+  record: ApprovalRecord,
+  stages: StageInfo[],
+  now: string,
+): Promise<ApprovalState> {
+  const updated = await deps.store.updateRecord(input.kind, input.id, (current) => {
+    const base = current ?? record;
+    return { ...base, state: applyStages(base.state, stages, now), updatedAt: now };
+  });
+  return updated?.state ?? applyStages(record.state, stages, now);
+}
+
+type LockAnswer = 'mine' | Extract<DecisionOutcome, { kind: 'alreadyDecided' | 'inProgress' }>;
+
+async function acquireLock(deps: DecisionDeps, input: DecisionInput, stageId: string, lock: StageLock): Promise<LockAnswer> {
+  const { store } = deps;
+  if (await store.takeLock(input.kind, input.id, stageId, lock)) return 'mine';
+  const deadline = Date.now() + (deps.waitMs ?? 3000);
+  for (;;) {
+    const seen = await store.lock(input.kind, input.id, stageId);
+    if (!seen) {
+      if (await store.takeLock(input.kind, input.id, stageId, lock)) return 'mine';
+      continue;
+    }
+    const holder = { id: seen.value.userId, displayName: seen.value.userName };
+    if (seen.value.status === 'decided') {
+      const result: StageResult = seen.value.decision === 'Approve' ? 'Approved' : 'Denied';
+      return { kind: 'alreadyDecided', by: holder, at: seen.value.at, result };
+    }
+    if (isStale(seen.value.at, deps.now())) {
+      if (await store.retakeLock(input.kind, input.id, stageId, seen, lock)) return 'mine';
+      continue;
+    }
+    if (Date.now() > deadline) return { kind: 'inProgress', by: holder };
+    await sleep(POLL_MS);
+  }
+}
+
+/** 'go' when this click is new (or took over a dead one); otherwise what to answer without doing anything. */
+async function enterOperation(deps: DecisionDeps, me: PersonRef, op: string): Promise<'go' | DecisionOutcome> {
+  const { store } = deps;
+  if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+  const deadline = Date.now() + (deps.waitMs ?? 3000);
+  for (;;) {
+    const seen = await store.operation(op, me.id);
+    if (!seen) {
+      if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+      continue;
+    }
+    if (seen.value.status === 'done') return { kind: 'repeat' };
+    if (isStale(seen.value.at, deps.now())) {
+      if (await store.retakeOperation(op, me.id, seen, deps.now().toISOString())) return 'go';
+      continue;
+    }
+    if (Date.now() > deadline) return { kind: 'inProgress', by: me };
+    await sleep(POLL_MS);
+  }
+}
+
+async function leaveOperation(deps: DecisionDeps, me: PersonRef, op: string, wrote: boolean): Promise<void> {
+  if (wrote) await deps.store.finishOperation(op, me.id, deps.now().toISOString());
+  else await deps.store.abandonOperation(op, me.id);
+}
+
+function isStale(at: string, now: Date): boolean {
+  const started = Date.parse(at);
+  return Number.isNaN(started) || now.getTime() - started > STALE_MS;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One item of "Approve all shown". */
+export interface BulkItem {
+  record: ApprovalRecord;
+  cardStage?: number;
+}
+
+export type BulkOutcome = { item: BulkItem; outcome: DecisionOutcome };
+
+/**
+ * Approves several requests with one `$batch` of GETs and one of PATCHes (two round trips however many), with the
+ * same checks and locks as a single decision. Requests whose stage needs a reason are left for their own card.
+ */
+export async function approveMany(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  items: BulkItem[],
+  op: string,
+): Promise<BulkOutcome[] | 'repeat' | 'inProgress'> {
+  const gate = await enterOperation(deps, me, op);
+  if (gate !== 'go') return gate.kind === 'repeat' ? 'repeat' : 'inProgress';
+  let wrote = false;
+  try {
+    const outcomes = await approveManyOnce(deps, graph, me, items);
+    wrote = outcomes.some((o) => o.outcome.kind === 'recorded');
+    return outcomes;
+  } finally {
+    await leaveOperation(deps, me, op, wrote);
+  }
+}
+
+async function approveManyOnce(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  items: BulkItem[],
+): Promise<BulkOutcome[]> {
+  const inputOf = (item: BulkItem): DecisionInput => ({
+    kind: item.record.state.details.kind,
+    id: item.record.state.details.id,
+    decision: 'Approve',
+    cardStage: item.cardStage,
+  });
+  const outcomes = new Map<BulkItem, DecisionOutcome>();
+  const toRead = items.filter((item) => {
+    if (item.record.state.details.requester.id !== me.id) return true;
+    outcomes.set(item, { kind: 'ownRequest' });
+    return false;
+  });
+  const reads = toRead.length
+    ? await graph.batch(
+        toRead.map((item, i) => ({ id: `g${i}`, method: 'GET', url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=stages` })),
+      )
+    : [];
+  const plans = new Map<BulkItem, PatchPlan>();
+  for (const [i, item] of toRead.entries()) {
+    const read = reads[i];
+    if (read.status !== 200) {
+      outcomes.set(item, failure(batchError(read.status, read.body, 'GET'), inputOf(item)));
+      continue;
+    }
+    const plan = await planDecision(deps, me, item.record, inputOf(item), stagesOf(read.body as ApprovalJson));
+    if (plan.kind === 'patch') plans.set(item, plan);
+    else outcomes.set(item, plan.outcome);
+  }
+  const patching = [...plans.entries()];
+  const patches: BatchRequest[] = patching.map(([item, plan], i) => ({
+    id: `p${i}`,
+    method: 'PATCH',
+    url: stagePath(inputOf(item).kind, inputOf(item).id, plan.stage.id),
+    body: { reviewResult: 'Approve', justification: '' },
+  }));
+  const written = patches.length ? await graph.batch(patches) : [];
+  for (const [i, [item, plan]] of patching.entries()) {
+    const status = written[i]?.status ?? 502;
+    const outcome =
+      status >= 200 && status < 300
+        ? await afterPatch(deps, me, item.record, inputOf(item), plan)
+        : await afterFailedPatch(deps, graph, item.record, inputOf(item), plan, batchError(status, written[i]?.body, 'PATCH'));
+    outcomes.set(item, outcome);
+  }
+  return items.map((item) => ({ item, outcome: outcomes.get(item) ?? { kind: 'notFound' } }));
+}
+
+function batchError(status: number, body: unknown, method: string): GraphRequestError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return new GraphRequestError({
+    status,
+    code: typeof error?.code === 'string' ? error.code : undefined,
+    graphMessage: typeof error?.message === 'string' ? error.message : undefined,
+    method,
+    path: '$batch item',
+  });
+}

@@ -1,0 +1,352 @@
+import type { BatchRequest, GraphFacade } from '../graph/client.js';
+import type { Logger } from '../log.js';
+import type {
+  ApprovalDetails,
+  ApprovalKind,
+  PersonRef,
+  RequestAnswer,
+  RequesterProfile,
+  StagePlan,
+} from '../model/approvals.js';
+import {
+  ApproverResolver,
+  emStageNeeds,
+  emStagePlan,
+  pimStageNeeds,
+  pimStagePlan,
+  type RequesterContext,
+} from './approvers.js';
+import {
+  EM_ROOT,
+  type EmPolicyJson,
+  type EmRequestJson,
+  type PackageJson,
+  type PimApprovalRuleJson,
+  type PimRequestJson,
+  type PimStageJson,
+  personOf,
+  requestPath,
+  textOfQuestion,
+  type UserJson,
+} from './graphShapes.js';
+import { isoOrUndefined } from './time.js';
+
+/**
+ * Reads everything an approval card shows about requests (who, what, why, when, stages and approvers) with the app's
+ * read-only token, in two `$batch` round trips however many requests there are.
+ */
+
+const seg = encodeURIComponent;
+const PROFILE = '$select=id,displayName,jobTitle,department,mail&$expand=manager($select=id,displayName)';
+const PACKAGE =
+  '$select=id,displayName,description&$expand=assignmentPolicies($expand=questions),' +
+  'resourceRoleScopes($expand=role($expand=resource))';
+export const EM_REQUEST_EXPAND = 'accessPackage,requestor';
+export const PIM_REQUEST_EXPAND = 'principal,group';
+
+/** PIM group policies (approval rule), cached briefly: they rarely change, and policy ids change on onboarding. */
+export class PimPolicyCache {
+  private readonly entries = new Map<string, { stages: PimStageJson[]; until: number }>();
+
+  constructor(private readonly ttlMs = 15 * 60_000) {}
+
+  get(groupId: string, accessId: string, now: number): PimStageJson[] | undefined {
+    const hit = this.entries.get(`${groupId}/${accessId}`);
+    return hit && hit.until > now ? hit.stages : undefined;
+  }
+
+  set(groupId: string, accessId: string, stages: PimStageJson[], now: number): void {
+    this.entries.set(`${groupId}/${accessId}`, { stages, until: now + this.ttlMs });
+  }
+}
+
+export interface DetailsContext {
+  app: GraphFacade;
+  log: Logger;
+  pimPolicies: PimPolicyCache;
+  now: Date;
+}
+
+/** Details of requests known only by id (a card whose state was lost, a reminder): one batch to read them first. */
+export async function loadDetailsById(
+  ctx: DetailsContext,
+  refs: { kind: ApprovalKind; id: string }[],
+): Promise<Map<string, ApprovalDetails>> {
+  const requests: BatchRequest[] = refs.map((r) => ({
+    id: `${r.kind}:${r.id}`,
+    method: 'GET',
+    url: `${requestPath(r.kind, r.id)}?$expand=${r.kind === 'em' ? EM_REQUEST_EXPAND : PIM_REQUEST_EXPAND}`,
+  }));
+  const em: EmRequestJson[] = [];
+  const pim: PimRequestJson[] = [];
+  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+    if (result.status !== 200) continue;
+    if (result.id.startsWith('em:')) em.push(result.body as EmRequestJson);
+    else pim.push(result.body as PimRequestJson);
+  }
+  return loadDetails(ctx, em, pim);
+}
+
+/** Details for EM and PIM requests read from Graph (with their `$expand`s), keyed `<kind>:<id>`. */
+export async function loadDetails(
+  ctx: DetailsContext,
+  em: EmRequestJson[],
+  pim: PimRequestJson[],
+): Promise<Map<string, ApprovalDetails>> {
+  const first = await readFirstBatch(ctx, em, pim);
+  const resolver = new ApproverResolver();
+  const emStages = new Map<string, ReturnType<typeof emStagesOf>>();
+  for (const request of em) {
+    const stages = emStagesOf(request, first.packages.get(lower(request.accessPackage?.id)), ctx.log);
+    emStages.set(request.id ?? '', stages);
+    const requester = contextOf(first.profiles.get(requesterIdOf(request)), requesterIdOf(request));
+    for (const stage of stages) emStageNeeds(stage, requester, resolver);
+  }
+  for (const request of pim) {
+    const requester = contextOf(first.profiles.get(lower(request.principalId)), lower(request.principalId));
+    for (const stage of pimStagesOf(ctx, request)) pimStageNeeds(stage, requester, resolver);
+  }
+  await resolver.load(ctx.app, ctx.log);
+  const out = new Map<string, ApprovalDetails>();
+  for (const request of em) {
+    const profile = profileOf(first.profiles.get(requesterIdOf(request)), request.requestor);
+    const plans = (emStages.get(request.id ?? '') ?? []).map((s) => emStagePlan(s, contextOf(profile, profile.id), resolver));
+    const details = emDetails(request, first.packages.get(lower(request.accessPackage?.id)), profile, plans);
+    if (details) out.set(`em:${details.id}`, details);
+  }
+  for (const request of pim) {
+    const profile = profileOf(first.profiles.get(lower(request.principalId)), request.principal);
+    const plans = pimStagesOf(ctx, request).map((s) => pimStagePlan(s, contextOf(profile, profile.id), resolver));
+    const details = pimDetails(request, profile, plans);
+    if (details) out.set(`pim:${details.id}`, details);
+  }
+  return out;
+}
+
+interface FirstBatch {
+  packages: Map<string, PackageJson>;
+  profiles: Map<string, UserJson>;
+}
+
+async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: PimRequestJson[]): Promise<FirstBatch> {
+  const packageIds = new Set(em.map((r) => lower(r.accessPackage?.id)).filter(Boolean));
+  const userIds = new Set([...em.map(requesterIdOf), ...pim.map((r) => lower(r.principalId))].filter(Boolean));
+  const now = ctx.now.getTime();
+  const policies = new Map<string, { groupId: string; accessId: string }>();
+  for (const r of pim) {
+    const groupId = lower(r.groupId);
+    const accessId = lower(r.accessId) || 'member';
+    if (groupId && !ctx.pimPolicies.get(groupId, accessId, now)) policies.set(`${groupId}/${accessId}`, { groupId, accessId });
+  }
+  const requests: BatchRequest[] = [
+    ...[...packageIds].map((id) => get(`p:${id}`, `${EM_ROOT}/accessPackages/${seg(id)}?${PACKAGE}`)),
+    ...[...userIds].map((id) => get(`u:${id}`, `/users/${seg(id)}?${PROFILE}`)),
+    ...[...policies.values()].map((p) => get(`r:${p.groupId}/${p.accessId}`, pimPolicyUrl(p.groupId, p.accessId))),
+  ];
+  const packages = new Map<string, PackageJson>();
+  const profiles = new Map<string, UserJson>();
+  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+    const [kind, key] = [result.id.slice(0, 1), result.id.slice(2)];
+    if (result.status !== 200) {
+      ctx.log.warn({ lookup: kind, status: result.status }, 'could not read approval details');
+      continue;
+    }
+    if (kind === 'p') packages.set(key, result.body as PackageJson);
+    if (kind === 'u') profiles.set(key, result.body as UserJson);
+    if (kind === 'r') {
+      const [groupId, accessId] = key.split('/');
+      ctx.pimPolicies.set(groupId, accessId, approvalStagesOf(result.body), now);
+    }
+  }
+  return { packages, profiles };
+}
+
+function pimPolicyUrl(groupId: string, accessId: string): string {
+  const filter = `scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq '${accessId}'`;
+  return `/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent(filter)}&$expand=policy($expand=rules)`;
+}
+
+function approvalStagesOf(body: unknown): PimStageJson[] {
+  const value = (body as { value?: Array<{ policy?: { rules?: PimApprovalRuleJson[] } }> })?.value ?? [];
+  const rule = value[0]?.policy?.rules?.find((r) => r.id === 'Approval_EndUser_Assignment');
+  if (!rule?.setting?.isApprovalRequired) return [];
+  return rule.setting.approvalStages ?? [];
+}
+
+function pimStagesOf(ctx: DetailsContext, request: PimRequestJson): PimStageJson[] {
+  const groupId = lower(request.groupId);
+  return ctx.pimPolicies.get(groupId, lower(request.accessId) || 'member', ctx.now.getTime()) ?? [];
+}
+
+function emStagesOf(request: EmRequestJson, pkg: PackageJson | undefined, log: Logger) {
+  const candidates = candidatePolicies(pkg?.assignmentPolicies ?? [], request);
+  if (candidates.length > 1) {
+    // Graph does not say which policy a pending request used (app-only); every candidate's approvers are asked.
+    log.info({ request: request.id, policies: candidates.length }, 'request matches several approval policies');
+  }
+  const byIndex: NonNullable<EmPolicyJson['requestApprovalSettings']>['stages'][] = candidates.map(
+    (p) => p.requestApprovalSettings?.stages ?? [],
+  );
+  const count = Math.max(0, ...byIndex.map((s) => s?.length ?? 0));
+  return Array.from({ length: count }, (_, i) => mergeEmStages(byIndex.map((s) => s?.[i]).filter(isDefined)));
+}
+
+function mergeEmStages(stages: NonNullable<NonNullable<EmPolicyJson['requestApprovalSettings']>['stages']>) {
+  const [first, ...rest] = stages;
+  const concat = (key: 'primaryApprovers' | 'fallbackPrimaryApprovers' | 'escalationApprovers' | 'fallbackEscalationApprovers') =>
+    stages.flatMap((s) => s[key] ?? []);
+  return {
+    ...first,
+    primaryApprovers: concat('primaryApprovers'),
+    fallbackPrimaryApprovers: concat('fallbackPrimaryApprovers'),
+    escalationApprovers: concat('escalationApprovers'),
+    fallbackEscalationApprovers: concat('fallbackEscalationApprovers'),
+    isApproverJustificationRequired: stages.some((s) => !!s.isApproverJustificationRequired),
+    isEscalationEnabled: first.isEscalationEnabled || rest.some((s) => !!s.isEscalationEnabled),
+  };
+}
+
+/** The policies the request can have come through: those needing approval, narrowed by what the request carries. */
+export function candidatePolicies(policies: EmPolicyJson[], request: EmRequestJson): EmPolicyJson[] {
+  const update = /update/i.test(request.requestType ?? '');
+  let candidates = policies.filter((p) => {
+    const s = p.requestApprovalSettings;
+    return (update ? s?.isApprovalRequiredForUpdate : s?.isApprovalRequiredForAdd) && (s?.stages?.length ?? 0) > 0;
+  });
+  const narrow = (keep: (p: EmPolicyJson) => boolean) => {
+    const kept = candidates.filter(keep);
+    if (kept.length > 0) candidates = kept;
+  };
+  if (!request.justification?.trim()) narrow((p) => !p.requestApprovalSettings?.isRequestorJustificationRequired);
+  const answered = (request.answers ?? []).map((a) => lower(a.answeredQuestion?.id)).filter(Boolean);
+  if (answered.length > 0) narrow((p) => answered.every((id) => (p.questions ?? []).some((q) => lower(q.id) === id)));
+  const requesterId = requesterIdOf(request);
+  narrow((p) => allowsRequester(p, requesterId));
+  return candidates;
+}
+
+/** Only lists of named users can exclude someone without more reads; anything else may include them. */
+function allowsRequester(policy: EmPolicyJson, requesterId: string): boolean {
+  if (policy.allowedTargetScope !== 'specificDirectoryUsers') return true;
+  const targets = policy.specificAllowedTargets ?? [];
+  if (!targets.every((t) => /singleUser$/i.test(t['@odata.type'] ?? ''))) return true;
+  return targets.some((t) => lower(t.userId) === requesterId);
+}
+
+function emDetails(
+  request: EmRequestJson,
+  pkg: PackageJson | undefined,
+  requester: RequesterProfile,
+  stages: StagePlan[],
+): ApprovalDetails | undefined {
+  if (!request.id) return undefined;
+  const questions = new Map(
+    (pkg?.assignmentPolicies ?? []).flatMap((p) => (p.questions ?? []).map((q) => [lower(q.id), textOfQuestion(q.text)])),
+  );
+  const answers: RequestAnswer[] = (request.answers ?? [])
+    .map((a) => ({
+      question: questions.get(lower(a.answeredQuestion?.id)) ?? 'Answer',
+      answer: a.displayValue || a.value || '',
+    }))
+    .filter((a) => a.answer);
+  const schedule = request.schedule;
+  return {
+    kind: 'em',
+    id: request.id.toLowerCase(),
+    requester,
+    target: {
+      kind: 'em',
+      packageId: lower(request.accessPackage?.id ?? pkg?.id),
+      packageName: request.accessPackage?.displayName || pkg?.displayName || 'An access package',
+      packageDescription: (pkg?.description || request.accessPackage?.description) ?? undefined,
+      grants: grantsOf(pkg),
+    },
+    justification: request.justification || undefined,
+    answers,
+    requestedAt: isoOrUndefined(request.createdDateTime),
+    startsAt: isoOrUndefined(schedule?.startDateTime),
+    endsAt: isoOrUndefined(schedule?.expiration?.endDateTime),
+    duration: schedule?.expiration?.duration ?? policyDurationOf(pkg, request) ?? undefined,
+    stages,
+  };
+}
+
+function policyDurationOf(pkg: PackageJson | undefined, request: EmRequestJson): string | undefined {
+  const durations = new Set(candidatePolicies(pkg?.assignmentPolicies ?? [], request).map((p) => p.expiration?.duration));
+  const [only] = [...durations];
+  return durations.size === 1 && only ? only : undefined;
+}
+
+function grantsOf(pkg: PackageJson | undefined): string[] {
+  return (pkg?.resourceRoleScopes ?? [])
+    .map((rs) => {
+      const role = rs.role?.displayName;
+      const resource = rs.role?.resource?.displayName ?? rs.scope?.displayName;
+      return role && resource ? `${role} of ${resource}` : (role ?? resource ?? '');
+    })
+    .filter(Boolean);
+}
+
+function pimDetails(request: PimRequestJson, requester: RequesterProfile, stages: StagePlan[]): ApprovalDetails | undefined {
+  if (!request.id) return undefined;
+  const schedule = request.scheduleInfo;
+  const ticket = request.ticketInfo?.ticketNumber;
+  return {
+    kind: 'pim',
+    id: request.id.toLowerCase(),
+    requester,
+    target: {
+      kind: 'pim',
+      groupId: lower(request.groupId),
+      groupName: request.group?.displayName || 'a privileged group',
+      groupDescription: request.group?.description ?? undefined,
+      accessId: lower(request.accessId) === 'owner' ? 'owner' : 'member',
+    },
+    justification: request.justification || undefined,
+    answers: [],
+    ticket: ticket ? { number: ticket, system: request.ticketInfo?.ticketSystem ?? undefined } : undefined,
+    requestedAt: isoOrUndefined(request.createdDateTime),
+    startsAt: isoOrUndefined(schedule?.startDateTime),
+    endsAt: isoOrUndefined(schedule?.expiration?.endDateTime),
+    duration: schedule?.expiration?.duration ?? undefined,
+    stages,
+  };
+}
+
+function profileOf(
+  json: UserJson | undefined,
+  fallback: { id?: string | null; objectId?: string | null; displayName?: string | null } | null | undefined,
+): RequesterProfile {
+  const id = lower(json?.id ?? fallback?.objectId ?? fallback?.id);
+  return {
+    id,
+    displayName: json?.displayName || fallback?.displayName || 'Someone',
+    jobTitle: json?.jobTitle ?? undefined,
+    department: json?.department ?? undefined,
+    email: json?.mail ?? undefined,
+    manager: personOf(json?.manager),
+  };
+}
+
+function contextOf(
+  profile: { manager?: { id?: string | null; displayName?: string | null } | null } | undefined,
+  requesterId: string,
+): RequesterContext {
+  return { id: requesterId, manager: personOf(profile?.manager) };
+}
+
+function requesterIdOf(request: EmRequestJson): string {
+  return lower(request.requestor?.objectId ?? request.requestor?.id);
+}
+
+function get(id: string, url: string): BatchRequest {
+  return { id, method: 'GET', url };
+}
+
+function lower(value: string | null | undefined): string {
+  return (value ?? '').toLowerCase();
+}
+
+function isDefined<T>(value: T | undefined | null): value is T {
+  return value !== undefined && value !== null;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * Settings of the approver journey, read from the environment. Proposed for services/config.ts (BotConfig); until
+ * then the journey reads them here, with the same "name what is wrong" errors.
+ */
+export interface ApproverSettings {
+  /** Hours between digests of what still waits for each approver; 0 turns the digest off. */
+  digestHours: number;
+  /** Minutes between the watcher's looks at the stages of multi-stage requests (with an approver's read); 0 = every tick. */
+  stageProbeMinutes: number;
+  /** PIM-enabled groups to watch besides those access packages make people eligible for. */
+  pimGroupIds: string[];
+  /** Hours a requester must wait between two "Remind approvers". */
+  reminderGapHours: number;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const schema = z.object({
+  APPROVAL_DIGEST_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .min(0, 'must be 0 (off) or more')
+    .max(168, 'must be at most 168 hours')
+    .default(24),
+  APPROVAL_STAGE_PROBE_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .min(0, 'must be 0 or more')
+    .max(1440, 'must be at most 1440 minutes')
+    .default(5),
+  APPROVAL_PIM_GROUP_IDS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => GUID.test(id)), 'must be a comma-separated list of group object ids (GUIDs)'),
+});
+
+export function approverSettings(env: Record<string, string | undefined> = process.env): ApproverSettings {
+  const picked = {
+    APPROVAL_DIGEST_HOURS: blankToUndefined(env.APPROVAL_DIGEST_HOURS),
+    APPROVAL_STAGE_PROBE_MINUTES: blankToUndefined(env.APPROVAL_STAGE_PROBE_MINUTES),
+    APPROVAL_PIM_GROUP_IDS: blankToUndefined(env.APPROVAL_PIM_GROUP_IDS),
+  };
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message} (got "${env[String(i.path[0])]}")`);
+    throw new Error(`Invalid configuration:\n- ${lines.join('\n- ')}`);
+  }
+  return {
+    digestHours: parsed.data.APPROVAL_DIGEST_HOURS,
+    stageProbeMinutes: parsed.data.APPROVAL_STAGE_PROBE_MINUTES,
+    pimGroupIds: parsed.data.APPROVAL_PIM_GROUP_IDS,
+    reminderGapHours: 24,
+  };
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value?.trim() ? value.trim() : undefined;
+}

@@ -1,0 +1,418 @@
+import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
+import type { Logger } from '../log.js';
+import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
+import { type DetailsContext, EM_REQUEST_EXPAND, loadDetails, PIM_REQUEST_EXPAND, type PimPolicyCache } from './details.js';
+import {
+  type ApprovalJson,
+  approvalPath,
+  EM_ROOT,
+  type EmRequestJson,
+  PIM_ROOT,
+  type PimRequestJson,
+  requestPath,
+  sameEnum,
+} from './graphShapes.js';
+import type { ApproverSettings } from './settings.js';
+import { applyStages, stagesOf } from './stages.js';
+import type { ApprovalRecord, ApprovalStore, PendingEntry, PendingIndex } from './store.js';
+import { addDuration } from './time.js';
+
+/**
+ * The watcher's approval source (app-only reads): finds requests newly waiting for approval, asks the bot to send each
+ * approver of the open stage a card, and notices when a request leaves pendingApproval or its stage moves on, however
+ * it was decided (My Access, another approver, expiry). A quiet tick costs one `$batch`.
+ */
+
+export interface WatchHooks {
+  /** Sends the approval card to these people; returns the ids that now have it (sent before or now). */
+  notify(record: ApprovalRecord, people: PersonRef[]): Promise<string[]>;
+  /** The state changed: redraw every copy of the approval and the requester's card. */
+  changed(record: ApprovalRecord): Promise<void>;
+}
+
+export interface WatchDeps {
+  graph: Graph;
+  store: ApprovalStore;
+  log: Logger;
+  pimPolicies: PimPolicyCache;
+  settings: ApproverSettings;
+}
+
+export interface TickSummary {
+  pending: number;
+  added: number;
+  closed: number;
+  moved: number;
+  notified: number;
+}
+
+const GROUP_REFRESH_MS = 6 * 3600_000;
+
+export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Date): Promise<TickSummary> {
+  const app = deps.graph.forApp();
+  const groups = await knownPimGroups(deps, app, now);
+  const seen = await readPending(deps, app, groups);
+  const previous = await deps.store.pending();
+  const summary: TickSummary = { pending: seen.entries.size, added: 0, closed: 0, moved: 0, notified: 0 };
+  const fresh = [...seen.entries.keys()].filter((key) => !previous.requests[key]);
+  const gone = Object.entries(previous.requests)
+    .filter(([key, entry]) => !seen.entries.has(key) && wasRead(seen, key, entry))
+    .map(([key]) => key);
+  summary.added = fresh.length;
+  await addNew(deps, hooks, now, seen, fresh, summary);
+  await followPending(deps, hooks, now, seen, previous, summary);
+  summary.closed = await closeGone(deps, hooks, now, gone);
+  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, gone) }));
+  return summary;
+}
+
+interface SeenPending {
+  entries: Map<string, PendingEntry>;
+  em: Map<string, EmRequestJson>;
+  pim: Map<string, PimRequestJson>;
+  emRead: boolean;
+  groupsRead: Set<string>;
+}
+
+function wasRead(seen: SeenPending, key: string, entry: PendingEntry): boolean {
+  return key.startsWith('em:') ? seen.emRead : !!entry.groupId && seen.groupsRead.has(entry.groupId);
+}
+
+function nextIndex(seen: SeenPending, previous: PendingIndex, gone: string[]): Record<string, PendingEntry> {
+  const next: Record<string, PendingEntry> = {};
+  for (const [key, entry] of Object.entries(previous.requests)) if (!gone.includes(key)) next[key] = entry;
+  for (const [key, entry] of seen.entries) next[key] = entry;
+  return next;
+}
+
+/** EM's first page and every known PIM group's pending activations, in one `$batch`. */
+async function readPending(deps: WatchDeps, app: GraphFacade, groups: string[]): Promise<SeenPending> {
+  const emUrl = `${EM_ROOT}/assignmentRequests?$filter=${encodeURIComponent("state eq 'pendingApproval'")}&$expand=${EM_REQUEST_EXPAND}`;
+  const requests: BatchRequest[] = [
+    { id: 'em', method: 'GET', url: emUrl },
+    ...groups.map((g) => ({ id: `pim:${g}`, method: 'GET' as const, url: pimPendingUrl(g) })),
+  ];
+  const seen: SeenPending = { entries: new Map(), em: new Map(), pim: new Map(), emRead: false, groupsRead: new Set() };
+  for (const result of await app.batch(requests)) {
+    if (result.status !== 200) {
+      deps.log.warn({ source: result.id.slice(0, 3), status: result.status }, 'could not list pending approvals');
+      continue;
+    }
+    const items = await allItems(app, result, result.id === 'em' ? emUrl : pimPendingUrl(result.id.slice(4)));
+    if (result.id === 'em') {
+      seen.emRead = true;
+      for (const r of items as EmRequestJson[]) {
+        if (!r.id) continue;
+        seen.em.set(r.id.toLowerCase(), r);
+        seen.entries.set(`em:${r.id.toLowerCase()}`, { status: r.status ?? 'PendingApproval' });
+      }
+    } else {
+      const groupId = result.id.slice(4);
+      seen.groupsRead.add(groupId);
+      for (const r of items as PimRequestJson[]) {
+        if (!r.id || !sameEnum(r.status, 'PendingApproval')) continue;
+        seen.pim.set(r.id.toLowerCase(), r);
+        seen.entries.set(`pim:${r.id.toLowerCase()}`, { status: r.status ?? 'PendingApproval', groupId });
+      }
+    }
+  }
+  return seen;
+}
+
+function pimPendingUrl(groupId: string): string {
+  const filter = `groupId eq '${groupId}' and status eq 'PendingApproval'`;
+  return `${PIM_ROOT}/assignmentScheduleRequests?$filter=${encodeURIComponent(filter)}&$expand=${PIM_REQUEST_EXPAND}`;
+}
+
+/** A batch item's collection, re-read with paging when Graph split it into pages (rare: over a page of pending). */
+async function allItems(app: GraphFacade, result: BatchItemResult, url: string): Promise<unknown[]> {
+  const body = result.body as { value?: unknown[]; '@odata.nextLink'?: string };
+  if (!body['@odata.nextLink']) return body.value ?? [];
+  return app.list(url);
+}
+
+/**
+ * PIM groups to watch: those access packages make people eligible for (re-read every few hours), the configured
+ * ones, and those the bot met through activations or an approver's list.
+ */
+async function knownPimGroups(deps: WatchDeps, app: GraphFacade, now: Date): Promise<string[]> {
+  const stored = await deps.store.pimGroups();
+  const refreshedAt = stored.refreshedAt ? Date.parse(stored.refreshedAt) : 0;
+  let groups = stored.groupIds;
+  if (!(now.getTime() - refreshedAt < GROUP_REFRESH_MS)) {
+    try {
+      const fromPackages = await eligibleGroupsOfPackages(app);
+      groups = [...new Set([...stored.groupIds, ...fromPackages])];
+      await deps.store.updatePimGroups((current) => ({
+        groupIds: [...new Set([...current.groupIds, ...fromPackages])],
+        refreshedAt: now.toISOString(),
+      }));
+    } catch (err) {
+      deps.log.warn({ err }, 'could not read which PIM groups access packages grant');
+    }
+  }
+  return [...new Set([...groups, ...deps.settings.pimGroupIds])].sort();
+}
+
+interface PackageScopes {
+  resourceRoleScopes?: Array<{
+    role?: { displayName?: string | null; originId?: string | null } | null;
+    scope?: { originId?: string | null; originSystem?: string | null } | null;
+  }>;
+}
+
+async function eligibleGroupsOfPackages(app: GraphFacade): Promise<string[]> {
+  const packages = await app.list<PackageScopes>(`${EM_ROOT}/accessPackages`, {
+    query: {
+      $select: 'id',
+      $expand: 'resourceRoleScopes($expand=role($select=displayName,originId),scope($select=originId,originSystem))',
+    },
+  });
+  const groups = packages.flatMap((p) =>
+    (p.resourceRoleScopes ?? [])
+      .filter((rs) => sameEnum(rs.scope?.originSystem, 'AadGroup'))
+      .filter((rs) => /^eligible/i.test(rs.role?.displayName ?? '') || /^eligible/i.test(rs.role?.originId ?? ''))
+      .map((rs) => (rs.scope?.originId ?? '').toLowerCase()),
+  );
+  return [...new Set(groups.filter(Boolean))];
+}
+
+/** Adds a PIM group the bot met (an activation, an approver's list) to those the watcher looks at. */
+export async function rememberPimGroup(store: ApprovalStore, groupId: string): Promise<void> {
+  const id = groupId.toLowerCase();
+  await store.updatePimGroups((current) =>
+    current.groupIds.includes(id) ? undefined : { ...current, groupIds: [...current.groupIds, id] },
+  );
+}
+
+async function addNew(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  seen: SeenPending,
+  fresh: string[],
+  summary: TickSummary,
+): Promise<void> {
+  if (fresh.length === 0) return;
+  const refs = fresh.map(refOf);
+  const records = await deps.store.records(refs);
+  const missing = refs.filter((r) => !records.has(`${r.kind}:${r.id}`));
+  const ctx: DetailsContext = { app: deps.graph.forApp(), log: deps.log, pimPolicies: deps.pimPolicies, now };
+  const details = await loadDetails(
+    ctx,
+    missing.filter((r) => r.kind === 'em').map((r) => seen.em.get(r.id) as EmRequestJson),
+    missing.filter((r) => r.kind === 'pim').map((r) => seen.pim.get(r.id) as PimRequestJson),
+  );
+  for (const ref of refs) {
+    const key = `${ref.kind}:${ref.id}`;
+    let record = records.get(key);
+    if (!record) {
+      const d = details.get(key);
+      if (!d) continue;
+      const status = seen.entries.get(key)?.status;
+      record = await saveNew(deps, newRecord(d, status, now));
+      if (d.stages.length > 1) record = (await probeStages(deps, record, now)) ?? record;
+    }
+    summary.notified += await notifyOpenStage(deps, hooks, record, now);
+  }
+}
+
+function newRecord(details: ApprovalRecord['state']['details'], status: string | undefined, now: Date): ApprovalRecord {
+  const state: ApprovalState = {
+    details,
+    currentStage: 1,
+    stageStartedAt: details.requestedAt ?? now.toISOString(),
+    escalated: /escalated/i.test(status ?? ''),
+    decisions: [],
+  };
+  return { state, seenStatus: status, shownTo: [], updatedAt: now.toISOString() };
+}
+
+async function saveNew(deps: WatchDeps, record: ApprovalRecord): Promise<ApprovalRecord> {
+  const { kind, id } = record.state.details;
+  return (await deps.store.updateRecord(kind, id, (current) => current ?? record)) ?? record;
+}
+
+/** Escalation (status or elapsed time) and, for multi-stage requests, a periodic look at the stages. */
+async function followPending(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  seen: SeenPending,
+  previous: PendingIndex,
+  summary: TickSummary,
+): Promise<void> {
+  const known = [...seen.entries.keys()].filter((key) => previous.requests[key]);
+  const records = await deps.store.records(known.map(refOf));
+  for (const [key, record] of records) {
+    if (record.state.outcome) continue;
+    let current = record;
+    const status = seen.entries.get(key)?.status;
+    if (shouldEscalate(current, status, now)) {
+      current = (await setRecord(deps, current, { escalated: true }, now, status)) ?? current;
+      summary.notified += await notifyOpenStage(deps, hooks, current, now);
+    }
+    if (probeDue(deps, current, now)) {
+      const probed = await probeStages(deps, current, now);
+      if (probed && probed.state.currentStage !== current.state.currentStage) {
+        summary.moved += 1;
+        await hooks.changed(probed);
+        summary.notified += await notifyOpenStage(deps, hooks, probed, now);
+      }
+    }
+  }
+}
+
+function shouldEscalate(record: ApprovalRecord, status: string | undefined, now: Date): boolean {
+  const { state } = record;
+  const plan = state.details.stages[state.currentStage - 1];
+  if (state.escalated || !plan || plan.escalationApprovers.length === 0) return false;
+  if (/escalated/i.test(status ?? '')) return true;
+  const due = addDuration(state.stageStartedAt, plan.escalateAfter);
+  return !!due && Date.parse(due) <= now.getTime();
+}
+
+function probeDue(deps: WatchDeps, record: ApprovalRecord, now: Date): boolean {
+  const { state } = record;
+  if (state.details.stages.length <= state.currentStage) return false;
+  const last = record.probedAt ? Date.parse(record.probedAt) : 0;
+  return now.getTime() - last >= deps.settings.stageProbeMinutes * 60_000;
+}
+
+/**
+ * Stages are readable only with an approver's delegated token (GRAPH-API.md 4.13): the watcher reads them as one of
+ * the approvers it already asked. Without a usable token for them this quietly does nothing.
+ */
+async function probeStages(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
+  const reader = approversOf(record)[0];
+  const { kind, id } = record.state.details;
+  if (!reader) return undefined;
+  try {
+    const approval = await deps.graph.forUser({ aadObjectId: reader.id }).get<ApprovalJson>(approvalPath(kind, id), {
+      query: { $expand: 'stages' },
+    });
+    const stages = stagesOf(approval);
+    return await deps.store.updateRecord(kind, id, (current) => {
+      const base = current ?? record;
+      return { ...base, state: applyStages(base.state, stages, now.toISOString()), probedAt: now.toISOString() };
+    });
+  } catch (err) {
+    deps.log.debug({ err, kind, request: id }, 'could not read approval stages as an approver');
+    return deps.store.updateRecord(kind, id, (current) => ({ ...(current ?? record), probedAt: now.toISOString() }));
+  }
+}
+
+/** Everyone who can decide the open stage now: its approvers, plus the escalation approvers once escalated. */
+export function approversOf(record: ApprovalRecord | { state: ApprovalState }): PersonRef[] {
+  const { state } = record;
+  const plan = state.details.stages[state.currentStage - 1];
+  if (!plan || state.outcome) return [];
+  const people = new Map(plan.approvers.map((p) => [p.id, p]));
+  if (state.escalated) for (const p of plan.escalationApprovers) people.set(p.id, p);
+  people.delete(state.details.requester.id);
+  return [...people.values()];
+}
+
+/** Sends the card to approvers of the open stage who have not had one for this stage yet. */
+export async function notifyOpenStage(
+  deps: Pick<WatchDeps, 'store'>,
+  hooks: Pick<WatchHooks, 'notify'>,
+  record: ApprovalRecord,
+  now: Date,
+): Promise<number> {
+  const stage = record.state.currentStage;
+  const todo = approversOf(record).filter((p) => !record.shownTo.includes(`${stage}:${p.id}`));
+  if (todo.length === 0) return 0;
+  const reached = await hooks.notify(record, todo);
+  if (reached.length > 0) await markShown(deps.store, record, stage, reached, now);
+  return reached.length;
+}
+
+export async function markShown(
+  store: ApprovalStore,
+  record: ApprovalRecord,
+  stage: number,
+  userIds: string[],
+  now: Date,
+): Promise<void> {
+  const { kind, id } = record.state.details;
+  await store.updateRecord(kind, id, (current) => {
+    const base = current ?? record;
+    const marks = userIds.map((u) => `${stage}:${u}`).filter((m) => !base.shownTo.includes(m));
+    if (marks.length === 0 && current) return undefined;
+    return { ...base, shownTo: [...base.shownTo, ...marks], updatedAt: now.toISOString() };
+  });
+}
+
+async function setRecord(
+  deps: WatchDeps,
+  record: ApprovalRecord,
+  change: Partial<ApprovalState>,
+  now: Date,
+  status?: string,
+): Promise<ApprovalRecord | undefined> {
+  const { kind, id } = record.state.details;
+  return deps.store.updateRecord(kind, id, (current) => {
+    const base = current ?? record;
+    return { ...base, state: { ...base.state, ...change }, seenStatus: status ?? base.seenStatus, updatedAt: now.toISOString() };
+  });
+}
+
+/** Requests that left pendingApproval: read how they ended and redraw their cards. */
+async function closeGone(deps: WatchDeps, hooks: WatchHooks, now: Date, gone: string[]): Promise<number> {
+  if (gone.length === 0) return 0;
+  const records = await deps.store.records(gone.map(refOf));
+  const open = [...records.values()].filter((r) => !r.state.outcome);
+  if (open.length === 0) return 0;
+  const app = deps.graph.forApp();
+  const finals = await app.batch(
+    open.map((r) => ({
+      id: `${r.state.details.kind}:${r.state.details.id}`,
+      method: 'GET' as const,
+      url: `${requestPath(r.state.details.kind, r.state.details.id)}?$select=id,state,status,completedDateTime`,
+    })),
+  );
+  let closed = 0;
+  for (const [i, record] of open.entries()) {
+    const final = finals[i];
+    const outcome = final.status === 404 ? { kind: 'closed' as const } : outcomeFromRequest(record.state.details.kind, final.body);
+    if (!outcome) continue;
+    const probed = await probeStages(deps, record, now);
+    const state = probed?.state.outcome ? probed.state : { ...(probed ?? record).state, outcome };
+    const updated = await setRecord(deps, record, state, now);
+    closed += 1;
+    await hooks.changed(updated ?? { ...record, state });
+  }
+  return closed;
+}
+
+interface RequestFinal {
+  state?: string | null;
+  status?: string | null;
+  completedDateTime?: string | null;
+}
+
+/** How a request that no longer waits ended, from its app-readable state/status (who decided is not readable). */
+export function outcomeFromRequest(kind: ApprovalKind, body: unknown): ApprovalOutcome | undefined {
+  const r = (body ?? {}) as RequestFinal;
+  const status = (r.status ?? '').toLowerCase();
+  const at = r.completedDateTime ?? undefined;
+  if (kind === 'em') {
+    const state = (r.state ?? '').toLowerCase();
+    if (state === 'pendingapproval' || state === 'submitted') return undefined;
+    if (/expired|timedout|timeout/.test(status)) return { kind: 'expired', at };
+    if (state === 'denied') return { kind: 'denied', at };
+    if (state === 'canceled') return { kind: 'canceled', at };
+    return { kind: 'approved', at };
+  }
+  if (status === 'pendingapproval') return undefined;
+  if (/timedout|expired/.test(status)) return { kind: 'expired', at };
+  if (status === 'denied') return { kind: 'denied', at };
+  if (status === 'canceled' || status === 'revoked') return { kind: 'canceled', at };
+  return { kind: 'approved', at };
+}
+
+function refOf(key: string): { kind: ApprovalKind; id: string } {
+  const at = key.indexOf(':');
+  return { kind: key.slice(0, at) === 'pim' ? 'pim' : 'em', id: key.slice(at + 1) };
+}

@@ -1,0 +1,111 @@
+/**
+ * What an approver sees about a request that waits for a decision: access package requests (entitlement management)
+ * and PIM-for-Groups activations. Cards import these types only.
+ */
+
+/** `em`: access package assignment request; `pim`: PIM-for-Groups activation request. The id is the request id. */
+export type ApprovalKind = 'em' | 'pim';
+
+export interface PersonRef {
+  id: string;
+  displayName: string;
+}
+
+export interface RequesterProfile extends PersonRef {
+  jobTitle?: string;
+  department?: string;
+  email?: string;
+  manager?: PersonRef;
+}
+
+export interface AccessPackageTarget {
+  kind: 'em';
+  packageId: string;
+  packageName: string;
+  packageDescription?: string;
+  /** What the package grants, e.g. "Eligible Member of Database Administrators". */
+  grants: string[];
+}
+
+export interface PimGroupTarget {
+  kind: 'pim';
+  groupId: string;
+  groupName: string;
+  groupDescription?: string;
+  accessId: 'member' | 'owner';
+}
+
+export interface RequestAnswer {
+  question: string;
+  answer: string;
+}
+
+/** One approval stage of the policy, with its approvers resolved to people. */
+export interface StagePlan {
+  approvers: PersonRef[];
+  /** Approvers added when the stage escalates (they can decide from then on, as can the primary ones). */
+  escalationApprovers: PersonRef[];
+  /** ISO-8601 duration after which the stage escalates, when escalation is enabled. */
+  escalateAfter?: string;
+  /** ISO-8601 duration after which an undecided request expires. */
+  timeout?: string;
+  justificationRequired: boolean;
+}
+
+/** Everything about the request that does not change while it waits (read once, app-only). */
+export interface ApprovalDetails {
+  kind: ApprovalKind;
+  id: string;
+  requester: RequesterProfile;
+  target: AccessPackageTarget | PimGroupTarget;
+  justification?: string;
+  answers: RequestAnswer[];
+  ticket?: { number: string; system?: string };
+  requestedAt?: string;
+  /** When the access would start and end (ISO), or how long it lasts (ISO-8601 duration). */
+  startsAt?: string;
+  endsAt?: string;
+  duration?: string;
+  stages: StagePlan[];
+}
+
+export type StageResult = 'Approved' | 'Denied';
+
+export interface StageDecision {
+  /** 1-based stage number. */
+  stage: number;
+  result: StageResult;
+  by?: PersonRef;
+  at?: string;
+  reason?: string;
+}
+
+export type OutcomeKind = 'approved' | 'denied' | 'expired' | 'canceled' | 'closed';
+
+/** How the request ended, as far as the approver is concerned. */
+export interface ApprovalOutcome {
+  kind: OutcomeKind;
+  by?: PersonRef;
+  at?: string;
+  reason?: string;
+}
+
+/** The live state of one approval: its details, which stage waits, decisions so far and, once over, the outcome. */
+export interface ApprovalState {
+  details: ApprovalDetails;
+  /** 1-based number of the stage that waits (or waited last). */
+  currentStage: number;
+  /** Graph's id of that stage, when known. */
+  stageId?: string;
+  stageStartedAt?: string;
+  escalated: boolean;
+  decisions: StageDecision[];
+  outcome?: ApprovalOutcome;
+}
+
+/** A pending approval as listed for one approver (the `approvals` command). */
+export interface PendingApprovalItem {
+  state: ApprovalState;
+  /** True when this approver's stage needs a reason to decide. */
+  needsReason: boolean;
+}

@@ -1,0 +1,91 @@
+/**
+ * View types for PIM for Groups (just-in-time membership/ownership). Cards import these types only; times are ISO 8601
+ * UTC strings so that view models stay plain JSON.
+ */
+
+export type GroupAccess = 'member' | 'owner';
+
+export interface GroupRef {
+  id: string;
+  displayName: string;
+  description?: string;
+}
+
+/** What a group's activation policy demands (the EndUser/Assignment rules of its role management policy). */
+export interface ActivationPolicy {
+  /** As Graph gave it, e.g. `PT8H`. */
+  maximumDuration: string;
+  maximumMinutes: number;
+  justificationRequired: boolean;
+  ticketRequired: boolean;
+  mfaRequired: boolean;
+  /** Conditional Access authentication context (e.g. `c1`) the sign-in must carry, when the policy asks for one. */
+  authenticationContext?: string;
+  approvalRequired: boolean;
+  /** Who approves, as the policy names them ("Megan Bowen", "Finance approvers"). */
+  approvers: string[];
+}
+
+/** The access package whose assignment made the user eligible (GRAPH-API.md §4.15). */
+export interface EligibilityOrigin {
+  accessPackageId: string;
+  accessPackageName: string;
+  /** When that assignment ends (the eligibility goes with it); undefined = no end. */
+  assignmentEndDateTime?: string;
+}
+
+/** A membership or ownership the user holds right now (activated just in time, or assigned permanently). */
+export interface ActiveRole {
+  group: GroupRef;
+  accessId: GroupAccess;
+  startDateTime: string;
+  /** Undefined for a permanent assignment. */
+  endDateTime?: string;
+  /** `activated` = just in time (ends by itself); `assigned` = a standing assignment. */
+  assignmentType: 'activated' | 'assigned';
+  /** The selfActivate request behind it, when known. */
+  requestId?: string;
+}
+
+/** One eligible membership/ownership, with the group's policy and what is going on with it now. */
+export interface EligibleRole {
+  group: GroupRef;
+  accessId: GroupAccess;
+  eligibleFrom: string;
+  /** Undefined = permanent eligibility. */
+  eligibleUntil?: string;
+  origin?: EligibilityOrigin;
+  /** Undefined when the policy could not be read (the list still shows the role). */
+  policy?: ActivationPolicy;
+  active?: ActiveRole;
+  /** An activation of this role waiting for approval. */
+  pendingRequestId?: string;
+}
+
+/** Where one selfActivate request stands, as the activation card shows it. */
+export type ActivationPhase =
+  | 'pendingApproval'
+  | 'scheduled'
+  | 'active'
+  | 'ended'
+  | 'deactivated'
+  | 'extended'
+  | 'denied'
+  | 'canceled'
+  | 'expired'
+  | 'failed';
+
+export interface ActivationState {
+  requestId: string;
+  group: GroupRef;
+  accessId: GroupAccess;
+  phase: ActivationPhase;
+  startDateTime?: string;
+  endDateTime?: string;
+  /** Who can approve (pendingApproval). */
+  approvers: string[];
+  /** When the user deactivated it (deactivated). */
+  deactivatedAt?: string;
+  /** The activation that replaced this one (extended). */
+  extendedUntil?: string;
+}

@@ -1,0 +1,183 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ManagedIdentityCredential } from '@azure/identity';
+import { ConfidentialClientApplication, type Configuration, type INetworkModule } from '@azure/msal-node';
+import type { AppCredentialSettings } from '../auth/credentials.js';
+import { LOCAL_APP_CLIENT_ID, LOCAL_DELEGATED_SCOPES } from '../auth/localTokens.js';
+import { decodeJwtClaims, GRAPH_DEFAULT_SCOPE } from '../auth/tokens.js';
+
+/**
+ * The interactive sign-in behind the step-up page: the authorization-code flow with the claims Graph asked for
+ * (MFA, an authentication context), for one user. Local mode talks to the devtenant's sign-in page; entra mode to
+ * login.microsoftonline.com through MSAL with client capability `cp1`.
+ */
+export interface StepUpAuthority {
+  /** Where to send the browser: the authority's sign-in page for this user, carrying `state` and the claims. */
+  authorizeUrl(request: AuthorizeRequest): Promise<string>;
+  /** Swaps the code from the redirect for a Graph token. */
+  redeem(request: RedeemRequest): Promise<StepUpToken>;
+}
+
+export interface AuthorizeRequest {
+  state: string;
+  redirectUri: string;
+  /** The claims challenge JSON from Graph; undefined for plain MFA. */
+  claims?: string;
+  /** Entra object id of the person who must sign in. */
+  userObjectId: string;
+  /** UPN or email, when known (entra login hint). */
+  loginHint?: string;
+}
+
+export interface RedeemRequest {
+  code: string;
+  redirectUri: string;
+  claims?: string;
+}
+
+export interface StepUpToken {
+  accessToken: string;
+  expiresOn: Date;
+  /** `oid` of the signed-in person, to check it is the person the link was for. */
+  objectId?: string;
+}
+
+const GRAPH = 'https://graph.microsoft.com';
+
+export class StepUpError extends Error {
+  override name = 'StepUpError';
+}
+
+/** Local mode: the devtenant's `/{tenant}/oauth2/v2.0/authorize` page and `/token` endpoint (devtenant/stepup.ts). */
+export class LocalStepUpAuthority implements StepUpAuthority {
+  constructor(
+    private readonly opts: { graphBaseUrl: string; tenantId: string; clientId?: string; fetchImpl?: typeof fetch },
+  ) {}
+
+  async authorizeUrl(request: AuthorizeRequest): Promise<string> {
+    const url = new URL(`${this.base()}/authorize`);
+    url.search = new URLSearchParams({
+      client_id: this.clientId(),
+      response_type: 'code',
+      redirect_uri: request.redirectUri,
+      scope: LOCAL_DELEGATED_SCOPES.map((s) => `${GRAPH}/${s}`).join(' '),
+      state: request.state,
+      login_hint: request.userObjectId,
+      ...(request.claims ? { claims: request.claims } : {}),
+    }).toString();
+    return url.toString();
+  }
+
+  async redeem(request: RedeemRequest): Promise<StepUpToken> {
+    const res = await (this.opts.fetchImpl ?? fetch)(`${this.base()}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: request.code,
+        redirect_uri: request.redirectUri,
+        client_id: this.clientId(),
+      }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok || typeof body.access_token !== 'string') {
+      throw new StepUpError(
+        String(body.error_description ?? body.error ?? `the token endpoint answered ${res.status}`),
+      );
+    }
+    const seconds = typeof body.expires_in === 'number' ? body.expires_in : 3600;
+    return tokenOf(body.access_token, new Date(Date.now() + seconds * 1000));
+  }
+
+  private base(): string {
+    return `${this.opts.graphBaseUrl}/${encodeURIComponent(this.opts.tenantId)}/oauth2/v2.0`;
+  }
+
+  private clientId(): string {
+    return this.opts.clientId ?? LOCAL_APP_CLIENT_ID;
+  }
+}
+
+export interface EntraStepUpOptions {
+  clientId: string;
+  tenantId: string;
+  settings: AppCredentialSettings;
+  /** Tests inject a network module; production uses MSAL's own. */
+  networkClient?: INetworkModule;
+}
+
+/** Entra mode: MSAL node's auth-code flow with `claims` and client capability `cp1`. */
+export class EntraStepUpAuthority implements StepUpAuthority {
+  private readonly msal: ConfidentialClientApplication;
+
+  constructor(opts: EntraStepUpOptions) {
+    const config: Configuration = {
+      auth: {
+        clientId: opts.clientId,
+        authority: `https://login.microsoftonline.com/${opts.tenantId}`,
+        // Without cp1 Entra keeps answering authentication-context challenges even for tokens that satisfy them.
+        clientCapabilities: ['cp1'],
+        ...clientCredential(opts.settings),
+      },
+      ...(opts.networkClient ? { system: { networkClient: opts.networkClient } } : {}),
+    };
+    this.msal = new ConfidentialClientApplication(config);
+  }
+
+  async authorizeUrl(request: AuthorizeRequest): Promise<string> {
+    return this.msal.getAuthCodeUrl({
+      scopes: [GRAPH_DEFAULT_SCOPE],
+      redirectUri: request.redirectUri,
+      state: request.state,
+      ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+      // Plain MFA (PIM's MfaRule) names no claims: ask for a fresh sign-in with multi-factor authentication.
+      ...(request.claims
+        ? { claims: request.claims }
+        : { prompt: 'login', extraQueryParameters: { amr_values: 'mfa' } }),
+    });
+  }
+
+  async redeem(request: RedeemRequest): Promise<StepUpToken> {
+    const result = await this.msal.acquireTokenByCode({
+      code: request.code,
+      scopes: [GRAPH_DEFAULT_SCOPE],
+      redirectUri: request.redirectUri,
+      ...(request.claims ? { claims: request.claims } : {}),
+    });
+    if (!result?.accessToken) throw new StepUpError('Microsoft Entra returned no token.');
+    const token = tokenOf(result.accessToken, result.expiresOn ?? new Date(Date.now() + 3600_000));
+    return { ...token, objectId: token.objectId ?? result.account?.localAccountId };
+  }
+}
+
+function tokenOf(accessToken: string, expiresOn: Date): StepUpToken {
+  const oid = decodeJwtClaims(accessToken)?.oid;
+  return { accessToken, expiresOn, objectId: typeof oid === 'string' ? oid : undefined };
+}
+
+function clientCredential(settings: AppCredentialSettings): Partial<Configuration['auth']> {
+  if (settings.kind === 'secret') return { clientSecret: settings.clientSecret };
+  if (settings.kind === 'certificate') return { clientCertificate: certificateFrom(settings.certificatePath) };
+  // Managed identity: its token is the client assertion of a federated credential on the bot's app.
+  const identity = new ManagedIdentityCredential(
+    settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {},
+  );
+  return {
+    clientAssertion: async () => {
+      const token = await identity.getToken('api://AzureADTokenExchange/.default');
+      if (!token) throw new StepUpError('The managed identity returned no token.');
+      return token.token;
+    },
+  };
+}
+
+/** A PEM file holding the private key and the certificate, as APP_CERTIFICATE_PATH does for @azure/identity. */
+function certificateFrom(path: string): { privateKey: string; thumbprintSha256: string } {
+  const pem = readFileSync(path, 'utf8');
+  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
+  const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!key || !cert) throw new StepUpError(`${path} must hold a PEM private key and certificate.`);
+  const der = new X509Certificate(cert).raw;
+  return { privateKey: key, thumbprintSha256: createHash('sha256').update(der).digest('hex') };
+}

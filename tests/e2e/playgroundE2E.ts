@@ -1,0 +1,113 @@
+/**
+ * Browser end-to-end harness: the devtenant, the bot (local mode) and the Microsoft 365 Agents Playground on free
+ * ports, with headless Debian Chromium driving the Playground page through playwright-core.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type RunningBot, startBot } from '../../bot/app.js';
+import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
+import { type RunningPlayground, startPlayground } from '../../scripts/playground.js';
+import { loadConfig } from '../../services/config.js';
+import { createLogger } from '../../services/log.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = path.resolve(import.meta.dirname, 'artifacts');
+
+/** Outside CI a missing Chromium skips the browser suites (loudly); in CI it is a failure. */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian chromium.`);
+  console.warn(`\n!!! ${CHROMIUM} is missing: the browser end-to-end tests are SKIPPED. apt-get install chromium\n`);
+  return false;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface E2E {
+  devtenant: RunningDevtenant;
+  bot: RunningBot;
+  playground: RunningPlayground;
+  browser: Browser;
+  page: Page;
+  stop(): Promise<void>;
+}
+
+export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+  const devtenant = await startDevtenant({ port: 0 });
+  const dataDir = path.join(os.tmpdir(), `access-bot-e2e-${process.pid}-${Date.now()}`);
+  const config = loadConfig({
+    PORT: '0',
+    GRAPH_BASE_URL: devtenant.url,
+    STORAGE: `sqlite:${dataDir}/bot.db`,
+    WATCH_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const bot = await startBot(config, { log: createLogger('warn') });
+  const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: await freePort() });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await page.goto(playground.url);
+  await page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: 15_000 });
+  return {
+    devtenant,
+    bot,
+    playground,
+    browser,
+    page,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      await playground.stop();
+      await bot.close();
+      await devtenant.close();
+    },
+  };
+}
+
+/** Types a message into the Playground's compose box and sends it; returns the card the bot answers with. */
+export async function send(page: Page, text: string): Promise<Locator> {
+  const cards = page.locator('.ac-adaptiveCard');
+  const before = await cards.count();
+  await page.locator('[data-lexical-editor="true"][role="textbox"]').click();
+  await page.keyboard.type(text);
+  await page.locator('button[aria-label="Send Message"]').click();
+  await page.waitForFunction((n) => document.querySelectorAll('.ac-adaptiveCard').length > n, before, {
+    timeout: 15_000,
+  });
+  return cards.last();
+}
+
+/** Clicks the button with this title on the card; resolves when that card's content changed. */
+export async function clickOnCard(card: Locator, title: string): Promise<void> {
+  await card.locator(`button[title="${title}"], button:has-text("${title}")`).first().click();
+}
+
+export async function saveFailureScreenshot(page: Page | undefined, name: string): Promise<void> {
+  if (!page) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
+}
