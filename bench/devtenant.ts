@@ -75,7 +75,9 @@ function load(url: string, count: number): Promise<number> {
   const { hostname, port } = new URL(url);
   const token = mintToken({ oid: ALEX, tid: 'c0a70500-0000-4000-8000-000000000001' });
   const requests = ['/v1.0/me', `/v1.0/users/${MEGAN}`].map((path) =>
-    Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\nConnection: keep-alive\r\n\r\n`),
+    Buffer.from(
+      `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\nConnection: keep-alive\r\n\r\n`,
+    ),
   );
   let sent = 0;
   let done = 0;
@@ -128,7 +130,9 @@ async function main(): Promise<void> {
     const perSecond = Math.round(TOTAL / seconds);
     const perBusyCore = Math.round(TOTAL / cpuSeconds);
     console.log(`devtenant: ${perSecond} GET/s (target >= ${TARGET})`);
-    console.log(`devtenant: ${Math.round((cpuSeconds / TOTAL) * 1e6)} µs server CPU per GET, ~${perBusyCore} GET/s per fully busy core`);
+    console.log(
+      `devtenant: ${Math.round((cpuSeconds / TOTAL) * 1e6)} µs server CPU per GET, ~${perBusyCore} GET/s per fully busy core`,
+    );
     const result = {
       name: 'devtenant',
       metric: 'simple GETs per second (/me, /users/{id}), devtenant on one core',

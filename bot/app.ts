@@ -13,6 +13,7 @@ import { actionTable } from './actions/index.js';
 import { ssoTokenSource, useTeamsSso } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { commandTable } from './commands/index.js';
+import { stepUpRoutes } from './journeys/activation/stepUpRoutes.js';
 import { journeys } from './journeys/index.js';
 import { createProactive, createWatcher, type ProactiveOverrides } from './proactive/index.js';
 import { watchSources } from './proactive/sources.js';
@@ -100,7 +101,7 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     { name: 'graph', check: () => graphReachable(config.graphBaseUrl) },
     proactive.unreachable.readiness(config.authMode === 'local'),
   ];
-  const server = createServer({ app, adapter, bot, readiness });
+  const server = createServer({ app, adapter, bot, readiness, routes: stepUpRoutes(app) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -1,5 +1,5 @@
 import { collection, type EntityType, entity } from './entity.js';
-import { badRequest, GraphError } from './errors.js';
+import { GraphError } from './errors.js';
 import type { Group, User } from './model.js';
 import type { GraphRequest, Router } from './router.js';
 import type { TenantState } from './state.js';
@@ -174,6 +174,3 @@ export function registerDirectory(router: Router): void {
       }),
     );
 }
-
-export const meOnlyDelegated = (): GraphError =>
-  badRequest('/me request is only valid with delegated authentication flow.');

@@ -20,11 +20,6 @@ export const forbidden = (message: string, code = 'Forbidden'): GraphError => ne
 
 export const conflict = (message: string, code = 'Conflict'): GraphError => new GraphError(409, code, message);
 
-export const unknownProperty = (property: string, typeName: string): GraphError =>
-  badRequest(
-    `The property '${property}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type.`,
-  );
-
 export interface ErrorBody {
   error: { code: string; message: string; innerError: Record<string, string> };
 }

@@ -1,11 +1,4 @@
-import type {
-  ApprovalStageSpecJson,
-  PimRulesSpec,
-  QuestionJson,
-  SeedPolicy,
-  SeedUser,
-  SubjectSetJson,
-} from './seed.js';
+import type { PimRulesSpec, QuestionJson, SeedPolicy, SeedUser, SubjectSetJson } from './seed.js';
 
 /** In-memory tenant objects. Times are epoch milliseconds; JSON shapes are produced by the entity types. */
 
@@ -222,5 +215,3 @@ export interface PimRequest {
   durationMs: number | null;
   approval: Approval | null;
 }
-
-export type StageSpecJson = ApprovalStageSpecJson;

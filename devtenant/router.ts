@@ -163,6 +163,4 @@ export function optionalObject(record: Record<string, unknown>, key: string): Re
   return v as Record<string, unknown>;
 }
 
-export const noContent = (): GraphResponse => ({ status: 204 });
 export const ok = (body: unknown): GraphResponse => ({ status: 200, body });
-export const created = (body: unknown): GraphResponse => ({ status: 201, body });

@@ -246,7 +246,6 @@ export const seedSchema = z.object({
 export type SeedData = z.input<typeof seedSchema>;
 export type Seed = z.output<typeof seedSchema>;
 export type SeedUser = Seed['users'][number];
-export type SeedGroup = Seed['groups'][number];
 export type SeedPolicy = Seed['accessPackages'][number]['policies'][number];
 export type PimRulesSpec = z.output<typeof pimRules>;
 export type ApprovalStageSpecJson = z.output<typeof approvalStage>;

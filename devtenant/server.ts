@@ -130,7 +130,11 @@ export class DevtenantServer {
   }
 
   private async graph(req: IncomingMessage, res: ServerResponse, input: GraphInput): Promise<void> {
-    const rule = this.faults.match(input.method, `${input.rawPath}${input.search ? `?${input.search}` : ''}`, input.version);
+    const rule = this.faults.match(
+      input.method,
+      `${input.rawPath}${input.search ? `?${input.search}` : ''}`,
+      input.version,
+    );
     if (rule?.latencyMs) await sleep(rule.latencyMs);
     if (rule?.reset) {
       this.logEntry(input, null, 0);
@@ -162,7 +166,12 @@ export class DevtenantServer {
       const expiryClock = this.state.quirks.tokenExpiryClock;
       caller = authenticate(input.headers.authorization, {
         tenantId: this.state.tenant.id,
-        now: expiryClock === 'devtenant' ? this.state.now() : expiryClock === 'real' ? Date.now() : Number.NEGATIVE_INFINITY,
+        now:
+          expiryClock === 'devtenant'
+            ? this.state.now()
+            : expiryClock === 'real'
+              ? Date.now()
+              : Number.NEGATIVE_INFINITY,
         isKnownUser: (oid) => !!this.state.users.get(oid.toLowerCase()),
       });
       response = await this.route(input, caller);
@@ -262,7 +271,13 @@ export class DevtenantServer {
     const m = OAUTH.exec(rawPath) as RegExpExecArray;
     const query = new URLSearchParams(search);
     const form = new URLSearchParams(bodyText);
-    const page = this.stepUp.handle(method, decodeURIComponent(m[1]), m[2].toLowerCase(), form, query);
+    let tenant = m[1];
+    try {
+      tenant = decodeURIComponent(m[1]);
+    } catch {
+      // keep the raw segment; the page says the tenant is unknown
+    }
+    const page = this.stepUp.handle(method, tenant, m[2].toLowerCase(), form, query);
     res.writeHead(page.status, page.headers);
     res.end(page.body);
   }

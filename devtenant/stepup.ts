@@ -32,6 +32,15 @@ const escapeHtml = (s: string): string =>
 
 class PageError extends Error {}
 
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 function page(status: number, title: string, inner: string): PageResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:Segoe UI,Arial,sans-serif;background:#f2f2f2;display:flex;justify-content:center;padding-top:8vh}
@@ -116,8 +125,7 @@ export class StepUp {
     };
     const clientId = need('client_id');
     const redirectUri = need('redirect_uri');
-    if (!/^https?:\/\/[^\s]+$/i.test(redirectUri))
-      throw new PageError("The 'redirect_uri' must be an absolute http(s) URL.");
+    if (!isHttpUrl(redirectUri)) throw new PageError("The 'redirect_uri' must be an absolute http(s) URL.");
     if (need('response_type') !== 'code') throw new PageError('Only response_type=code is supported.');
     const hint = need('login_hint');
     const user = this.state.user(hint);

@@ -17,21 +17,6 @@ export function parseDuration(text: string): number | null {
   return m[1] === '-' ? -ms : ms;
 }
 
-/** Milliseconds as an ISO-8601 duration in the shape Graph uses (`PT8H`, `P30D`, `PT90M` → `PT1H30M`). */
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0 && ms > 0) return `P${ms / 86_400_000}D`;
-  const totalSeconds = Math.round(ms / 1000);
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  let time = '';
-  if (hours) time += `${hours}H`;
-  if (minutes) time += `${minutes}M`;
-  if (seconds || (!time && !days)) time += `${seconds}S`;
-  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
-}
-
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /** Parses an ISO-8601 timestamp; null when the text is not one. */

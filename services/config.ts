@@ -66,6 +66,13 @@ const schema = z
         message: 'is required for SingleTenant and UserAssignedMSI bots (AUTH_MODE=entra)',
       });
     }
+    if (mode === 'entra' && !env.OAUTH_CONNECTION_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OAUTH_CONNECTION_NAME'],
+        message: 'is required when AUTH_MODE=entra (the Azure Bot OAuth connection used for Teams SSO)',
+      });
+    }
     if (mode === 'local' && env.HOST && !isLoopback(env.HOST)) {
       ctx.addIssue({
         code: 'custom',

@@ -44,7 +44,10 @@ export class ConversationStore implements ConversationDirectory {
   /** The user's reference; undefined when there is none or it is unreadable (logged). */
   async get(userAadObjectId: string): Promise<StoredReference | undefined> {
     if (!GUID.test(userAadObjectId)) return undefined;
-    return (await readItem(this.storage, referenceKey(userAadObjectId), referenceSchema, this.log))?.value;
+    const stored = await readItem(this.storage, referenceKey(userAadObjectId), referenceSchema, this.log);
+    // Gone or unreadable although this process may have written it: the user's next activity must write it again.
+    if (!stored) this.written.delete(userAadObjectId.toLowerCase());
+    return stored?.value;
   }
 
   /** Stores the reference unless this process already wrote the same one. True when it was written. */

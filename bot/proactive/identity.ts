@@ -13,10 +13,14 @@ export interface InstanceIdentity {
   incarnation: string;
 }
 
+let lastStartedAt = 0;
+
 export function instanceIdentity(port: number, explicitInstance?: string): InstanceIdentity {
   const instance =
     explicitInstance?.trim() || (port > 0 ? `${hostname()}:${port}` : `${hostname()}:pid-${process.pid}`);
-  const startedAt = Date.now().toString(36).padStart(10, '0');
+  // Strictly increasing within a process, so two identities made in one millisecond still sort by creation.
+  lastStartedAt = Math.max(Date.now(), lastStartedAt + 1);
+  const startedAt = lastStartedAt.toString(36).padStart(10, '0');
   return { instance, incarnation: `${startedAt}-${randomUUID()}` };
 }
 

@@ -110,14 +110,9 @@ export function createWatcher(
 ): Watcher {
   const { config, storage, clock, log, overrides = {} } = deps;
   const intervalMs = config.watchIntervalSeconds * 1000;
-  const lease = new StorageLease({
-    storage,
-    identity: parts.identity,
-    clock,
-    log,
-    // A lease outlives a few missed renewals, so a slow tick or a storage hiccup does not hand it over.
-    ttlMs: overrides.leaseTtlMs ?? Math.max(60_000, 3 * intervalMs),
-  });
+  // A lease outlives a few missed renewals, so a slow tick or a storage hiccup does not hand it over.
+  const ttlMs = overrides.leaseTtlMs ?? Math.max(60_000, 3 * intervalMs);
+  const lease = new StorageLease({ storage, identity: parts.identity, clock, log, ttlMs });
   const machinery = pendingDeliveriesSource({ ...parts, log });
   return new Watcher({
     sources: [machinery, ...journeySources, ...(overrides.extraSources ?? [])],
@@ -125,5 +120,6 @@ export function createWatcher(
     lease,
     clock,
     log,
+    renewEveryMs: Math.floor(ttlMs / 3),
   });
 }

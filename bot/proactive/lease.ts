@@ -56,8 +56,10 @@ export class StorageLease implements Lease {
     try {
       await storage.write({ [this.key]: { ...this.record(mine ? current.value : undefined), eTag: current.eTag } });
     } catch (err) {
-      if (err instanceof StorageConflictError) return false;
-      throw err;
+      if (!(err instanceof StorageConflictError)) throw err;
+      // Someone wrote it first: another instance taking over, or our own concurrent renewal.
+      const now = await readItem(storage, this.key, leaseSchema, log);
+      return now !== undefined && isMe(identity, now.value);
     }
     if (!mine) log.info({ lease: this.key, from: current.value.instance }, 'took over the watcher lease');
     return true;

@@ -9,6 +9,8 @@ export interface WatcherOptions {
   lease: Lease;
   clock: Clock;
   log: Logger;
+  /** While a tick runs, the lease is renewed this often (a long source must not outlive the lease). */
+  renewEveryMs?: number;
 }
 
 export interface SourceReport {
@@ -78,9 +80,22 @@ export class Watcher {
   }
 
   private async tick(): Promise<TickReport> {
-    const { log, clock, sources } = this.options;
+    const { log, sources } = this.options;
     const started = Date.now();
     const reports: SourceReport[] = [];
+    const heartbeat = this.heartbeat();
+    try {
+      await this.runSources(sources, reports);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const report = { ran: reports.length > 0, sources: reports, ms: Date.now() - started };
+    if (report.ran) log.info({ ms: report.ms, sources: reports }, 'watch tick');
+    return report;
+  }
+
+  private async runSources(sources: WatchSource[], reports: SourceReport[]): Promise<void> {
+    const { log, clock } = this.options;
     for (const source of sources) {
       // The lease is renewed before each source, so a long tick keeps it and a lost lease stops the tick.
       if (!(await this.holdLease())) break;
@@ -94,9 +109,14 @@ export class Watcher {
       }
       if (this.stopping) break;
     }
-    const report = { ran: reports.length > 0, sources: reports, ms: Date.now() - started };
-    if (report.ran) log.info({ ms: report.ms, sources: reports }, 'watch tick');
-    return report;
+  }
+
+  private heartbeat(): NodeJS.Timeout | undefined {
+    const every = this.options.renewEveryMs;
+    if (!every) return undefined;
+    const timer = setInterval(() => void this.holdLease(), every);
+    timer.unref();
+    return timer;
   }
 
   private async holdLease(): Promise<boolean> {

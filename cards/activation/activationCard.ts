@@ -183,5 +183,6 @@ function activateAgain(state: ActivationState): CardAction {
   return executeAction(ACTIVATE_AGAIN_BUTTON, Verbs.activateForm, {
     groupId: state.group.id,
     accessId: state.accessId,
+    here: true,
   });
 }

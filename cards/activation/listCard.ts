@@ -73,7 +73,7 @@ function roleSection(role: EligibleRole, now: string): CardElement {
         executeAction(
           activateButtonTitle(role),
           Verbs.activateForm,
-          { groupId: role.group.id, accessId: role.accessId },
+          { groupId: role.group.id, accessId: role.accessId, here: true },
           { style: 'positive' },
         ),
       ]),

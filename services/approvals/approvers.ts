@@ -29,7 +29,8 @@ export class ApproverResolver {
     for (const set of sets ?? []) {
       const kind = kindOf(set);
       if (kind === 'groupmembers' && set.groupId) this.groups.set(set.groupId.toLowerCase(), []);
-      if (kind === 'singleuser' && set.userId && !set.description) this.users.set(set.userId.toLowerCase(), unknown(set.userId));
+      if (kind === 'singleuser' && set.userId && !set.description)
+        this.users.set(set.userId.toLowerCase(), unknown(set.userId));
       if (kind === 'requestormanager' && (set.managerLevel ?? 1) === 2 && requester.manager) {
         this.managers.set(requester.manager.id, null);
       }

@@ -138,7 +138,13 @@ async function planDecision(
   if (record.state.details.stages[stage.index - 1]?.justificationRequired && !input.reason?.trim()) {
     return answer({ kind: 'reasonRequired', stage: stage.index });
   }
-  const lock: StageLock = { userId: me.id, userName: me.displayName, decision: input.decision, status: 'deciding', at: now };
+  const lock: StageLock = {
+    userId: me.id,
+    userName: me.displayName,
+    decision: input.decision,
+    status: 'deciding',
+    at: now,
+  };
   const held = await acquireLock(deps, input, stage.id, lock);
   if (held !== 'mine') return answer(held);
   return { kind: 'patch', stage, stages, lock };
@@ -174,7 +180,9 @@ async function afterFailedPatch(
   if (!(err instanceof GraphRequestError) || err.status !== 409) return failure(err, input);
   // Someone decided this stage outside the bot just before us: one more read says who.
   try {
-    const approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } });
+    const approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), {
+      query: { $expand: 'stages' },
+    });
     const stages = stagesOf(approval);
     const state = await syncRecord(deps, input, record, stages, deps.now().toISOString());
     const decided = stages.find((s) => s.id === plan.stage.id);
@@ -210,7 +218,12 @@ async function syncRecord(
 
 type LockAnswer = 'mine' | Extract<DecisionOutcome, { kind: 'alreadyDecided' | 'inProgress' }>;
 
-async function acquireLock(deps: DecisionDeps, input: DecisionInput, stageId: string, lock: StageLock): Promise<LockAnswer> {
+async function acquireLock(
+  deps: DecisionDeps,
+  input: DecisionInput,
+  stageId: string,
+  lock: StageLock,
+): Promise<LockAnswer> {
   const { store } = deps;
   if (await store.takeLock(input.kind, input.id, stageId, lock)) return 'mine';
   const deadline = Date.now() + (deps.waitMs ?? 3000);
@@ -318,7 +331,11 @@ async function approveManyOnce(
   });
   const reads = toRead.length
     ? await graph.batch(
-        toRead.map((item, i) => ({ id: `g${i}`, method: 'GET', url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=stages` })),
+        toRead.map((item, i) => ({
+          id: `g${i}`,
+          method: 'GET',
+          url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=stages`,
+        })),
       )
     : [];
   const plans = new Map<BulkItem, PatchPlan>();
@@ -345,7 +362,14 @@ async function approveManyOnce(
     const outcome =
       status >= 200 && status < 300
         ? await afterPatch(deps, me, item.record, inputOf(item), plan)
-        : await afterFailedPatch(deps, graph, item.record, inputOf(item), plan, batchError(status, written[i]?.body, 'PATCH'));
+        : await afterFailedPatch(
+            deps,
+            graph,
+            item.record,
+            inputOf(item),
+            plan,
+            batchError(status, written[i]?.body, 'PATCH'),
+          );
     outcomes.set(item, outcome);
   }
   return items.map((item) => ({ item, outcome: outcomes.get(item) ?? { kind: 'notFound' } }));

@@ -1,13 +1,6 @@
 import type { BatchRequest, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import type {
-  ApprovalDetails,
-  ApprovalKind,
-  PersonRef,
-  RequestAnswer,
-  RequesterProfile,
-  StagePlan,
-} from '../model/approvals.js';
+import type { ApprovalDetails, ApprovalKind, RequestAnswer, RequesterProfile, StagePlan } from '../model/approvals.js';
 import {
   ApproverResolver,
   emStageNeeds,
@@ -110,7 +103,9 @@ export async function loadDetails(
   const out = new Map<string, ApprovalDetails>();
   for (const request of em) {
     const profile = profileOf(first.profiles.get(requesterIdOf(request)), request.requestor);
-    const plans = (emStages.get(request.id ?? '') ?? []).map((s) => emStagePlan(s, contextOf(profile, profile.id), resolver));
+    const plans = (emStages.get(request.id ?? '') ?? []).map((s) =>
+      emStagePlan(s, contextOf(profile, profile.id), resolver),
+    );
     const details = emDetails(request, first.packages.get(lower(request.accessPackage?.id)), profile, plans);
     if (details) out.set(`em:${details.id}`, details);
   }
@@ -136,7 +131,8 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
   for (const r of pim) {
     const groupId = lower(r.groupId);
     const accessId = lower(r.accessId) || 'member';
-    if (groupId && !ctx.pimPolicies.get(groupId, accessId, now)) policies.set(`${groupId}/${accessId}`, { groupId, accessId });
+    if (groupId && !ctx.pimPolicies.get(groupId, accessId, now))
+      policies.set(`${groupId}/${accessId}`, { groupId, accessId });
   }
   const requests: BatchRequest[] = [
     ...[...packageIds].map((id) => get(`p:${id}`, `${EM_ROOT}/accessPackages/${seg(id)}?${PACKAGE}`)),
@@ -193,8 +189,9 @@ function emStagesOf(request: EmRequestJson, pkg: PackageJson | undefined, log: L
 
 function mergeEmStages(stages: NonNullable<NonNullable<EmPolicyJson['requestApprovalSettings']>['stages']>) {
   const [first, ...rest] = stages;
-  const concat = (key: 'primaryApprovers' | 'fallbackPrimaryApprovers' | 'escalationApprovers' | 'fallbackEscalationApprovers') =>
-    stages.flatMap((s) => s[key] ?? []);
+  const concat = (
+    key: 'primaryApprovers' | 'fallbackPrimaryApprovers' | 'escalationApprovers' | 'fallbackEscalationApprovers',
+  ) => stages.flatMap((s) => s[key] ?? []);
   return {
     ...first,
     primaryApprovers: concat('primaryApprovers'),
@@ -241,7 +238,9 @@ function emDetails(
 ): ApprovalDetails | undefined {
   if (!request.id) return undefined;
   const questions = new Map(
-    (pkg?.assignmentPolicies ?? []).flatMap((p) => (p.questions ?? []).map((q) => [lower(q.id), textOfQuestion(q.text)])),
+    (pkg?.assignmentPolicies ?? []).flatMap((p) =>
+      (p.questions ?? []).map((q) => [lower(q.id), textOfQuestion(q.text)]),
+    ),
   );
   const answers: RequestAnswer[] = (request.answers ?? [])
     .map((a) => ({
@@ -272,7 +271,9 @@ function emDetails(
 }
 
 function policyDurationOf(pkg: PackageJson | undefined, request: EmRequestJson): string | undefined {
-  const durations = new Set(candidatePolicies(pkg?.assignmentPolicies ?? [], request).map((p) => p.expiration?.duration));
+  const durations = new Set(
+    candidatePolicies(pkg?.assignmentPolicies ?? [], request).map((p) => p.expiration?.duration),
+  );
   const [only] = [...durations];
   return durations.size === 1 && only ? only : undefined;
 }
@@ -287,7 +288,11 @@ function grantsOf(pkg: PackageJson | undefined): string[] {
     .filter(Boolean);
 }
 
-function pimDetails(request: PimRequestJson, requester: RequesterProfile, stages: StagePlan[]): ApprovalDetails | undefined {
+function pimDetails(
+  request: PimRequestJson,
+  requester: RequesterProfile,
+  stages: StagePlan[],
+): ApprovalDetails | undefined {
   if (!request.id) return undefined;
   const schedule = request.scheduleInfo;
   const ticket = request.ticketInfo?.ticketNumber;

@@ -18,7 +18,9 @@ export const PIM_ROOT = '/identityGovernance/privilegedAccess/group';
 const seg = encodeURIComponent;
 
 export function approvalPath(kind: ApprovalKind, id: string): string {
-  return kind === 'em' ? `${EM_ROOT}/accessPackageAssignmentApprovals/${seg(id)}` : `${PIM_ROOT}/assignmentApprovals/${seg(id)}`;
+  return kind === 'em'
+    ? `${EM_ROOT}/accessPackageAssignmentApprovals/${seg(id)}`
+    : `${PIM_ROOT}/assignmentApprovals/${seg(id)}`;
 }
 
 export function stagePath(kind: ApprovalKind, id: string, stageId: string): string {
@@ -26,7 +28,9 @@ export function stagePath(kind: ApprovalKind, id: string, stageId: string): stri
 }
 
 export function requestPath(kind: ApprovalKind, id: string): string {
-  return kind === 'em' ? `${EM_ROOT}/assignmentRequests/${seg(id)}` : `${PIM_ROOT}/assignmentScheduleRequests/${seg(id)}`;
+  return kind === 'em'
+    ? `${EM_ROOT}/assignmentRequests/${seg(id)}`
+    : `${PIM_ROOT}/assignmentScheduleRequests/${seg(id)}`;
 }
 
 /** A subject set as Graph sends it (`@odata.type` tells which kind). */
@@ -95,7 +99,9 @@ export interface UserJson {
   manager?: { id?: string | null; displayName?: string | null } | null;
 }
 
-export function personOf(json: { id?: string | null; displayName?: string | null } | null | undefined): PersonRef | undefined {
+export function personOf(
+  json: { id?: string | null; displayName?: string | null } | null | undefined,
+): PersonRef | undefined {
   if (!json?.id) return undefined;
   return { id: json.id.toLowerCase(), displayName: json.displayName || 'Someone' };
 }

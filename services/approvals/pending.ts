@@ -34,7 +34,11 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
   const reads: BatchRequest[] = [
     { id: 'emRequests', method: 'GET', url: `${EM_ROOT}/assignmentRequests/${MINE}?$expand=${EM_REQUEST_EXPAND}` },
     { id: 'emApprovals', method: 'GET', url: `${EM_ROOT}/accessPackageAssignmentApprovals/${MINE}?$expand=stages` },
-    { id: 'pimRequests', method: 'GET', url: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}?$expand=${PIM_REQUEST_EXPAND}` },
+    {
+      id: 'pimRequests',
+      method: 'GET',
+      url: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}?$expand=${PIM_REQUEST_EXPAND}`,
+    },
     { id: 'pimApprovals', method: 'GET', url: `${PIM_ROOT}/assignmentApprovals/${MINE}?$expand=stages` },
   ];
   const results = await ctx.graph.forUser(ctx.user).batch(reads);

@@ -4,10 +4,13 @@ import { approversOf } from './watch.js';
 
 /** "Remind approvers" (once per day per request, by its requester) and the daily digest of what still waits. */
 
-export type ReminderClaim = { ok: true; approvers: PersonRef[] } | { ok: false; reason: 'tooSoon'; nextAt: string } | {
-  ok: false;
-  reason: 'notRequester' | 'notPending' | 'noApprovers';
-};
+export type ReminderClaim =
+  | { ok: true; approvers: PersonRef[] }
+  | { ok: false; reason: 'tooSoon'; nextAt: string }
+  | {
+      ok: false;
+      reason: 'notRequester' | 'notPending' | 'noApprovers';
+    };
 
 export async function claimReminder(
   store: ApprovalStore,
@@ -41,7 +44,11 @@ export function digestPeriod(now: Date, hours: number): number {
 }
 
 /** For each approver, the pending approvals that have waited for them at least `minWaitMs`, oldest first. */
-export function digestsByApprover(records: ApprovalRecord[], now: Date, minWaitMs: number): Map<string, ApprovalState[]> {
+export function digestsByApprover(
+  records: ApprovalRecord[],
+  now: Date,
+  minWaitMs: number,
+): Map<string, ApprovalState[]> {
   const out = new Map<string, ApprovalState[]>();
   const ordered = [...records].sort((a, b) =>
     (a.state.stageStartedAt ?? '').localeCompare(b.state.stageStartedAt ?? ''),

@@ -25,7 +25,11 @@ export function stagesOf(approval: ApprovalJson | undefined): StageInfo[] {
       index: i + 1,
       status: STATUSES.find((v) => sameEnum(s.status, v)) ?? 'Other',
       assignedToMe: s.assignedToMe === true,
-      result: sameEnum(s.reviewResult, 'Approved') ? 'Approved' : sameEnum(s.reviewResult, 'Denied') ? 'Denied' : undefined,
+      result: sameEnum(s.reviewResult, 'Approved')
+        ? 'Approved'
+        : sameEnum(s.reviewResult, 'Denied')
+          ? 'Denied'
+          : undefined,
       by: reviewerOf(s),
       at: s.reviewedDateTime ?? undefined,
       reason: s.justification || undefined,
@@ -101,6 +105,8 @@ export function withDecision(
   reason?: string,
 ): StageInfo[] {
   return stages.map((s) =>
-    s.id === stageId ? { ...s, status: 'Completed', assignedToMe: true, result, by, at, reason: reason || undefined } : s,
+    s.id === stageId
+      ? { ...s, status: 'Completed', assignedToMe: true, result, by, at, reason: reason || undefined }
+      : s,
   );
 }

@@ -258,7 +258,12 @@ export class ApprovalStore {
   }
 
   /** Records a reminder unless another one was recorded since `seen` was read; true when this one counts. */
-  async recordReminder(kind: ApprovalKind, id: string, seen: Stored<ReminderRecord> | undefined, value: ReminderRecord) {
+  async recordReminder(
+    kind: ApprovalKind,
+    id: string,
+    seen: Stored<ReminderRecord> | undefined,
+    value: ReminderRecord,
+  ) {
     const key = reminderKey(kind, id);
     return seen ? this.replace(key, seen.eTag, value) : this.createIfAbsent(key, value);
   }
@@ -270,7 +275,9 @@ export class ApprovalStore {
   async claimDigestPeriod(period: number): Promise<{ claimed: boolean; first: boolean }> {
     const seen = await this.read(DIGEST_KEY, digestSchema);
     if (seen && seen.value.period >= period) return { claimed: false, first: false };
-    const claimed = seen ? await this.replace(DIGEST_KEY, seen.eTag, { period }) : await this.createIfAbsent(DIGEST_KEY, { period });
+    const claimed = seen
+      ? await this.replace(DIGEST_KEY, seen.eTag, { period })
+      : await this.createIfAbsent(DIGEST_KEY, { period });
     return { claimed, first: !seen };
   }
 

@@ -1,5 +1,6 @@
 /** ISO-8601 durations as Graph writes them (`P7D`, `PT2H`, `P1DT12H`, `PT0S`); years and months are not used here. */
-const DURATION = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const DURATION =
+  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 /** Milliseconds in an ISO-8601 duration, or undefined when it is not one. */
 export function durationMs(iso: string | null | undefined): number | undefined {

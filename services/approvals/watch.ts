@@ -1,7 +1,13 @@
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
-import { type DetailsContext, EM_REQUEST_EXPAND, loadDetails, PIM_REQUEST_EXPAND, type PimPolicyCache } from './details.js';
+import {
+  type DetailsContext,
+  EM_REQUEST_EXPAND,
+  loadDetails,
+  PIM_REQUEST_EXPAND,
+  type PimPolicyCache,
+} from './details.js';
 import {
   type ApprovalJson,
   approvalPath,
@@ -354,7 +360,12 @@ async function setRecord(
   const { kind, id } = record.state.details;
   return deps.store.updateRecord(kind, id, (current) => {
     const base = current ?? record;
-    return { ...base, state: { ...base.state, ...change }, seenStatus: status ?? base.seenStatus, updatedAt: now.toISOString() };
+    return {
+      ...base,
+      state: { ...base.state, ...change },
+      seenStatus: status ?? base.seenStatus,
+      updatedAt: now.toISOString(),
+    };
   });
 }
 
@@ -375,7 +386,8 @@ async function closeGone(deps: WatchDeps, hooks: WatchHooks, now: Date, gone: st
   let closed = 0;
   for (const [i, record] of open.entries()) {
     const final = finals[i];
-    const outcome = final.status === 404 ? { kind: 'closed' as const } : outcomeFromRequest(record.state.details.kind, final.body);
+    const outcome =
+      final.status === 404 ? { kind: 'closed' as const } : outcomeFromRequest(record.state.details.kind, final.body);
     if (!outcome) continue;
     const probed = await probeStages(deps, record, now);
     const state = probed?.state.outcome ? probed.state : { ...(probed ?? record).state, outcome };

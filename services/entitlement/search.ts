@@ -9,10 +9,10 @@ import type { PackageSummary } from '../model/entitlement.js';
 /** Words that say what the person wants rather than what they want it for ("I need access to the …"). */
 const STOP_WORDS = new Set(
   (
-    "a an and are am as at be been by can could do does for from get give got have having how i i'd i'm in into is " +
-    'it its let me my need needs needed of on or our please request requesting requests some that the this to ' +
-    'access want wants wanted we what which with would you your like looking find show search want me us get ' +
-    'hi hello hey there just also new more any all'
+    'a an and are am as at be been by can could do does for from get give got have having how i in into is it its ' +
+    'let me my need needs needed no not of on or our please request requesting requests some that the this to ' +
+    'access want wants wanted we what which with would you your like looking find show search us hi hello hey ' +
+    'there just also new more any all yes ok thanks'
   ).split(/\s+/),
 );
 
@@ -82,7 +82,8 @@ const MATCH_OPTIONS: SearchOptions = {
   boost: BOOST,
   combineWith: 'OR',
   prefix: (term) => term.length >= 3,
-  fuzzy: (term) => (term.length >= 4 ? 0.2 : false),
+  // Edits allowed per word: one from 4 letters, two (a swapped pair) from 7.
+  fuzzy: (term) => (term.length >= 7 ? 2 : term.length >= 4 ? 1 : false),
 };
 
 /** Looser matching for "did you mean": names only, more typos allowed. */

@@ -103,6 +103,16 @@ export interface ApprovalState {
   outcome?: ApprovalOutcome;
 }
 
+/** Where one viewer stands on an approval: can they decide now, did they decide a stage, who else can. */
+export interface ViewerPosition {
+  canDecide: boolean;
+  isRequester: boolean;
+  /** The viewer's own latest stage decision, if any. */
+  ownDecision?: StageDecision;
+  /** Everyone who can decide the open stage now, the viewer excluded. */
+  others: PersonRef[];
+}
+
 /** A pending approval as listed for one approver (the `approvals` command). */
 export interface PendingApprovalItem {
   state: ApprovalState;

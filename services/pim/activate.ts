@@ -32,7 +32,8 @@ export interface PimRequestOutcome {
 
 type ScheduleRequest = PrivilegedAccessGroupAssignmentScheduleRequest;
 
-export function activationBody(principalId: string, target: RoleTarget, input: ActivationInput) {
+/** `now` is the bot's clock: a start without a custom time means "now". */
+export function activationBody(principalId: string, target: RoleTarget, input: ActivationInput, now: Date) {
   const justification = input.justification?.trim();
   const ticketNumber = input.ticketNumber?.trim();
   return {
@@ -41,7 +42,7 @@ export function activationBody(principalId: string, target: RoleTarget, input: A
     groupId: target.groupId,
     action: 'selfActivate',
     scheduleInfo: {
-      startDateTime: (input.startDateTime ?? new Date()).toISOString(),
+      startDateTime: (input.startDateTime ?? now).toISOString(),
       expiration: { type: 'afterDuration', duration: isoDuration(input.durationMinutes) },
     },
     ...(justification ? { justification } : {}),
@@ -55,9 +56,10 @@ export async function requestActivation(
   principalId: string,
   target: RoleTarget,
   input: ActivationInput,
+  now: Date,
 ): Promise<PimRequestOutcome> {
   try {
-    const created = await facade.post<ScheduleRequest>(REQUESTS, activationBody(principalId, target, input));
+    const created = await facade.post<ScheduleRequest>(REQUESTS, activationBody(principalId, target, input, now));
     return outcomeOf(created);
   } catch (err) {
     throw toDomainError(err, { action: `activate ${target.groupName}` });

@@ -17,7 +17,7 @@ beforeEach(async () => {
 const batch = (requests: unknown[], token: string | null = alex) => t.post('/v1.0/$batch', token, { requests });
 
 describe('$batch', () => {
-  it('runs each request with the caller\'s token and returns one status per item', async () => {
+  it("runs each request with the caller's token and returns one status per item", async () => {
     const r = await batch([
       { id: '1', method: 'GET', url: '/me?$select=displayName' },
       { id: '2', method: 'GET', url: `groups/${GROUPS.devTools}?$select=displayName` },
@@ -57,7 +57,14 @@ describe('$batch', () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toMatch(/20/);
     expect((await batch([])).status).toBe(400);
-    expect((await batch([{ id: '1', method: 'GET', url: '/me' }, { id: '1', method: 'GET', url: '/me' }])).status).toBe(400);
+    expect(
+      (
+        await batch([
+          { id: '1', method: 'GET', url: '/me' },
+          { id: '1', method: 'GET', url: '/me' },
+        ])
+      ).status,
+    ).toBe(400);
     expect((await batch([{ id: '1', method: 'GET', url: '/me', dependsOn: ['9'] }])).status).toBe(400);
     expect((await batch([{ id: '1', method: 'BREW', url: '/me' }])).status).toBe(400);
     expect((await t.post('/v1.0/$batch', alex, '{"requests": [')).status).toBe(400);
@@ -67,8 +74,19 @@ describe('$batch', () => {
   it('answers per item for absolute URLs, missing Content-Type and nested batches', async () => {
     const r = await batch([
       { id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/me' },
-      { id: '2', method: 'POST', url: '/identityGovernance/entitlementManagement/assignmentRequests', body: { requestType: 'userAdd' } },
-      { id: '3', method: 'POST', url: '/$batch', headers: { 'content-type': 'application/json' }, body: { requests: [] } },
+      {
+        id: '2',
+        method: 'POST',
+        url: '/identityGovernance/entitlementManagement/assignmentRequests',
+        body: { requestType: 'userAdd' },
+      },
+      {
+        id: '3',
+        method: 'POST',
+        url: '/$batch',
+        headers: { 'content-type': 'application/json' },
+        body: { requests: [] },
+      },
     ]);
     expect(r.body.responses.map((x: { status: number }) => x.status)).toEqual([400, 400, 400]);
   });
@@ -80,12 +98,16 @@ describe('$batch', () => {
       { id: '2', method: 'GET', url: '/me/manager' },
     ]);
     const log = await t.log();
-    expect(log.filter((e) => !e.batchItem)).toEqual([expect.objectContaining({ method: 'POST', path: '/v1.0/$batch', status: 200, caller: PEOPLE.alex })]);
+    expect(log.filter((e) => !e.batchItem)).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/v1.0/$batch', status: 200, caller: PEOPLE.alex }),
+    ]);
     expect(log.filter((e) => e.batchItem).map((e) => e.path)).toEqual(['/v1.0/me', '/v1.0/me/manager']);
   });
 
   it('can throttle a single item with 429 inside the batch', async () => {
-    await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: '/manager', status: 429, retryAfterSeconds: 7 }] });
+    await t.post('/_devtenant/faults', null, {
+      rules: [{ pathPattern: '/manager', status: 429, retryAfterSeconds: 7 }],
+    });
     const r = await batch([
       { id: '1', method: 'GET', url: '/me' },
       { id: '2', method: 'GET', url: '/me/manager' },
@@ -146,7 +168,9 @@ describe('clock', () => {
 
 describe('faults', () => {
   it('injects 429 with Retry-After for a path pattern, a given number of times', async () => {
-    const set = await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: '^/me$', method: 'GET', status: 429, retryAfterSeconds: 3, count: 2 }] });
+    const set = await t.post('/_devtenant/faults', null, {
+      rules: [{ pathPattern: '^/me$', method: 'GET', status: 429, retryAfterSeconds: 3, count: 2 }],
+    });
     expect(set.status).toBe(200);
     const first = await t.get('/v1.0/me', alex);
     expect(first.status).toBe(429);
@@ -155,6 +179,9 @@ describe('faults', () => {
     expect((await t.get('/v1.0/me', alex)).status).toBe(429);
     expect((await t.get('/v1.0/me', alex)).status).toBe(200);
     expect((await t.get('/v1.0/me/manager', alex)).status).toBe(200);
+    await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: '^/beta/me', status: 503, count: 1 }] });
+    expect((await t.get('/v1.0/me', alex)).status).toBe(200);
+    expect((await t.get('/beta/me', alex)).status).toBe(503);
   });
 
   it('injects 503 and latency, and clears on DELETE', async () => {
@@ -171,13 +198,18 @@ describe('faults', () => {
     expect((await t.get(`/v1.0/users/${PEOPLE.megan}`, alex)).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect((await t.call('DELETE', '/_devtenant/faults')).status).toBe(204);
-    expect((await t.get(`${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`, alex)).status).toBe(200);
+    expect((await t.get(`${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`, alex)).status).toBe(
+      200,
+    );
   });
 
   it('applies probability rules deterministically (seeded)', async () => {
     const run = async () => {
       await t.call('DELETE', '/_devtenant/faults');
-      await t.post('/_devtenant/faults', null, { seed: 42, rules: [{ pathPattern: '^/me$', status: 503, probability: 0.5 }] });
+      await t.post('/_devtenant/faults', null, {
+        seed: 42,
+        rules: [{ pathPattern: '^/me$', status: 503, probability: 0.5 }],
+      });
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) statuses.push((await t.get('/v1.0/me', alex)).status);
       return statuses;
@@ -192,7 +224,9 @@ describe('faults', () => {
   it('can reset the connection', async () => {
     await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: '^/me$', reset: true, count: 1 }] });
     const outcome = await new Promise<string>((resolve) => {
-      const req = httpRequest(`${t.url}/v1.0/me`, { headers: { authorization: `Bearer ${alex}` } }, (res) => resolve(`status ${res.statusCode}`));
+      const req = httpRequest(`${t.url}/v1.0/me`, { headers: { authorization: `Bearer ${alex}` } }, (res) =>
+        resolve(`status ${res.statusCode}`),
+      );
       req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
       req.end();
     });
@@ -206,7 +240,9 @@ describe('faults', () => {
     expect(bad.body.error.message).toMatch(/pathPattern/);
     expect((await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: 'x', status: 418 }] })).status).toBe(400);
     expect((await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: 'x' }] })).status).toBe(400);
-    expect((await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: 'x', status: 429, colour: 1 }] })).status).toBe(400);
+    expect(
+      (await t.post('/_devtenant/faults', null, { rules: [{ pathPattern: 'x', status: 429, colour: 1 }] })).status,
+    ).toBe(400);
   });
 });
 

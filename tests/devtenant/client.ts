@@ -5,13 +5,18 @@ import { type DevtenantOptions, type LogEntry, type RunningDevtenant, startDevte
 export interface Reply {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary Graph JSON
   body: any;
   text: string;
 }
 
 export interface TestTenant extends RunningDevtenant {
-  call(method: string, path: string, token?: string | null, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    token?: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply>;
   get(path: string, token?: string | null): Promise<Reply>;
   post(path: string, token: string | null, body?: unknown): Promise<Reply>;
   patch(path: string, token: string | null, body?: unknown): Promise<Reply>;

@@ -43,7 +43,7 @@ describe('identity from the bearer token', () => {
     expect(r.status).toBe(200);
   });
 
-  it('answers /me for an app token with Graph\'s 400', async () => {
+  it("answers /me for an app token with Graph's 400", async () => {
     const r = await t.get('/v1.0/me', appToken());
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe('/me request is only valid with delegated authentication flow.');
@@ -55,13 +55,28 @@ describe('identity from the bearer token', () => {
     await t.advance(7200);
     expect((await t.get('/v1.0/me', soon)).status).toBe(401);
   });
+
+  it('can judge token expiry on real time instead (tokenExpiryClock quirk)', async () => {
+    const real = await startTestTenant({ quirks: { tokenExpiryClock: 'real' } });
+    try {
+      const soon = userToken(PEOPLE.alex, { exp: Math.floor(Date.now() / 1000) + 3600 });
+      await real.advance(7200);
+      expect((await real.get('/v1.0/me', soon)).status).toBe(200);
+    } finally {
+      await real.close();
+    }
+  });
 });
 
 describe('users', () => {
-  it('returns the caller with Graph\'s default property set (department only on $select)', async () => {
+  it("returns the caller with Graph's default property set (department only on $select)", async () => {
     const r = await t.get('/v1.0/me', alex);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: PEOPLE.alex, displayName: 'Alex Wilber', userPrincipalName: 'alexw@contoso.example' });
+    expect(r.body).toMatchObject({
+      id: PEOPLE.alex,
+      displayName: 'Alex Wilber',
+      userPrincipalName: 'alexw@contoso.example',
+    });
     expect(r.body.department).toBeUndefined();
     const sel = await t.get('/v1.0/me?$select=displayName,department', alex);
     expect(sel.body).toEqual(expect.objectContaining({ displayName: 'Alex Wilber', department: 'IT' }));
@@ -70,7 +85,11 @@ describe('users', () => {
 
   it('follows the manager chain Alex → Megan → Patti, and 404s at the top', async () => {
     const m1 = await t.get('/v1.0/me/manager', alex);
-    expect(m1.body).toMatchObject({ '@odata.type': '#microsoft.graph.user', id: PEOPLE.megan, displayName: 'Megan Bowen' });
+    expect(m1.body).toMatchObject({
+      '@odata.type': '#microsoft.graph.user',
+      id: PEOPLE.megan,
+      displayName: 'Megan Bowen',
+    });
     const m2 = await t.get(`/v1.0/users/${PEOPLE.megan}/manager`, alex);
     expect(m2.body.displayName).toBe('Patti Fernandez');
     const top = await t.get(`/v1.0/users/${PEOPLE.debra}/manager`, alex);
@@ -91,8 +110,14 @@ describe('users', () => {
 
   it('filters, selects and pages with @odata.nextLink', async () => {
     const it1 = await t.get("/v1.0/users?$filter=startswith(displayName,'a')&$select=displayName", alex);
-    expect(it1.body.value.map((u: { displayName: string }) => u.displayName).sort()).toEqual(['Adele Vance', 'Alex Wilber']);
-    const dept = await t.get("/v1.0/users?$filter=department eq 'finance' and jobTitle ne 'Accountant'&$select=id", appToken());
+    expect(it1.body.value.map((u: { displayName: string }) => u.displayName).sort()).toEqual([
+      'Adele Vance',
+      'Alex Wilber',
+    ]);
+    const dept = await t.get(
+      "/v1.0/users?$filter=department eq 'finance' and jobTitle ne 'Accountant'&$select=id",
+      appToken(),
+    );
     expect(dept.body.value).toHaveLength(2);
     const ids = await t.get(`/v1.0/users?$filter=id in ('${PEOPLE.alex}','${PEOPLE.lee}')`, alex);
     expect(ids.body.value).toHaveLength(2);
@@ -119,14 +144,16 @@ describe('users', () => {
   it('needs ConsistencyLevel: eventual for $search, like Graph', async () => {
     const without = await t.get('/v1.0/users?$search="displayName:megan"', alex);
     expect(without.status).toBe(400);
-    const withHeader = await t.call('GET', '/v1.0/users?$search="displayName:megan"', alex, undefined, { ConsistencyLevel: 'eventual' });
+    const withHeader = await t.call('GET', '/v1.0/users?$search="displayName:megan"', alex, undefined, {
+      ConsistencyLevel: 'eventual',
+    });
     expect(withHeader.body.value.map((u: { id: string }) => u.id)).toEqual([PEOPLE.megan]);
   });
 
   it('rejects unknown properties and bad filters with 400', async () => {
     expect((await t.get('/v1.0/users?$select=shoeSize', alex)).status).toBe(400);
     expect((await t.get("/v1.0/users?$filter=shoeSize eq 'x'", alex)).status).toBe(400);
-    expect((await t.get("/v1.0/users?$filter=displayName eq", alex)).status).toBe(400);
+    expect((await t.get('/v1.0/users?$filter=displayName eq', alex)).status).toBe(400);
     expect((await t.get('/v1.0/users?$top=0', alex)).status).toBe(400);
     expect((await t.get('/v1.0/users?$skiptoken=garbage!', alex)).status).toBe(400);
     const unsupported = await t.get('/v1.0/users?$foo=1', alex);
@@ -138,16 +165,25 @@ describe('users', () => {
 describe('groups', () => {
   it('returns a group, its members and owners as directory objects', async () => {
     const g = await t.get(`/v1.0/groups/${GROUPS.itOpsApprovers}`, appToken());
-    expect(g.body).toMatchObject({ id: GROUPS.itOpsApprovers, displayName: 'IT Operations Approvers', securityEnabled: true });
+    expect(g.body).toMatchObject({
+      id: GROUPS.itOpsApprovers,
+      displayName: 'IT Operations Approvers',
+      securityEnabled: true,
+    });
     const members = await t.get(`/v1.0/groups/${GROUPS.itOpsApprovers}/members?$select=id,displayName`, alex);
-    expect(members.body.value.map((m: { id: string }) => m.id).sort()).toEqual([PEOPLE.alex, PEOPLE.megan, PEOPLE.grady].sort());
+    expect(members.body.value.map((m: { id: string }) => m.id).sort()).toEqual(
+      [PEOPLE.alex, PEOPLE.megan, PEOPLE.grady].sort(),
+    );
     expect(members.body.value[0]['@odata.type']).toBe('#microsoft.graph.user');
     const owners = await t.get(`/v1.0/groups/${GROUPS.itOpsApprovers}/owners`, alex);
     expect(owners.body.value.map((m: { id: string }) => m.id)).toEqual([PEOPLE.megan]);
   });
 
   it('lists groups with $filter id in (...) and 404s unknown ones', async () => {
-    const r = await t.get(`/v1.0/groups?$filter=id in ('${GROUPS.devTools}','${GROUPS.dba}')&$select=id,displayName`, alex);
+    const r = await t.get(
+      `/v1.0/groups?$filter=id in ('${GROUPS.devTools}','${GROUPS.dba}')&$select=id,displayName`,
+      alex,
+    );
     expect(r.body.value.map((g: { displayName: string }) => g.displayName).sort()).toEqual([
       'Database Administrators',
       'Developer Tools Power Users',

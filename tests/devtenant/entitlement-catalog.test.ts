@@ -18,10 +18,16 @@ describe('access packages the caller may request', () => {
     const r = await t.get(`${mine}?$top=50`, alex);
     expect(r.status).toBe(200);
     expect(names(r)).toEqual(
-      expect.arrayContaining(['Azure DevOps – Platform Contributors', 'Cloud Sandbox Subscription', 'Salesforce – Sales Cloud User']),
+      expect.arrayContaining([
+        'Azure DevOps – Platform Contributors',
+        'Cloud Sandbox Subscription',
+        'Salesforce – Sales Cloud User',
+      ]),
     );
     expect(names(r)).not.toContain('Payroll Administration');
-    expect(r.body.value.find((p: { isHidden: boolean }) => p.isHidden)?.displayName).toBe('Partner Portal – Contributor');
+    expect(r.body.value.find((p: { isHidden: boolean }) => p.isHidden)?.displayName).toBe(
+      'Partner Portal – Contributor',
+    );
     const diego = await t.get(`${mine}?$top=50`, userToken(PEOPLE.diego));
     expect(names(diego)).toContain('Payroll Administration');
     expect(names(diego)).not.toContain('Network Operations – Eligible Admin');
@@ -56,11 +62,17 @@ describe('access packages the caller may request', () => {
 
 describe('admin list and get', () => {
   it('filters with eq and contains, expands catalog and policies', async () => {
-    const r = await t.get(`${EM}/accessPackages?$filter=displayName eq 'Finance Reports – Read'&$expand=catalog,assignmentPolicies`, appToken());
+    const r = await t.get(
+      `${EM}/accessPackages?$filter=displayName eq 'Finance Reports – Read'&$expand=catalog,assignmentPolicies`,
+      appToken(),
+    );
     expect(r.status).toBe(200);
     const [pkg] = r.body.value;
     expect(pkg.catalog.displayName).toBe('Finance');
-    expect(pkg.assignmentPolicies.map((p: { id: string }) => p.id)).toEqual([POLICIES.financeReportsStandard, POLICIES.financeReportsExtended]);
+    expect(pkg.assignmentPolicies.map((p: { id: string }) => p.id)).toEqual([
+      POLICIES.financeReportsStandard,
+      POLICIES.financeReportsExtended,
+    ]);
     expect(pkg.assignmentPolicies[1].requestApprovalSettings.stages[0].primaryApprovers[0]).toMatchObject({
       '@odata.type': '#microsoft.graph.singleUser',
       userId: PEOPLE.nestor,
@@ -68,16 +80,24 @@ describe('admin list and get', () => {
   });
 
   it('shows eligible PIM roles through resourceRoleScopes($expand=role,scope)', async () => {
-    const r = await t.get(`${EM}/accessPackages/${PACKAGES.devToolsOwner}?$expand=resourceRoleScopes($expand=role,scope)`, alex);
+    const r = await t.get(
+      `${EM}/accessPackages/${PACKAGES.devToolsOwner}?$expand=resourceRoleScopes($expand=role,scope)`,
+      alex,
+    );
     expect(r.status).toBe(200);
     const [rs] = r.body.resourceRoleScopes;
     expect(rs.role).toMatchObject({ displayName: 'Eligible Owner', originSystem: 'AadGroup' });
     expect(rs.role.originId).toMatch(/^EligibleOwner_[0-9a-f-]{36}$/);
     expect(rs.scope).toMatchObject({ originId: GROUPS.devTools, isRootScope: true, displayName: 'Root' });
     expect(rs.id).toBe(`${rs.role.id}_${rs.scope.id}`);
-    const member = await t.get(`${EM}/accessPackages/${PACKAGES.devops}/resourceRoleScopes?$expand=role($expand=resource),scope`, alex);
+    const member = await t.get(
+      `${EM}/accessPackages/${PACKAGES.devops}/resourceRoleScopes?$expand=role($expand=resource),scope`,
+      alex,
+    );
     const roles = member.body.value.map((x: { role: { displayName: string; originId: string } }) => x.role);
-    expect(roles).toContainEqual(expect.objectContaining({ displayName: 'Member', originId: `Member_${GROUPS.platform}` }));
+    expect(roles).toContainEqual(
+      expect.objectContaining({ displayName: 'Member', originId: `Member_${GROUPS.platform}` }),
+    );
     expect(member.body.value[0].role.resource.displayName).toBeTruthy();
   });
 
@@ -91,19 +111,30 @@ describe('admin list and get', () => {
   it('lists catalogs and their packages, and policies with questions', async () => {
     const catalogs = await t.get(`${EM}/catalogs`, appToken());
     expect(names(catalogs).sort()).toEqual(['Finance', 'IT & Cloud Operations', 'Sales & Marketing']);
-    const policy = await t.get(`${EM}/assignmentPolicies/${POLICIES.sandbox}?$expand=questions,accessPackage`, appToken());
+    const policy = await t.get(
+      `${EM}/assignmentPolicies/${POLICIES.sandbox}?$expand=questions,accessPackage`,
+      appToken(),
+    );
     expect(policy.body.accessPackage.id).toBe(PACKAGES.sandbox);
-    expect(policy.body.questions.map((q: { id: string }) => q.id)).toEqual([QUESTIONS.costCentre, QUESTIONS.region, QUESTIONS.purpose]);
+    expect(policy.body.questions.map((q: { id: string }) => q.id)).toEqual([
+      QUESTIONS.costCentre,
+      QUESTIONS.region,
+      QUESTIONS.purpose,
+    ]);
   });
 });
 
 describe('getApplicablePolicyRequirements', () => {
-  const requirements = (pkg: string, token = alex) => t.post(`${EM}/accessPackages/${pkg}/getApplicablePolicyRequirements`, token);
+  const requirements = (pkg: string, token = alex) =>
+    t.post(`${EM}/accessPackages/${pkg}/getApplicablePolicyRequirements`, token);
 
   it('returns one element per policy the caller may use', async () => {
     const r = await requirements(PACKAGES.financeReports);
     expect(r.status).toBe(200);
-    expect(r.body.value.map((x: { policyId: string }) => x.policyId)).toEqual([POLICIES.financeReportsStandard, POLICIES.financeReportsExtended]);
+    expect(r.body.value.map((x: { policyId: string }) => x.policyId)).toEqual([
+      POLICIES.financeReportsStandard,
+      POLICIES.financeReportsExtended,
+    ]);
     expect(r.body.value[1]).toMatchObject({
       policyDisplayName: 'Extended access for planning (180 days)',
       isApprovalRequiredForAdd: true,
@@ -124,7 +155,11 @@ describe('getApplicablePolicyRequirements', () => {
       isRequired: true,
     });
     expect(req.questions[1]['@odata.type']).toBe('#microsoft.graph.accessPackageMultipleChoiceQuestion');
-    expect(req.questions[1].choices.map((c: { actualValue: string }) => c.actualValue)).toEqual(['westeurope', 'northeurope', 'eastus']);
+    expect(req.questions[1].choices.map((c: { actualValue: string }) => c.actualValue)).toEqual([
+      'westeurope',
+      'northeurope',
+      'eastus',
+    ]);
   });
 
   it('is empty for a package the caller may not request, 404 for an unknown one, 403 for apps', async () => {

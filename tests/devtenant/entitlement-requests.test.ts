@@ -14,7 +14,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 beforeEach(() => t.reset());
 
-function requestAccess(token: string, accessPackageId: string, extra: Record<string, unknown> = {}, assignment: Record<string, unknown> = {}) {
+function requestAccess(
+  token: string,
+  accessPackageId: string,
+  extra: Record<string, unknown> = {},
+  assignment: Record<string, unknown> = {},
+) {
   return t.post(`${EM}/assignmentRequests`, token, {
     requestType: 'userAdd',
     assignment: { accessPackageId, ...assignment },
@@ -22,9 +27,11 @@ function requestAccess(token: string, accessPackageId: string, extra: Record<str
   });
 }
 
-const myRequests = (token: string) => t.get(`${EM}/assignmentRequests/filterByCurrentUser(on='target')?$expand=accessPackage`, token);
+const myRequests = (token: string) =>
+  t.get(`${EM}/assignmentRequests/filterByCurrentUser(on='target')?$expand=accessPackage`, token);
 const request = async (id: string, token = alex) => (await t.get(`${EM}/assignmentRequests/${id}`, token)).body;
-const approval = async (id: string, token: string) => (await t.get(`${EM}/accessPackageAssignmentApprovals/${id}`, token)).body;
+const approval = async (id: string, token: string) =>
+  (await t.get(`${EM}/accessPackageAssignmentApprovals/${id}`, token)).body;
 const decide = (id: string, stageId: string, token: string, body: Record<string, unknown>) =>
   t.patch(`${EM}/accessPackageAssignmentApprovals/${id}/stages/${stageId}`, token, body);
 const myEligibilities = async (token: string) =>
@@ -38,13 +45,27 @@ describe('request without approval', () => {
   it('answers 201 submitted/Accepted with createdDateTime null, then delivers on the next read', async () => {
     const r = await requestAccess(alex, PACKAGES.campaign, { justification: 'Writing the launch blog posts' });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ requestType: 'userAdd', state: 'submitted', status: 'Accepted', createdDateTime: null });
+    expect(r.body).toMatchObject({
+      requestType: 'userAdd',
+      state: 'submitted',
+      status: 'Accepted',
+      createdDateTime: null,
+    });
     const after = await request(r.body.id);
     expect(after).toMatchObject({ state: 'delivered', status: 'Delivered' });
     expect(after.createdDateTime).toMatch(/Z$/);
-    const mine = await t.get(`${EM}/assignments/filterByCurrentUser(on='target')?$expand=accessPackage,assignmentPolicy`, alex);
-    const delivered = mine.body.value.find((a: { accessPackage: { id: string } }) => a.accessPackage.id === PACKAGES.campaign);
-    expect(delivered).toMatchObject({ state: 'delivered', status: 'Delivered', assignmentPolicy: { id: POLICIES.campaign } });
+    const mine = await t.get(
+      `${EM}/assignments/filterByCurrentUser(on='target')?$expand=accessPackage,assignmentPolicy`,
+      alex,
+    );
+    const delivered = mine.body.value.find(
+      (a: { accessPackage: { id: string } }) => a.accessPackage.id === PACKAGES.campaign,
+    );
+    expect(delivered).toMatchObject({
+      state: 'delivered',
+      status: 'Delivered',
+      assignmentPolicy: { id: POLICIES.campaign },
+    });
     const members = await t.get(`/v1.0/groups/${'20000000-0000-4000-8000-000000000006'}/members`, alex);
     expect(members.body.value.map((m: { id: string }) => m.id)).toContain(PEOPLE.alex);
   });
@@ -88,7 +109,10 @@ describe('manager approval', () => {
     const forMegan = await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, megan);
     const mine = forMegan.body.value.find((a: { id: string }) => a.id === r.body.id);
     expect(mine.stages[0]).toMatchObject({ status: 'InProgress', reviewResult: 'NotReviewed', assignedToMe: true });
-    const asRequests = await t.get(`${EM}/assignmentRequests/filterByCurrentUser(on='approver')?$expand=requestor`, megan);
+    const asRequests = await t.get(
+      `${EM}/assignmentRequests/filterByCurrentUser(on='approver')?$expand=requestor`,
+      megan,
+    );
     expect(asRequests.body.value.find((x: { id: string }) => x.id === r.body.id).requestor.objectId).toBe(PEOPLE.alex);
 
     const stageId = mine.stages[0].id;
@@ -96,7 +120,9 @@ describe('manager approval', () => {
     expect(self.status).toBe(403);
     const stranger = await decide(r.body.id, stageId, lynne, { reviewResult: 'Approve' });
     expect(stranger.status).toBe(403);
-    expect((await decide(r.body.id, stageId, megan, { reviewResult: 'approve', justification: 'ok' })).status).toBe(204);
+    expect((await decide(r.body.id, stageId, megan, { reviewResult: 'approve', justification: 'ok' })).status).toBe(
+      204,
+    );
     const again = await decide(r.body.id, stageId, megan, { reviewResult: 'Deny' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBeTruthy();
@@ -104,20 +130,29 @@ describe('manager approval', () => {
     const done = await request(r.body.id);
     expect(done).toMatchObject({ state: 'delivered', status: 'Delivered' });
     const stage = (await approval(r.body.id, megan)).stages[0];
-    expect(stage).toMatchObject({ status: 'Completed', reviewResult: 'Approved', reviewedBy: { id: PEOPLE.megan }, justification: 'ok' });
+    expect(stage).toMatchObject({
+      status: 'Completed',
+      reviewResult: 'Approved',
+      reviewedBy: { id: PEOPLE.megan },
+      justification: 'ok',
+    });
 
     const owner = (await myEligibilities(alex)).find((e) => e.groupId === GROUPS.devTools && e.accessId === 'owner');
     expect(owner).toBeDefined();
     const assignment = (await t.get(`${EM}/assignmentRequests/${r.body.id}?$expand=assignment`, alex)).body.assignment;
     expect(owner?.endDateTime).toBe(assignment.schedule.expiration.endDateTime);
-    const days = (Date.parse(assignment.schedule.expiration.endDateTime) - Date.parse(assignment.schedule.startDateTime)) / 86_400_000;
+    const days =
+      (Date.parse(assignment.schedule.expiration.endDateTime) - Date.parse(assignment.schedule.startDateTime)) /
+      86_400_000;
     expect(Math.round(days)).toBe(30);
   });
 
   it('ends with denied when the approver denies', async () => {
     const r = await requestAccess(alex, PACKAGES.devToolsOwner, { justification: 'please' });
     const [stage] = (await approval(r.body.id, megan)).stages;
-    expect((await decide(r.body.id, stage.id, megan, { reviewResult: 'Deny', justification: 'Not this quarter' })).status).toBe(204);
+    expect(
+      (await decide(r.body.id, stage.id, megan, { reviewResult: 'Deny', justification: 'Not this quarter' })).status,
+    ).toBe(204);
     expect(await request(r.body.id)).toMatchObject({ state: 'denied', status: 'Denied' });
     expect((await approval(r.body.id, alex)).stages[0]).toMatchObject({ reviewResult: 'Denied', status: 'Completed' });
   });
@@ -158,7 +193,9 @@ describe('two-stage approval', () => {
 
     const noReason = await decide(r.body.id, both[1].id, lynne, { reviewResult: 'Approve' });
     expect(noReason.status).toBe(400);
-    expect((await decide(r.body.id, both[1].id, lynne, { reviewResult: 'Approve', justification: 'Reviewed' })).status).toBe(204);
+    expect(
+      (await decide(r.body.id, both[1].id, lynne, { reviewResult: 'Approve', justification: 'Reviewed' })).status,
+    ).toBe(204);
     expect((await request(r.body.id)).state).toBe('delivered');
     expect((await myEligibilities(alex)).some((e) => e.groupId === GROUPS.dba && e.accessId === 'member')).toBe(true);
     const lateFirstStage = await decide(r.body.id, first[0].id, megan, { reviewResult: 'Deny' });
@@ -229,7 +266,12 @@ describe('request validation', () => {
     expect(payroll.status).toBe(403);
     const other = await requestAccess(alex, PACKAGES.campaign, { justification: 'x' }, { targetId: PEOPLE.megan });
     expect(other.status).toBe(403);
-    const wrongPolicy = await requestAccess(alex, PACKAGES.campaign, { justification: 'x' }, { assignmentPolicyId: POLICIES.devops });
+    const wrongPolicy = await requestAccess(
+      alex,
+      PACKAGES.campaign,
+      { justification: 'x' },
+      { assignmentPolicyId: POLICIES.devops },
+    );
     expect(wrongPolicy.status).toBe(400);
     const duplicate = await requestAccess(alex, PACKAGES.visio, { justification: 'again' });
     expect(duplicate.status).toBe(400);
@@ -239,9 +281,17 @@ describe('request validation', () => {
   });
 
   it('picks the named policy when several apply', async () => {
-    const r = await requestAccess(alex, PACKAGES.financeReports, { justification: 'FY26 budget' }, { assignmentPolicyId: POLICIES.financeReportsExtended });
+    const r = await requestAccess(
+      alex,
+      PACKAGES.financeReports,
+      { justification: 'FY26 budget' },
+      { assignmentPolicyId: POLICIES.financeReportsExtended },
+    );
     expect(r.status).toBe(201);
-    const nestor = await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, userToken(PEOPLE.nestor));
+    const nestor = await t.get(
+      `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`,
+      userToken(PEOPLE.nestor),
+    );
     expect(nestor.body.value.map((a: { id: string }) => a.id)).toContain(r.body.id);
     const meganList = await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, megan);
     expect(meganList.body.value.map((a: { id: string }) => a.id)).not.toContain(r.body.id);
@@ -266,8 +316,13 @@ describe('request validation', () => {
 describe('approver views', () => {
   it('shows the seeded requests waiting for Alex, by group membership and as single user', async () => {
     const r = await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, alex);
-    expect(r.body.value.map((a: { id: string }) => a.id).sort()).toEqual([SEEDED.isaiahSalesforceRequest, SEEDED.johannaNetworkRequest].sort());
-    const grady = await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, userToken(PEOPLE.grady));
+    expect(r.body.value.map((a: { id: string }) => a.id).sort()).toEqual(
+      [SEEDED.isaiahSalesforceRequest, SEEDED.johannaNetworkRequest].sort(),
+    );
+    const grady = await t.get(
+      `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`,
+      userToken(PEOPLE.grady),
+    );
     expect(grady.body.value.map((a: { id: string }) => a.id)).toEqual([SEEDED.isaiahSalesforceRequest]);
   });
 
@@ -292,7 +347,9 @@ describe('approver views', () => {
 
   it('guards approvals: 404 unknown, 403 strangers and apps, stages list and get', async () => {
     const id = SEEDED.johannaNetworkRequest;
-    expect((await t.get(`${EM}/accessPackageAssignmentApprovals/90000000-0000-4000-8000-000000000999`, alex)).status).toBe(404);
+    expect(
+      (await t.get(`${EM}/accessPackageAssignmentApprovals/90000000-0000-4000-8000-000000000999`, alex)).status,
+    ).toBe(404);
     expect((await t.get(`${EM}/accessPackageAssignmentApprovals/${id}`, lynne)).status).toBe(403);
     expect((await t.get(`${EM}/accessPackageAssignmentApprovals/${id}`, appToken())).status).toBe(403);
     const stages = await t.get(`${EM}/accessPackageAssignmentApprovals/${id}/stages`, alex);
@@ -308,7 +365,10 @@ describe('approver views', () => {
   });
 
   it('lets the app-only poller list pending requests with $filter and $expand', async () => {
-    const r = await t.get(`${EM}/assignmentRequests?$filter=state eq 'pendingApproval'&$expand=accessPackage,requestor`, appToken());
+    const r = await t.get(
+      `${EM}/assignmentRequests?$filter=state eq 'pendingApproval'&$expand=accessPackage,requestor`,
+      appToken(),
+    );
     expect(r.status).toBe(200);
     expect(r.body.value.map((x: { id: string }) => x.id).sort()).toEqual(
       [SEEDED.isaiahSalesforceRequest, SEEDED.johannaNetworkRequest, SEEDED.alexVisioRequest].sort(),
@@ -333,7 +393,10 @@ describe('cancel, remove, update, expiry', () => {
 
   it('userRemove ends the assignment and removes the PIM eligibility it granted', async () => {
     expect((await myEligibilities(alex)).some((e) => e.groupId === GROUPS.financeAdmins)).toBe(true);
-    const r = await t.post(`${EM}/assignmentRequests`, alex, { requestType: 'userRemove', assignment: { id: SEEDED.alexFinanceAssignment } });
+    const r = await t.post(`${EM}/assignmentRequests`, alex, {
+      requestType: 'userRemove',
+      assignment: { id: SEEDED.alexFinanceAssignment },
+    });
     expect(r.status).toBe(201);
     expect((await request(r.body.id)).state).toBe('delivered');
     const a = (await t.get(`${EM}/assignments/${SEEDED.alexFinanceAssignment}`, alex)).body;
@@ -349,7 +412,10 @@ describe('cancel, remove, update, expiry', () => {
     const upd = await t.post(`${EM}/assignmentRequests`, alex, {
       requestType: 'userUpdate',
       assignment: { id: assignment.id },
-      schedule: { startDateTime: assignment.schedule.startDateTime, expiration: { type: 'afterDateTime', endDateTime: end } },
+      schedule: {
+        startDateTime: assignment.schedule.startDateTime,
+        expiration: { type: 'afterDateTime', endDateTime: end },
+      },
     });
     expect(upd.status).toBe(201);
     expect((await request(upd.body.id)).state).toBe('delivered');
@@ -378,8 +444,12 @@ describe('cancel, remove, update, expiry', () => {
     expect(r.status).toBe(201);
     expect((await request(r.body.id)).state).toBe('delivered');
     const after = (await t.get(`${EM}/assignments/${SEEDED.alexDevopsAssignment}`, alex)).body;
-    expect(Date.parse(after.schedule.expiration.endDateTime)).toBeGreaterThan(Date.parse(before.schedule.expiration.endDateTime));
+    expect(Date.parse(after.schedule.expiration.endDateTime)).toBeGreaterThan(
+      Date.parse(before.schedule.expiration.endDateTime),
+    );
     const mine = await myRequests(alex);
-    expect(mine.body.value.filter((x: { accessPackage: { id: string } }) => x.accessPackage.id === PACKAGES.devops)).toHaveLength(2);
+    expect(
+      mine.body.value.filter((x: { accessPackage: { id: string } }) => x.accessPackage.id === PACKAGES.devops),
+    ).toHaveLength(2);
   });
 });

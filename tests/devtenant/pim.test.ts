@@ -26,44 +26,79 @@ function activate(token: string, groupId: string, extra: Record<string, unknown>
 }
 
 const deactivate = (token: string, groupId: string, principalId = PEOPLE.alex) =>
-  t.post(REQUESTS, token, { accessId: 'member', principalId, groupId, action: 'selfDeactivate', justification: 'done' });
+  t.post(REQUESTS, token, {
+    accessId: 'member',
+    principalId,
+    groupId,
+    action: 'selfDeactivate',
+    justification: 'done',
+  });
 
 const memberIds = async (groupId: string) =>
-  ((await t.get(`/v1.0/groups/${groupId}/members?$select=id`, alex)).body.value as Array<{ id: string }>).map((m) => m.id);
+  ((await t.get(`/v1.0/groups/${groupId}/members?$select=id`, alex)).body.value as Array<{ id: string }>).map(
+    (m) => m.id,
+  );
 
 const failedRules = (r: { body: { error: { message: string } } }) =>
   JSON.parse(r.body.error.message.replace('The following policy rules failed: ', '')) as string[];
 
 describe('eligible and active memberships', () => {
   it('lists my eligibilities with $expand=group and PascalCase memberType', async () => {
-    const r = await t.get(`${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')?$expand=group($select=id,displayName)`, alex);
+    const r = await t.get(
+      `${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')?$expand=group($select=id,displayName)`,
+      alex,
+    );
     expect(r.status).toBe(200);
     const groups = r.body.value.map((e: { group: { displayName: string } }) => e.group.displayName);
     expect(groups).toEqual(
-      expect.arrayContaining(['Finance Admins', 'Production Servers Admins', 'Security Operations', 'Azure Subscription Owners', 'Exchange Online Admins']),
+      expect.arrayContaining([
+        'Finance Admins',
+        'Production Servers Admins',
+        'Security Operations',
+        'Azure Subscription Owners',
+        'Exchange Online Admins',
+      ]),
     );
     expect(r.body.value[0]).toMatchObject({ memberType: 'Direct', accessId: 'member', principalId: PEOPLE.alex });
     expect(Object.keys(r.body.value[0].group)).toEqual(['id', 'displayName']);
-    const filtered = await t.get(`${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')?$filter=groupId eq '${GROUPS.secOps}'`, alex);
+    const filtered = await t.get(
+      `${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')?$filter=groupId eq '${GROUPS.secOps}'`,
+      alex,
+    );
     expect(filtered.body.value).toHaveLength(1);
   });
 
   it('lists my active (Activated) memberships', async () => {
     const r = await t.get(`${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')?$expand=group`, alex);
     expect(r.body.value).toHaveLength(1);
-    expect(r.body.value[0]).toMatchObject({ groupId: GROUPS.devTools, assignmentType: 'Activated', memberType: 'Direct' });
+    expect(r.body.value[0]).toMatchObject({
+      groupId: GROUPS.devTools,
+      assignmentType: 'Activated',
+      memberType: 'Direct',
+    });
     expect(r.body.value[0].group.displayName).toBe('Developer Tools Power Users');
   });
 
   it('requires a groupId or principalId filter on the admin lists', async () => {
     const none = await t.get(`${PIM}/eligibilityScheduleInstances`, appToken());
     expect(none.status).toBe(400);
-    const byGroup = await t.get(`${PIM}/eligibilityScheduleInstances?$filter=groupId eq '${GROUPS.networkAdmins}'`, appToken());
+    const byGroup = await t.get(
+      `${PIM}/eligibilityScheduleInstances?$filter=groupId eq '${GROUPS.networkAdmins}'`,
+      appToken(),
+    );
     expect(byGroup.body.value.map((e: { principalId: string }) => e.principalId)).toEqual([PEOPLE.lee]);
-    const assigned = await t.get(`${PIM}/assignmentScheduleInstances?$filter=groupId eq '${GROUPS.prodServers}'`, appToken());
-    expect(assigned.body.value).toContainEqual(expect.objectContaining({ principalId: PEOPLE.megan, assignmentType: 'Assigned' }));
+    const assigned = await t.get(
+      `${PIM}/assignmentScheduleInstances?$filter=groupId eq '${GROUPS.prodServers}'`,
+      appToken(),
+    );
+    expect(assigned.body.value).toContainEqual(
+      expect.objectContaining({ principalId: PEOPLE.megan, assignmentType: 'Assigned' }),
+    );
     expect((await t.get(`${REQUESTS}`, appToken())).status).toBe(400);
-    const reqs = await t.get(`${REQUESTS}?$filter=groupId eq '${GROUPS.networkAdmins}' and status eq 'PendingApproval'`, appToken());
+    const reqs = await t.get(
+      `${REQUESTS}?$filter=groupId eq '${GROUPS.networkAdmins}' and status eq 'PendingApproval'`,
+      appToken(),
+    );
     expect(reqs.body.value.map((r: { id: string }) => r.id)).toEqual([SEEDED.leeNetworkActivation]);
   });
 });
@@ -73,7 +108,12 @@ describe('self-activation rules', () => {
     await deactivateSeeded();
     const r = await activate(alex, GROUPS.devTools, {}, 'PT2H');
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ status: 'Provisioned', action: 'selfActivate', accessId: 'member', isValidationOnly: false });
+    expect(r.body).toMatchObject({
+      status: 'Provisioned',
+      action: 'selfActivate',
+      accessId: 'member',
+      isValidationOnly: false,
+    });
     expect(r.body.targetScheduleId).toBe(`${GROUPS.devTools}_member_${r.body.id}`);
     expect(await memberIds(GROUPS.devTools)).toContain(PEOPLE.alex);
     await t.advance(2 * 3600 + 30);
@@ -103,7 +143,12 @@ describe('self-activation rules', () => {
     expect(failedRules(r)).toEqual(['JustificationRule', 'TicketingRule']);
     const ticketOnly = await activate(alex, GROUPS.prodServers, { justification: 'Patch night' }, 'PT4H');
     expect(failedRules(ticketOnly)).toEqual(['TicketingRule']);
-    const ok = await activate(alex, GROUPS.prodServers, { justification: 'Patch night', ticketInfo: { ticketNumber: 'CHG0031337', ticketSystem: 'ServiceNow' } }, 'PT8H');
+    const ok = await activate(
+      alex,
+      GROUPS.prodServers,
+      { justification: 'Patch night', ticketInfo: { ticketNumber: 'CHG0031337', ticketSystem: 'ServiceNow' } },
+      'PT8H',
+    );
     expect(ok.status).toBe(201);
     expect(ok.body.ticketInfo).toEqual({ ticketNumber: 'CHG0031337', ticketSystem: 'ServiceNow' });
   });
@@ -119,15 +164,22 @@ describe('self-activation rules', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('RoleAssignmentRequestAcrsValidationFailed');
     const claims = /claims=([^"\s]+)/.exec(r.body.error.message)?.[1];
-    expect(JSON.parse(decodeURIComponent(claims ?? ''))).toEqual({ access_token: { acrs: { essential: true, value: 'c1' } } });
+    expect(JSON.parse(decodeURIComponent(claims ?? ''))).toEqual({
+      access_token: { acrs: { essential: true, value: 'c1' } },
+    });
     const withAcrs = userToken(PEOPLE.alex, { mfa: true, acrs: ['c1'] });
-    expect((await activate(withAcrs, GROUPS.azureOwners, { justification: 'Subscription policy fix' })).status).toBe(201);
+    expect((await activate(withAcrs, GROUPS.azureOwners, { justification: 'Subscription policy fix' })).status).toBe(
+      201,
+    );
   });
 
   it('refuses a second activation with RoleAssignmentExists', async () => {
     const seeded = await activate(alex, GROUPS.devTools);
     expect(seeded.status).toBe(400);
-    expect(seeded.body.error).toMatchObject({ code: 'RoleAssignmentExists', message: 'The Role assignment already exists.' });
+    expect(seeded.body.error).toMatchObject({
+      code: 'RoleAssignmentExists',
+      message: 'The Role assignment already exists.',
+    });
   });
 
   it('validates without persisting when isValidationOnly is true', async () => {
@@ -151,7 +203,11 @@ describe('self-activation rules', () => {
   });
 
   it('accepts PascalCase input and answers PascalCase status', async () => {
-    const r = await activate(alex, GROUPS.financeAdmins, { action: 'SelfActivate', accessId: 'Member', justification: 'close' });
+    const r = await activate(alex, GROUPS.financeAdmins, {
+      action: 'SelfActivate',
+      accessId: 'Member',
+      justification: 'close',
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'Provisioned', action: 'selfActivate', accessId: 'member' });
   });
@@ -182,7 +238,10 @@ describe('self-deactivation', () => {
   it('answers RoleAssignmentDoesNotExist when nothing is active', async () => {
     const r = await deactivate(alex, GROUPS.secOps);
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatchObject({ code: 'RoleAssignmentDoesNotExist', message: 'The Role assignment does not exist.' });
+    expect(r.body.error).toMatchObject({
+      code: 'RoleAssignmentDoesNotExist',
+      message: 'The Role assignment does not exist.',
+    });
   });
 });
 
@@ -198,27 +257,49 @@ describe('activation approval', () => {
     const list = await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, megan);
     expect(list.body.value.map((a: { id: string }) => a.id)).toEqual([r.body.id]);
     const viaRequests = await t.get(`${REQUESTS}/filterByCurrentUser(on='approver')?$expand=principal,group`, megan);
-    expect(viaRequests.body.value[0]).toMatchObject({ id: r.body.id, principal: { id: PEOPLE.alex }, group: { displayName: 'Exchange Online Admins' } });
+    expect(viaRequests.body.value[0]).toMatchObject({
+      id: r.body.id,
+      principal: { id: PEOPLE.alex },
+      group: { displayName: 'Exchange Online Admins' },
+    });
     const [stage] = (await t.get(`${PIM}/assignmentApprovals/${r.body.id}`, megan)).body.stages;
     expect(stage).toMatchObject({ status: 'InProgress', assignedToMe: true });
 
-    expect((await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, alex, { reviewResult: 'Approve' })).status).toBe(403);
-    expect((await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/steps/${stage.id}`, megan, { reviewResult: 'Approve' })).status).toBe(400);
-    const ok = await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, { reviewResult: 'Approve', justification: 'ok' });
+    expect(
+      (await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, alex, { reviewResult: 'Approve' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/steps/${stage.id}`, megan, { reviewResult: 'Approve' }))
+        .status,
+    ).toBe(400);
+    const ok = await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, {
+      reviewResult: 'Approve',
+      justification: 'ok',
+    });
     expect(ok.status).toBe(204);
-    const late = await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, userToken(PEOPLE.patti), { reviewResult: 'Deny' });
+    const late = await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, userToken(PEOPLE.patti), {
+      reviewResult: 'Deny',
+    });
     expect(late.status).toBe(409);
 
     expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('Provisioned');
     expect(await memberIds(GROUPS.exchangeAdmins)).toContain(PEOPLE.alex);
   });
 
-  it('shows Lee\'s seeded request to Alex, and a deny ends it', async () => {
+  it("shows Lee's seeded request to Alex, and a deny ends it", async () => {
     const id = SEEDED.leeNetworkActivation;
     const list = await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, alex);
     expect(list.body.value.map((a: { id: string }) => a.id)).toEqual([id]);
     const [stage] = list.body.value[0].stages;
-    expect((await t.patch(`${PIM}/assignmentApprovals/${id}/stages/${stage.id}`, alex, { reviewResult: 'Deny', justification: 'Not during the freeze' })).status).toBe(204);
+    expect(
+      (
+        await t.patch(`${PIM}/assignmentApprovals/${id}/stages/${stage.id}`, alex, {
+          reviewResult: 'Deny',
+          justification: 'Not during the freeze',
+        })
+      ).status,
+    ).toBe(204);
     const req = await t.get(`${REQUESTS}/${id}`, userToken(PEOPLE.lee));
     expect(req.body.status).toBe('Denied');
     expect(await memberIds(GROUPS.networkAdmins)).not.toContain(PEOPLE.lee);
@@ -230,7 +311,10 @@ describe('activation approval', () => {
     expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('TimedOut');
     const [stage] = (await t.get(`${PIM}/assignmentApprovals/${r.body.id}`, megan)).body.stages;
     expect(stage.status).toBe('Expired');
-    expect((await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, { reviewResult: 'Approve' })).status).toBe(409);
+    expect(
+      (await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, { reviewResult: 'Approve' }))
+        .status,
+    ).toBe(409);
   });
 
   it('cancels a pending activation (204) but not a provisioned one (400)', async () => {
@@ -240,7 +324,9 @@ describe('activation approval', () => {
     expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('Canceled');
     const fin = await activate(alex, GROUPS.financeAdmins, { justification: 'close' });
     expect((await t.post(`${REQUESTS}/${fin.body.id}/cancel`, alex)).status).toBe(400);
-    expect((await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, megan)).body.value).toEqual([]);
+    expect((await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, megan)).body.value).toEqual(
+      [],
+    );
   });
 });
 
@@ -258,27 +344,43 @@ describe('activation policy (roleManagementPolicyAssignments)', () => {
     expect(assignment.id).toBe(`${assignment.policyId}_member`);
     expect(assignment.policyId).toMatch(new RegExp(`^Group_${GROUPS.prodServers}_[0-9a-f-]{36}$`));
     expect(assignment.policy.rules).toHaveLength(17);
-    expect(rule(r.body, 'Expiration_EndUser_Assignment')).toMatchObject({ maximumDuration: 'PT8H', isExpirationRequired: true });
+    expect(rule(r.body, 'Expiration_EndUser_Assignment')).toMatchObject({
+      maximumDuration: 'PT8H',
+      isExpirationRequired: true,
+    });
     expect(rule(r.body, 'Enablement_EndUser_Assignment').enabledRules).toEqual(['Justification', 'Ticketing']);
     expect(rule(r.body, 'Approval_EndUser_Assignment')).toMatchObject({ setting: { isApprovalRequired: false } });
 
     const azure = await t.get(policyUrl(GROUPS.azureOwners), alex);
-    expect(rule(azure.body, 'AuthenticationContext_EndUser_Assignment')).toMatchObject({ isEnabled: true, claimValue: 'c1' });
+    expect(rule(azure.body, 'AuthenticationContext_EndUser_Assignment')).toMatchObject({
+      isEnabled: true,
+      claimValue: 'c1',
+    });
     const exchange = await t.get(policyUrl(GROUPS.exchangeAdmins), alex);
-    const approval = rule(exchange.body, 'Approval_EndUser_Assignment') as { setting: { isApprovalRequired: boolean; approvalStages: Array<{ primaryApprovers: Array<{ userId: string }> }> } };
+    const approval = rule(exchange.body, 'Approval_EndUser_Assignment') as {
+      setting: { isApprovalRequired: boolean; approvalStages: Array<{ primaryApprovers: Array<{ userId: string }> }> };
+    };
     expect(approval.setting.isApprovalRequired).toBe(true);
-    expect(approval.setting.approvalStages[0].primaryApprovers.map((a) => a.userId)).toEqual([PEOPLE.megan, PEOPLE.patti]);
+    expect(approval.setting.approvalStages[0].primaryApprovers.map((a) => a.userId)).toEqual([
+      PEOPLE.megan,
+      PEOPLE.patti,
+    ]);
     const devOwner = await t.get(policyUrl(GROUPS.devTools).replace("'member'", "'owner'"), alex);
     expect(rule(devOwner.body, 'Expiration_EndUser_Assignment').maximumDuration).toBe('PT4H');
   });
 
   it('requires the scope filter', async () => {
     expect((await t.get('/v1.0/policies/roleManagementPolicyAssignments', alex)).status).toBe(400);
-    expect((await t.get(`/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${GROUPS.dba}'`, alex)).status).toBe(400);
+    expect(
+      (await t.get(`/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${GROUPS.dba}'`, alex)).status,
+    ).toBe(400);
   });
 
   it('also serves roleManagementPolicies by filter and id', async () => {
-    const list = await t.get(`/v1.0/policies/roleManagementPolicies?$filter=scopeId eq '${GROUPS.secOps}' and scopeType eq 'Group'&$expand=rules`, alex);
+    const list = await t.get(
+      `/v1.0/policies/roleManagementPolicies?$filter=scopeId eq '${GROUPS.secOps}' and scopeType eq 'Group'&$expand=rules`,
+      alex,
+    );
     expect(list.body.value).toHaveLength(2);
     const one = await t.get(`/beta/policies/roleManagementPolicies/${list.body.value[0].id}/rules`, alex);
     expect(one.body.value).toHaveLength(17);

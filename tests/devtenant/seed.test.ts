@@ -24,7 +24,8 @@ describe('demo tenant', () => {
     }
     const byId = new Map(seed.users.map((u) => [u.id, u]));
     const chain: string[] = [];
-    for (let cur = byId.get(PEOPLE.alex); cur; cur = cur.managerId ? byId.get(cur.managerId) : undefined) chain.push(cur.displayName);
+    for (let cur = byId.get(PEOPLE.alex); cur; cur = cur.managerId ? byId.get(cur.managerId) : undefined)
+      chain.push(cur.displayName);
     expect(chain.slice(0, 3)).toEqual(['Alex Wilber', 'Megan Bowen', 'Patti Fernandez']);
   });
 
@@ -64,8 +65,13 @@ describe('demo tenant', () => {
       return Date.parse(a.schedule.expiration.endDateTime) - Date.now() < 14 * 86_400_000;
     });
     expect(soon).toHaveLength(1);
-    expect((await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, alex)).body.value.length).toBeGreaterThanOrEqual(2);
-    expect((await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, alex)).body.value).toHaveLength(1);
+    expect(
+      (await t.get(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, alex)).body.value
+        .length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      (await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, alex)).body.value,
+    ).toHaveLength(1);
     const eligible = await t.get(`${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')`, alex);
     expect(eligible.body.value.length).toBeGreaterThanOrEqual(5);
   });
@@ -74,7 +80,16 @@ describe('demo tenant', () => {
 describe('replaceable seed', () => {
   const tiny: SeedData = {
     tenant: { id: TENANT_ID, displayName: 'Tiny', domain: 'tiny.example' },
-    users: [{ id: PEOPLE.alex, displayName: 'Only One', givenName: 'Only', surname: 'One', mail: 'one@tiny.example', userPrincipalName: 'one@tiny.example' }],
+    users: [
+      {
+        id: PEOPLE.alex,
+        displayName: 'Only One',
+        givenName: 'Only',
+        surname: 'One',
+        mail: 'one@tiny.example',
+        userPrincipalName: 'one@tiny.example',
+      },
+    ],
   };
 
   it('starts from a seed object', async () => {
@@ -89,7 +104,9 @@ describe('replaceable seed', () => {
 
   it('explains what is wrong with a bad seed', () => {
     expect(() => loadSeed({ ...tiny, users: [{ ...tiny.users[0], id: 'not-a-guid' }] })).toThrow(/must be a GUID/);
-    expect(() => loadSeed({ ...tiny, users: [{ ...tiny.users[0], managerId: PEOPLE.megan }] })).toThrow(/unknown managerId/);
+    expect(() => loadSeed({ ...tiny, users: [{ ...tiny.users[0], managerId: PEOPLE.megan }] })).toThrow(
+      /unknown managerId/,
+    );
     expect(() => loadSeed('/nonexistent/seed.json')).toThrow(/cannot read seed/);
   });
 });

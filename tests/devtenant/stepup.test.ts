@@ -43,7 +43,13 @@ async function signIn(params = authorizeParams()): Promise<string> {
 }
 
 function redeem(code: string, overrides: Record<string, string> = {}) {
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'access-bot', ...overrides });
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT,
+    client_id: 'access-bot',
+    ...overrides,
+  });
   return fetch(`${t.url}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: form });
 }
 

@@ -55,7 +55,7 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const bot = await startBot(config, { log: createLogger('warn') });
+  const bot = await startBot(config, { log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn') });
   const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: await freePort() });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -122,6 +122,7 @@ describe('identity at the edge', () => {
       MicrosoftAppType: 'SingleTenant',
       MicrosoftAppTenantId: 'c0a70500-0000-4000-8000-000000000001',
       MicrosoftAppPassword: 'not-a-real-secret',
+      OAUTH_CONNECTION_NAME: 'graph-sso',
       LOG_LEVEL: 'silent',
     });
     const log = createLogger('silent');

@@ -31,9 +31,8 @@ describe('Teams SSO wiring in startBot', () => {
     expect(log).not.toContain('OAUTH_CONNECTION_NAME');
   });
 
-  it('warns at start when entra mode has no OAuth connection (nobody could sign in)', async () => {
-    const log = await startupLog({ ...ENTRA });
-    expect(log).toContain('OAUTH_CONNECTION_NAME is not set');
+  it('refuses to start in entra mode without an OAuth connection (nobody could sign in)', () => {
+    expect(() => loadConfig({ ...ENTRA })).toThrow(/OAUTH_CONNECTION_NAME is required when AUTH_MODE=entra/);
   });
 
   it('does not set up SSO in local mode', async () => {

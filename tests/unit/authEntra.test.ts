@@ -256,6 +256,7 @@ describe('credential configuration', () => {
       MicrosoftAppId: 'bot-app-id',
       MicrosoftAppTenantId: 'bot-tenant',
       MicrosoftAppPassword: 'pw',
+      OAUTH_CONNECTION_NAME: 'sso',
     });
     const clock = new ManualClock(new Date('2025-07-01T08:00:00Z'));
     const fake = fakeFactory(clock);

@@ -15,7 +15,12 @@ describe('configuration', () => {
   });
 
   it('switches to entra mode when a MicrosoftAppId is set, talking to real Graph', () => {
-    const c = loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppTenantId: 't', MicrosoftAppType: 'SingleTenant' });
+    const c = loadConfig({
+      MicrosoftAppId: 'abc',
+      MicrosoftAppTenantId: 't',
+      MicrosoftAppType: 'SingleTenant',
+      OAUTH_CONNECTION_NAME: 'sso',
+    });
     expect(c.authMode).toBe('entra');
     expect(c.host).toBe('0.0.0.0');
     expect(c.graphBaseUrl).toBe('https://graph.microsoft.com');
@@ -31,6 +36,7 @@ describe('configuration', () => {
     [{ WATCH_INTERVAL_SECONDS: '0' }, /WATCH_INTERVAL_SECONDS must be more than 0/],
     [{ AUTH_MODE: 'entra' }, /MicrosoftAppId is required when AUTH_MODE=entra/],
     [{ HOST: '10.0.0.5' }, /HOST must be a loopback address in local mode/],
+    [{ MicrosoftAppId: 'abc', MicrosoftAppTenantId: 't' }, /OAUTH_CONNECTION_NAME is required when AUTH_MODE=entra/],
   ])('stops with a message naming the bad setting: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

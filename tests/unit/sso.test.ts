@@ -81,12 +81,16 @@ function harness(opts: Options = {}) {
     credentialFactory: factory,
     log,
   });
-  const config = loadConfig({
-    AUTH_MODE: mode,
-    STORAGE: 'memory',
-    ...(mode === 'entra' ? { MicrosoftAppId: 'bot-app-id', MicrosoftAppTenantId: TENANT } : {}),
-    ...(opts.connectionName ? { OAUTH_CONNECTION_NAME: opts.connectionName } : {}),
-  });
+  const config = {
+    ...loadConfig({
+      AUTH_MODE: mode,
+      STORAGE: 'memory',
+      ...(mode === 'entra' ? { MicrosoftAppId: 'bot-app-id', MicrosoftAppTenantId: TENANT } : {}),
+      OAUTH_CONNECTION_NAME: 'placeholder',
+    }),
+    // Configuration validation refuses entra mode without a connection; this covers a bot built without it anyway.
+    oauthConnectionName: opts.connectionName,
+  };
   // Only what sign-in touches; the test handlers use nothing else (BotServices grows as journeys land).
   const parts = { config, log, clock, storage, tokens, graph: {} as Graph, subjects: new SubjectKinds() };
   const app = parts satisfies Partial<BotServices> as unknown as BotServices;

@@ -9,16 +9,13 @@ import { type DomainError, toDomainError } from '../../../services/graph/errors.
 import type { ActivationPolicy, EligibleRole, GroupAccess } from '../../../services/model/pim.js';
 import { type PimRequestOutcome, requestActivation } from '../../../services/pim/activate.js';
 import { durationChoices } from '../../../services/pim/durations.js';
-import {
-  type ActivationInput,
-  checkActivationInput,
-  type InputProblem,
-} from '../../../services/pim/validation.js';
+import { type ActivationInput, checkActivationInput, type InputProblem } from '../../../services/pim/validation.js';
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
+import { createStepUp, readStepUp, STEP_UP_MINUTES, type StepUpState } from './stepUpState.js';
 import {
   type ActivationRecord,
   claimOnce,
@@ -31,7 +28,6 @@ import {
   saveRecord,
   waitForClaim,
 } from './store.js';
-import { STEP_UP_MINUTES, createStepUp, readStepUp, type StepUpState } from './stepUpState.js';
 import { renderRecord, trackCopy } from './subject.js';
 
 /** The activation form and its Activate button (issue #8), with the step-up hand-off (issue #4). */
@@ -146,7 +142,9 @@ function startOf(data: ActivateData, now: Date): { date?: Date; problem?: string
   const parsed = new Date(`${day}T${(time as string).slice(0, 5)}:00Z`);
   if (Number.isNaN(parsed.getTime())) return { problem: 'The start date or time is not valid.' };
   // A start within a minute of now is "now": Graph then starts it at once.
-  return parsed.getTime() - now.getTime() < 60_000 && parsed.getTime() >= now.getTime() - 60_000 ? {} : { date: parsed };
+  return parsed.getTime() - now.getTime() < 60_000 && parsed.getTime() >= now.getTime() - 60_000
+    ? {}
+    : { date: parsed };
 }
 
 /**
@@ -163,7 +161,7 @@ export async function submitActivation(
 ): Promise<{ card: AdaptiveCard; record?: ActivationRecord; error?: DomainError }> {
   const context = activationContext(app);
   try {
-    const outcome = await requestActivation(app.graph.forUser(user), user.aadObjectId, target, input);
+    const outcome = await requestActivation(app.graph.forUser(user), user.aadObjectId, target, input, app.clock.now());
     context.forget(user);
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
@@ -235,7 +233,12 @@ async function startStepUp(
   const state = await createStepUp(app, {
     user: { aadObjectId: user.aadObjectId, tenantId: user.tenantId, name: user.name, teamsId: user.teamsId },
     claims: claims || undefined,
-    target: { groupId: target.groupId, groupName: target.groupName, accessId: target.accessId, approvers: target.approvers },
+    target: {
+      groupId: target.groupId,
+      groupName: target.groupName,
+      accessId: target.accessId,
+      approvers: target.approvers,
+    },
     input: { ...input, startDateTime: input.startDateTime?.toISOString() },
     activityId: place.activityId,
     conversationId: place.conversationId,
@@ -356,7 +359,10 @@ export async function currentRoleCard(
   return { card: renderRecord(app, record, notice), record };
 }
 
-export function activationErrorCard(target: Pick<ActivationTarget, 'groupId' | 'groupName' | 'accessId'>, error: DomainError) {
+export function activationErrorCard(
+  target: Pick<ActivationTarget, 'groupId' | 'groupName' | 'accessId'>,
+  error: DomainError,
+) {
   return errorCard({
     title: `I could not activate ${target.groupName}`,
     message: error.userMessage,
@@ -384,7 +390,11 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
     title: `I could not read the rules of ${role.group.displayName}`,
     message: 'Without the group policy I cannot tell what activating needs.',
     nextStep: 'Try again in a minute.',
-    retry: { title: 'Try again', verb: Verbs.activateForm, data: { groupId: role.group.id, accessId: role.accessId, here: true } },
+    retry: {
+      title: 'Try again',
+      verb: Verbs.activateForm,
+      data: { groupId: role.group.id, accessId: role.accessId, here: true },
+    },
   });
 }
 

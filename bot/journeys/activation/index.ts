@@ -1,7 +1,25 @@
 import type { Journey } from '../journey.js';
+import { activateAction } from './activating.js';
+import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
+import { activateCommand, activateFormAction, activateListAction } from './listing.js';
+import { activationKind } from './subject.js';
+import { activationWatchSource } from './watch.js';
 
+export { activeRolesSection } from './myAccess.js';
+export { stepUpRoutes } from './stepUpRoutes.js';
+
+/** Just-in-time activation of eligible PIM group memberships and ownerships (issue #8), with step-up (issue #4). */
 export const activationJourney: Journey = {
   name: 'activation',
-  actions: [],
-  commands: [],
+  actions: [
+    activateListAction,
+    activateFormAction,
+    activateAction,
+    deactivateAction,
+    extendAction,
+    refreshActivationAction,
+  ],
+  commands: [activateCommand],
+  subjects: (app) => [activationKind(app)],
+  watchSources: (app) => [activationWatchSource(app)],
 };

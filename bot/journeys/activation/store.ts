@@ -117,7 +117,13 @@ const WAIT_FOR_FIRST_MS = 4000;
 
 /** True when this caller owns the claim (first click); false when another click holds it already. */
 export async function claimOnce(app: BotServices, key: string): Promise<boolean> {
-  return createIfAbsent(app.storage, key, { state: 'started', at: app.clock.now().toISOString() }, claimSchema, app.log);
+  return createIfAbsent(
+    app.storage,
+    key,
+    { state: 'started', at: app.clock.now().toISOString() },
+    claimSchema,
+    app.log,
+  );
 }
 
 export async function completeClaim(app: BotServices, key: string, outcome: Omit<Claim, 'at'>): Promise<void> {
@@ -134,7 +140,7 @@ export async function waitForClaim(app: BotServices, key: string): Promise<Claim
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
     const claim = (await readItem(app.storage, key, claimSchema, app.log))?.value;
-    if (!claim || claim.state !== 'started' || Date.now() > deadline) return claim;
+    if (claim?.state !== 'started' || Date.now() > deadline) return claim;
     await sleep(50);
   }
 }

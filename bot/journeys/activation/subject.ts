@@ -24,9 +24,12 @@ export function renderRecord(app: BotServices, record: ActivationRecord, notice?
 
 /** What the card shows, as a fingerprint: a copy is only updated when this changes. */
 export function versionOf(app: BotServices, record: ActivationRecord): string {
-  return [record.phase, record.startDateTime ?? '', record.endDateTime ?? '', endingSoon(app, record) ? 'soon' : ''].join(
-    '|',
-  );
+  return [
+    record.phase,
+    record.startDateTime ?? '',
+    record.endDateTime ?? '',
+    endingSoon(app, record) ? 'soon' : '',
+  ].join('|');
 }
 
 export function endingSoon(app: BotServices, record: ActivationRecord): boolean {
@@ -72,7 +75,8 @@ export function phasePatch(
     patch = { phase: 'scheduled', startDateTime: request.startDateTime, endDateTime: request.endDateTime };
   } else if (record.phase === 'active' || status === 'revoked' || pastEnd(record, now)) {
     // The membership is gone: at its end time, or earlier when someone ended it elsewhere.
-    const end = record.endDateTime && Date.parse(record.endDateTime) <= now ? record.endDateTime : new Date(now).toISOString();
+    const end =
+      record.endDateTime && Date.parse(record.endDateTime) <= now ? record.endDateTime : new Date(now).toISOString();
     patch = { phase: 'ended', endDateTime: end };
   }
   // Otherwise Graph is still provisioning (approved a moment ago): keep what the card shows.

@@ -56,7 +56,7 @@ interface SearchResult {
   matched: boolean;
 }
 
-async function searchCard(who: Who, query: string, page = 0, searchId = randomUUID()): Promise<SearchResult> {
+async function searchCard(who: Who, query: string, page = 0, searchId: string = randomUUID()): Promise<SearchResult> {
   const list = await listRequestablePackages(userGraph(who.app, who.user));
   const outcome = searchPackages(list.packages, query);
   if (outcome.matches.length === 0) {
@@ -126,13 +126,25 @@ export const sentenceCommand: TextCommand = {
   },
 };
 
+/** A guess must not keep the person waiting: past this, the sentence counts as not understood. */
+const SENTENCE_BUDGET_MS = 2000;
+
 async function trySentence({ app, user }: CommandScope, text: string): Promise<SearchResult | undefined> {
+  const search = searchCard({ app, user }, text);
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), SENTENCE_BUDGET_MS);
+  });
   try {
-    return await searchCard({ app, user }, text);
+    return await Promise.race([search, outOfTime]);
   } catch (err) {
     if (err instanceof SignInRequiredError) throw err;
     app.log.info({ err }, 'a sentence could not be tried as a search');
     return undefined;
+  } finally {
+    clearTimeout(timer);
+    // A search still running after the budget finishes on its own; its failure is of no interest then.
+    search.catch(() => undefined);
   }
 }
 

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { ActionData } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
-import { Verbs } from '../../../cards/verbs.js';
+import { type Verb, Verbs } from '../../../cards/verbs.js';
 import { fieldErrorsFromGraph } from '../../../services/entitlement/errors.js';
-import { checkRequestForm, FormField, isoDate, type RequestFormValues } from '../../../services/entitlement/requestForm.js';
+import {
+  checkRequestForm,
+  FormField,
+  isoDate,
+  type RequestFormValues,
+} from '../../../services/entitlement/requestForm.js';
 import { createRequest, getRequirements } from '../../../services/entitlement/requests.js';
 import type { FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
@@ -12,8 +18,8 @@ import { type CardJson, cardReply } from '../../invokeResponse.js';
 import { notRequestableCard } from './find.js';
 import { localeOf, problemCard, userGraph } from './replies.js';
 import { inputValue, packageData, renewData, requestFormData, submitData } from './schemas.js';
-import { type Claim, RequesterStore, type StoredForm } from './store.js';
 import { statusReply, trackRequest } from './status.js';
+import { type Claim, RequesterStore, type StoredForm } from './store.js';
 
 /** Request form (one getApplicablePolicyRequirements call) and its submit (one POST, exactly once per form). */
 
@@ -28,7 +34,7 @@ async function openForm(scope: ActionScope, packageId: string, mode: StoredForm[
   const packageName = (await store.seenPackages(user.aadObjectId))[packageId] ?? 'this access package';
   const formId = randomUUID();
   await store.createForm(user.aadObjectId, formId, { packageId, packageName, mode, policies });
-  return formCard(scope, formId, { packageId, packageName, mode, policies });
+  return formCard(scope, formId, { packageName, mode, policies });
 }
 
 function formCard(
@@ -155,7 +161,8 @@ async function submit(
     targetId: user.aadObjectId,
     now: app.clock.now(),
   });
-  const again = (errors: FieldErrors) => formCard(scope, data.formId, form, { chosenPolicyId: req.policyId, values, errors });
+  const again = (errors: FieldErrors) =>
+    formCard(scope, data.formId, form, { chosenPolicyId: req.policyId, values, errors });
   if (!checked.ok) return again(checked.errors);
   const store = new RequesterStore(app);
   const claim = await store.claimForm(user.aadObjectId, data.formId);
@@ -178,12 +185,22 @@ async function submit(
  * Another click of the same form (double click, Teams retry) got there first: show what it created, waiting a moment
  * if it is still sending. Nothing is sent twice.
  */
-export async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string): Promise<CardJson> {
+async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string): Promise<CardJson> {
   const store = new RequesterStore(scope.app);
   const result = await waitForResult(claim, () => store.claimState(scope.user.aadObjectId, formId, 'form'));
   if (result.kind === 'done') return statusReply(scope, result.requestId);
   if (result.kind === 'missing') return expiredFormCard();
+  if (result.kind === 'failed') return earlierAttemptFailedCard({ verb: Verbs.requestForm, data: { formId } });
   return stillSendingCard();
+}
+
+export function earlierAttemptFailedCard(retry: { verb: Verb; data: ActionData }) {
+  return errorCard({
+    title: 'The earlier attempt did not go through',
+    message: 'Another click on this card was sent first, and Microsoft Entra did not accept it. Nothing was created.',
+    nextStep: 'Try again.',
+    retry: { title: 'Try again', ...retry },
+  });
 }
 
 export async function waitForResult(first: Claim, read: () => Promise<Claim>): Promise<Claim> {

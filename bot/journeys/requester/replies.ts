@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import { type RetryAction, errorCard } from '../../../cards/errorCard.js';
+import { errorCard, type RetryAction } from '../../../cards/errorCard.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { entitlementError } from '../../../services/entitlement/errors.js';
 import type { GraphFacade } from '../../../services/graph/client.js';
@@ -37,7 +37,11 @@ export function problemCard(err: unknown, action: string, log: Logger, retry?: R
   if (err instanceof SignInRequiredError) throw err;
   const problem = entitlementError(err, { action });
   const expected = err instanceof GraphRequestError || err instanceof GraphTransportError;
-  if (expected) log.info({ kind: problem.kind, graphCode: problem.graphCode, requestId: problem.requestId }, 'requester step failed');
+  if (expected)
+    log.info(
+      { kind: problem.kind, graphCode: problem.graphCode, requestId: problem.requestId },
+      'requester step failed',
+    );
   else log.error({ err }, 'requester step failed unexpectedly');
   return errorCard({
     title: TITLES[problem.kind] ?? 'That did not work',

@@ -38,7 +38,8 @@ export function versionOf(request: RequestView): string {
 
 function contextFrom(details: PackageDetails, policyId?: string): TrackRecord['context'] {
   const policy =
-    details.policies.find((p) => p.id === policyId) ?? (details.policies.length === 1 ? details.policies[0] : undefined);
+    details.policies.find((p) => p.id === policyId) ??
+    (details.policies.length === 1 ? details.policies[0] : undefined);
   const approvalStages = policy ? (policy.approvalRequired ? policy.stages : []) : undefined;
   return { ...(approvalStages ? { approvalStages } : {}), eligibleRoles: eligibleRolesOf(details.grants) };
 }
@@ -123,7 +124,8 @@ export async function statusReply(scope: ActionScope, requestId: string): Promis
   }
   const except = replyToId ? { userAadObjectId: user.aadObjectId, activityId: replyToId } : undefined;
   await app.proactive.registry.refreshAll(subject, version, renderFor(view), except);
-  if (record) await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+  if (record)
+    await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
   await store.rememberPackages(user.aadObjectId, [{ id: view.request.packageId, name: view.request.packageName }]);
   return requestStatusCard(view);
 }
@@ -178,7 +180,8 @@ export const cancelRequestAction = defineAction({
       const moved = await cancelOrMovedOn(scope, requestId);
       if (moved === 'notYours') return cardReply(notYoursCard());
       const store = new RequesterStore(app);
-      if (!(await store.tracked(requestId))) await trackRequest(app, user, await getRequest(app.graph.forApp(), requestId));
+      if (!(await store.tracked(requestId)))
+        await trackRequest(app, user, await getRequest(app.graph.forApp(), requestId));
       return cardReply(await statusReply(scope, requestId));
     } catch (err) {
       return cardReply(problemCard(err, 'cancel this request', app.log));
@@ -242,10 +245,6 @@ async function followUp(
   const subject = requestSubject(record.requestId);
   // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
   await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
-  await app.proactive.notifier.notifyOnce(
-    `${subject}:${request.state}`,
-    record.userId,
-    requestNotificationCard(view),
-  );
+  await app.proactive.notifier.notifyOnce(`${subject}:${request.state}`, record.userId, requestNotificationCard(view));
   await store.updateTracked(record.requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
 }

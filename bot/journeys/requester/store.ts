@@ -132,7 +132,9 @@ const trackSchema = z.object({
   lastState: z.string(),
   final: z.boolean(),
   /** Read once (the status card's own $batch): who approves and which eligible roles the package gives. */
-  context: z.object({ approvalStages: z.array(stageSchema).optional(), eligibleRoles: z.array(eligibleSchema) }).optional(),
+  context: z
+    .object({ approvalStages: z.array(stageSchema).optional(), eligibleRoles: z.array(eligibleSchema) })
+    .optional(),
   createdAt: z.string(),
 });
 export type TrackRecord = z.infer<typeof trackSchema>;
@@ -243,6 +245,19 @@ export class RequesterStore {
     return { kind: 'busy' };
   }
 
+  /** The outcome of a form's or action's submit as stored now (no claim is made). */
+  async claimState(user: string, id: string, what: 'form' | 'action'): Promise<Claim> {
+    const stored =
+      what === 'form'
+        ? await readItem(this.storage, key.form(user, id), formSchema, this.app.log)
+        : await readItem(this.storage, key.action(user, id), actionSchema, this.app.log);
+    const submit = stored?.value.submit;
+    if (!stored) return { kind: 'missing' };
+    if (submit?.state === 'done' && submit.requestId) return { kind: 'done', requestId: submit.requestId };
+    if (submit?.state === 'pending' && !this.isStale(submit.at)) return { kind: 'busy' };
+    return { kind: 'failed' };
+  }
+
   private isStale(at: string): boolean {
     return this.app.clock.now().getTime() - Date.parse(at) > STALE_CLAIM_MS;
   }
@@ -262,7 +277,9 @@ export class RequesterStore {
   async track(record: Omit<TrackRecord, 'createdAt'>): Promise<TrackRecord> {
     const value: TrackRecord = { ...record, createdAt: this.now() };
     const stored = await updateItem(this.storage, key.track(record.requestId), trackSchema, this.app.log, (current) =>
-      current ? { ...current, ...record, createdAt: current.createdAt, context: record.context ?? current.context } : value,
+      current
+        ? { ...current, ...record, createdAt: current.createdAt, context: record.context ?? current.context }
+        : value,
     );
     await this.markOpen(record.requestId, !(stored ?? value).final);
     return stored ?? value;
@@ -298,4 +315,10 @@ export class RequesterStore {
   }
 }
 
-export type Claim = { kind: 'claimed' } | { kind: 'busy' } | { kind: 'done'; requestId: string } | { kind: 'missing' };
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'busy' }
+  | { kind: 'done'; requestId: string }
+  | { kind: 'missing' }
+  /** Only from claimState: the earlier submit failed (a new click may send again). */
+  | { kind: 'failed' };

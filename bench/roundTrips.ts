@@ -1,0 +1,148 @@
+import { type Stack, startStack } from '../tests/helpers/stack.js';
+import { buttonTitles } from '../tests/helpers/teamsHarness.js';
+import {
+  ALEX,
+  activate,
+  eligibleList,
+  fetchApprovalCard,
+  MEGAN,
+  openActivateForm,
+  openForm,
+  press,
+  replyCard,
+  search,
+  submitForm,
+} from '../tests/reliability/drive.js';
+import { isMain, runAlone } from './lib/main.js';
+import type { BenchResult, Figure } from './lib/results.js';
+
+/**
+ * Graph round trips per journey step, counted from the devtenant's request log (a `$batch` counts once): the bot and
+ * the devtenant in this process, driven through the Teams-like harness as Alex (requester, activator) and Megan (his
+ * manager, the approver). Work a step starts in the background is counted with that step (the log must be quiet for
+ * 200 ms before the next step begins).
+ */
+
+const STEPS = [
+  { name: 'search', target: 1 },
+  { name: 'details', target: 1 },
+  { name: 'form', target: 1 },
+  { name: 'submit', target: 1 },
+  { name: 'approve', target: 2 },
+  { name: 'eligible list', target: 2 },
+  { name: 'activate', target: 1 },
+] as const;
+
+type StepName = (typeof STEPS)[number]['name'];
+
+interface Counted {
+  roundTrips: number;
+  batchItems: number;
+  calls: string[];
+}
+
+const PACKAGE = 'Finance Reports – Read';
+const GROUP = 'Finance Admins';
+
+async function quiet(stack: Stack): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 50; i++) {
+    const n = (await stack.graphCalls()).length;
+    if (n === last) return;
+    last = n;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function counted<T>(stack: Stack, work: () => Promise<T>): Promise<{ value: T; counted: Counted }> {
+  await quiet(stack);
+  await stack.clearGraphLog();
+  const value = await work();
+  await quiet(stack);
+  const log = await stack.graphCalls();
+  const trips = log.filter((e) => !e.batchItem);
+  return {
+    value,
+    counted: {
+      roundTrips: trips.length,
+      batchItems: log.length - trips.length,
+      calls: trips.map((e) => `${e.method} ${e.path.split('?')[0]} (${e.caller?.startsWith('app:') ? 'app' : 'user'})`),
+    },
+  };
+}
+
+async function driveAll(stack: Stack, record: (step: StepName, c: Counted | Error) => void): Promise<void> {
+  const { teams } = stack;
+  await teams.install(MEGAN);
+  const attempt = async <T>(step: StepName, work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      const { value, counted: c } = await counted(stack, work);
+      record(step, c);
+      return value;
+    } catch (err) {
+      record(step, err instanceof Error ? err : new Error(String(err)));
+      return undefined;
+    }
+  };
+  const list = await attempt('search', () => search(teams, ALEX, 'finance reports'));
+  if (list) await attempt('details', () => press(teams, ALEX, list, 'Details'));
+  const form = list ? await attempt('form', () => openForm(teams, ALEX, list)) : undefined;
+  const status = form
+    ? await attempt('submit', async () =>
+        replyCard(await submitForm(teams, ALEX, form, 'Quarter-end reporting for the board pack'), 'submit'),
+      )
+    : undefined;
+  if (status) {
+    const approval = await fetchApprovalCard(teams, MEGAN, ALEX.name, PACKAGE).catch((err: Error) => err);
+    if (approval instanceof Error) record('approve', approval);
+    else await attempt('approve', () => press(teams, MEGAN, approval.card, 'Approve', {}, approval.activityId));
+  }
+  const eligible = await attempt('eligible list', () => eligibleList(teams, ALEX));
+  if (eligible) {
+    const activateForm = await openActivateForm(teams, ALEX, eligible, GROUP).catch((err: Error) => err);
+    if (activateForm instanceof Error) record('activate', activateForm);
+    else
+      await attempt('activate', async () => {
+        const card = replyCard(await activate(teams, ALEX, activateForm, 'Month-end close run'), 'activate');
+        if (buttonTitles(card).includes('Activate')) throw new Error('the activation form came back (not accepted)');
+        return card;
+      });
+  }
+}
+
+export async function run(): Promise<BenchResult> {
+  const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+  const results = new Map<StepName, Counted | Error>();
+  try {
+    await driveAll(stack, (step, c) => results.set(step, c));
+  } finally {
+    await stack.stop();
+  }
+  const figures: Figure[] = STEPS.map(({ name, target }) => {
+    const r = results.get(name);
+    if (!r || r instanceof Error) {
+      return {
+        name,
+        value: null,
+        unit: 'calls',
+        target: { kind: 'max', value: target },
+        note: r?.message ?? 'not reached',
+      };
+    }
+    return {
+      name,
+      value: r.roundTrips,
+      unit: 'calls',
+      target: { kind: 'max', value: target },
+      ...(r.batchItems ? { note: `${r.batchItems} requests inside $batch` } : {}),
+    };
+  });
+  return {
+    name: 'roundTrips',
+    method: 'Graph round trips per step from the devtenant request log ($batch = 1), harness as Alex and Megan',
+    figures,
+    details: Object.fromEntries([...results].map(([step, r]) => [step, r instanceof Error ? { error: r.message } : r])),
+  };
+}
+
+if (isMain(import.meta.url)) runAlone(run);

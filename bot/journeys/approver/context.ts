@@ -1,0 +1,119 @@
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { CardBinding } from '../../../cards/approver/approvalCard.js';
+import type { DecisionDeps } from '../../../services/approvals/decide.js';
+import { loadDetailsById, PimPolicyCache } from '../../../services/approvals/details.js';
+import { type ApproverSettings, approverSettings } from '../../../services/approvals/settings.js';
+import { type ApprovalRecord, ApprovalStore } from '../../../services/approvals/store.js';
+import type { ApprovalKind } from '../../../services/model/approvals.js';
+import type { BotServices } from '../../services.js';
+
+/**
+ * What the approver journey's actions, commands, subject and watch sources share per running bot: its store, the PIM
+ * policy cache, its settings and the key that signs card data.
+ */
+export interface ApproverContext {
+  store: ApprovalStore;
+  pimPolicies: PimPolicyCache;
+  settings: ApproverSettings;
+  signer(): Promise<CardSigner>;
+}
+
+const contexts = new WeakMap<BotServices, ApproverContext>();
+
+export function approverContext(app: BotServices): ApproverContext {
+  const known = contexts.get(app);
+  if (known) return known;
+  const store = new ApprovalStore(app.storage, app.log);
+  let signer: Promise<CardSigner> | undefined;
+  const context: ApproverContext = {
+    store,
+    pimPolicies: new PimPolicyCache(),
+    settings: approverSettings(),
+    signer() {
+      signer ??= store.cardSecret(() => randomBytes(32).toString('base64url')).then((secret) => new CardSigner(secret));
+      signer.catch(() => {
+        signer = undefined;
+      });
+      return signer;
+    },
+  };
+  contexts.set(app, context);
+  return context;
+}
+
+export function decisionDeps(app: BotServices): DecisionDeps {
+  return { store: approverContext(app).store, log: app.log, now: () => app.clock.now() };
+}
+
+/**
+ * Signs what a card's buttons act on, so card data edited to point at another request (or another stage) is refused
+ * before anything is read or written. The signature is over the ids and a fresh idempotency key per drawing.
+ */
+export class CardSigner {
+  constructor(private readonly secret: string) {}
+
+  bind(kind: ApprovalKind, id: string, stage: number): CardBinding {
+    const op = randomUUID();
+    return { op, sig: this.sign(decisionPayload(kind, id, stage, op)) };
+  }
+
+  bindMany(refs: string[]): CardBinding {
+    const op = randomUUID();
+    return { op, sig: this.sign(bulkPayload(refs, op)) };
+  }
+
+  verifyDecision(data: { kind: ApprovalKind; id: string; stage?: number; op: string; sig: string }): boolean {
+    return this.verify(decisionPayload(data.kind, data.id, data.stage ?? 0, data.op), data.sig);
+  }
+
+  verifyBulk(data: { items: string[]; op: string; sig: string }): boolean {
+    return this.verify(bulkPayload(data.items, data.op), data.sig);
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(payload).digest('base64url').slice(0, 32);
+  }
+
+  private verify(payload: string, sig: string): boolean {
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(sig);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}
+
+function decisionPayload(kind: ApprovalKind, id: string, stage: number, op: string): string {
+  return `decide|${kind}|${id.toLowerCase()}|${stage}|${op}`;
+}
+
+function bulkPayload(refs: string[], op: string): string {
+  return `bulk|${refs.map((r) => r.toLowerCase()).join(',')}|${op}`;
+}
+
+/** The approval's record, read from Graph (app-only) and stored when the bot has not met it yet. */
+export async function ensureRecord(
+  app: BotServices,
+  kind: ApprovalKind,
+  id: string,
+): Promise<ApprovalRecord | undefined> {
+  const ctx = approverContext(app);
+  const known = await ctx.store.record(kind, id);
+  if (known) return known;
+  const now = app.clock.now();
+  const details = await loadDetailsById({ app: app.graph.forApp(), log: app.log, pimPolicies: ctx.pimPolicies, now }, [
+    { kind, id },
+  ]);
+  const found = details.get(`${kind}:${id.toLowerCase()}`);
+  if (!found) return undefined;
+  const record: ApprovalRecord = {
+    state: {
+      details: found,
+      currentStage: 1,
+      stageStartedAt: found.requestedAt ?? now.toISOString(),
+      escalated: false,
+      decisions: [],
+    },
+    shownTo: [],
+    updatedAt: now.toISOString(),
+  };
+  return (await ctx.store.updateRecord(kind, id, (current) => current ?? record)) ?? record;
+}

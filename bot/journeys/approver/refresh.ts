@@ -1,0 +1,105 @@
+import { until, utc } from '../../../cards/approver/format.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { type ApprovalJson, approvalPath } from '../../../services/approvals/graphShapes.js';
+import { claimReminder } from '../../../services/approvals/reminders.js';
+import { applyStages, stagesOf } from '../../../services/approvals/stages.js';
+import type { ApprovalRecord } from '../../../services/approvals/store.js';
+import { GraphRequestError } from '../../../services/graph/errors.js';
+import { type ActionScope, defineAction } from '../../actions/registry.js';
+import { cardReply, messageReply } from '../../invokeResponse.js';
+import { approverContext, ensureRecord } from './context.js';
+import { notApproverCard } from './decisions.js';
+import { notifyApprovers, publishChange, withinBudget } from './fanout.js';
+import { renderApproval, versionOf } from './render.js';
+import { approvalRef, remindData } from './schemas.js';
+
+/**
+ * `refreshApproval`: the Universal Actions refresh (and manual refresh) of an approval card. While the request waits,
+ * the viewer's own read of the stages brings the card (and every other copy) up to date; decided requests cost no call.
+ */
+export const refreshApprovalAction = defineAction({
+  verb: Verbs.refreshApproval,
+  data: approvalRef,
+  async run(scope, data) {
+    const { app, user } = scope;
+    const record = await ensureRecord(app, data.kind, data.id);
+    if (!record) return messageReply('This request is no longer there.');
+    let state = record.state;
+    if (!state.outcome) {
+      const live = await liveState(scope, record);
+      if (live === 'forbidden') return cardReply(notApproverCard());
+      if (live && versionOf(live) !== versionOf(state)) {
+        state = live;
+        await withinBudget(app, publishChange(app, state));
+      }
+    }
+    const signer = await approverContext(app).signer();
+    return cardReply(
+      renderApproval(state, user.aadObjectId, { now: app.clock.now(), signer, refreshUserIds: [user.teamsId] }),
+    );
+  },
+});
+
+async function liveState(scope: ActionScope, record: ApprovalRecord) {
+  const { app, user } = scope;
+  const { kind, id } = record.state.details;
+  try {
+    const approval = await app.graph
+      .forUser(user)
+      .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
+    const now = app.clock.now().toISOString();
+    const stages = stagesOf(approval);
+    const updated = await approverContext(app).store.updateRecord(kind, id, (current) => {
+      const base = current ?? record;
+      const state = applyStages(base.state, stages, now);
+      return versionOf(state) === versionOf(base.state) ? undefined : { ...base, state, updatedAt: now };
+    });
+    return updated?.state ?? applyStages(record.state, stages, now);
+  } catch (err) {
+    if (err instanceof GraphRequestError && err.status === 403) return 'forbidden' as const;
+    app.log.info({ err, kind, request: id }, 'could not re-read an approval for a card refresh');
+    return undefined;
+  }
+}
+
+/**
+ * `remindApprovers` (the button on the requester's status card, data `{requestId}`): once per day per request, the
+ * approvers of the open stage get the approval card again with a reminder line. Answers with a short message, so the
+ * requester's card stays as it is.
+ */
+export const remindApproversAction = defineAction({
+  verb: Verbs.remindApprovers,
+  data: remindData,
+  async run(scope, data) {
+    const { app, user } = scope;
+    const ctx = approverContext(app);
+    const record = await ensureRecord(app, data.kind, data.requestId);
+    if (!record) return messageReply('I could not find this request any more.');
+    const now = app.clock.now();
+    const claim = await claimReminder(ctx.store, record, user.aadObjectId, now, ctx.settings.reminderGapHours);
+    if (!claim.ok) return messageReply(refusal(claim, now));
+    const stamp = now.toISOString().slice(0, 10);
+    const reached = await notifyApprovers(app, record, claim.approvers, { reminderStamp: stamp });
+    app.log.info({ kind: data.kind, request: data.requestId, reminded: reached.length }, 'approvers reminded');
+    const names = claim.approvers.filter((p) => reached.includes(p.id)).map((p) => p.displayName);
+    if (names.length === 0) return messageReply('I could not reach the approvers right now; I will try again later.');
+    return messageReply(`I reminded ${joinNames(names)}. You can remind them again tomorrow.`);
+  },
+});
+
+function refusal(claim: Exclude<Awaited<ReturnType<typeof claimReminder>>, { ok: true }>, now: Date): string {
+  switch (claim.reason) {
+    case 'tooSoon':
+      return `You already reminded the approvers today. You can remind them again ${until(claim.nextAt, now.toISOString())} (${utc(claim.nextAt)}).`;
+    case 'notRequester':
+      return 'Only the person who made the request can remind its approvers.';
+    case 'notPending':
+      return 'This request no longer waits for approval.';
+    default:
+      return 'I do not know who approves this request, so I cannot remind anyone.';
+  }
+}
+
+function joinNames(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

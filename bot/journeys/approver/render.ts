@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { type ApprovalCardView, approvalCard, type NoticeTone } from '../../../cards/approver/approvalCard.js';
+import type { AdaptiveCard } from '../../../cards/elements.js';
+import { positionOf } from '../../../services/approvals/position.js';
+import type { ApprovalKind, ApprovalState } from '../../../services/model/approvals.js';
+import { subjectKey } from '../../proactive/subjects.js';
+import type { CardSigner } from './context.js';
+
+/** Subject kind of approval cards: `approval:<kind>:<requestId>`, one copy per approver's card (role `approver`). */
+export const APPROVAL_SUBJECT = 'approval';
+export const APPROVER_ROLE = 'approver';
+
+export function approvalSubject(kind: ApprovalKind, id: string): string {
+  return subjectKey(APPROVAL_SUBJECT, `${kind}:${id.toLowerCase()}`);
+}
+
+/** The subject of the requester's own card for this request (drawn by the requester or activation journey). */
+export function requesterSubject(kind: ApprovalKind, id: string): string {
+  return subjectKey(kind === 'em' ? 'request' : 'activation', id.toLowerCase());
+}
+
+/** Changes whenever what any copy shows changes (stage, escalation, decisions, outcome). */
+export function versionOf(state: ApprovalState): string {
+  const { currentStage, escalated, decisions, outcome } = state;
+  const shown = JSON.stringify({ currentStage, escalated, decisions, outcome });
+  return createHash('sha256').update(shown).digest('base64url').slice(0, 16);
+}
+
+export interface RenderOptions {
+  now: Date;
+  signer: CardSigner;
+  /** Teams ids (29:…) for Universal Actions auto-refresh, when known. */
+  refreshUserIds?: string[];
+  notice?: { tone: NoticeTone; text: string };
+  reminder?: boolean;
+}
+
+/** The approval card as `viewerId` should see it now, with freshly signed buttons. */
+export function renderApproval(state: ApprovalState, viewerId: string, options: RenderOptions): AdaptiveCard {
+  const view: ApprovalCardView = {
+    state,
+    viewerId: viewerId.toLowerCase(),
+    viewer: positionOf(state, viewerId),
+    now: options.now.toISOString(),
+    binding: options.signer.bind(state.details.kind, state.details.id, state.currentStage),
+    refreshUserIds: options.refreshUserIds,
+    notice: options.notice,
+    reminder: options.reminder,
+  };
+  return approvalCard(view);
+}

@@ -1,0 +1,101 @@
+import { digestCard } from '../../../cards/approver/listCards.js';
+import { digestPeriod, digestsByApprover } from '../../../services/approvals/reminders.js';
+import { watchApprovals } from '../../../services/approvals/watch.js';
+import type { CardJson } from '../../invokeResponse.js';
+import type { LoadedSubject, SubjectKind } from '../../proactive/subjects.js';
+import type { WatchSource } from '../../proactive/types.js';
+import type { BotServices } from '../../services.js';
+import { approverContext } from './context.js';
+import { notifyApprovers, publishChange, teamsIdsOf } from './fanout.js';
+import { APPROVAL_SUBJECT, APPROVER_ROLE, renderApproval, versionOf } from './render.js';
+
+/** The approval subject kind and the watcher sources (new and changed approvals, the daily digest). */
+
+export function approvalSubjectKind(app: BotServices): SubjectKind {
+  return {
+    kind: APPROVAL_SUBJECT,
+    async load(key): Promise<LoadedSubject | undefined> {
+      const [kind, id] = key.split(':');
+      if ((kind !== 'em' && kind !== 'pim') || !id) return undefined;
+      const ctx = approverContext(app);
+      const record = await ctx.store.record(kind, id);
+      if (!record) return undefined;
+      const signer = await ctx.signer();
+      const copies = await app.proactive.registry.copies(`${APPROVAL_SUBJECT}:${key}`);
+      const teamsIds = await teamsIdsOf(
+        app,
+        copies.map((c) => c.userAadObjectId),
+      );
+      const now = app.clock.now();
+      return {
+        version: versionOf(record.state),
+        render: (copy): CardJson | undefined => {
+          if (copy.role !== APPROVER_ROLE) return undefined;
+          const teamsId = teamsIds.get(copy.userAadObjectId);
+          return renderApproval(record.state, copy.userAadObjectId, {
+            now,
+            signer,
+            refreshUserIds: teamsId ? [teamsId] : undefined,
+          });
+        },
+      };
+    },
+  };
+}
+
+export function approvalWatchSource(app: BotServices): WatchSource {
+  return {
+    name: 'approvals',
+    async tick(now) {
+      const ctx = approverContext(app);
+      const summary = await watchApprovals(
+        { graph: app.graph, store: ctx.store, log: app.log, pimPolicies: ctx.pimPolicies, settings: ctx.settings },
+        {
+          notify: (record, people) => notifyApprovers(app, record, people),
+          changed: (record) => publishChange(app, record.state),
+        },
+        now,
+      );
+      if (summary.added || summary.closed || summary.moved || summary.notified)
+        app.log.info(summary, 'approvals watched');
+    },
+  };
+}
+
+/** Below this wait a request is too fresh for the digest: its card just arrived. */
+const DIGEST_MIN_WAIT_MS = 3600_000;
+
+export function approvalDigestSource(app: BotServices): WatchSource {
+  return {
+    name: 'approvalDigest',
+    async tick(now) {
+      const ctx = approverContext(app);
+      const hours = ctx.settings.digestHours;
+      if (!(hours > 0)) return;
+      const period = digestPeriod(now, hours);
+      const claim = await ctx.store.claimDigestPeriod(period);
+      if (!claim.claimed || claim.first) return;
+      const keys = Object.keys((await ctx.store.pending()).requests).map((key) => {
+        const [kind, id] = key.split(':');
+        return { kind: kind === 'pim' ? ('pim' as const) : ('em' as const), id };
+      });
+      const records = [...(await ctx.store.records(keys)).values()];
+      const minWait = Math.min(DIGEST_MIN_WAIT_MS, (hours * 3600_000) / 2);
+      let sent = 0;
+      for (const [approverId, items] of digestsByApprover(records, now, minWait)) {
+        const card = digestCard({ items, now: now.toISOString() });
+        try {
+          const outcome = await app.proactive.notifier.notifyOnce(
+            `approval-digest:${period}:${approverId}`,
+            approverId,
+            card,
+          );
+          if (outcome === 'sent') sent++;
+        } catch (err) {
+          app.log.warn({ err }, 'could not send an approval digest');
+        }
+      }
+      if (sent > 0) app.log.info({ sent, period }, 'approval digests sent');
+    },
+  };
+}

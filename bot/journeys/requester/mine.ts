@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { errorCard } from '../../../cards/errorCard.js';
+import { giveUpConfirmCard, type MyAccessView, myAccessCard, myRequestsCard } from '../../../cards/requester/mine.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { CANCELABLE_STATES } from '../../../services/entitlement/parse.js';
+import {
+  createRequest,
+  listMyAssignments,
+  listMyRequests,
+  userRemoveBody,
+} from '../../../services/entitlement/requests.js';
+import { GraphRequestError } from '../../../services/graph/errors.js';
+import type { AssignmentView, RequestView } from '../../../services/model/entitlement.js';
+import { type ActionScope, defineAction } from '../../actions/registry.js';
+import { sendCard } from '../../cardSender.js';
+import { prefixMatcher, type TextCommand } from '../../commands/table.js';
+import { type CardJson, cardReply } from '../../invokeResponse.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { earlierAttemptFailedCard, stillSendingCard, waitForResult } from './form.js';
+import { problemCard, userGraph } from './replies.js';
+import { assignmentData, confirmGiveUpData, noData } from './schemas.js';
+import { statusReply, trackRequest } from './status.js';
+import { RequesterStore } from './store.js';
+
+/** `my requests`, `my access` (one Graph call each), and giving access up (`userRemove`, after a confirmation). */
+
+const MAX_REQUESTS_SHOWN = 10;
+const CURRENT = new Set<AssignmentView['state']>(['delivered', 'delivering', 'partiallyDelivered']);
+
+interface Who {
+  app: BotServices;
+  user: ActingUser;
+}
+
+/** Pending first (newest first), then the most recent others. */
+function forCard(requests: RequestView[]): RequestView[] {
+  const pending = requests.filter((r) => CANCELABLE_STATES.has(r.state));
+  const others = requests.filter((r) => !CANCELABLE_STATES.has(r.state));
+  return [...pending, ...others].slice(0, MAX_REQUESTS_SHOWN);
+}
+
+async function myRequests({ app, user }: Who): Promise<CardJson> {
+  try {
+    const requests = await listMyRequests(userGraph(app, user));
+    const shown = forCard(requests);
+    await new RequesterStore(app).rememberPackages(
+      user.aadObjectId,
+      shown.map((r) => ({ id: r.packageId, name: r.packageName })),
+    );
+    return myRequestsCard({ requests: shown, total: requests.length, now: app.clock.now().toISOString() });
+  } catch (err) {
+    return problemCard(err, 'list your requests', app.log, { title: 'Try again', verb: Verbs.myRequests });
+  }
+}
+
+/**
+ * The access-package part of `my access` for this user (one Graph call), soonest end first. Exported so another
+ * journey can compose its own sections (active group memberships) into the same card with `myAccessSections`.
+ */
+export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView> {
+  const assignments = (await listMyAssignments(userGraph(app, user)))
+    .filter((a) => CURRENT.has(a.state))
+    .sort((a, b) => (a.endsAt ?? '9999').localeCompare(b.endsAt ?? '9999'));
+  await new RequesterStore(app).rememberPackages(
+    user.aadObjectId,
+    assignments.map((a) => ({ id: a.packageId, name: a.packageName })),
+  );
+  return { assignments, now: app.clock.now().toISOString() };
+}
+
+async function myAccess(who: Who): Promise<CardJson> {
+  try {
+    return myAccessCard(await loadMyAccessView(who));
+  } catch (err) {
+    return problemCard(err, 'list your access', who.app.log, { title: 'Try again', verb: Verbs.myAccess });
+  }
+}
+
+export const myRequestsCommand: TextCommand = {
+  name: 'myRequests',
+  match: prefixMatcher('my requests', 'my request', 'requests'),
+  async run({ turn, user, app }) {
+    await sendCard(turn, await myRequests({ app, user }));
+  },
+};
+
+export const myAccessCommand: TextCommand = {
+  name: 'myAccess',
+  match: (text) => (/^(my access|my assignments|what do i have|my packages)$/i.test(text) ? '' : undefined),
+  async run({ turn, user, app }) {
+    await sendCard(turn, await myAccess({ app, user }));
+  },
+};
+
+export const myRequestsAction = defineAction({
+  verb: Verbs.myRequests,
+  data: noData,
+  run: async ({ app, user }) => cardReply(await myRequests({ app, user })),
+});
+
+export const myAccessAction = defineAction({
+  verb: Verbs.myAccess,
+  data: noData,
+  run: async ({ app, user }) => cardReply(await myAccess({ app, user })),
+});
+
+/** "Give up access": re-reads the user's assignments (a stale card refreshes instead), then asks to confirm. */
+export const giveUpAction = defineAction({
+  verb: Verbs.giveUp,
+  data: assignmentData,
+  async run({ app, user }, { assignmentId }) {
+    try {
+      const view = await loadMyAccessView({ app, user });
+      const assignment = view.assignments.find((a) => a.id === assignmentId && a.state === 'delivered');
+      if (!assignment) return cardReply(myAccessCard(view));
+      if (!assignment.canGiveUp) return cardReply(cannotGiveUpCard());
+      const actionId = randomUUID();
+      await new RequesterStore(app).createAction(user.aadObjectId, actionId, {
+        kind: 'giveUp',
+        assignmentId,
+        packageId: assignment.packageId,
+        packageName: assignment.packageName,
+      });
+      return cardReply(giveUpConfirmCard({ assignment, actionId }));
+    } catch (err) {
+      return cardReply(problemCard(err, 'give up this access', app.log));
+    }
+  },
+});
+
+function cannotGiveUpCard() {
+  return errorCard({
+    title: 'You cannot give this access up yourself',
+    message: "The access package's policy does not let people remove their own access.",
+    nextStep: 'Ask your admin or the access package manager to remove it.',
+  });
+}
+
+function expiredConfirmationCard() {
+  return errorCard({
+    title: 'This confirmation is no longer valid',
+    message: 'Nothing was changed.',
+    nextStep: 'Type **my access** and choose Give up access again.',
+  });
+}
+
+export const confirmGiveUpAction = defineAction({
+  verb: Verbs.confirmGiveUp,
+  data: confirmGiveUpData,
+  async run(scope, { assignmentId, actionId }) {
+    const { app, user } = scope;
+    const store = new RequesterStore(app);
+    const action = await store.action(user.aadObjectId, actionId);
+    if (!action || action.assignmentId !== assignmentId) return cardReply(expiredConfirmationCard());
+    try {
+      const claim = await store.claimAction(user.aadObjectId, actionId);
+      if (claim.kind === 'claimed') return cardReply(await removeAccess(scope, action, actionId));
+      const result = await waitForResult(claim, () => store.claimState(user.aadObjectId, actionId, 'action'));
+      if (result.kind === 'done') return cardReply(await statusReply(scope, result.requestId));
+      if (result.kind === 'failed') {
+        return cardReply(earlierAttemptFailedCard({ verb: Verbs.confirmGiveUp, data: { assignmentId, actionId } }));
+      }
+      return cardReply(result.kind === 'missing' ? expiredConfirmationCard() : stillSendingCard());
+    } catch (err) {
+      return cardReply(problemCard(err, `give up ${action.packageName}`, app.log));
+    }
+  },
+});
+
+async function removeAccess(
+  scope: ActionScope,
+  action: { assignmentId: string; packageId: string; packageName: string },
+  actionId: string,
+): Promise<CardJson> {
+  const { app, user } = scope;
+  const store = new RequesterStore(app);
+  try {
+    const created = await createRequest(userGraph(app, user), userRemoveBody(action.assignmentId), {
+      id: action.packageId,
+      name: action.packageName,
+    });
+    await store.finishAction(user.aadObjectId, actionId, { state: 'done', requestId: created.id });
+    await trackRequest(app, user, created);
+    return statusReply(scope, created.id);
+  } catch (err) {
+    await store.finishAction(user.aadObjectId, actionId, { state: 'failed' });
+    // The access already ended (or was removed elsewhere): show what the user has now instead.
+    if (err instanceof GraphRequestError && err.status === 404) return myAccessCard(await loadMyAccessView(scope));
+    throw err;
+  }
+}

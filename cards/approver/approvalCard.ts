@@ -1,0 +1,286 @@
+import type { ApprovalOutcome, ApprovalState, PersonRef, ViewerPosition } from '../../services/model/approvals.js';
+import {
+  type AdaptiveCard,
+  adaptiveCard,
+  type CardAction,
+  type CardElement,
+  container,
+  executeAction,
+  factSet,
+  heading,
+  plainText,
+  refresh,
+  type TextColor,
+  textBlock,
+  textInput,
+  truncate,
+} from '../elements.js';
+import { Verbs } from '../verbs.js';
+import { agoWithDate, durationText, names, until, utc } from './format.js';
+
+/** Longest reason an approver can type (the card input and the action's data schema agree on it). */
+export const MAX_REASON_CHARS = 500;
+export const REASON_INPUT_ID = 'reason';
+
+/** What signs this card's buttons: an idempotency key per rendering and a signature over kind, id, stage and key. */
+export interface CardBinding {
+  op: string;
+  sig: string;
+}
+
+export type NoticeTone = 'good' | 'warning' | 'attention' | 'default';
+
+export interface ApprovalCardView {
+  state: ApprovalState;
+  viewerId: string;
+  viewer: ViewerPosition;
+  /** ISO time the card is drawn at (relative times are computed against it). */
+  now: string;
+  binding: CardBinding;
+  /** Teams ids (29:…) whose clients refresh this card automatically (Universal Actions); at most 60. */
+  refreshUserIds?: string[];
+  /** A line at the top: what just happened with the viewer's click, or why it did nothing. */
+  notice?: { tone: NoticeTone; text: string };
+  /** Shown when the requester asked for a reminder. */
+  reminder?: boolean;
+}
+
+export function approvalCard(view: ApprovalCardView): AdaptiveCard {
+  const { state } = view;
+  const body: CardElement[] = [
+    ...(view.notice ? [noticeBlock(view.notice)] : []),
+    ...(view.reminder && !state.outcome ? [reminderBlock(state)] : []),
+    headerBlock(state),
+    requestFacts(state, view.now),
+    ...earlierDecisions(state, view),
+    statusBlock(view),
+  ];
+  const decidable = view.viewer.canDecide && !state.outcome;
+  if (decidable) body.push(reasonInput(state));
+  return adaptiveCard(body, {
+    actions: decidable ? decisionButtons(view) : [],
+    refresh: !state.outcome ? refreshOf(view) : undefined,
+    fallbackText: `${subjectLine(state)}. ${statusLine(view)}`,
+  });
+}
+
+/** "Isaiah Langer asks for Salesforce – Sales Cloud User" (escaped). */
+export function subjectLine(state: ApprovalState): string {
+  const { requester, target } = state.details;
+  const who = plainText(requester.displayName);
+  if (target.kind === 'em') return `${who} asks for ${plainText(target.packageName)}`;
+  return `${who} asks to activate ${target.accessId === 'owner' ? 'ownership' : 'membership'} of ${plainText(target.groupName)}`;
+}
+
+function noticeBlock(notice: { tone: NoticeTone; text: string }): CardElement {
+  const color: TextColor | undefined = notice.tone === 'default' ? undefined : notice.tone;
+  return textBlock(notice.text, { weight: 'bolder', ...(color ? { color } : {}) });
+}
+
+function reminderBlock(state: ApprovalState): CardElement {
+  return textBlock(`Reminder: ${plainText(state.details.requester.displayName)} is still waiting for your decision.`, {
+    color: 'warning',
+    weight: 'bolder',
+  });
+}
+
+function headerBlock(state: ApprovalState): CardElement {
+  const kind = state.details.kind === 'em' ? 'Access package request' : 'Privileged group activation';
+  const stages = state.details.stages.length;
+  const stage = stages > 1 ? ` · stage ${state.currentStage} of ${stages}` : '';
+  return container(
+    [
+      textBlock(`${kind}${stage}`, { isSubtle: true, size: 'small', spacing: 'none' }),
+      heading(subjectLine(state), { spacing: 'small' }),
+    ],
+    { style: 'emphasis', bleed: true },
+  );
+}
+
+function requestFacts(state: ApprovalState, now: string): CardElement {
+  const d = state.details;
+  const r = d.requester;
+  const role = [r.jobTitle, r.department]
+    .filter(Boolean)
+    .map((t) => plainText(t as string))
+    .join(', ');
+  const facts: [string, string | undefined][] = [
+    ['Who', role ? `${plainText(r.displayName)} (${role})` : plainText(r.displayName)],
+    ['Manager', r.manager ? plainText(r.manager.displayName) : undefined],
+    ...targetFacts(state),
+    ['Why', d.justification ? plainText(truncate(d.justification, 400)) : 'No justification given'],
+    ...d.answers.map((a): [string, string] => [
+      plainText(truncate(a.question, 60)),
+      plainText(truncate(a.answer, 200)),
+    ]),
+    [
+      'Ticket',
+      d.ticket ? plainText(d.ticket.system ? `${d.ticket.number} (${d.ticket.system})` : d.ticket.number) : undefined,
+    ],
+    ['Requested', agoWithDate(d.requestedAt, now)],
+    ['Access', accessWindow(state)],
+  ];
+  if (!state.outcome) {
+    facts.push(['Decision due', decisionDue(state, now)]);
+    if (d.stages.length > 1) facts.push(['Stage', `${state.currentStage} of ${d.stages.length}`]);
+  }
+  return factSet(facts);
+}
+
+function targetFacts(state: ApprovalState): [string, string | undefined][] {
+  const t = state.details.target;
+  if (t.kind === 'em') {
+    return [
+      ['Package', plainText(t.packageName)],
+      ['Grants', t.grants.length ? plainText(t.grants.join(', ')) : undefined],
+    ];
+  }
+  return [
+    ['Group', plainText(t.groupName)],
+    ['Role', t.accessId === 'owner' ? 'Owner' : 'Member'],
+  ];
+}
+
+function accessWindow(state: ApprovalState): string | undefined {
+  const { startsAt, endsAt, duration } = state.details;
+  const length = durationText(duration);
+  if (startsAt && endsAt) return `From ${utc(startsAt)} to ${utc(endsAt)}`;
+  if (startsAt && length) return `${length} from ${utc(startsAt)}`;
+  if (length) return `${length} once approved`;
+  return endsAt ? `Until ${utc(endsAt)}` : undefined;
+}
+
+function decisionDue(state: ApprovalState, now: string): string | undefined {
+  const plan = state.details.stages[state.currentStage - 1];
+  const start = state.stageStartedAt ? Date.parse(state.stageStartedAt) : Number.NaN;
+  const length = plan?.timeout ? durationMs(plan.timeout) : undefined;
+  if (Number.isNaN(start) || length === undefined) return undefined;
+  const due = new Date(start + length).toISOString();
+  return `${until(due, now)} (${utc(due)})`;
+}
+
+function durationMs(iso: string): number | undefined {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/i.exec(iso);
+  if (!m) return undefined;
+  const [d, h, min] = m.slice(1).map((v) => Number(v ?? 0));
+  return ((d * 24 + h) * 60 + min) * 60_000;
+}
+
+/** Stage decisions already made (multi-stage approvals), e.g. "Stage 1: approved by Megan Bowen, 2 hours ago". */
+function earlierDecisions(state: ApprovalState, view: ApprovalCardView): CardElement[] {
+  if (state.details.stages.length <= 1) return [];
+  const earlier = state.decisions.filter((d) => d.stage < state.currentStage);
+  return earlier.map((d) =>
+    textBlock(`Stage ${d.stage}: ${d.result.toLowerCase()} by ${whoText(d.by, view.viewerId)}${when(d.at, view.now)}`, {
+      isSubtle: true,
+      spacing: 'small',
+    }),
+  );
+}
+
+function whoText(person: PersonRef | undefined, viewerId: string): string {
+  if (!person) return 'an approver';
+  return person.id === viewerId.toLowerCase() ? 'you' : plainText(person.displayName);
+}
+
+function when(at: string | undefined, now: string): string {
+  const text = agoWithDate(at, now);
+  return text ? `, ${text}` : '';
+}
+
+function statusBlock(view: ApprovalCardView): CardElement {
+  const { outcome } = view.state;
+  if (outcome) {
+    const reason = outcome.reason
+      ? [textBlock(`Reason: ${plainText(truncate(outcome.reason, 400))}`, { spacing: 'small' })]
+      : [];
+    return container(
+      [
+        heading(outcomeTitle(outcome, view.viewerId), { color: outcomeColor(outcome) }),
+        ...whenLine(outcome, view.now),
+        ...reason,
+      ],
+      { spacing: 'medium', separator: true },
+    );
+  }
+  return container([textBlock(statusLine(view), { weight: view.viewer.canDecide ? 'bolder' : 'default' })], {
+    spacing: 'medium',
+    separator: true,
+  });
+}
+
+function whenLine(outcome: ApprovalOutcome, now: string): CardElement[] {
+  const text = agoWithDate(outcome.at, now);
+  return text ? [textBlock(text, { isSubtle: true, spacing: 'none' })] : [];
+}
+
+/** "Approved by you", "Denied by Megan Bowen", "Expired: nobody decided in time". */
+export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string): string {
+  const by = outcome.by ? ` by ${whoText(outcome.by, viewerId)}` : '';
+  switch (outcome.kind) {
+    case 'approved':
+      return `Approved${by}`;
+    case 'denied':
+      return `Denied${by}`;
+    case 'expired':
+      return 'Expired: nobody decided in time';
+    case 'canceled':
+      return 'Canceled by the requester';
+    default:
+      return 'No longer waiting for a decision';
+  }
+}
+
+function outcomeColor(outcome: ApprovalOutcome): TextColor {
+  if (outcome.kind === 'approved') return 'good';
+  if (outcome.kind === 'denied') return 'attention';
+  return 'warning';
+}
+
+function statusLine(view: ApprovalCardView): string {
+  const { state, viewer } = view;
+  if (state.outcome) return outcomeTitle(state.outcome, view.viewerId);
+  const others = viewer.others.length ? names(viewer.others) : '';
+  if (viewer.canDecide) {
+    return others ? `Your decision is needed. ${others} can also decide.` : 'Your decision is needed.';
+  }
+  if (viewer.ownDecision) {
+    const next = others ? ` Stage ${state.currentStage} now waits for ${others}.` : '';
+    return `You ${viewer.ownDecision.result.toLowerCase()} stage ${viewer.ownDecision.stage}.${next}`;
+  }
+  if (viewer.isRequester) return others ? `Waiting for ${others}.` : 'Waiting for an approver.';
+  return others ? `Waiting for ${others}. You are not an approver of this stage.` : 'Waiting for a decision.';
+}
+
+function reasonInput(state: ApprovalState): CardElement {
+  const required = !!state.details.stages[state.currentStage - 1]?.justificationRequired;
+  return textInput(REASON_INPUT_ID, {
+    label: required ? 'Reason (required)' : 'Reason (optional)',
+    placeholder: required ? 'Why do you approve or deny this?' : 'Add a note for the requester',
+    isMultiline: true,
+    maxLength: MAX_REASON_CHARS,
+    isRequired: required,
+    errorMessage: required ? 'Give a reason for your decision.' : undefined,
+    spacing: 'medium',
+  });
+}
+
+function decisionButtons(view: ApprovalCardView): CardAction[] {
+  const data = decisionData(view);
+  return [
+    executeAction('Approve', Verbs.approve, data, { style: 'positive' }),
+    executeAction('Deny', Verbs.deny, data, { style: 'destructive' }),
+  ];
+}
+
+/** Card data for Approve/Deny: ids, the stage number the card shows, and the signed idempotency key. */
+export function decisionData(view: Pick<ApprovalCardView, 'state' | 'binding'>) {
+  const { details, currentStage } = view.state;
+  return { kind: details.kind, id: details.id, stage: currentStage, op: view.binding.op, sig: view.binding.sig };
+}
+
+function refreshOf(view: ApprovalCardView) {
+  const { kind, id } = view.state.details;
+  const userIds = view.refreshUserIds?.slice(0, 60);
+  return refresh(Verbs.refreshApproval, { kind, id }, userIds && userIds.length > 0 ? userIds : undefined);
+}

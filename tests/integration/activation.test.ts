@@ -1,0 +1,748 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningBot, startBot } from '../../bot/app.js';
+import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
+import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
+import { ManualClock } from '../../services/clock.js';
+import { loadConfig } from '../../services/config.js';
+import { createLogger } from '../../services/log.js';
+import { createStorage } from '../../services/storage/index.js';
+import { checkCard } from '../helpers/cardCheck.js';
+import {
+  buttonTitles,
+  type Card,
+  cardsIn,
+  cardText,
+  TeamsHarness,
+  type TeamsUser,
+  teamsUser,
+} from '../helpers/teamsHarness.js';
+
+/**
+ * The activation journey over real HTTP: the bot, the devtenant (a local Graph) and a Teams-like client. The bot and
+ * the devtenant share one manual clock, so tests move time for both (reminders, the end of an activation).
+ */
+
+const TENANT = 'c0a70500-0000-4000-8000-000000000001';
+const ALEX = teamsUser('10000000-0000-4000-8000-000000000001', 'Alex Wilber');
+const MEGAN = '10000000-0000-4000-8000-000000000002';
+const LYNNE = '10000000-0000-4000-8000-000000000006';
+const GROUP = {
+  finance: '20000000-0000-4000-8000-000000000011',
+  prod: '20000000-0000-4000-8000-000000000012',
+  devtools: '20000000-0000-4000-8000-000000000013',
+  secops: '20000000-0000-4000-8000-000000000014',
+  azure: '20000000-0000-4000-8000-000000000015',
+  exchange: '20000000-0000-4000-8000-000000000016',
+  dba: '20000000-0000-4000-8000-000000000018',
+  financeTeam: '20000000-0000-4000-8000-000000000004',
+};
+const PIM = '/v1.0/identityGovernance/privilegedAccess/group';
+const EM = '/v1.0/identityGovernance/entitlementManagement';
+
+interface LogEntry {
+  method: string;
+  path: string;
+  caller: string | null;
+  status: number;
+  batchItem?: boolean;
+}
+
+class ActivationStack {
+  /** What the client shows in place of a clicked card (invoke answers never reach the connector). */
+  private readonly replies = new Map<string, { card: Card; at: number }>();
+
+  private constructor(
+    readonly bot: RunningBot,
+    readonly teams: TeamsHarness,
+    readonly devtenant: RunningDevtenant,
+    readonly clock: ManualClock,
+    readonly logs: string[],
+  ) {}
+
+  static async start(): Promise<ActivationStack> {
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const devtenant = await startDevtenant({ port: 0, now: start, freezeClock: true });
+    const clock = new ManualClock(start);
+    const config = loadConfig({
+      PORT: '0',
+      STORAGE: 'memory',
+      GRAPH_BASE_URL: devtenant.url,
+      LOG_LEVEL: 'debug',
+      WATCH_INTERVAL_SECONDS: '3600',
+    });
+    const logs: string[] = [];
+    const log = createLogger(config.logLevel, { write: (line: string) => logs.push(line) });
+    const storage = await createStorage(config.storage, {}, log);
+    const bot = await startBot(config, { log, storage, clock });
+    const teams = await new TeamsHarness(bot.url).start();
+    return new ActivationStack(bot, teams, devtenant, clock, logs);
+  }
+
+  async stop(): Promise<void> {
+    await this.teams.stop();
+    await this.bot.close();
+    await this.devtenant.close();
+  }
+
+  /** Moves the bot's and the devtenant's clocks together. */
+  async advance(seconds: number): Promise<void> {
+    this.clock.advance(seconds * 1000);
+    await this.control('clock', { advanceSeconds: seconds });
+  }
+
+  async control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<any> {
+    const res = await fetch(`${this.devtenant.url}/_devtenant/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res.status === 204 ? undefined : res.json();
+  }
+
+  /** Graph round trips since the last clear (a $batch counts once; its items are listed separately). */
+  async roundTrips(): Promise<LogEntry[]> {
+    return ((await this.control('requests')) as LogEntry[]).filter((e) => !e.batchItem);
+  }
+
+  async clearGraphLog(): Promise<void> {
+    await this.control('requests', undefined, 'DELETE');
+  }
+
+  /** Graph as one person of the demo tenant, straight to the devtenant (for setting up and reading back). */
+  async graph(oid: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    const token = encodeUnsignedJwt({ oid, tid: TENANT, scp: 'x', iat: now, exp: now + 3600 });
+    const res = await fetch(`${this.devtenant.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async members(groupId: string): Promise<string[]> {
+    const { body } = await this.graph(ALEX.aadObjectId, 'GET', `/v1.0/groups/${groupId}/members`);
+    return body.value.map((m: { id: string }) => m.id);
+  }
+
+  /** Types "activate" and returns the list card with its activity id. */
+  async list(user: TeamsUser = ALEX, text = 'activate'): Promise<{ card: Card; id: string }> {
+    const [event] = await this.teams.say(user, text);
+    const [card] = cardsIn(event.activity);
+    return { card, id: event.activityId };
+  }
+
+  /** Presses a button; returns the card the bot answered with (Teams shows it in place of the clicked one). */
+  async press(card: Card, title: string, inputs: Record<string, string> = {}, replyToId?: string, user = ALEX) {
+    const reply = await this.teams.click(user, card, title, inputs, replyToId);
+    expect(reply.httpStatus).toBe(200);
+    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
+    const answer = reply.body!.value as Card;
+    expect(checkCard(answer)).toEqual([]);
+    if (replyToId) this.replies.set(replyToId, { card: answer, at: Date.now() });
+    return answer;
+  }
+
+  /** The activation form of one role, opened from the list card like a person would. */
+  async form(buttonTitle: string): Promise<{ form: Card; id: string }> {
+    const { card, id } = await this.list();
+    return { form: await this.press(card, buttonTitle, {}, id), id };
+  }
+
+  async tick(): Promise<void> {
+    const report = await this.bot.watcher.tickNow();
+    expect(report.sources.find((s) => s.name === 'activation')?.ok).toBe(true);
+  }
+
+  /** The card a person sees now under this activity id: the last invoke answer or connector update, whichever is newer. */
+  current(activityId: string, user: TeamsUser = ALEX): Card {
+    const events = this.teams.cardsFor(user).filter((c) => c.event.activityId === activityId);
+    const last = events.at(-1);
+    const reply = this.replies.get(activityId);
+    const card = reply && (!last || reply.at >= last.event.at) ? reply.card : last?.card;
+    if (!card) throw new Error(`no card ${activityId}`);
+    return card;
+  }
+}
+
+/** `{{TIME(2026-11-29T14:32:00Z)}}` for an ISO time, as the cards write it. */
+function time(iso: string): string {
+  return `{{TIME(${new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z')})}}`;
+}
+
+async function activeInstances(stack: ActivationStack, groupId: string): Promise<any[]> {
+  const { body } = await stack.graph(
+    ALEX.aadObjectId,
+    'GET',
+    `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+  );
+  return body.value.filter((i: any) => i.groupId === groupId);
+}
+
+async function postedActivations(stack: ActivationStack): Promise<LogEntry[]> {
+  return (await stack.roundTrips()).filter(
+    (e) => e.method === 'POST' && e.path.startsWith(`${PIM}/assignmentScheduleRequests`),
+  );
+}
+
+describe('activate: eligible roles and the activation form', () => {
+  let stack: ActivationStack;
+  beforeAll(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterAll(async () => stack?.stop());
+
+  it('lists my eligible roles with each group policy, where the eligibility came from, and what is active', async () => {
+    const { card } = await stack.list();
+    expect(checkCard(card)).toEqual([]);
+    const text = cardText(card);
+    for (const name of [
+      'Finance Admins',
+      'Production Servers Admins',
+      'Developer Tools Power Users',
+      'Security Operations',
+      'Azure Subscription Owners',
+      'Exchange Online Admins',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toContain('up to 1 hour · justification');
+    expect(text).toContain('up to 8 hours · justification · ticket number');
+    expect(text).toContain('multi-factor sign-in');
+    expect(text).toContain('stronger sign-in (c1)');
+    expect(text).toContain('approval by Megan Bowen or Patti Fernandez');
+    expect(text).toMatch(/from the access package \*\*Finance Month-end Close \(JIT\)\*\*, which ends \{\{DATE\(/);
+    // Developer Tools is already active (seeded): it shows its end time instead of an Activate button.
+    const devtools = await activeInstances(stack, GROUP.devtools);
+    expect(text).toContain(`active until ${time(devtools[0].endDateTime)}`);
+    expect(buttonTitles(card)).not.toContain('Activate Developer Tools Power Users');
+    expect(buttonTitles(card)).toEqual(
+      expect.arrayContaining([
+        'Activate Finance Admins',
+        'Activate Security Operations',
+        'Activate Exchange Online Admins',
+      ]),
+    );
+  });
+
+  it('reads the list with policies in two Graph round trips: the eligibility list and one $batch', async () => {
+    await stack.clearGraphLog();
+    await stack.list();
+    const trips = await stack.roundTrips();
+    expect(trips.map((t) => `${t.method} ${t.path.split('?')[0]}`)).toEqual([
+      `GET ${PIM}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')`,
+      'POST /v1.0/$batch',
+    ]);
+    expect(trips.every((t) => t.caller === ALEX.aadObjectId)).toBe(true);
+  });
+
+  it('narrows the list to groups whose name matches what follows "activate"', async () => {
+    const { card } = await stack.list(ALEX, 'activate finance');
+    expect(cardText(card)).toContain('Finance Admins');
+    expect(cardText(card)).not.toContain('Security Operations');
+    const none = await stack.list(ALEX, 'activate payroll');
+    expect(cardText(none.card)).toMatch(/None of your eligible roles matches "payroll"/);
+  });
+
+  it('offers durations up to the policy maximum, defaulting to the maximum, and asks only what the policy asks', async () => {
+    const { form } = await stack.form('Activate Finance Admins');
+    const duration = form.body.find((e: any) => e.id === 'duration');
+    expect(duration.choices.map((c: any) => c.title)).toEqual(['30 minutes', '1 hour']);
+    expect(duration.value).toBe('60');
+    const justification = form.body.find((e: any) => e.id === 'justification');
+    expect(justification.isRequired).toBe(true);
+    expect(JSON.stringify(form)).not.toContain('ticketNumber');
+    const prod = await stack.form('Activate Production Servers Admins');
+    expect(JSON.stringify(prod.form)).toContain('"ticketNumber"');
+    expect(prod.form.body.find((e: any) => e.id === 'duration').choices.at(-1).title).toBe('8 hours');
+  });
+
+  it('activates with a justification (max 1 hour): the card says until when, and Graph has the membership', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    const card = await stack.press(form, 'Activate', { duration: '30', justification: 'Month-end close' }, id);
+    expect(await postedActivations(stack)).toHaveLength(1);
+    expect((await stack.roundTrips()).length).toBe(1);
+    const [instance] = await activeInstances(stack, GROUP.finance);
+    expect(Date.parse(instance.endDateTime) - Date.parse(instance.startDateTime)).toBe(30 * 60_000);
+    expect(cardText(card)).toContain(`You are a member of **Finance Admins** until ${time(instance.endDateTime)}`);
+    expect(buttonTitles(card)).toContain('Deactivate');
+    expect(await stack.members(GROUP.finance)).toContain(ALEX.aadObjectId);
+  });
+
+  it('activates with a ticket when the policy asks for one and passes it to Graph', async () => {
+    const { form, id } = await stack.form('Activate Production Servers Admins');
+    const card = await stack.press(
+      form,
+      'Activate',
+      { duration: '120', justification: 'Patch night', ticketNumber: 'CHG0042', ticketSystem: 'ServiceNow' },
+      id,
+    );
+    expect(cardText(card)).toContain('You are a member of **Production Servers Admins** until');
+    const { body } = await stack.graph(
+      ALEX.aadObjectId,
+      'GET',
+      `${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+    );
+    const request = body.value.find((r: any) => r.groupId === GROUP.prod);
+    expect(request.ticketInfo).toEqual({ ticketNumber: 'CHG0042', ticketSystem: 'ServiceNow' });
+    expect(request.justification).toBe('Patch night');
+  });
+
+  it('sends an approval-needing activation and says whom it waits for', async () => {
+    const { form, id } = await stack.form('Activate Exchange Online Admins');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Mailbox migration' }, id);
+    expect(cardText(card)).toContain('Waiting for approval');
+    expect(cardText(card)).toContain('waiting for Megan Bowen or Patti Fernandez');
+    expect(await stack.members(GROUP.exchange)).not.toContain(ALEX.aadObjectId);
+    // Megan approves in Graph; the approval journey (or the watcher) refreshes the subject: the card turns active.
+    const { body } = await stack.graph(MEGAN, 'GET', `${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`);
+    const approval = body.value.find((a: any) => a.stages?.length);
+    const stage = approval.stages[0];
+    const decided = await stack.graph(MEGAN, 'PATCH', `${PIM}/assignmentApprovals/${approval.id}/stages/${stage.id}`, {
+      reviewResult: 'Approve',
+      justification: 'ok',
+    });
+    expect(decided.status).toBe(204);
+    await stack.tick();
+    const updated = stack.current(id);
+    expect(cardText(updated)).toContain('You are a member of **Exchange Online Admins** until');
+    expect(await stack.members(GROUP.exchange)).toContain(ALEX.aadObjectId);
+  });
+});
+
+describe('activate: bad input is refused or explained, never sent to Graph blindly', () => {
+  let stack: ActivationStack;
+  beforeEach(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterEach(async () => stack?.stop());
+
+  const invoke = async (verb: string, data: Record<string, unknown>) => {
+    const reply = await stack.teams.invoke(ALEX, verb, data);
+    expect(reply.httpStatus).toBe(200);
+    return reply.body!.value as Card;
+  };
+
+  it('refuses a forged group id in the card data without writing to Graph', async () => {
+    await stack.clearGraphLog();
+    const op = crypto.randomUUID();
+    const card = await invoke('activate', {
+      groupId: GROUP.financeTeam,
+      accessId: 'member',
+      op,
+      duration: '60',
+      justification: 'let me in',
+    });
+    expect(cardText(card)).toMatch(/You are not eligible for this role/);
+    const form = await invoke('activateForm', { groupId: GROUP.financeTeam, accessId: 'member', here: true });
+    expect(cardText(form)).toMatch(/You are not eligible for this role/);
+    const garbage = await invoke('activate', { groupId: "x' or 1 eq 1", accessId: 'member', op });
+    expect(cardText(garbage)).toMatch(/groupId: must be a group id/);
+    expect(await postedActivations(stack)).toHaveLength(0);
+  });
+
+  it('refuses a duration over the policy maximum before calling Graph, and keeps what was typed', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    const card = await stack.press(form, 'Activate', { duration: '120', justification: 'Month-end close' }, id);
+    expect(cardText(card)).toContain('2 hours is longer than this group allows (at most 1 hour).');
+    expect(card.body.find((e: any) => e.id === 'justification').value).toBe('Month-end close');
+    expect(await stack.roundTrips()).toHaveLength(0);
+  });
+
+  it('explains a missing justification and a justification of 10,000 characters', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    const empty = await stack.press(form, 'Activate', { duration: '60', justification: '  ' }, id);
+    expect(cardText(empty)).toContain('This group asks for a justification');
+    const long = await stack.press(form, 'Activate', { duration: '60', justification: 'x'.repeat(10_000) }, id);
+    expect(cardText(long)).toContain('The justification has 10,000 characters; keep it to 500.');
+    expect(await stack.roundTrips()).toHaveLength(0);
+  });
+
+  it('makes exactly one Graph request for a double click on Activate, and both clicks see the result', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    const inputs = { duration: '60', justification: 'Month-end close' };
+    const [a, b] = await Promise.all([
+      stack.press(form, 'Activate', inputs, id),
+      stack.press(form, 'Activate', inputs, id),
+    ]);
+    expect(await postedActivations(stack)).toHaveLength(1);
+    for (const card of [a, b]) expect(cardText(card)).toContain('You are a member of **Finance Admins** until');
+    const again = await stack.press(form, 'Activate', inputs, id);
+    expect(cardText(again)).toContain('You are a member of **Finance Admins** until');
+    expect(await postedActivations(stack)).toHaveLength(1);
+  });
+
+  it('explains a stale card after the eligibility ended', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    // Alex gives up the access package that made him eligible: Entra removes the eligibility with it.
+    const removed = await stack.graph(ALEX.aadObjectId, 'POST', `${EM}/assignmentRequests`, {
+      requestType: 'userRemove',
+      assignment: { id: '80000000-0000-4000-8000-000000000001' },
+    });
+    expect(removed.status).toBe(201);
+    await stack.graph(ALEX.aadObjectId, 'GET', '/v1.0/me');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(cardText(card)).toMatch(/I could not activate Finance Admins/);
+    expect(cardText(card)).toMatch(/you are not eligible \(any more\)/);
+    expect(buttonTitles(card)).toContain('Try again');
+    // A few minutes later the bot reads the roles again, and the same card says so without asking Graph to write.
+    await stack.advance(4 * 60);
+    await stack.clearGraphLog();
+    const later = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(cardText(later)).toMatch(/You are not eligible for this role/);
+    expect(await postedActivations(stack)).toHaveLength(0);
+  });
+});
+
+describe('activate: roles that are already active, and deactivation', () => {
+  let stack: ActivationStack;
+  beforeEach(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterEach(async () => stack?.stop());
+
+  it('shows an already active role with its end time instead of a form, and Deactivate ends it early', async () => {
+    const [instance] = await activeInstances(stack, GROUP.devtools);
+    const { id } = await stack.list();
+    const reply = await stack.teams.invoke(
+      ALEX,
+      'activateForm',
+      { groupId: GROUP.devtools, accessId: 'member', here: true },
+      id,
+    );
+    const card = reply.body!.value as Card;
+    expect(cardText(card)).toContain('already active');
+    expect(cardText(card)).toContain(
+      `You are a member of **Developer Tools Power Users** until ${time(instance.endDateTime)}`,
+    );
+    const ended = await stack.press(card, 'Deactivate', {}, id);
+    expect(cardText(ended)).toMatch(/Membership of Developer Tools Power Users deactivated/);
+    expect(cardText(ended)).toContain('you are no longer a member of **Developer Tools Power Users**');
+    expect(buttonTitles(ended)).toContain('Activate again');
+    expect(await stack.members(GROUP.devtools)).not.toContain(ALEX.aadObjectId);
+    expect(await activeInstances(stack, GROUP.devtools)).toHaveLength(0);
+  });
+
+  it('shows the active state when Graph says the role is already active (a stale form)', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    const direct = await stack.graph(ALEX.aadObjectId, 'POST', `${PIM}/assignmentScheduleRequests`, {
+      action: 'selfActivate',
+      accessId: 'member',
+      principalId: ALEX.aadObjectId,
+      groupId: GROUP.finance,
+      justification: 'from the portal',
+      scheduleInfo: {
+        startDateTime: stack.clock.now().toISOString(),
+        expiration: { type: 'afterDuration', duration: 'PT45M' },
+      },
+    });
+    expect(direct.status).toBe(201);
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(cardText(card)).toContain('already active');
+    expect(cardText(card)).toContain('You are a member of **Finance Admins** until');
+    expect(buttonTitles(card)).toContain('Deactivate');
+  });
+
+  it('activates a role with no requirements, refuses Deactivate in the first 5 minutes with the reason, then allows it', async () => {
+    const devtools = await stack.list();
+    const active = (
+      await stack.teams.invoke(
+        ALEX,
+        'activateForm',
+        { groupId: GROUP.devtools, accessId: 'member', here: true },
+        devtools.id,
+      )
+    ).body!.value;
+    await stack.advance(60);
+    await stack.press(active, 'Deactivate', {}, devtools.id);
+    const { form, id } = await stack.form('Activate Developer Tools Power Users');
+    expect(form.body.find((e: any) => e.id === 'justification').label).toBe('Justification (optional)');
+    const card = await stack.press(form, 'Activate', { duration: '120' }, id);
+    expect(cardText(card)).toContain('You are a member of **Developer Tools Power Users** until');
+    await stack.advance(2 * 60);
+    await stack.clearGraphLog();
+    const refused = await stack.press(card, 'Deactivate', {}, id);
+    expect(cardText(refused)).toMatch(/Not yet: Microsoft Entra does not end an activation in its first 5 minutes/);
+    expect(cardText(refused)).toMatch(/You can deactivate from \{\{TIME\(/);
+    expect(await postedActivations(stack)).toHaveLength(0);
+    expect(await stack.members(GROUP.devtools)).toContain(ALEX.aadObjectId);
+    await stack.advance(4 * 60);
+    const ended = await stack.press(card, 'Deactivate', {}, id);
+    expect(cardText(ended)).toMatch(/deactivated/);
+    expect(await stack.members(GROUP.devtools)).not.toContain(ALEX.aadObjectId);
+    // The next form for this role starts at the last duration chosen.
+    const next = await stack.form('Activate Developer Tools Power Users');
+    expect(next.form.body.find((e: any) => e.id === 'duration').value).toBe('120');
+  });
+});
+
+describe('activate: reminder, extend and the end, driven by the clock', () => {
+  let stack: ActivationStack;
+  beforeEach(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterEach(async () => stack?.stop());
+
+  it('reminds 10 minutes before the end with Extend, extends, and turns the card to "ended" at the end', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(buttonTitles(card)).not.toContain('Extend');
+    await stack.advance(45 * 60);
+    await stack.tick();
+    const sentBefore = stack.teams.events.filter((e) => e.kind === 'send').length;
+    expect(cardText(stack.current(id))).toContain('You are a member of **Finance Admins** until');
+    await stack.advance(6 * 60);
+    await stack.tick();
+    const reminders = stack.teams.events.filter((e) => e.kind === 'send').slice(sentBefore);
+    expect(reminders).toHaveLength(1);
+    const [reminder] = cardsIn(reminders[0].activity);
+    expect(cardText(reminder)).toMatch(/Membership of Finance Admins ends in 9 minutes/);
+    expect(buttonTitles(reminder)).toEqual(['Extend', 'Deactivate']);
+    // The card Alex already had shows the same choice.
+    expect(buttonTitles(stack.current(id))).toEqual(['Extend', 'Deactivate']);
+    await stack.tick();
+    expect(stack.teams.events.filter((e) => e.kind === 'send').slice(sentBefore)).toHaveLength(1);
+
+    const extended = await stack.press(reminder, 'Extend', {}, reminders[0].activityId);
+    const [instance] = await activeInstances(stack, GROUP.finance);
+    expect(Date.parse(instance.endDateTime) - stack.clock.now().getTime()).toBe(60 * 60_000);
+    expect(cardText(extended)).toContain(`You are a member of **Finance Admins** until ${time(instance.endDateTime)}`);
+    expect(cardText(stack.current(id))).toMatch(/Membership of Finance Admins extended/);
+
+    await stack.advance(61 * 60);
+    await stack.tick();
+    const end = cardText(stack.current(reminders[0].activityId));
+    expect(end).toMatch(/Membership of Finance Admins has ended/);
+    expect(end).toContain(`It ended at ${time(instance.endDateTime)}`);
+    expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
+  });
+
+  it('explains why an activation that needs approval cannot be extended', async () => {
+    const { form, id } = await stack.form('Activate Exchange Online Admins');
+    await stack.press(form, 'Activate', { duration: '30', justification: 'Mailbox migration' }, id);
+    const { body } = await stack.graph(MEGAN, 'GET', `${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`);
+    const approval = body.value[0];
+    await stack.graph(MEGAN, 'PATCH', `${PIM}/assignmentApprovals/${approval.id}/stages/${approval.stages[0].id}`, {
+      reviewResult: 'Approve',
+      justification: 'ok',
+    });
+    await stack.tick();
+    await stack.advance(25 * 60);
+    await stack.tick();
+    const card = stack.current(id);
+    await stack.clearGraphLog();
+    const refused = await stack.press(card, 'Extend', {}, id);
+    expect(cardText(refused)).toMatch(
+      /I can't extend this: Exchange Online Admins needs an approval for every activation/,
+    );
+    expect(await postedActivations(stack)).toHaveLength(0);
+  });
+});
+
+/** Follows the step-up link like a browser: the bot's page, the devtenant's sign-in form, the callback. */
+async function signInThroughStepUp(signInUrl: string): Promise<{ status: number; page: string; callback: string }> {
+  const toAuthority = await fetch(signInUrl, { redirect: 'manual' });
+  expect(toAuthority.status).toBe(302);
+  const authorize = toAuthority.headers.get('location') as string;
+  const form = await (await fetch(authorize)).text();
+  const fields = new URLSearchParams({ otc: '482915' });
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.set(m[1], unescapeHtml(m[2]));
+  }
+  const verified = await fetch(authorize, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+    redirect: 'manual',
+  });
+  expect(verified.status).toBe(302);
+  const callback = verified.headers.get('location') as string;
+  const done = await fetch(callback);
+  return { status: done.status, page: await done.text(), callback };
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function openUrl(card: Card, title: string): string {
+  const action = (card.actions ?? []).find((a: any) => a.type === 'Action.OpenUrl' && a.title === title);
+  if (!action) throw new Error(`no link "${title}" on the card`);
+  return action.url;
+}
+
+describe('activate: step-up sign-in for MFA and authentication context', () => {
+  let stack: ActivationStack;
+  beforeEach(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterEach(async () => stack?.stop());
+
+  it('MFA: explains, links the sign-in, and finishes the activation by itself on the same card', async () => {
+    const { form, id } = await stack.form('Activate Security Operations');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Incident INC0042' }, id);
+    expect(cardText(card)).toMatch(/Verify your identity to activate Security Operations/);
+    expect(cardText(card)).toMatch(/asks for multi-factor authentication/);
+    const url = openUrl(card, 'Verify my identity');
+    expect(url).toMatch(new RegExp(`^${stack.bot.url}/auth/stepup\\?state=[A-Za-z0-9_-]{40,}$`));
+    expect(await stack.members(GROUP.secops)).not.toContain(ALEX.aadObjectId);
+
+    const { status, page } = await signInThroughStepUp(url);
+    expect(status).toBe(200);
+    expect(page).toContain('You are verified and activated');
+    await stack.teams.waitFor(() =>
+      /You are a member of \*\*Security Operations\*\* until/.test(cardText(stack.current(id))),
+    );
+    expect(await stack.members(GROUP.secops)).toContain(ALEX.aadObjectId);
+    // The link was single-use: opening it again is refused with a page that says so.
+    const replay = await fetch(url, { redirect: 'manual' });
+    expect(replay.status).toBe(410);
+    expect(await replay.text()).toContain('This sign-in link was already used');
+  });
+
+  it('authentication context: the sign-in carries the claims Graph asked for, then the activation goes through', async () => {
+    const { form, id } = await stack.form('Activate Azure Subscription Owners');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Subscription clean-up' }, id);
+    expect(cardText(card)).toMatch(/authentication context "c1"/);
+    const url = openUrl(card, 'Verify my identity');
+    const toAuthority = await fetch(url, { redirect: 'manual' });
+    const authorize = new URL(toAuthority.headers.get('location') as string);
+    expect(authorize.pathname).toBe(`/${TENANT}/oauth2/v2.0/authorize`);
+    expect(JSON.parse(authorize.searchParams.get('claims') as string)).toEqual({
+      access_token: { acrs: { essential: true, value: 'c1' } },
+    });
+    expect(authorize.searchParams.get('login_hint')).toBe(ALEX.aadObjectId);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${stack.bot.url}/auth/stepup/callback`);
+
+    const { page } = await signInThroughStepUp(url);
+    expect(page).toContain('You are verified and activated');
+    await stack.teams.waitFor(() =>
+      /You are a member of \*\*Azure Subscription Owners\*\* until/.test(cardText(stack.current(id))),
+    );
+    expect(await stack.members(GROUP.azure)).toContain(ALEX.aadObjectId);
+  });
+
+  it('answers missing, forged, expired and replayed states, authority errors and double submits with a page', async () => {
+    const page = async (path: string) => {
+      const res = await fetch(`${stack.bot.url}${path}`, { redirect: 'manual' });
+      const text = await res.text();
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(text).not.toMatch(/at .*\.ts:\d+|Error:|stack/i);
+      return { status: res.status, text };
+    };
+    expect(await page('/auth/stepup')).toMatchObject({ status: 400, text: expect.stringContaining('incomplete') });
+    expect(await page('/auth/stepup?state=forged')).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('not valid'),
+    });
+    expect(await page(`/auth/stepup/callback?state=${'A'.repeat(43)}&code=x`)).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('not valid'),
+    });
+
+    const { form, id } = await stack.form('Activate Security Operations');
+    const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Incident' }, id);
+    const url = openUrl(card, 'Verify my identity');
+    const state = new URL(url).searchParams.get('state') as string;
+    const denied = await page(
+      `/auth/stepup/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent('<b>The user canceled</b>')}`,
+    );
+    expect(denied.status).toBe(400);
+    expect(denied.text).toContain('The sign-in did not finish');
+    expect(denied.text).toContain('&lt;b&gt;The user canceled&lt;/b&gt;');
+    // The person can still use the link after cancelling once.
+    const { status, callback } = await signInThroughStepUp(url);
+    expect(status).toBe(200);
+    const twice = await page(new URL(callback).pathname + new URL(callback).search);
+    expect(twice).toMatchObject({ status: 410, text: expect.stringContaining('already used') });
+
+    const other = await stack.press(
+      await stack.press((await stack.list()).card, 'Activate Azure Subscription Owners', {}, id),
+      'Activate',
+      { duration: '60', justification: 'Later' },
+      id,
+    );
+    await stack.advance(11 * 60);
+    const expired = await page(
+      new URL(openUrl(other, 'Verify my identity')).pathname + new URL(openUrl(other, 'Verify my identity')).search,
+    );
+    expect(expired).toMatchObject({ status: 410, text: expect.stringContaining('expired') });
+  });
+});
+
+describe('activate: the seed story, from an access package to a just-in-time membership', () => {
+  let stack: ActivationStack;
+  beforeAll(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterAll(async () => stack?.stop());
+
+  async function approveStage(approver: string, requestId: string): Promise<void> {
+    const { body } = await stack.graph(approver, 'GET', `${EM}/accessPackageAssignmentApprovals/${requestId}`);
+    const stage = body.stages.find((s: any) => s.status === 'InProgress');
+    const decided = await stack.graph(
+      approver,
+      'PATCH',
+      `${EM}/accessPackageAssignmentApprovals/${requestId}/stages/${stage.id}`,
+      {
+        reviewResult: 'Approve',
+        justification: 'Approved for the migration.',
+      },
+    );
+    expect(decided.status).toBe(204);
+  }
+
+  it('request Eligible DBA → approved → delivered → Activate now → member → removed at the end time', async () => {
+    const requested = await stack.graph(ALEX.aadObjectId, 'POST', `${EM}/assignmentRequests`, {
+      requestType: 'userAdd',
+      assignment: {
+        accessPackageId: '40000000-0000-4000-8000-000000000002',
+        assignmentPolicyId: '50000000-0000-4000-8000-000000000002',
+        targetId: ALEX.aadObjectId,
+      },
+      justification: 'DBA cover during the migration.',
+    });
+    expect(requested.status).toBe(201);
+    const requestId = requested.body.id;
+    await stack.graph(ALEX.aadObjectId, 'GET', '/v1.0/me');
+    await approveStage(MEGAN, requestId); // Alex's manager
+    await approveStage(LYNNE, requestId); // Security Reviewers
+    const { body } = await stack.graph(ALEX.aadObjectId, 'GET', `${EM}/assignmentRequests/${requestId}`);
+    expect(body.state).toBe('delivered');
+
+    // "Activate now" on the delivered package's status card (the requester journey) sends activateForm.
+    const before = stack.teams.events.length;
+    const now = await stack.teams.invoke(ALEX, 'activateForm', { groupId: GROUP.dba, accessId: 'member' });
+    expect(now.body?.type).toBe('application/vnd.microsoft.activity.message');
+    const sent = stack.teams.events.slice(before).find((e) => e.kind === 'send');
+    const [form] = cardsIn(sent?.activity);
+    expect(cardText(form)).toContain('Activate: Membership of Database Administrators');
+    expect(await stack.members(GROUP.dba)).not.toContain(ALEX.aadObjectId);
+
+    const card = await stack.press(
+      form,
+      'Activate',
+      { duration: '30', justification: 'Index rebuild' },
+      sent!.activityId,
+    );
+    expect(cardText(card)).toContain('You are a member of **Database Administrators** until');
+    expect(await stack.members(GROUP.dba)).toContain(ALEX.aadObjectId);
+    const list = cardText((await stack.list()).card);
+    expect(list).toContain('from the access package **Production Databases – Eligible DBA**');
+
+    await stack.advance(31 * 60);
+    await stack.tick();
+    expect(await stack.members(GROUP.dba)).not.toContain(ALEX.aadObjectId);
+    expect(cardText(stack.current(sent!.activityId))).toMatch(/Membership of Database Administrators has ended/);
+  });
+});

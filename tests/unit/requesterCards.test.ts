@@ -1,0 +1,375 @@
+import { describe, expect, it } from 'vitest';
+import { packageDetailsCard } from '../../cards/requester/details.js';
+import { accessLengthText, relativeTime } from '../../cards/requester/format.js';
+import { giveUpConfirmCard, myAccessCard, myAccessSections, myRequestsCard } from '../../cards/requester/mine.js';
+import { noMatchCard, packageListCard } from '../../cards/requester/packageList.js';
+import { formInputId, requestFormCard } from '../../cards/requester/requestForm.js';
+import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../cards/requester/status.js';
+import type {
+  AssignmentView,
+  PackageDetails,
+  PackageSummary,
+  RequestRequirements,
+  RequestView,
+} from '../../services/model/entitlement.js';
+import { checkCard } from '../helpers/cardCheck.js';
+import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
+
+const PKG = '40000000-0000-4000-8000-000000000002';
+const NOW = '2026-03-02T10:00:00.000Z';
+
+function pkg(n: number, extra: Partial<PackageSummary> = {}): PackageSummary {
+  return {
+    id: `40000000-0000-4000-8000-00000000000${n}`,
+    displayName: `Package ${n}`,
+    description: `What package ${n} is for`,
+    catalogName: 'IT',
+    resourceNames: [],
+    isHidden: false,
+    ...extra,
+  };
+}
+
+const requirements = (extra: Partial<RequestRequirements> = {}): RequestRequirements => ({
+  policyId: '50000000-0000-4000-8000-000000000002',
+  policyDisplayName: 'Manager approval',
+  policyDescription: 'Your manager approves.',
+  approvalRequired: true,
+  justificationRequired: true,
+  allowCustomSchedule: false,
+  lasts: { kind: 'duration', days: 30, hours: 0 },
+  questions: [],
+  ...extra,
+});
+
+const request = (extra: Partial<RequestView> = {}): RequestView => ({
+  id: '90000000-0000-4000-8000-000000000001',
+  kind: 'add',
+  state: 'pendingApproval',
+  status: 'PendingApproval',
+  packageId: PKG,
+  packageName: 'Production Databases – Eligible DBA',
+  createdAt: '2026-03-02T09:55:00.000Z',
+  ...extra,
+});
+
+const statusView = (extra: Partial<RequestView> = {}, view: Partial<RequestStatusView> = {}): RequestStatusView => ({
+  request: request(extra),
+  now: NOW,
+  approvalStages: [{ approvers: ['your manager (Megan Bowen)'] }, { approvers: ['a member of Security Reviewers'] }],
+  eligibleRoles: [{ groupId: '20000000-0000-4000-8000-000000000018', accessId: 'member', groupName: 'DBAs' }],
+  refreshUserIds: ['29:alex'],
+  ...view,
+});
+
+describe('search results and catalog cards', () => {
+  it('lists a page with Details and Request per package and Show more when there is more', () => {
+    const card = packageListCard({
+      query: 'finanse',
+      packages: [pkg(1), pkg(2)],
+      total: 7,
+      page: 0,
+      pageSize: 2,
+      searchId: '11111111-1111-4111-8111-111111111111',
+    });
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(/Access packages for "finanse"[\s\S]*Showing 1–2 of 7[\s\S]*Package 1/);
+    expect(buttonTitles(card)).toEqual(['Show more', 'My requests', 'Details', 'Request', 'Details', 'Request']);
+    expect(findAction(card, 'Show more')?.action.data).toEqual({
+      searchId: '11111111-1111-4111-8111-111111111111',
+      page: 1,
+    });
+    expect(findAction(card, 'Request')?.action).toMatchObject({ verb: 'requestForm', data: { packageId: pkg(1).id } });
+  });
+
+  it('has no Show more on the last page, and escapes names and what the person typed', () => {
+    const card = packageListCard({
+      query: '**bold** [link](x)',
+      packages: [pkg(1, { displayName: '**Admins**' })],
+      total: 1,
+      page: 0,
+      pageSize: 5,
+    });
+    expect(buttonTitles(card)).not.toContain('Show more');
+    expect(cardText(card)).toContain('\\*\\*bold\\*\\* \\[link\\](x)');
+    expect(cardText(card)).toContain('**\\*\\*Admins\\*\\***');
+  });
+
+  it('says when nothing matched, with close names or a way to browse', () => {
+    const suggested = noMatchCard({ query: 'finanse', suggestions: [pkg(3)] });
+    expect(checkCard(suggested)).toEqual([]);
+    expect(cardText(suggested)).toMatch(/I found no access package you can request for "finanse"[\s\S]*Package 3/);
+    const none = noMatchCard({ query: 'xylophone', suggestions: [] });
+    expect(buttonTitles(none)).toEqual(['Browse the catalog', 'Help']);
+  });
+});
+
+describe('package details card', () => {
+  const details: PackageDetails = {
+    id: PKG,
+    displayName: 'Production Databases – Eligible DBA',
+    description: 'DBA rights just in time.',
+    catalogName: 'IT & Cloud Operations',
+    grants: [
+      { kind: 'group', resourceName: 'Database Administrators', roleName: 'Eligible Member', eligible: 'member' },
+      { kind: 'app', resourceName: 'Azure DevOps', roleName: 'Contributor' },
+      { kind: 'site', resourceName: 'Finance Reports', roleName: 'Visitors' },
+    ],
+    policies: [
+      {
+        id: 'p1',
+        displayName: 'Two stages',
+        description: '',
+        approvalRequired: true,
+        stages: [{ approvers: ['your manager'] }, { approvers: ['Megan Bowen', 'Patti Fernandez'] }],
+        justificationRequired: true,
+        lasts: { kind: 'duration', days: 90, hours: 0 },
+      },
+    ],
+  };
+
+  it('shows what it grants (eligible roles as activate-when-needed), who approves and how long', () => {
+    const card = packageDetailsCard(details);
+    expect(checkCard(card)).toEqual([]);
+    const text = cardText(card);
+    expect(text).toContain('Eligible member of **Database Administrators** — activate when needed');
+    expect(text).toContain('Contributor in the app **Azure DevOps**');
+    expect(text).toContain('Visitors on the site **Finance Reports**');
+    expect(text).toContain('Approval your manager, then Megan Bowen or Patti Fernandez');
+    expect(text).toContain('Access lasts 90 days');
+    expect(buttonTitles(card)).toEqual(['Request', 'Back to the catalog']);
+  });
+
+  it('names each policy when there are several', () => {
+    const two = { ...details, policies: [details.policies[0], { ...details.policies[0], displayName: 'Fast lane' }] };
+    expect(cardText(packageDetailsCard(two))).toMatch(/2 ways to get it[\s\S]*Two stages[\s\S]*Fast lane/);
+  });
+});
+
+describe('request form card', () => {
+  const withQuestions = requirements({
+    allowCustomSchedule: true,
+    questions: [
+      {
+        kind: 'text',
+        id: 'q1',
+        odataType: '#microsoft.graph.accessPackageTextInputQuestion',
+        sequence: 0,
+        required: true,
+        text: 'Cost centre',
+        singleLine: true,
+        regex: '^CC-[0-9]{4}$',
+        maxLength: 256,
+      },
+      {
+        kind: 'choice',
+        id: 'q2',
+        odataType: '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+        sequence: 1,
+        required: false,
+        text: 'Regions',
+        multiple: true,
+        choices: [
+          { value: 'we', text: 'West Europe' },
+          { value: 'us', text: 'East US' },
+        ],
+      },
+    ],
+  });
+  const base = {
+    formId: '22222222-2222-4222-8222-222222222222',
+    packageName: 'Sandbox',
+    mode: 'new' as const,
+    today: '2026-03-02',
+  };
+
+  function inputs(card: Card): any[] {
+    const found: any[] = [];
+    const walk = (els: any[]) => {
+      for (const el of els ?? []) {
+        if (String(el.type).startsWith('Input.')) found.push(el);
+        walk(el.items);
+      }
+    };
+    walk(card.body);
+    for (const action of card.actions ?? []) if (action.card) walk(action.card.body);
+    return found;
+  }
+
+  it('asks exactly what the policy asks, with its rules on the inputs', () => {
+    const card = requestFormCard({ ...base, policies: [withQuestions] });
+    expect(checkCard(card)).toEqual([]);
+    const byId = Object.fromEntries(inputs(card).map((i) => [i.id, i]));
+    expect(Object.keys(byId)).toEqual(['p0.justification', 'p0.q:q1', 'p0.q:q2', 'p0.startDate', 'p0.endDate']);
+    expect(byId['p0.justification']).toMatchObject({ isRequired: true, isMultiline: true, maxLength: 1000 });
+    expect(byId['p0.q:q1']).toMatchObject({ regex: '^CC-[0-9]{4}$', isRequired: true, label: 'Cost centre' });
+    expect(byId['p0.q:q2']).toMatchObject({ isMultiSelect: true, label: 'Regions (optional)' });
+    expect(byId['p0.startDate']).toMatchObject({ type: 'Input.Date', min: '2026-03-02' });
+    expect(byId['p0.endDate'].label).toContain('at most 30 days after the start');
+    expect(findAction(card, 'Submit request')?.action).toMatchObject({
+      verb: 'submitRequest',
+      data: { formId: base.formId, policyId: withQuestions.policyId },
+    });
+  });
+
+  it('leaves out what the policy does not ask', () => {
+    const card = requestFormCard({ ...base, policies: [requirements({ justificationRequired: false })] });
+    const ids = inputs(card).map((i) => i.id);
+    expect(ids).toEqual(['p0.justification']);
+    expect(inputs(card)[0]).toMatchObject({ label: 'Why do you need it? (optional)' });
+    expect(inputs(card)[0].isRequired).toBeUndefined();
+  });
+
+  it('offers one ShowCard per policy when several apply, with inputs that never collide', () => {
+    const card = requestFormCard({
+      ...base,
+      policies: [withQuestions, requirements({ policyId: 'other', policyDisplayName: 'Fast lane' })],
+    });
+    expect(checkCard(card)).toEqual([]);
+    expect(card.actions?.map((a) => a.type)).toEqual(['Action.ShowCard', 'Action.ShowCard']);
+    expect(buttonTitles(card)).toEqual(['Manager approval', 'Submit request', 'Fast lane', 'Submit request']);
+    expect(inputs(card).map((i) => i.id)).toContain(formInputId(1, 'justification'));
+  });
+
+  it('shows field errors next to their inputs and keeps what was typed, for the submitted policy only', () => {
+    const card = requestFormCard({
+      ...base,
+      policies: [requirements({ policyId: 'a' }), withQuestions],
+      chosenPolicyId: withQuestions.policyId,
+      values: { justification: 'because', 'q:q1': 'CC-12' },
+      errors: { 'q:q1': 'The answer is not in the format this question asks for (^CC-[0-9]{4}$).' },
+    });
+    expect(checkCard(card)).toEqual([]);
+    const text = cardText(card);
+    expect(text).toMatch(/One answer needs fixing/);
+    expect(text).toMatch(/Policy: \*\*Manager approval\*\*/);
+    const body = card.body.map((el: any) => el.id ?? el.text);
+    const at = body.indexOf('p1.q:q1');
+    expect(String(body[at + 1])).toMatch(/not in the format/);
+    expect(inputs(card).find((i) => i.id === 'p1.q:q1').value).toBe('CC-12');
+    expect(buttonTitles(card)).toEqual(['Submit request', 'Choose another policy']);
+  });
+
+  it('titles a renewal as one', () => {
+    expect(cardText(requestFormCard({ ...base, mode: 'renew', policies: [requirements()] }))).toMatch(/^Renew Sandbox/);
+  });
+});
+
+describe('status card', () => {
+  it('pending: who approves, when it was requested, Cancel, and a refresh for the requester', () => {
+    const card = requestStatusCard(statusView());
+    expect(checkCard(card)).toEqual([]);
+    const text = cardText(card);
+    expect(text).toMatch(/Pending approval/);
+    expect(text).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
+    expect(text).toContain('Requested 2 Mar 2026, 09:55 UTC (5 minutes ago)');
+    expect(buttonTitles(card)).toEqual(['Cancel request', 'My requests']);
+    expect(card.refresh).toEqual({
+      action: { type: 'Action.Execute', verb: 'refreshRequest', data: { requestId: request().id } },
+      userIds: ['29:alex'],
+    });
+  });
+
+  it('delivered with an eligible role: Activate now for the activation journey', () => {
+    const card = requestStatusCard(
+      statusView({ state: 'delivered', status: 'Delivered', accessEndsAt: '2026-05-31T10:00:00Z' }),
+    );
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(/Delivered[\s\S]*eligible member of \*\*DBAs\*\*[\s\S]*Access until 31 May 2026/);
+    expect(findAction(card, 'Activate now')?.action).toMatchObject({
+      verb: 'activateForm',
+      data: { groupId: '20000000-0000-4000-8000-000000000018', accessId: 'member' },
+    });
+    expect(buttonTitles(card)).not.toContain('Cancel request');
+  });
+
+  it.each([
+    ['denied', 'Denied', /Denied/],
+    ['denied', 'Expired', /Expired without a decision/],
+    ['canceled', 'Canceled', /Canceled/],
+  ] as const)('%s (%s) offers Request again', (state, status, label) => {
+    const view = statusView({ state: status === 'Expired' ? 'expired' : state, status });
+    const card = requestStatusCard(view);
+    expect(cardText(card)).toMatch(label);
+    expect(buttonTitles(card)).toEqual(['Request again', 'My requests']);
+    expect(cardText(requestNotificationCard(view))).toMatch(label);
+  });
+
+  it('a removal reads as giving access up', () => {
+    const card = requestStatusCard(statusView({ kind: 'remove', state: 'delivered', status: 'Delivered' }));
+    expect(cardText(card)).toMatch(/^Giving up Production Databases – Eligible DBA\nAccess removed/);
+    expect(buttonTitles(card)).toEqual(['My requests']);
+  });
+
+  it('the notification is short and offers the next step', () => {
+    const card = requestNotificationCard(statusView({ state: 'delivered', status: 'Delivered' }));
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card).split('\n')).toHaveLength(2);
+    expect(buttonTitles(card)).toEqual(['Activate now']);
+  });
+});
+
+describe('my requests and my access cards', () => {
+  it('my requests: Cancel for pending, Request again for denied', () => {
+    const card = myRequestsCard({
+      requests: [request(), request({ id: 'r2', state: 'denied', status: 'Denied', packageName: 'Visio' })],
+      total: 12,
+      now: NOW,
+    });
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(/10 older not shown/);
+    expect(buttonTitles(card)).toEqual(['Find access', 'My access', 'Cancel request', 'Request again']);
+  });
+
+  const assignment = (extra: Partial<AssignmentView> = {}): AssignmentView => ({
+    id: '80000000-0000-4000-8000-000000000001',
+    packageId: PKG,
+    packageName: 'Campaign',
+    state: 'delivered',
+    endsAt: '2026-03-11T10:00:00Z',
+    canRenew: true,
+    canGiveUp: true,
+    ...extra,
+  });
+
+  it('my access: end dates, Renew only where allowed, Give up access', () => {
+    const card = myAccessCard({
+      assignments: [assignment(), assignment({ id: 'a2', packageName: 'DevOps', canRenew: false, endsAt: undefined })],
+      now: NOW,
+    });
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(
+      /\*\*Campaign\*\*\nUntil 11 Mar 2026 \(in 9 days\)[\s\S]*\*\*DevOps\*\*\nNo end date/,
+    );
+    expect(buttonTitles(card)).toEqual(['Find access', 'My requests', 'Renew', 'Give up access', 'Give up access']);
+  });
+
+  it("my access sections compose with other journeys' sections", () => {
+    const sections = myAccessSections({ assignments: [], now: NOW });
+    expect(sections[0]).toMatchObject({ type: 'TextBlock', text: 'Access packages' });
+    const card = myAccessCard({ assignments: [], now: NOW }, [{ type: 'TextBlock', text: 'Active group memberships' }]);
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(/no access packages at the moment[\s\S]*Active group memberships$/);
+  });
+
+  it('giving up asks to confirm, carrying the confirmation id', () => {
+    const card = giveUpConfirmCard({ assignment: assignment(), actionId: '33333333-3333-4333-8333-333333333333' });
+    expect(checkCard(card)).toEqual([]);
+    expect(findAction(card, 'Yes, give up access')?.action).toMatchObject({
+      verb: 'confirmGiveUp',
+      data: { assignmentId: assignment().id, actionId: '33333333-3333-4333-8333-333333333333' },
+    });
+  });
+});
+
+describe('wording helpers', () => {
+  it('says how long access lasts and how long ago something was', () => {
+    expect(accessLengthText({ kind: 'duration', days: 0, hours: 8 })).toBe('8 hours');
+    expect(accessLengthText({ kind: 'duration', days: 1, hours: 4 })).toBe('1 day and 4 hours');
+    expect(accessLengthText({ kind: 'until', date: '2026-12-31T00:00:00Z' })).toBe('until 31 Dec 2026');
+    expect(accessLengthText({ kind: 'noExpiry' })).toBe('no end date');
+    expect(relativeTime('2026-03-02T09:59:30Z', new Date(NOW))).toBe('just now');
+    expect(relativeTime('2026-03-01T10:00:00Z', new Date(NOW))).toBe('1 day ago');
+    expect(relativeTime('2026-03-02T13:00:00Z', new Date(NOW))).toBe('in 3 hours');
+  });
+});
