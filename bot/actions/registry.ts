@@ -36,9 +36,7 @@ const invokeValueSchema = z.object({
 /** The verb → handler table. Unknown verbs and bad data end in an error card, never an exception. */
 export class ActionTable {
   private readonly byVerb = new Map<string, CardAction>();
-
-  // biome-ignore lint/suspicious/noExplicitAny: each action carries its own data type; the table erases it.
-  constructor(actions: CardAction<any>[]) {
+  constructor(actions: CardAction<unknown>[]) {
     for (const action of actions) {
       if (this.byVerb.has(action.verb)) throw new Error(`Duplicate card action verb: ${action.verb}`);
       this.byVerb.set(action.verb, action as unknown as CardAction);

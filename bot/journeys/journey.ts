@@ -7,8 +7,7 @@ import type { BotServices } from '../services.js';
 /** What one user journey (requester, approver, activation) plugs into the bot. */
 export interface Journey {
   name: string;
-  // biome-ignore lint/suspicious/noExplicitAny: each action carries its own data type; the table erases it.
-  actions: CardAction<any>[];
+  actions: CardAction<unknown>[];
   /** Text commands, matched in order before any journey's `lateCommands`. */
   commands: TextCommand[];
   /** Matched after every journey's `commands` (e.g. a plain sentence treated as a search). */
