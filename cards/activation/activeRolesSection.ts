@@ -1,5 +1,7 @@
 import type { ActiveRole } from '../../services/model/pim.js';
-import { type CardElement, container, plainText, textBlock } from '../elements.js';
+import { actionSet, type CardElement, container, executeAction, plainText, textBlock } from '../elements.js';
+import { Verbs } from '../verbs.js';
+import { DEACTIVATE_BUTTON } from './activationCard.js';
 import { roleWord, timeText } from './format.js';
 
 export interface ActiveRolesView {
@@ -9,7 +11,11 @@ export interface ActiveRolesView {
   unavailable?: boolean;
 }
 
-/** The "Active group memberships" part of `my access`, next to the access package assignments. */
+/**
+ * The "Active group memberships" part of `my access`, next to the access package assignments: one line per active
+ * membership or ownership with its end time, and Deactivate for a just-in-time activation (a standing assignment is
+ * not the person's to end).
+ */
 export function activeRolesSection(view: ActiveRolesView): CardElement[] {
   const title = textBlock('Active group memberships', { weight: 'bolder', spacing: 'medium', separator: true });
   if (view.unavailable) {
@@ -21,17 +27,29 @@ export function activeRolesSection(view: ActiveRolesView): CardElement[] {
       textBlock('None right now. Type **activate** to see the roles you can activate.', { isSubtle: true }),
     ];
   }
-  return [
-    title,
-    container(
-      view.roles.map((role) => roleLine(role, view.now)),
-      { spacing: 'small' },
-    ),
-  ];
+  return [title, ...view.roles.map((role) => roleLine(role, view.now))];
 }
 
 function roleLine(role: ActiveRole, now: string): CardElement {
   const name = `**${plainText(role.group.displayName)}** (${roleWord(role.accessId)})`;
   const until = role.endDateTime ? `until ${timeText(role.endDateTime, now)}` : 'permanent assignment';
-  return textBlock(`- ${name}: ${until}`, { spacing: 'none' });
+  const canEnd = role.assignmentType === 'activated' && !!role.requestId;
+  return container(
+    [
+      textBlock(`${name}: ${until}`),
+      ...(canEnd
+        ? [
+            actionSet([
+              executeAction(
+                DEACTIVATE_BUTTON,
+                Verbs.deactivate,
+                { requestId: role.requestId as string },
+                { style: 'destructive' },
+              ),
+            ]),
+          ]
+        : []),
+    ],
+    { spacing: 'small' },
+  );
 }

@@ -34,6 +34,8 @@ export interface RequestStatusView {
   refreshUserIds?: string[];
 }
 
+export const REMIND_BUTTON = 'Remind approvers';
+
 const OPEN: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
 const RETRYABLE: ReadonlySet<RequestState> = new Set(['denied', 'expired', 'canceled', 'deliveryFailed']);
 
@@ -109,6 +111,10 @@ function activateActions(roles: EligibleGroupRole[]): CardAction[] {
 function statusActions(view: RequestStatusView): CardAction[] {
   const { request } = view;
   const actions: CardAction[] = [];
+  // Only while it waits for a decision: the approvers are known then, and the bot allows one reminder a day.
+  if (request.state === 'pendingApproval' && request.kind !== 'remove') {
+    actions.push(executeAction(REMIND_BUTTON, Verbs.remindApprovers, { requestId: request.id }));
+  }
   if (OPEN.has(request.state)) {
     actions.push(
       executeAction('Cancel request', Verbs.cancelRequest, { requestId: request.id }, { style: 'destructive' }),

@@ -352,6 +352,60 @@ describe('activate: bad input is refused or explained, never sent to Graph blind
     expect(await stack.roundTrips()).toHaveLength(0);
   });
 
+  it('refuses a duration below the minimum or not a number before calling Graph', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    for (const duration of ['3', '0', 'forever', '-30']) {
+      const card = await stack.press(form, 'Activate', { duration, justification: 'Month-end close' }, id);
+      expect(cardText(card)).toMatch(/Please fix this first:\n- Choose a duration of at least 5 minutes\./);
+      expect(card.body.find((e: any) => e.id === 'justification').value).toBe('Month-end close');
+      // The form offers only the policy's choices again.
+      expect(card.body.find((e: any) => e.id === 'duration').choices.map((c: any) => c.value)).toEqual(['30', '60']);
+    }
+    expect(await stack.roundTrips()).toHaveLength(0);
+    expect(await activeInstances(stack, GROUP.finance)).toHaveLength(0);
+  });
+
+  it('refuses a start time in the past, or one that is not a time, before calling Graph', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.clearGraphLog();
+    const past = new Date(stack.clock.now().getTime() - 2 * 3600_000).toISOString();
+    const inPast = await stack.press(
+      form,
+      'Activate',
+      { duration: '60', justification: 'Month-end close', startDate: past.slice(0, 10), startTime: past.slice(11, 16) },
+      id,
+    );
+    expect(cardText(inPast)).toContain('The start time is in the past: leave it empty to start now.');
+    // What was typed stays on the form, to be corrected.
+    expect(inPast.body.flatMap((e: any) => e.columns ?? []).flatMap((c: any) => c.items)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'startDate', value: past.slice(0, 10) }),
+        expect.objectContaining({ id: 'startTime', value: past.slice(11, 16) }),
+      ]),
+    );
+    const today = stack.clock.now().toISOString().slice(0, 10);
+    const cases: [Record<string, string>, string][] = [
+      [{ startDate: today, startTime: '25:99' }, 'The start date or time is not valid.'],
+      [{ startDate: 'next week', startTime: '10:00' }, 'The start date is not a date (YYYY-MM-DD).'],
+      [{ startDate: today, startTime: 'noon' }, 'The start time is not a time (HH:MM).'],
+      [{ startDate: today }, 'Choose a start time too, or leave both empty to start now.'],
+    ];
+    for (const [start, problem] of cases) {
+      const card = await stack.press(
+        form,
+        'Activate',
+        { duration: '60', justification: 'Month-end close', ...start },
+        id,
+      );
+      expect(cardText(card)).toContain(problem);
+      expect(cardText(card)).toMatch(/^Activate: Membership of Finance Admins/);
+    }
+    expect(await postedActivations(stack)).toHaveLength(0);
+    expect(await stack.roundTrips()).toHaveLength(0);
+    expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
+  });
+
   it('explains a missing justification and a justification of 10,000 characters', async () => {
     const { form, id } = await stack.form('Activate Finance Admins');
     await stack.clearGraphLog();
@@ -522,6 +576,48 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
   });
 
+  it('schedules an activation for a later start: the card says when it starts, and it turns active then', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    const start = new Date(stack.clock.now().getTime() + 2 * 3600_000).toISOString();
+    const end = new Date(Date.parse(start) + 60 * 60_000).toISOString();
+    await stack.clearGraphLog();
+    const card = await stack.press(
+      form,
+      'Activate',
+      {
+        duration: '60',
+        justification: 'Month-end close tonight',
+        startDate: start.slice(0, 10),
+        startTime: start.slice(11, 16),
+      },
+      id,
+    );
+    expect(await postedActivations(stack)).toHaveLength(1);
+    const text = cardText(card);
+    expect(text).toMatch(/^Scheduled: Membership of Finance Admins/);
+    expect(text).toContain(`You become a member of **Finance Admins** at `);
+    expect(text).toContain(`${time(start)} until `);
+    expect(text).toContain(time(end));
+    expect(buttonTitles(card)).not.toContain('Deactivate');
+    const { body } = await stack.graph(
+      ALEX.aadObjectId,
+      'GET',
+      `${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+    );
+    const request = body.value.find((r: any) => r.groupId === GROUP.finance);
+    expect(Date.parse(request.scheduleInfo.startDateTime)).toBe(Date.parse(start));
+    expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
+
+    // Nothing changes before the start; at the start the watcher turns the card active.
+    await stack.advance(60 * 60);
+    await stack.tick();
+    expect(cardText(stack.current(id))).toMatch(/^Scheduled: Membership of Finance Admins/);
+    await stack.advance(61 * 60);
+    await stack.tick();
+    expect(cardText(stack.current(id))).toContain(`You are a member of **Finance Admins** until ${time(end)}`);
+    expect(await stack.members(GROUP.finance)).toContain(ALEX.aadObjectId);
+  });
+
   it('explains why an activation that needs approval cannot be extended', async () => {
     const { form, id } = await stack.form('Activate Exchange Online Admins');
     await stack.press(form, 'Activate', { duration: '30', justification: 'Mailbox migration' }, id);
@@ -541,6 +637,85 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
       /I can't extend this: Exchange Online Admins needs an approval for every activation/,
     );
     expect(await postedActivations(stack)).toHaveLength(0);
+  });
+});
+
+/** The part of a card (a top-level Container) that mentions `text`, as a card of its own, to press one of its buttons. */
+function sectionAbout(card: Card, text: string): Card {
+  const found = (card.body ?? []).find((el: any) => el.type === 'Container' && JSON.stringify(el).includes(text));
+  if (!found) throw new Error(`no section about "${text}" in: ${cardText(card)}`);
+  return { type: 'AdaptiveCard', version: '1.5', body: [found] };
+}
+
+describe('my access: active group memberships next to the access packages', () => {
+  let stack: ActivationStack;
+  beforeEach(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterEach(async () => {
+    await stack?.control('faults', undefined, 'DELETE');
+    await stack?.stop();
+  });
+
+  const myAccess = () => stack.list(ALEX, 'my access');
+
+  it('lists an activation with its end time and Deactivate, next to the packages; Deactivate ends it', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.press(form, 'Activate', { duration: '30', justification: 'Month-end close' }, id);
+    const [finance] = await activeInstances(stack, GROUP.finance);
+    const [devtools] = await activeInstances(stack, GROUP.devtools);
+
+    const access = await myAccess();
+    expect(checkCard(access.card)).toEqual([]);
+    const text = cardText(access.card);
+    // The packages are still there …
+    expect(text).toMatch(/Access packages[\s\S]*Finance Month-end Close \(JIT\)[\s\S]*Azure DevOps/);
+    // … and after them, what is active in PIM right now, soonest end first.
+    expect(text).toMatch(
+      /Active group memberships\n\*\*Finance Admins\*\* \(member\): until [^\n]*\n\*\*Developer Tools Power Users\*\* \(member\): until /,
+    );
+    expect(text).toContain(`**Finance Admins** (member): until ${time(finance.endDateTime)}`);
+    expect(text).toContain(`**Developer Tools Power Users** (member): until ${time(devtools.endDateTime)}`);
+    const financeLine = sectionAbout(access.card, 'Finance Admins');
+    expect(buttonTitles(financeLine)).toEqual(['Deactivate']);
+
+    // Entra does not end an activation in its first 5 minutes; after that Deactivate on my access ends it.
+    await stack.advance(6 * 60);
+    const ended = await stack.press(financeLine, 'Deactivate', {}, access.id);
+    expect(cardText(ended)).toMatch(/Membership of Finance Admins deactivated/);
+    expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
+    const after = cardText((await myAccess()).card);
+    expect(after).not.toContain('Finance Admins** (member)');
+    expect(after).toContain('**Developer Tools Power Users** (member): until');
+  });
+
+  it('reads the packages and the active roles at the same time, not one after the other', async () => {
+    // The package read is slow: if the active-role read waited for it, it would be logged after it.
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'entitlementManagement/assignments/filterByCurrentUser', method: 'GET', latencyMs: 1500 }],
+    });
+    await stack.clearGraphLog();
+    const access = await myAccess();
+    expect(cardText(access.card)).toContain('**Developer Tools Power Users** (member): until');
+    const trips = (await stack.roundTrips()).map((t) => `${t.method} ${t.path.split('?')[0]}`);
+    expect(trips).toEqual([
+      `GET ${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+      'POST /v1.0/$batch',
+      `GET ${EM}/assignments/filterByCurrentUser(on='target')`,
+    ]);
+    expect((await stack.roundTrips()).every((t) => t.caller === ALEX.aadObjectId)).toBe(true);
+  });
+
+  it('still lists the packages, with a short note, when the active roles cannot be read', async () => {
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'assignmentScheduleInstances', status: 503, retryAfterSeconds: 3600 }],
+    });
+    const access = await myAccess();
+    const text = cardText(access.card);
+    expect(text).toMatch(/Your access[\s\S]*Finance Month-end Close \(JIT\)[\s\S]*Azure DevOps/);
+    expect(text).toMatch(/Active group memberships\nI could not read your group memberships just now/);
+    expect(text).not.toMatch(/went wrong|did not work|None right now/i);
+    expect(buttonTitles(access.card)).toEqual(expect.arrayContaining(['Find access', 'My requests']));
   });
 });
 

@@ -34,6 +34,7 @@ const DBA_GROUP = id('20000000', 18);
 const DBA_TICKET_QUESTION = id('70000000', 9);
 
 const alex = teamsUser(PEOPLE.alex, 'Alex Wilber');
+const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
 
 /** The demo seed, with a text question (a pattern, and a German localization) on the two-stage DBA policy. */
 function seedWithDbaQuestions(): SeedData {
@@ -210,6 +211,7 @@ describe('requester journey: the status card follows the request without the use
       [ticket]: 'CHG1234567',
     });
     expect(cardText(status.card)).toMatch(/Submitted/);
+    expect(buttonTitles(status.card)).not.toContain('Remind approvers');
     const requestId = requestIdOf(status.card);
 
     const [inGraph] = (await requestsOf(stack, PEOPLE.alex)).filter((r) => r.id === requestId);
@@ -223,7 +225,7 @@ describe('requester journey: the status card follows the request without the use
     const pending = stack.teams.currentCard(alex, status.id);
     expect(cardText(pending!)).toMatch(/Pending approval/);
     expect(cardText(pending!)).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
-    expect(buttonTitles(pending!)).toContain('Cancel request');
+    expect(buttonTitles(pending!)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
     expect(sentTo(stack, alex, before).map(cardText).join('\n')).toMatch(/Pending approval/);
 
     await decide(stack, requestId, PEOPLE.megan, 'Approve');
@@ -236,6 +238,7 @@ describe('requester journey: the status card follows the request without the use
     const activate = findAction(delivered, 'Activate now');
     expect(activate?.action).toMatchObject({ verb: 'activateForm', data: { groupId: DBA_GROUP, accessId: 'member' } });
     expect(buttonTitles(delivered)).not.toContain('Cancel request');
+    expect(buttonTitles(delivered)).not.toContain('Remind approvers');
     const notes = sentTo(stack, alex, before);
     expect(notes).toHaveLength(1);
     expect(cardText(notes[0])).toMatch(/Production Databases – Eligible DBA: \*\*Delivered\*\*/);
@@ -429,6 +432,84 @@ describe('requester journey over HTTP', () => {
       .filter((r) => r.accessPackage.id === PACKAGES.campaign)
       .map((r) => r.requestType);
     expect(kinds).toEqual(['userAdd', 'userAdd']);
+  });
+});
+
+describe('requester journey: the status card while the approvers have not decided', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // The devtenant clock jumps days ahead here while the bot mints tokens on real time: expiry is checked on real time.
+    stack = await startStack({ devtenant: { seed: seedWithDbaQuestions(), quirks: { tokenExpiryClock: 'real' } } });
+    await stack.teams.install(megan);
+  });
+  afterAll(async () => stack?.stop());
+  beforeEach(async () => resetTenant(stack));
+
+  /** Requests Developer Tools – Eligible Owner (one policy: Alex's manager, Megan, decides within 5 days). */
+  async function pendingDevTools(): Promise<Shown> {
+    const results = await say(stack, alex, 'request developer tools eligible owner');
+    const line = { card: section(results.card, 'Developer Tools – Eligible Owner'), id: results.id };
+    const form = await click(stack, alex, line, 'Request');
+    const status = await click(stack, alex, form, 'Submit request', {
+      [formInputId(0, 'justification')]: 'Owning the build agents this quarter',
+    });
+    expect(cardText(status.card)).toMatch(/Pending approval/);
+    return status;
+  }
+
+  const toMegan = (after: number) =>
+    stack.teams.events
+      .slice(after)
+      .filter((e) => e.kind === 'send' && e.conversationId === stack.teams.conversationId(megan))
+      .flatMap((e) => cardsIn(e.activity));
+
+  it('Remind approvers on the pending status card reminds the approver once, and explains a second click', async () => {
+    const status = await pendingDevTools();
+    expect(buttonTitles(status.card)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
+
+    let before = stack.teams.events.length;
+    const first = await stack.teams.click(alex, status.card, 'Remind approvers', {}, status.id);
+    expect(first.httpStatus).toBe(200);
+    // A short message: the status card stays as it is.
+    expect(first.body?.type).toBe('application/vnd.microsoft.activity.message');
+    expect(first.body?.value).toBe('I reminded Megan Bowen. You can remind them again tomorrow.');
+    const reminders = toMegan(before);
+    expect(reminders).toHaveLength(1);
+    expect(cardText(reminders[0])).toMatch(/Reminder: Alex Wilber is still waiting for your decision/);
+    expect(cardText(reminders[0])).toMatch(/Alex Wilber asks for Developer Tools – Eligible Owner/);
+    expect(buttonTitles(reminders[0])).toEqual(expect.arrayContaining(['Approve', 'Deny']));
+    expect(stack.teams.events.slice(before).some((e) => e.activityId === status.id)).toBe(false);
+
+    before = stack.teams.events.length;
+    const again = await stack.teams.click(alex, status.card, 'Remind approvers', {}, status.id);
+    expect(again.body?.type).toBe('application/vnd.microsoft.activity.message');
+    expect(again.body?.value).toMatch(/^You already reminded the approvers today\. You can remind them again /);
+    expect(toMegan(before)).toHaveLength(0);
+  });
+
+  it('a request nobody decides in time: the status card turns to expired by itself, with Request again', async () => {
+    const status = await pendingDevTools();
+    const requestId = requestIdOf(status.card);
+
+    // The policy denies automatically after 5 days without a decision (durationBeforeAutomaticDenial P5D).
+    await advanceTenantClock(stack, 5 * 86_400 + 3600);
+    const before = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+    const expired = stack.teams.currentCard(alex, status.id)!;
+    expect(cardText(expired)).toMatch(/^Developer Tools – Eligible Owner\nExpired without a decision\n/);
+    expect(cardText(expired)).toContain('Nobody decided in time, so the request expired. You can request it again.');
+    expect(buttonTitles(expired)).toEqual(['Request again', 'My requests']);
+    const [inGraph] = (await requestsOf(stack, PEOPLE.alex)).filter((r) => r.id === requestId);
+    expect(inGraph).toMatchObject({ state: 'denied', status: 'Expired' });
+    // Alex is told in the chat too (the other cards sent to Alex here are approvals waiting for Alex himself).
+    const notes = sentTo(stack, alex, before).filter((c) => cardText(c).includes('Developer Tools'));
+    expect(notes.map(cardText)).toEqual([
+      'Developer Tools – Eligible Owner: **Expired without a decision**\n' +
+        'Nobody decided in time, so the request expired. You can request it again.',
+    ]);
+
+    const again = await click(stack, alex, { card: expired, id: status.id }, 'Request again');
+    expect(cardText(again.card)).toMatch(/Request Developer Tools – Eligible Owner/);
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { remindData } from '../../bot/journeys/approver/schemas.js';
+import { activeRolesSection } from '../../cards/activation/activeRolesSection.js';
 import { packageDetailsCard } from '../../cards/requester/details.js';
 import { accessLengthText, relativeTime } from '../../cards/requester/format.js';
 import { giveUpConfirmCard, myAccessCard, myAccessSections, myRequestsCard } from '../../cards/requester/mine.js';
@@ -263,11 +265,42 @@ describe('status card', () => {
     expect(text).toMatch(/Pending approval/);
     expect(text).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
     expect(text).toContain('Requested 2 Mar 2026, 09:55 UTC (5 minutes ago)');
-    expect(buttonTitles(card)).toEqual(['Cancel request', 'My requests']);
+    expect(buttonTitles(card)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
     expect(card.refresh).toEqual({
       action: { type: 'Action.Execute', verb: 'refreshRequest', data: { requestId: request().id } },
       userIds: ['29:alex'],
     });
+  });
+
+  it('pending approval: Remind approvers sends the verb and data the reminder handler reads', () => {
+    const card = requestStatusCard(statusView());
+    expect(findAction(card, 'Remind approvers')?.action).toEqual({
+      type: 'Action.Execute',
+      title: 'Remind approvers',
+      verb: 'remindApprovers',
+      data: { requestId: request().id },
+    });
+    // The handler's schema (bot/journeys/approver/schemas.ts remindData) accepts exactly this.
+    expect(remindData.parse(findAction(card, 'Remind approvers')?.action.data)).toEqual({
+      requestId: request().id,
+      kind: 'em',
+    });
+  });
+
+  it.each([
+    ['submitted', 'Submitted'],
+    ['delivered', 'Delivered'],
+    ['denied', 'Denied'],
+    ['expired', 'Expired'],
+    ['canceled', 'Canceled'],
+  ] as const)('%s: no Remind approvers (nothing waits for an approver)', (state, status) => {
+    const card = requestStatusCard(statusView({ state, status }));
+    expect(buttonTitles(card)).not.toContain('Remind approvers');
+  });
+
+  it('a removal waiting in Entra offers no reminder either', () => {
+    const card = requestStatusCard(statusView({ kind: 'remove', state: 'pendingApproval' }));
+    expect(buttonTitles(card)).not.toContain('Remind approvers');
   });
 
   it('delivered with an eligible role: Activate now for the activation journey', () => {
@@ -350,6 +383,50 @@ describe('my requests and my access cards', () => {
     const card = myAccessCard({ assignments: [], now: NOW }, [{ type: 'TextBlock', text: 'Active group memberships' }]);
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(/no access packages at the moment[\s\S]*Active group memberships$/);
+  });
+
+  it('my access with the active group memberships: end times, Deactivate only for an activation', () => {
+    const group = (n: number, displayName: string) => ({ id: `20000000-0000-4000-8000-00000000001${n}`, displayName });
+    const card = myAccessCard(
+      { assignments: [assignment()], now: NOW },
+      activeRolesSection({
+        now: NOW,
+        roles: [
+          {
+            group: group(1, 'Finance Admins'),
+            accessId: 'member',
+            startDateTime: '2026-03-02T09:30:00Z',
+            endDateTime: '2026-03-02T10:30:00.000Z',
+            assignmentType: 'activated',
+            requestId: 'a0000000-0000-4000-8000-000000000001',
+          },
+          {
+            group: group(2, 'Helpdesk'),
+            accessId: 'owner',
+            startDateTime: '2026-01-01T00:00:00Z',
+            assignmentType: 'assigned',
+          },
+        ],
+      }),
+    );
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(
+      /\*\*Campaign\*\*[\s\S]*Active group memberships\n\*\*Finance Admins\*\* \(member\): until \{\{TIME\(2026-03-02T10:30:00Z\)\}\}\n\*\*Helpdesk\*\* \(owner\): permanent assignment$/,
+    );
+    expect(findAction(card, 'Deactivate')?.action).toMatchObject({
+      verb: 'deactivate',
+      data: { requestId: 'a0000000-0000-4000-8000-000000000001' },
+    });
+    expect(buttonTitles(card).filter((t) => t === 'Deactivate')).toHaveLength(1);
+  });
+
+  it('my access says when the group memberships could not be read, and still lists the packages', () => {
+    const card = myAccessCard(
+      { assignments: [assignment()], now: NOW },
+      activeRolesSection({ roles: [], now: NOW, unavailable: true }),
+    );
+    expect(cardText(card)).toMatch(/\*\*Campaign\*\*[\s\S]*I could not read your group memberships just now/);
+    expect(cardText(card)).not.toMatch(/None right now/);
   });
 
   it('giving up asks to confirm, carrying the confirmation id', () => {

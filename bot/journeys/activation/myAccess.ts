@@ -1,12 +1,14 @@
 import { activeRolesSection as drawSection } from '../../../cards/activation/activeRolesSection.js';
 import type { CardElement } from '../../../cards/elements.js';
+import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { loadActiveRoles } from '../../../services/pim/roles.js';
 import type { ActingUser, BotServices } from '../../services.js';
 
 /**
  * The "Active group memberships" section of `my access` (composed by the requester journey next to the package
  * assignments): the person's current memberships and ownerships of PIM groups with their end times. Two Graph round
- * trips at most; when Graph fails the section says so instead of failing the whole card.
+ * trips at most; when Graph fails the section says so instead of failing the whole card. A missing sign-in is not a
+ * Graph failure: it goes up, so the person is asked to sign in like for any other command.
  */
 export async function activeRolesSection(app: BotServices, user: ActingUser): Promise<CardElement[]> {
   const now = app.clock.now().toISOString();
@@ -14,6 +16,7 @@ export async function activeRolesSection(app: BotServices, user: ActingUser): Pr
     const roles = await loadActiveRoles(app.graph.forUser(user));
     return drawSection({ roles, now });
   } catch (err) {
+    if (err instanceof SignInRequiredError) throw err;
     app.log.warn({ err }, 'could not read active group memberships');
     return drawSection({ roles: [], now, unavailable: true });
   }

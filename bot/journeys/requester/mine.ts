@@ -16,13 +16,17 @@ import { sendCard } from '../../cardSender.js';
 import { prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { activeRolesSection } from '../activation/index.js';
 import { earlierAttemptFailedCard, stillSendingCard, waitForResult } from './form.js';
 import { problemCard, userGraph } from './replies.js';
 import { assignmentData, confirmGiveUpData, noData } from './schemas.js';
 import { statusReply, trackRequest } from './status.js';
 import { RequesterStore } from './store.js';
 
-/** `my requests`, `my access` (one Graph call each), and giving access up (`userRemove`, after a confirmation). */
+/**
+ * `my requests` (one Graph call), `my access` (the package assignments, with the activation journey's active group
+ * memberships read in parallel), and giving access up (`userRemove`, after a confirmation).
+ */
 
 const MAX_REQUESTS_SHOWN = 10;
 const CURRENT = new Set<AssignmentView['state']>(['delivered', 'delivering', 'partiallyDelivered']);
@@ -68,9 +72,19 @@ export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView
   return { assignments, now: app.clock.now().toISOString() };
 }
 
+/**
+ * The whole `my access` card: the package assignments and the active PIM group memberships/ownerships, read at the
+ * same time (neither waits for the other). The section handles its own Graph failures (it says it could not read
+ * them), so a failing PIM read never hides the packages; a failing package read fails the card as before.
+ */
+async function myAccessReply({ app, user }: Who, known?: MyAccessView): Promise<CardJson> {
+  const [view, roles] = await Promise.all([known ?? loadMyAccessView({ app, user }), activeRolesSection(app, user)]);
+  return myAccessCard(view, roles);
+}
+
 async function myAccess(who: Who): Promise<CardJson> {
   try {
-    return myAccessCard(await loadMyAccessView(who));
+    return await myAccessReply(who);
   } catch (err) {
     return problemCard(err, 'list your access', who.app.log, { title: 'Try again', verb: Verbs.myAccess });
   }
@@ -112,7 +126,7 @@ export const giveUpAction = defineAction({
     try {
       const view = await loadMyAccessView({ app, user });
       const assignment = view.assignments.find((a) => a.id === assignmentId && a.state === 'delivered');
-      if (!assignment) return cardReply(myAccessCard(view));
+      if (!assignment) return cardReply(await myAccessReply({ app, user }, view));
       if (!assignment.canGiveUp) return cardReply(cannotGiveUpCard());
       const actionId = randomUUID();
       await new RequesterStore(app).createAction(user.aadObjectId, actionId, {
@@ -185,7 +199,7 @@ async function removeAccess(
   } catch (err) {
     await store.finishAction(user.aadObjectId, actionId, { state: 'failed' });
     // The access already ended (or was removed elsewhere): show what the user has now instead.
-    if (err instanceof GraphRequestError && err.status === 404) return myAccessCard(await loadMyAccessView(scope));
+    if (err instanceof GraphRequestError && err.status === 404) return myAccessReply(scope);
     throw err;
   }
 }
