@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { type BotConfig, ConfigError } from '../config.js';
 
 /**
- * Settings of the approver journey, read from the environment. Proposed for services/config.ts (BotConfig); until
- * then the journey reads them here, with the same "name what is wrong" errors.
+ * Settings of the approver journey. The digest period comes from the validated configuration (services/config.ts,
+ * `APPROVAL_DIGEST_HOURS`); the others are still read from the environment here, proposed for services/config.ts,
+ * with the same ConfigError that names the variable.
  */
 export interface ApproverSettings {
   /** Hours between digests of what still waits for each approver; 0 turns the digest off. */
@@ -18,11 +20,6 @@ export interface ApproverSettings {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const schema = z.object({
-  APPROVAL_DIGEST_HOURS: z.coerce
-    .number({ error: 'must be a number of hours' })
-    .min(0, 'must be 0 (off) or more')
-    .max(168, 'must be at most 168 hours')
-    .default(24),
   APPROVAL_STAGE_PROBE_MINUTES: z.coerce
     .number({ error: 'must be a number of minutes' })
     .min(0, 'must be 0 or more')
@@ -40,19 +37,21 @@ const schema = z.object({
     .refine((ids) => ids.every((id) => GUID.test(id)), 'must be a comma-separated list of group object ids (GUIDs)'),
 });
 
-export function approverSettings(env: Record<string, string | undefined> = process.env): ApproverSettings {
+export function approverSettings(
+  config: Pick<BotConfig, 'approvalDigestHours'>,
+  env: Record<string, string | undefined> = process.env,
+): ApproverSettings {
   const picked = {
-    APPROVAL_DIGEST_HOURS: blankToUndefined(env.APPROVAL_DIGEST_HOURS),
     APPROVAL_STAGE_PROBE_MINUTES: blankToUndefined(env.APPROVAL_STAGE_PROBE_MINUTES),
     APPROVAL_PIM_GROUP_IDS: blankToUndefined(env.APPROVAL_PIM_GROUP_IDS),
   };
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message} (got "${env[String(i.path[0])]}")`);
-    throw new Error(`Invalid configuration:\n- ${lines.join('\n- ')}`);
+    throw new ConfigError(`Invalid configuration:\n- ${lines.join('\n- ')}`);
   }
   return {
-    digestHours: parsed.data.APPROVAL_DIGEST_HOURS,
+    digestHours: config.approvalDigestHours,
     stageProbeMinutes: parsed.data.APPROVAL_STAGE_PROBE_MINUTES,
     pimGroupIds: parsed.data.APPROVAL_PIM_GROUP_IDS,
     reminderGapHours: 24,

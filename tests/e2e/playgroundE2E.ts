@@ -111,3 +111,33 @@ export async function saveFailureScreenshot(page: Page | undefined, name: string
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
 }
+
+/** Top-level cards only: a card's Action.ShowCard renders another `.ac-adaptiveCard` inside it. */
+export const TOP_CARD = '.ac-adaptiveCard:not(.ac-adaptiveCard .ac-adaptiveCard)';
+
+/** How many top-level cards the chat shows now. */
+export async function cardCount(page: Page): Promise<number> {
+  return page.locator(TOP_CARD).count();
+}
+
+/**
+ * Waits for the newest top-level card (after the first `after` ones, when given) whose text contains `text`, and
+ * returns a locator pinned to its position: cards that arrive later (the watcher's, proactive ones) do not move it,
+ * and an update in place keeps it.
+ */
+export async function waitForCard(
+  page: Page,
+  text: string,
+  opts: { after?: number; timeout?: number } = {},
+): Promise<Locator> {
+  const found = await page.waitForFunction(
+    ([selector, wanted, after]) => {
+      const cards = Array.from(document.querySelectorAll<HTMLElement>(selector));
+      for (let i = cards.length - 1; i >= after; i--) if (cards[i].innerText.includes(wanted)) return i + 1;
+      return 0;
+    },
+    [TOP_CARD, text, opts.after ?? 0] as const,
+    { timeout: opts.timeout ?? 15_000 },
+  );
+  return page.locator(TOP_CARD).nth((await found.jsonValue()) - 1);
+}

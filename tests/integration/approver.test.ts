@@ -313,6 +313,39 @@ describe("the requester's card, the manager, reminders and decisions made outsid
   });
 });
 
+describe('APPROVAL_DIGEST_HOURS sets the digest period; 0 turns it off', () => {
+  let sixHourly: Stack;
+  let off: Stack;
+  beforeAll(async () => {
+    [sixHourly, off] = await Promise.all([
+      startStack({ env: { APPROVAL_DIGEST_HOURS: '6' } }),
+      startStack({ env: { APPROVAL_DIGEST_HOURS: '0' } }),
+    ]);
+    for (const stack of [sixHourly, off]) {
+      await stack.teams.install(megan);
+      await tick(stack);
+    }
+  });
+  afterAll(async () => Promise.all([sixHourly?.stop(), off?.stop()]));
+
+  /** Digests Megan gets over a day of digest ticks every 6 hours (the first tick only notes the period). */
+  async function digestsOverADay(stack: Stack): Promise<number> {
+    const [digest] = approverJourney.watchSources!(stack.bot.app).filter((s) => s.name === 'approvalDigest');
+    const start = Date.now();
+    const before = stack.teams.events.length;
+    for (let h = 0; h <= 24; h += 6) await digest.tick(new Date(start + h * 3600_000));
+    return stack.teams.events
+      .slice(before)
+      .filter((e) => e.kind === 'send' && e.conversationId.includes(megan.aadObjectId))
+      .filter((e) => cardsIn(e.activity).some((c) => /still waits? for your decision/.test(cardText(c)))).length;
+  }
+
+  it('sends a digest every 6 hours with APPROVAL_DIGEST_HOURS=6, and none with 0', async () => {
+    expect(await digestsOverADay(sixHourly)).toBe(4);
+    expect(await digestsOverADay(off)).toBe(0);
+  });
+});
+
 describe('two-stage approval: manager, then Security Reviewers with a reason', () => {
   let stack: Stack;
   let chats: Chats;

@@ -28,7 +28,7 @@ export function approverContext(app: BotServices): ApproverContext {
   const context: ApproverContext = {
     store,
     pimPolicies: new PimPolicyCache(),
-    settings: approverSettings(),
+    settings: approverSettings(app.config),
     signer() {
       signer ??= store.cardSecret(() => randomBytes(32).toString('base64url')).then((secret) => new CardSigner(secret));
       signer.catch(() => {
