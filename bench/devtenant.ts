@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, startDevtenant } from '../devtenant/index.js';
+import { isMain, runAlone } from './lib/main.js';
+import type { BenchResult } from './lib/results.js';
 
 /**
  * Throughput of simple Graph GETs (`/me`, `/users/{id}`) against the devtenant. The devtenant runs alone in a child
  * process (one core, one event loop); this process drives 20,000 keep-alive requests, 16 in flight, over raw sockets.
- * Prints the figure and writes bench/results/devtenant.json; it asserts nothing.
+ * Prints the figure and writes bench/results/devtenant.json; it asserts nothing (not part of the test run).
  */
 
 const TOTAL = 20_000;
@@ -120,35 +120,28 @@ function load(url: string, count: number): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
+export async function run(): Promise<BenchResult> {
   const server = await startServerProcess();
   try {
     await load(server.url, WARMUP);
     const cpuBefore = await server.cpu();
     const seconds = await load(server.url, TOTAL);
     const cpuSeconds = ((await server.cpu()) - cpuBefore) / 1e6;
-    const perSecond = Math.round(TOTAL / seconds);
-    const perBusyCore = Math.round(TOTAL / cpuSeconds);
-    console.log(`devtenant: ${perSecond} GET/s (target >= ${TARGET})`);
-    console.log(
-      `devtenant: ${Math.round((cpuSeconds / TOTAL) * 1e6)} µs server CPU per GET, ~${perBusyCore} GET/s per fully busy core`,
-    );
-    const result = {
+    return {
       name: 'devtenant',
-      metric: 'simple GETs per second (/me, /users/{id}), devtenant on one core',
-      requests: TOTAL,
-      inFlight: IN_FLIGHT,
-      seconds: Number(seconds.toFixed(3)),
-      perSecond,
-      serverCpuSeconds: Number(cpuSeconds.toFixed(3)),
-      perBusyCore,
-      target: TARGET,
-      node: process.version,
-      date: new Date().toISOString(),
+      method: `${TOTAL} simple GETs (/me, /users/{id}), ${IN_FLIGHT} in flight over keep-alive sockets; devtenant alone in a child process (one event loop)`,
+      figures: [
+        {
+          name: 'GETs per second',
+          value: Math.round(TOTAL / seconds),
+          unit: 'GET/s',
+          target: { kind: 'min', value: TARGET },
+        },
+        { name: 'server CPU per GET', value: Math.round((cpuSeconds / TOTAL) * 1e6), unit: 'µs' },
+        { name: 'GETs per fully busy core', value: Math.round(TOTAL / cpuSeconds), unit: 'GET/s' },
+      ],
+      details: { requests: TOTAL, inFlight: IN_FLIGHT, seconds, serverCpuSeconds: cpuSeconds },
     };
-    const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'devtenant.json');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     server.stop();
   }
@@ -159,9 +152,6 @@ if (process.argv.includes('--serve')) {
     console.error(err.message);
     process.exit(1);
   });
-} else {
-  main().catch((err: Error) => {
-    console.error(`devtenant bench failed: ${err.message}`);
-    process.exit(1);
-  });
+} else if (isMain(import.meta.url)) {
+  runAlone(run);
 }

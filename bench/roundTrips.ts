@@ -23,20 +23,26 @@ import type { BenchResult, Figure } from './lib/results.js';
  * 200 ms before the next step begins).
  */
 
+/**
+ * `refreshReads`: the issues count this step's own calls "plus the status card's own reads", so the app-only reads
+ * that bring tracked cards up to date after the write are reported next to the figure, not in it.
+ */
 const STEPS = [
-  { name: 'search', target: 1 },
-  { name: 'details', target: 1 },
-  { name: 'form', target: 1 },
-  { name: 'submit', target: 1 },
-  { name: 'approve', target: 2 },
-  { name: 'eligible list', target: 2 },
-  { name: 'activate', target: 1 },
+  { name: 'search', target: 1, refreshReads: false },
+  { name: 'details', target: 1, refreshReads: false },
+  { name: 'form', target: 1, refreshReads: false },
+  { name: 'submit', target: 1, refreshReads: true },
+  { name: 'approve', target: 2, refreshReads: true },
+  { name: 'eligible list', target: 2, refreshReads: false },
+  { name: 'activate', target: 1, refreshReads: false },
 ] as const;
 
 type StepName = (typeof STEPS)[number]['name'];
 
 interface Counted {
   roundTrips: number;
+  /** Of those, app-only calls (the watcher's token): card refreshes after a user's write. */
+  appCalls: number;
   batchItems: number;
   calls: string[];
 }
@@ -65,6 +71,7 @@ async function counted<T>(stack: Stack, work: () => Promise<T>): Promise<{ value
     value,
     counted: {
       roundTrips: trips.length,
+      appCalls: trips.filter((e) => e.caller?.startsWith('app:')).length,
       batchItems: log.length - trips.length,
       calls: trips.map((e) => `${e.method} ${e.path.split('?')[0]} (${e.caller?.startsWith('app:') ? 'app' : 'user'})`),
     },
@@ -118,7 +125,7 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await stack.stop();
   }
-  const figures: Figure[] = STEPS.map(({ name, target }) => {
+  const figures: Figure[] = STEPS.map(({ name, target, refreshReads }) => {
     const r = results.get(name);
     if (!r || r instanceof Error) {
       return {
@@ -129,17 +136,23 @@ export async function run(): Promise<BenchResult> {
         note: r?.message ?? 'not reached',
       };
     }
+    const refresh = refreshReads ? r.appCalls : 0;
+    const notes = [
+      ...(refresh ? [`+${refresh} app read${refresh > 1 ? 's' : ''} refreshing the tracked cards`] : []),
+      ...(r.batchItems ? [`${r.batchItems} requests inside $batch`] : []),
+    ];
     return {
       name,
-      value: r.roundTrips,
+      value: r.roundTrips - refresh,
       unit: 'calls',
       target: { kind: 'max', value: target },
-      ...(r.batchItems ? { note: `${r.batchItems} requests inside $batch` } : {}),
+      ...(notes.length ? { note: notes.join('; ') } : {}),
     };
   });
   return {
     name: 'roundTrips',
-    method: 'Graph round trips per step from the devtenant request log ($batch = 1), harness as Alex and Megan',
+    method:
+      'Graph round trips per step from the devtenant request log ($batch = 1), harness as Alex and Megan; writes count their own calls, the card refresh after them is noted',
     figures,
     details: Object.fromEntries([...results].map(([step, r]) => [step, r instanceof Error ? { error: r.message } : r])),
   };

@@ -51,6 +51,34 @@ const schema = z
     WATCH_INTERVAL_SECONDS: positiveSeconds.default(30),
     ACTIVATION_REMINDER_MINUTES: z.coerce.number().int().min(1).max(240).default(10),
     GRAPH_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+    // Unset or blank: the daily default.
+    APPROVAL_DIGEST_HOURS: z.preprocess(
+      (v) => (typeof v === 'string' && !v.trim() ? undefined : v),
+      z.coerce
+        .number({ error: 'must be a number of hours (0 turns the digest off)' })
+        .min(0, 'must be 0 (off) or more hours')
+        .max(168, 'must be at most 168 hours')
+        .default(24),
+    ),
+    // Days before an access package assignment ends on which its owner is reminded; "off" (or 0) for none.
+    EXPIRY_REMINDER_DAYS: z
+      .string()
+      .default('14,1')
+      .transform((v, ctx) => {
+        const text = v.trim().toLowerCase();
+        if (text === '' || text === 'off' || text === '0') return [];
+        const days = text.split(',').map((d) => Number(d.trim()));
+        if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 365)) {
+          ctx.addIssue({ code: 'custom', message: 'must be whole days from 1 to 365, separated by commas (or off)' });
+          return z.NEVER;
+        }
+        return [...new Set(days)].sort((a, b) => b - a);
+      }),
+    EXPIRY_SWEEP_HOURS: z.coerce
+      .number({ error: 'must be a number of hours' })
+      .min(0.01, 'must be more than 0 hours')
+      .max(24, 'must be at most 24 hours')
+      .default(6),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOCAL_TENANT_ID: optionalText,
   })
@@ -107,6 +135,12 @@ export interface BotConfig {
   watchIntervalSeconds: number;
   activationReminderMinutes: number;
   graphTimeoutMs: number;
+  /** Hours between the approvers' digests of what still waits for them; 0 turns the digest off. */
+  approvalDigestHours: number;
+  /** Days before an assignment ends on which its owner is reminded (largest first); empty = no reminders. */
+  expiryReminderDays: number[];
+  /** Hours between the sweeps that list assignments ending soon. */
+  expirySweepHours: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   localTenantId: string;
 }
@@ -149,6 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
     activationReminderMinutes: e.ACTIVATION_REMINDER_MINUTES,
     graphTimeoutMs: e.GRAPH_TIMEOUT_MS,
+    approvalDigestHours: e.APPROVAL_DIGEST_HOURS,
+    expiryReminderDays: e.EXPIRY_REMINDER_DAYS,
+    expirySweepHours: e.EXPIRY_SWEEP_HOURS,
     logLevel: e.LOG_LEVEL,
     localTenantId: e.LOCAL_TENANT_ID ?? 'c0a70500-0000-4000-8000-000000000001',
   };

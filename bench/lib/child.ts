@@ -31,7 +31,9 @@ export interface SpawnOptions {
 }
 
 export function spawnReady(tsFile: string, opts: SpawnOptions = {}): Promise<ReadyChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', tsFile, ...(opts.args ?? [])], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every bench child: to profile one.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', tsFile, ...(opts.args ?? [])], {
     cwd: REPO_DIR,
     env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -74,6 +74,11 @@ export interface Notifier {
 /** One kind of thing the watcher looks after each tick (new approvals, tracked requests, expiring activations, …). */
 export interface WatchSource {
   name: string;
+  /**
+   * Lower runs earlier in a tick (default 0). A source that lists what waits in the tenant and keeps an index of it
+   * runs first, so the others can read that index instead of asking Graph again about each item.
+   */
+  order?: number;
   tick(now: Date): Promise<void>;
 }
 

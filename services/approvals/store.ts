@@ -101,6 +101,11 @@ export interface PendingEntry {
   status: string;
   /** PIM requests: the group, so a group that could not be read this tick does not look decided. */
   groupId?: string;
+  /**
+   * When the watcher next has to look at this request's record (escalation or a stage probe falls due), or `never`.
+   * Until then a tick reads nothing for it unless its status changes. Missing: look at the next tick.
+   */
+  checkAt?: string;
 }
 
 export interface PendingIndex {
@@ -109,7 +114,10 @@ export interface PendingIndex {
 }
 
 const pendingSchema: z.ZodType<PendingIndex> = z.object({
-  requests: z.record(z.string(), z.object({ status: z.string(), groupId: z.string().optional() })),
+  requests: z.record(
+    z.string(),
+    z.object({ status: z.string(), groupId: z.string().optional(), checkAt: z.string().optional() }),
+  ),
 });
 
 export interface OperationRecord {

@@ -53,6 +53,8 @@ export interface TickSummary {
 }
 
 const GROUP_REFRESH_MS = 6 * 3600_000;
+/** Pages of pending requests read per tick (100 a page): the tenant limit of 200,000 requests, with room to spare. */
+const PENDING_MAX_PAGES = 3000;
 
 export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Date): Promise<TickSummary> {
   const app = deps.graph.forApp();
@@ -65,10 +67,11 @@ export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Da
     .filter(([key, entry]) => !seen.entries.has(key) && wasRead(seen, key, entry))
     .map(([key]) => key);
   summary.added = fresh.length;
-  await addNew(deps, hooks, now, seen, fresh, summary);
-  await followPending(deps, hooks, now, seen, previous, summary);
+  const checks = new Map<string, string>();
+  await addNew(deps, hooks, now, seen, fresh, summary, checks);
+  await followPending(deps, hooks, now, seen, previous, summary, checks);
   summary.closed = await closeGone(deps, hooks, now, gone);
-  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, gone) }));
+  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, gone, checks) }));
   return summary;
 }
 
@@ -84,11 +87,48 @@ function wasRead(seen: SeenPending, key: string, entry: PendingEntry): boolean {
   return key.startsWith('em:') ? seen.emRead : !!entry.groupId && seen.groupsRead.has(entry.groupId);
 }
 
-function nextIndex(seen: SeenPending, previous: PendingIndex, gone: string[]): Record<string, PendingEntry> {
+function nextIndex(
+  seen: SeenPending,
+  previous: PendingIndex,
+  gone: string[],
+  checks: Map<string, string>,
+): Record<string, PendingEntry> {
   const next: Record<string, PendingEntry> = {};
-  for (const [key, entry] of Object.entries(previous.requests)) if (!gone.includes(key)) next[key] = entry;
-  for (const [key, entry] of seen.entries) next[key] = entry;
+  const goneKeys = new Set(gone);
+  for (const [key, entry] of Object.entries(previous.requests)) if (!goneKeys.has(key)) next[key] = entry;
+  for (const [key, entry] of seen.entries) {
+    const checkAt = checks.get(key) ?? previous.requests[key]?.checkAt;
+    next[key] = checkAt ? { ...entry, checkAt } : entry;
+  }
   return next;
+}
+
+/** A record needs a look when its status moved, its check time came, or it has none yet. */
+function needsLook(key: string, seen: SeenPending, previous: PendingIndex, now: Date): boolean {
+  const before = previous.requests[key];
+  if (!before?.checkAt) return true;
+  if ((seen.entries.get(key)?.status ?? '') !== before.status) return true;
+  if (before.checkAt === NEVER) return false;
+  return !(Date.parse(before.checkAt) > now.getTime());
+}
+
+const NEVER = 'never';
+
+/** The next time a pending record needs the watcher: escalation due, or the next stage probe; else never. */
+function nextCheck(deps: WatchDeps, record: ApprovalRecord): string {
+  const { state } = record;
+  const times: number[] = [];
+  const plan = state.details.stages[state.currentStage - 1];
+  if (!state.escalated && plan && plan.escalationApprovers.length > 0) {
+    const due = addDuration(state.stageStartedAt, plan.escalateAfter);
+    if (due) times.push(Date.parse(due));
+  }
+  if (state.details.stages.length > state.currentStage) {
+    const last = record.probedAt ? Date.parse(record.probedAt) : 0;
+    times.push(last + deps.settings.stageProbeMinutes * 60_000);
+  }
+  const valid = times.filter((t) => Number.isFinite(t));
+  return valid.length ? new Date(Math.min(...valid)).toISOString() : NEVER;
 }
 
 /** EM's first page and every known PIM group's pending activations, in one `$batch`. */
@@ -134,7 +174,8 @@ function pimPendingUrl(groupId: string): string {
 async function allItems(app: GraphFacade, result: BatchItemResult, url: string): Promise<unknown[]> {
   const body = result.body as { value?: unknown[]; '@odata.nextLink'?: string };
   if (!body['@odata.nextLink']) return body.value ?? [];
-  return app.list(url);
+  // Everything pending must be seen: a request missing from the list counts as decided (and is read again).
+  return app.list(url, { maxPages: PENDING_MAX_PAGES });
 }
 
 /**
@@ -198,6 +239,7 @@ async function addNew(
   seen: SeenPending,
   fresh: string[],
   summary: TickSummary,
+  checks: Map<string, string>,
 ): Promise<void> {
   if (fresh.length === 0) return;
   const refs = fresh.map(refOf);
@@ -220,6 +262,7 @@ async function addNew(
       if (d.stages.length > 1) record = (await probeStages(deps, record, now)) ?? record;
     }
     summary.notified += await notifyOpenStage(deps, hooks, record, now);
+    checks.set(key, nextCheck(deps, record));
   }
 }
 
@@ -247,8 +290,11 @@ async function followPending(
   seen: SeenPending,
   previous: PendingIndex,
   summary: TickSummary,
+  checks: Map<string, string>,
 ): Promise<void> {
-  const known = [...seen.entries.keys()].filter((key) => previous.requests[key]);
+  // Only the records whose status moved or whose check time came: a quiet tick reads none of them.
+  const known = [...seen.entries.keys()].filter((key) => previous.requests[key] && needsLook(key, seen, previous, now));
+  if (known.length === 0) return;
   const records = await deps.store.records(known.map(refOf));
   for (const [key, record] of records) {
     if (record.state.outcome) continue;
@@ -265,7 +311,9 @@ async function followPending(
         await hooks.changed(probed);
         summary.notified += await notifyOpenStage(deps, hooks, probed, now);
       }
+      current = probed ?? current;
     }
+    checks.set(key, nextCheck(deps, current));
   }
 }
 

@@ -1,5 +1,6 @@
 import { type RunningBot, startBot } from '../../bot/app.js';
 import { type DevtenantOptions, type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
+import { ManualClock } from '../../services/clock.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
 import { createStorage } from '../../services/storage/index.js';
@@ -14,6 +15,9 @@ export interface Stack {
   /** Graph round trips the devtenant saw since the last `clearGraphLog()` (a $batch counts once). */
   graphCalls(): Promise<{ method: string; path: string; caller: string | null; status: number; batchItem?: boolean }[]>;
   clearGraphLog(): Promise<void>;
+  /** With `sharedClock`: moves the bot's and the devtenant's clocks together. */
+  advance(seconds: number): Promise<void>;
+  clock?: ManualClock;
   stop(): Promise<void>;
 }
 
@@ -21,6 +25,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Devtenant options, or false for no devtenant (Graph then points at a closed port). Default: instant timing. */
   devtenant?: DevtenantOptions | false;
+  /** The bot and a frozen devtenant share one manual clock (start: this minute), moved by `advance`. */
+  sharedClock?: boolean;
 }
 
 /**
@@ -28,12 +34,15 @@ export interface StackOptions {
  * Teams-like harness. Everything talks over real HTTP.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const clock = opts.sharedClock ? new ManualClock(start) : undefined;
   const devtenant =
     opts.devtenant === false
       ? undefined
       : await startDevtenant({
           port: 0,
           timing: { submittedToNextMs: 0, deliveringToDeliveredMs: 0 },
+          ...(clock ? { now: start, freezeClock: true } : {}),
           ...opts.devtenant,
         });
   const config = loadConfig({
@@ -47,7 +56,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logs.push(line) });
   const storage = await createStorage(config.storage, {}, log);
-  const bot = await startBot(config, { log, storage });
+  const bot = await startBot(config, { log, storage, ...(clock ? { clock } : {}) });
   const teams = await new TeamsHarness(bot.url).start();
   const control = (path: string, init?: RequestInit) => fetch(`${devtenant?.url}/_devtenant/${path}`, init);
   return {
@@ -61,6 +70,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async clearGraphLog() {
       if (devtenant) await control('requests', { method: 'DELETE' });
+    },
+    clock,
+    async advance(seconds: number) {
+      if (!clock) throw new Error('advance needs startStack({ sharedClock: true })');
+      clock.advance(seconds * 1000);
+      const res = await control('clock', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advanceSeconds: seconds }),
+      });
+      if (res.status !== 200) throw new Error(`devtenant clock answered ${res.status}`);
     },
     async stop() {
       await teams.stop();

@@ -30,7 +30,9 @@ export function replyCard(reply: InvokeReply, what: string): Card {
 /** The single card the bot sent in reply to a message. */
 export async function sayForCard(teams: TeamsHarness, user: TeamsUser, text: string): Promise<Card> {
   const sent = await teams.say(user, text);
-  const cards = sent.flatMap((e) => cardsIn(e.activity));
+  // Only this person's chat: with several people at once, other chats get cards during the same turn.
+  const mine = sent.filter((e) => e.conversationId === teams.conversationId(user));
+  const cards = mine.flatMap((e) => cardsIn(e.activity));
   if (cards.length === 0) throw new Error(`"${text}": the bot sent no card`);
   return cards[cards.length - 1];
 }

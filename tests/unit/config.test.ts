@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { approverSettings } from '../../services/approvals/settings.js';
 import { ConfigError, loadConfig } from '../../services/config.js';
 
 describe('configuration', () => {
@@ -11,6 +12,7 @@ describe('configuration', () => {
       graphBaseUrl: 'http://127.0.0.1:5100',
       storage: 'sqlite:./data/bot.db',
       watchIntervalSeconds: 30,
+      approvalDigestHours: 24,
     });
   });
 
@@ -37,9 +39,27 @@ describe('configuration', () => {
     [{ AUTH_MODE: 'entra' }, /MicrosoftAppId is required when AUTH_MODE=entra/],
     [{ HOST: '10.0.0.5' }, /HOST must be a loopback address in local mode/],
     [{ MicrosoftAppId: 'abc', MicrosoftAppTenantId: 't' }, /OAUTH_CONNECTION_NAME is required when AUTH_MODE=entra/],
+    [{ APPROVAL_DIGEST_HOURS: 'daily' }, /APPROVAL_DIGEST_HOURS must be a number of hours.*\(got "daily"\)/],
+    [{ APPROVAL_DIGEST_HOURS: '-1' }, /APPROVAL_DIGEST_HOURS must be 0 \(off\) or more hours \(got "-1"\)/],
+    [{ APPROVAL_DIGEST_HOURS: '200' }, /APPROVAL_DIGEST_HOURS must be at most 168 hours/],
+    [{ EXPIRY_REMINDER_DAYS: '14,one' }, /EXPIRY_REMINDER_DAYS must be whole days from 1 to 365.*\(got "14,one"\)/],
+    [{ EXPIRY_REMINDER_DAYS: '400' }, /EXPIRY_REMINDER_DAYS must be whole days from 1 to 365/],
+    [{ EXPIRY_SWEEP_HOURS: '0' }, /EXPIRY_SWEEP_HOURS must be more than 0 hours/],
   ])('stops with a message naming the bad setting: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("turns the approvers' digest off with APPROVAL_DIGEST_HOURS=0 and passes other periods to the approver journey", () => {
+    expect(loadConfig({ APPROVAL_DIGEST_HOURS: '0' }).approvalDigestHours).toBe(0);
+    expect(approverSettings(loadConfig({ APPROVAL_DIGEST_HOURS: '0' }), {}).digestHours).toBe(0);
+    expect(approverSettings(loadConfig({ APPROVAL_DIGEST_HOURS: '6' }), {}).digestHours).toBe(6);
+    // Unset or blank keeps the daily default, as before.
+    expect(loadConfig({ APPROVAL_DIGEST_HOURS: ' ' }).approvalDigestHours).toBe(24);
+    expect(() => approverSettings(loadConfig({}), { APPROVAL_STAGE_PROBE_MINUTES: 'soon' })).toThrow(ConfigError);
+    expect(() => approverSettings(loadConfig({}), { APPROVAL_STAGE_PROBE_MINUTES: 'soon' })).toThrow(
+      /APPROVAL_STAGE_PROBE_MINUTES must be a number of minutes/,
+    );
   });
 
   it('never echoes a secret value in its message', () => {
@@ -51,5 +71,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ AUTH_MODE: 'entra', MicrosoftAppPassword: 'hunter2-secret' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     );
+  });
+
+  it('reads the expiry reminder days largest first, and off as none', () => {
+    expect(loadConfig({}).expiryReminderDays).toEqual([14, 1]);
+    expect(loadConfig({ EXPIRY_REMINDER_DAYS: '1, 7,30,7' }).expiryReminderDays).toEqual([30, 7, 1]);
+    expect(loadConfig({ EXPIRY_REMINDER_DAYS: 'off' }).expiryReminderDays).toEqual([]);
+    expect(loadConfig({ EXPIRY_REMINDER_DAYS: '0' }).expiryReminderDays).toEqual([]);
+    expect(loadConfig({}).expirySweepHours).toBe(6);
   });
 });

@@ -46,6 +46,8 @@ export function approvalSubjectKind(app: BotServices): SubjectKind {
 export function approvalWatchSource(app: BotServices): WatchSource {
   return {
     name: 'approvals',
+    // Runs first: its index of what waits for approval spares the requester source a read per tracked request.
+    order: -1,
     async tick(now) {
       const ctx = approverContext(app);
       const summary = await watchApprovals(

@@ -1,4 +1,5 @@
 import type { Journey } from '../journey.js';
+import { expiryWatchSource } from './expiry.js';
 import {
   catalogCommand,
   requestCommand,
@@ -45,5 +46,5 @@ export const requesterJourney: Journey = {
   commands: [myRequestsCommand, myAccessCommand, catalogCommand, requestCommand],
   lateCommands: [sentenceCommand],
   subjects: (app) => [requestSubjectKind(app)],
-  watchSources: (app) => [requestWatchSource(app)],
+  watchSources: (app) => [requestWatchSource(app), expiryWatchSource(app)],
 };

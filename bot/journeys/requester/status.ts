@@ -17,6 +17,7 @@ import { type CardJson, cardReply } from '../../invokeResponse.js';
 import { type SubjectKind, subjectKey } from '../../proactive/subjects.js';
 import type { TrackedCard, WatchSource } from '../../proactive/types.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { approverContext } from '../approver/context.js';
 import { problemCard, userGraph } from './replies.js';
 import { requestData } from './schemas.js';
 import { RequesterStore, type TrackRecord } from './store.js';
@@ -207,7 +208,11 @@ async function cancelOrMovedOn(scope: ActionScope, requestId: string): Promise<'
   return mine.some((r) => r.id === requestId) ? 'movedOn' : 'notYours';
 }
 
-/** Each tick: one `$batch` of GETs (20 per call) over the requests still moving; changed ones update and notify. */
+/**
+ * Each tick: the tracked requests that may have moved are read in `$batch` GETs (20 per call); changed ones update and
+ * notify. A request that waited for approval and is still in the approvals source's index of pending requests (listed
+ * from Graph earlier in the same tick) has not moved and costs no call, so a tick's reads follow the changes.
+ */
 export function requestWatchSource(app: BotServices): WatchSource {
   return {
     name: 'requester.requests',
@@ -215,11 +220,14 @@ export function requestWatchSource(app: BotServices): WatchSource {
       const store = new RequesterStore(app);
       const open = await store.openTracked();
       if (open.length === 0) return;
+      const waiting = await stillPendingApproval(app);
+      const moving = open.filter((r) => !(r.lastState === 'pendingApproval' && waiting.has(r.requestId)));
+      if (moving.length === 0) return;
       const current = await getRequests(
         app.graph.forApp(),
-        open.map((r) => r.requestId),
+        moving.map((r) => r.requestId),
       );
-      for (const record of open) {
+      for (const record of moving) {
         try {
           await followUp(app, store, record, current.get(record.requestId));
         } catch (err) {
@@ -247,4 +255,14 @@ async function followUp(
   await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
   await app.proactive.notifier.notifyOnce(`${subject}:${request.state}`, record.userId, requestNotificationCard(view));
   await store.updateTracked(record.requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+}
+
+/** Ids of the access package requests Graph listed as pending approval at this tick (the approvals source's index). */
+async function stillPendingApproval(app: BotServices): Promise<Set<string>> {
+  const index = await approverContext(app).store.pending();
+  return new Set(
+    Object.keys(index.requests)
+      .filter((key) => key.startsWith('em:'))
+      .map((key) => key.slice(3)),
+  );
 }
