@@ -13,6 +13,9 @@ import { type CommandTable, MAX_MESSAGE_CHARS, normaliseText } from './commands/
 import { asHttp200, cardReply } from './invokeResponse.js';
 import type { ActingUser, BotServices } from './services.js';
 
+/** The invokes botbuilder answers for us (Teams SSO); every other name gets a 400 with the reason. */
+const SIGN_IN_INVOKES: ReadonlySet<string> = new Set(['signin/verifyState', 'signin/tokenExchange']);
+
 /** The Teams edge: turns activities into commands and card actions. Domain work lives in services/. */
 export class AccessBot extends TeamsActivityHandler {
   constructor(
@@ -54,7 +57,17 @@ export class AccessBot extends TeamsActivityHandler {
       this.app.log.warn({ code: String(value.code ?? '').slice(0, 64) }, 'Teams reported a sign-in failure');
       return { status: 200 };
     }
-    return super.onInvokeActivity(turn);
+    if (name && SIGN_IN_INVOKES.has(name)) {
+      try {
+        return await super.onInvokeActivity(turn);
+      } catch (err) {
+        this.app.log.warn({ err, invoke: name }, 'sign-in invoke could not be completed');
+        return { status: 400, body: { error: `The ${name} invoke could not be completed; sign in again.` } };
+      }
+    }
+    // Messaging extensions, task modules, tabs and the like are not part of this app (botbuilder would answer 501).
+    const shown = typeof name === 'string' && name ? name.slice(0, 64) : '(no name)';
+    return { status: 400, body: { error: `Access Bot does not handle "${shown}" invokes.` } };
   }
 
   protected override async handleTeamsSigninVerifyState(

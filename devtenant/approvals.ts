@@ -15,11 +15,25 @@ function managerAt(state: TenantState, userId: string, level: number): string | 
   return cur;
 }
 
-/** User ids a list of subject sets stands for (singleUser, groupMembers, requestorManager). */
+/**
+ * User ids a list of subject sets stands for: singleUser, groupMembers, requestorManager, connectedOrganizationMembers,
+ * and internalSponsors / externalSponsors (the sponsors of the requestor's connected organization; nobody for a
+ * requestor outside one). targetUserSponsors stands for nobody: users' own sponsors are not modelled (GRAPH-API.md
+ * documents no endpoint the bot could read them with), so fallback approvers apply.
+ */
 export function resolveSubjects(state: TenantState, sets: SubjectSetJson[], requestorId: string): Set<string> {
   const out = new Set<string>();
   for (const set of sets) {
     const kind = set['@odata.type'].replace('#microsoft.graph.', '').toLowerCase();
+    if (kind === 'internalsponsors' || kind === 'externalsponsors') {
+      const org = state.connectedOrganizationOf(requestorId);
+      const ids = kind === 'internalsponsors' ? org?.internalSponsors : org?.externalSponsors;
+      for (const id of ids ?? []) if (state.user(id)) out.add(id);
+    }
+    if (kind === 'connectedorganizationmembers' && typeof set.connectedOrganizationId === 'string') {
+      const orgId = set.connectedOrganizationId.toLowerCase();
+      for (const u of state.users.values()) if (u.connectedOrganizationId === orgId) out.add(u.id);
+    }
     if (kind === 'singleuser' && typeof set.userId === 'string' && state.user(set.userId)) out.add(set.userId);
     if (kind === 'groupmembers' && typeof set.groupId === 'string') {
       const group = state.groups.get(set.groupId.toLowerCase());

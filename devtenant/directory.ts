@@ -41,8 +41,8 @@ export const userType: EntityType<User> = {
     department: u.department,
     employeeId: u.employeeId,
     accountEnabled: u.accountEnabled,
-    companyName: ctx.state.tenant.displayName,
-    userType: 'Member',
+    companyName: u.companyName ?? ctx.state.tenant.displayName,
+    userType: u.userType,
   }),
   navigations: {
     manager: {

@@ -31,11 +31,19 @@ export function policiesOf(state: TenantState, pkg: AccessPackage): Policy[] {
 /** Whether the user may request (userAdd for self) through this policy. */
 export function isAllowedRequestor(state: TenantState, policy: Policy, userId: string): boolean {
   if (!policy.requestorSettings.enableTargetsToSelfAddAccess) return false;
+  const user = state.user(userId);
+  if (!user) return false;
   switch (policy.allowedTargetScope) {
     case 'allMemberUsers':
+      return user.userType !== 'Guest';
     case 'allDirectoryUsers':
       return true;
+    case 'allExternalUsers':
+      return user.userType === 'Guest';
+    case 'allConfiguredConnectedOrganizationUsers':
+      return state.connectedOrganizationOf(userId)?.state === 'configured';
     case 'specificDirectoryUsers':
+    case 'specificConnectedOrganizationUsers':
       return resolveSubjects(state, policy.specificAllowedTargets, userId).has(userId);
     default:
       return false;

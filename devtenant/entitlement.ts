@@ -1,5 +1,6 @@
 import { approvalStageType, approvalType, awaitsDecisionFrom, decideStage, isApproverOf } from './approvals.js';
 import type { Caller } from './auth.js';
+import { connectedOrganizationType, registerConnectedOrganizations } from './connected-organizations.js';
 import {
   afterEmDecision,
   allowedPolicies,
@@ -248,7 +249,14 @@ export const subjectType: EntityType<User> = {
     onPremisesSecurityIdentifier: null,
     subjectType: 'user',
   }),
-  navigations: { connectedOrganization: { type: empty, many: false, resolve: () => null } },
+  navigations: {
+    connectedOrganization: {
+      type: connectedOrganizationType as EntityType<unknown>,
+      many: false,
+      resolve: (u, ctx) =>
+        ctx.state.quirks.subjectConnectedOrganization ? (ctx.state.connectedOrganizationOf(u.id) ?? null) : null,
+    },
+  },
 };
 
 export const assignmentType: EntityType<EmAssignment> = {
@@ -393,6 +401,7 @@ export function registerEntitlement(router: Router): void {
   registerCatalogAndPackages(router);
   registerRequests(router);
   registerAssignmentsAndApprovals(router);
+  registerConnectedOrganizations(router);
 }
 
 function registerCatalogAndPackages(router: Router): void {

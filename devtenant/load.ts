@@ -22,9 +22,23 @@ const lower = (id: string) => id.toLowerCase();
 
 function loadDirectory(state: TenantState, seed: Seed, at: At): void {
   for (const u of seed.users) {
-    const user = { ...u, id: lower(u.id), managerId: u.managerId ? lower(u.managerId) : null };
+    const user = {
+      ...u,
+      id: lower(u.id),
+      managerId: u.managerId ? lower(u.managerId) : null,
+      connectedOrganizationId: u.connectedOrganizationId ? lower(u.connectedOrganizationId) : null,
+    };
     state.users.set(user.id, user);
     state.usersByUpn.set(user.userPrincipalName.toLowerCase(), user);
+  }
+  for (const o of seed.connectedOrganizations) {
+    state.connectedOrganizations.set(lower(o.id), {
+      ...o,
+      id: lower(o.id),
+      internalSponsors: o.internalSponsors.map(lower),
+      externalSponsors: o.externalSponsors.map(lower),
+      createdDateTime: at(o.createdDateTime),
+    });
   }
   for (const g of seed.groups) {
     const group: Group = {

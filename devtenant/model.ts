@@ -5,6 +5,18 @@ import type { PimRulesSpec, QuestionJson, SeedPolicy, SeedUser, SubjectSetJson }
 export type User = SeedUser;
 export type AccessId = 'member' | 'owner';
 
+/** A connected organization; sponsors are user ids (lower case). */
+export interface ConnectedOrganization {
+  id: string;
+  displayName: string;
+  description: string;
+  state: 'configured' | 'proposed';
+  identitySources: Record<string, unknown>[];
+  internalSponsors: string[];
+  externalSponsors: string[];
+  createdDateTime: number;
+}
+
 export interface Group {
   id: string;
   displayName: string;

@@ -30,6 +30,27 @@ const user = z.object({
   managerId: guid.nullable().default(null),
   accountEnabled: z.boolean().default(true),
   preferredLanguage: z.string().default('en-US'),
+  /** `Guest` = an external user (B2B); `allMemberUsers` policies leave guests out. */
+  userType: z.enum(['Member', 'Guest']).default('Member'),
+  /** Null = the tenant's display name (Graph's `companyName`). */
+  companyName: z.string().nullable().default(null),
+  /** The connected organization an external user came from (accessPackageSubject.connectedOrganization). */
+  connectedOrganizationId: guid.nullable().default(null),
+});
+
+/**
+ * A connected organization (GRAPH-API.md §3.3, §4.13): its sponsors are users of this tenant (internal) or of the
+ * partner (external, usually guests here). Its users are the seed users whose `connectedOrganizationId` points at it.
+ */
+const connectedOrganization = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  description: z.string().default(''),
+  state: z.enum(['configured', 'proposed']).default('configured'),
+  identitySources: z.array(subjectSet).default([]),
+  internalSponsors: z.array(guid).default([]),
+  externalSponsors: z.array(guid).default([]),
+  createdDateTime: when.default('-P180D'),
 });
 
 const pimApproval = z.object({
@@ -120,7 +141,15 @@ const policy = z.object({
   displayName: z.string().min(1),
   description: z.string().default(''),
   allowedTargetScope: z
-    .enum(['notSpecified', 'specificDirectoryUsers', 'allMemberUsers', 'allDirectoryUsers'])
+    .enum([
+      'notSpecified',
+      'specificDirectoryUsers',
+      'specificConnectedOrganizationUsers',
+      'allMemberUsers',
+      'allDirectoryUsers',
+      'allConfiguredConnectedOrganizationUsers',
+      'allExternalUsers',
+    ])
     .default('allMemberUsers'),
   specificAllowedTargets: z.array(subjectSet).default([]),
   expiration: z
@@ -233,6 +262,7 @@ const pim = z.object({
 export const seedSchema = z.object({
   tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
   users: z.array(user).min(1),
+  connectedOrganizations: z.array(connectedOrganization).default([]),
   groups: z.array(group).default([]),
   catalogs: z.array(catalog).default([]),
   resources: z.array(resource).default([]),
@@ -246,6 +276,7 @@ export const seedSchema = z.object({
 export type SeedData = z.input<typeof seedSchema>;
 export type Seed = z.output<typeof seedSchema>;
 export type SeedUser = Seed['users'][number];
+export type SeedConnectedOrganization = Seed['connectedOrganizations'][number];
 export type SeedPolicy = Seed['accessPackages'][number]['policies'][number];
 export type PimRulesSpec = z.output<typeof pimRules>;
 export type ApprovalStageSpecJson = z.output<typeof approvalStage>;
@@ -283,6 +314,19 @@ function checkReferences(seed: Seed): void {
   };
   for (const u of seed.users)
     need(!u.managerId || users.has(u.managerId), `user ${u.id}: unknown managerId ${u.managerId}`);
+  const orgs = new Set(seed.connectedOrganizations.map((o) => o.id.toLowerCase()));
+  for (const u of seed.users) {
+    if (!u.connectedOrganizationId) continue;
+    need(orgs.has(u.connectedOrganizationId.toLowerCase()), `user ${u.id}: unknown connectedOrganizationId`);
+    need(u.userType === 'Guest', `user ${u.id}: only a Guest can belong to a connected organization`);
+  }
+  const guests = new Set(seed.users.filter((u) => u.userType === 'Guest').map((u) => u.id));
+  for (const o of seed.connectedOrganizations) {
+    for (const s of [...o.internalSponsors, ...o.externalSponsors])
+      need(users.has(s), `connected organization ${o.id}: unknown sponsor ${s}`);
+    for (const s of o.internalSponsors)
+      need(!guests.has(s), `connected organization ${o.id}: internal sponsor ${s} must be a Member, not a Guest`);
+  }
   for (const g of seed.groups) {
     for (const m of [...g.members, ...g.owners]) need(users.has(m), `group ${g.id}: unknown user ${m}`);
   }

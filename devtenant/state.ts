@@ -3,6 +3,7 @@ import type {
   AccessId,
   AccessPackage,
   Catalog,
+  ConnectedOrganization,
   EmAssignment,
   EmRequest,
   Group,
@@ -45,6 +46,12 @@ export interface Quirks {
    * jump the devtenant clock while a client mints tokens on real time), or not at all.
    */
   tokenExpiryClock: 'devtenant' | 'real' | 'off';
+  /**
+   * Whether an accessPackageSubject shows its `connectedOrganization` (for `$expand=requestor($expand=
+   * connectedOrganization)`, GRAPH-API.md §4.13). `false` = always null, as if Graph did not fill it for an external
+   * user already in the directory; the approval engine still treats the organization's sponsors as approvers.
+   */
+  subjectConnectedOrganization: boolean;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -58,6 +65,7 @@ export const DEFAULT_QUIRKS: Quirks = {
   pimPendingRequestErrorCode: 'RoleAssignmentExists',
   ticketSystemRequired: false,
   tokenExpiryClock: 'devtenant',
+  subjectConnectedOrganization: true,
 };
 
 interface TimedEvent {
@@ -85,6 +93,7 @@ export class TenantState {
   tenant = { id: '', displayName: '', domain: '' };
   users = new Map<string, User>();
   usersByUpn = new Map<string, User>();
+  connectedOrganizations = new Map<string, ConnectedOrganization>();
   groups = new Map<string, Group>();
   catalogs = new Map<string, Catalog>();
   resources = new Map<string, Resource>();
@@ -126,6 +135,7 @@ export class TenantState {
     for (const map of [
       this.users,
       this.usersByUpn,
+      this.connectedOrganizations,
       this.groups,
       this.catalogs,
       this.resources,
@@ -173,6 +183,12 @@ export class TenantState {
 
   user(id: string): User | undefined {
     return this.users.get(id.toLowerCase()) ?? this.usersByUpn.get(id.toLowerCase());
+  }
+
+  /** The connected organization an external user belongs to, if any. */
+  connectedOrganizationOf(userId: string): ConnectedOrganization | undefined {
+    const orgId = this.user(userId)?.connectedOrganizationId;
+    return orgId ? this.connectedOrganizations.get(orgId.toLowerCase()) : undefined;
   }
 
   /** Members (or owners) right now: direct ones plus active PIM activations. */

@@ -2,13 +2,21 @@ import type { BatchRequest, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { PersonRef, StagePlan } from '../model/approvals.js';
 import type { EmStageJson, PimStageJson, SubjectSetJson } from './graphShapes.js';
-import { personOf } from './graphShapes.js';
+import { EM_ROOT, personOf } from './graphShapes.js';
 
-/** The requester as approver resolution needs them: `requestorManager` means their manager (or the manager's). */
+/**
+ * The requester as approver resolution needs them: `requestorManager` means their manager (or the manager's);
+ * `internalSponsors` / `externalSponsors` mean the sponsors of the connected organization they came from
+ * (`requestor($expand=connectedOrganization)`, GRAPH-API.md 4.13).
+ */
 export interface RequesterContext {
   id: string;
   manager?: PersonRef;
+  connectedOrganizationId?: string;
 }
+
+type SponsorKind = 'internal' | 'external';
+const SPONSOR_KINDS: Record<string, SponsorKind> = { internalsponsors: 'internal', externalsponsors: 'external' };
 
 function kindOf(set: SubjectSetJson): string {
   return (set['@odata.type'] ?? '').replace('#microsoft.graph.', '').toLowerCase();
@@ -17,13 +25,16 @@ function kindOf(set: SubjectSetJson): string {
 const seg = encodeURIComponent;
 
 /**
- * Turns policy subject sets (singleUser, groupMembers, requestorManager) into people, with one `$batch` for every
- * lookup all the stages of all the requests at hand need: first `need(...)` everything, then `load`, then `resolve`.
+ * Turns policy subject sets (singleUser, groupMembers, requestorManager, internalSponsors, externalSponsors) into
+ * people, with one `$batch` for every lookup all the stages of all the requests at hand need: first `need(...)`
+ * everything, then `load`, then `resolve`.
  */
 export class ApproverResolver {
   private readonly groups = new Map<string, PersonRef[]>();
   private readonly users = new Map<string, PersonRef>();
   private readonly managers = new Map<string, PersonRef | null>();
+  /** `internal:<orgId>` / `external:<orgId>` → the organization's sponsors. */
+  private readonly sponsors = new Map<string, PersonRef[]>();
 
   need(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): void {
     for (const set of sets ?? []) {
@@ -34,6 +45,10 @@ export class ApproverResolver {
       if (kind === 'requestormanager' && (set.managerLevel ?? 1) === 2 && requester.manager) {
         this.managers.set(requester.manager.id, null);
       }
+      const sponsorKind = SPONSOR_KINDS[kind];
+      if (sponsorKind && requester.connectedOrganizationId) {
+        this.sponsors.set(`${sponsorKind}:${requester.connectedOrganizationId.toLowerCase()}`, []);
+      }
     }
   }
 
@@ -43,6 +58,13 @@ export class ApproverResolver {
       ...[...this.groups.keys()].map((id) => get(`g:${id}`, `/groups/${seg(id)}/members?$select=id,displayName`)),
       ...[...this.users.keys()].map((id) => get(`u:${id}`, `/users/${seg(id)}?$select=id,displayName`)),
       ...[...this.managers.keys()].map((id) => get(`m:${id}`, `/users/${seg(id)}/manager?$select=id,displayName`)),
+      ...[...this.sponsors.keys()].map((key) => {
+        const [kind, orgId] = key.split(':');
+        return get(
+          `s:${key}`,
+          `${EM_ROOT}/connectedOrganizations/${seg(orgId)}/${kind}Sponsors?$select=id,displayName`,
+        );
+      }),
     ];
     if (requests.length === 0) return;
     for (const result of await app.batch(requests)) {
@@ -51,8 +73,10 @@ export class ApproverResolver {
         log.warn({ lookup: kind, id, status: result.status }, 'could not resolve an approver subject');
         continue;
       }
-      const body = result.body as { value?: Array<{ id?: string; displayName?: string }> } & PersonJson;
+      const body = result.body as { value?: DirectoryObjectJson[] } & PersonJson;
       if (kind === 'g') this.groups.set(id, (body.value ?? []).map(personOf).filter(isPerson));
+      // Sponsors are directory objects; only users are asked (a sponsor group is not expanded here).
+      if (kind === 's') this.sponsors.set(id, (body.value ?? []).filter(isUserObject).map(personOf).filter(isPerson));
       if (kind === 'u') this.users.set(id, personOf(body) ?? unknown(id));
       if (kind === 'm') this.managers.set(id, personOf(body) ?? null);
     }
@@ -80,7 +104,13 @@ export class ApproverResolver {
       const second = level === 2 && requester.manager ? this.managers.get(requester.manager.id) : undefined;
       return second ? [second] : [];
     }
-    // Sponsors, connected organisations and attribute rules cannot be resolved here; fallback approvers apply.
+    const sponsorKind = SPONSOR_KINDS[kind];
+    if (sponsorKind) {
+      const orgId = requester.connectedOrganizationId?.toLowerCase();
+      return orgId ? (this.sponsors.get(`${sponsorKind}:${orgId}`) ?? []) : [];
+    }
+    // targetUserSponsors (a user's own sponsors: GRAPH-API.md documents no read for them), connected organization
+    // members and attribute rules cannot be resolved here; fallback approvers apply.
     return [];
   }
 }
@@ -88,6 +118,16 @@ export class ApproverResolver {
 interface PersonJson {
   id?: string;
   displayName?: string;
+}
+
+interface DirectoryObjectJson extends PersonJson {
+  '@odata.type'?: string;
+}
+
+/** A directoryObject that is a user (no `@odata.type` = a user, as in `$select`ed member lists). */
+function isUserObject(o: DirectoryObjectJson): boolean {
+  const type = o['@odata.type'];
+  return !type || /\.user$/i.test(type);
 }
 
 function get(id: string, url: string): BatchRequest {

@@ -34,7 +34,8 @@ const PROFILE = '$select=id,displayName,jobTitle,department,mail&$expand=manager
 const PACKAGE =
   '$select=id,displayName,description&$expand=assignmentPolicies($expand=questions),' +
   'resourceRoleScopes($expand=role($expand=resource))';
-export const EM_REQUEST_EXPAND = 'accessPackage,requestor';
+/** The requestor's connected organization says whose sponsors approve (internalSponsors / externalSponsors). */
+export const EM_REQUEST_EXPAND = 'accessPackage,requestor($expand=connectedOrganization)';
 export const PIM_REQUEST_EXPAND = 'principal,group';
 
 /** PIM group policies (approval rule), cached briefly: they rarely change, and policy ids change on onboarding. */
@@ -92,7 +93,11 @@ export async function loadDetails(
   for (const request of em) {
     const stages = emStagesOf(request, first.packages.get(lower(request.accessPackage?.id)), ctx.log);
     emStages.set(request.id ?? '', stages);
-    const requester = contextOf(first.profiles.get(requesterIdOf(request)), requesterIdOf(request));
+    const requester = contextOf(
+      first.profiles.get(requesterIdOf(request)),
+      requesterIdOf(request),
+      connectedOrganizationOf(request),
+    );
     for (const stage of stages) emStageNeeds(stage, requester, resolver);
   }
   for (const request of pim) {
@@ -104,7 +109,7 @@ export async function loadDetails(
   for (const request of em) {
     const profile = profileOf(first.profiles.get(requesterIdOf(request)), request.requestor);
     const plans = (emStages.get(request.id ?? '') ?? []).map((s) =>
-      emStagePlan(s, contextOf(profile, profile.id), resolver),
+      emStagePlan(s, contextOf(profile, profile.id, connectedOrganizationOf(request)), resolver),
     );
     const details = emDetails(request, first.packages.get(lower(request.accessPackage?.id)), profile, plans);
     if (details) out.set(`em:${details.id}`, details);
@@ -219,6 +224,8 @@ export function candidatePolicies(policies: EmPolicyJson[], request: EmRequestJs
   if (answered.length > 0) narrow((p) => answered.every((id) => (p.questions ?? []).some((q) => lower(q.id) === id)));
   const requesterId = requesterIdOf(request);
   narrow((p) => allowsRequester(p, requesterId));
+  // Someone from a connected organization is not a member user: member-only policies cannot be theirs.
+  if (connectedOrganizationOf(request)) narrow((p) => p.allowedTargetScope !== 'allMemberUsers');
   return candidates;
 }
 
@@ -336,8 +343,14 @@ function profileOf(
 function contextOf(
   profile: { manager?: { id?: string | null; displayName?: string | null } | null } | undefined,
   requesterId: string,
+  connectedOrganizationId?: string,
 ): RequesterContext {
-  return { id: requesterId, manager: personOf(profile?.manager) };
+  return { id: requesterId, manager: personOf(profile?.manager), connectedOrganizationId };
+}
+
+/** The connected organization an external requester came from (null for people of the tenant). */
+function connectedOrganizationOf(request: EmRequestJson): string | undefined {
+  return lower(request.requestor?.connectedOrganization?.id) || undefined;
 }
 
 function requesterIdOf(request: EmRequestJson): string {

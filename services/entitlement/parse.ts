@@ -148,9 +148,9 @@ export function describeApprover(subject: object, managerName?: string): string 
     case 'groupmembers':
       return description ? `a member of ${description}` : 'a member of an approver group';
     case 'internalsponsors':
-      return 'an internal sponsor';
+      return 'a sponsor of your organisation';
     case 'externalsponsors':
-      return 'an external sponsor';
+      return 'a sponsor in your own organisation';
     case 'targetusersponsors':
       return 'your sponsor';
     default:

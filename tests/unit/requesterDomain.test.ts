@@ -325,7 +325,7 @@ describe('checking the request form before Graph sees it', () => {
           justification: fc.string({ maxLength: 1200 }),
           startDate: fc.oneof(
             fc.string({ maxLength: 12 }),
-            fc.date().map((d) => d.toISOString().slice(0, 10)),
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
           ),
           endDate: fc.string({ maxLength: 12 }),
           answers: fc.record({ cc: fc.string({ maxLength: 12 }), region: fc.string({ maxLength: 8 }) }),

@@ -6,6 +6,8 @@ import { errorCard } from '../../../cards/errorCard.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { approveMany, type BulkItem, type DecisionOutcome, decide } from '../../../services/approvals/decide.js';
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
+import { SignInRequiredError, StepUpRequiredError } from '../../../services/auth/tokens.js';
+import { toDomainError } from '../../../services/graph/errors.js';
 import type { ApprovalState, PersonRef } from '../../../services/model/approvals.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
@@ -190,7 +192,23 @@ export const approveAllAction = defineAction({
       const record = await ensureRecord(app, ref.kind, ref.id);
       if (record) items.push({ record, cardStage: ref.stage });
     }
-    const outcomes = await approveMany(decisionDeps(app), app.graph.forUser(scope.user), meOf(scope), items, data.op);
+    let outcomes: Awaited<ReturnType<typeof approveMany>>;
+    try {
+      outcomes = await approveMany(decisionDeps(app), app.graph.forUser(scope.user), meOf(scope), items, data.op);
+    } catch (err) {
+      // The batch as a whole failed (token refused, Graph down): nothing was decided; say so and how to go on.
+      if (err instanceof SignInRequiredError || err instanceof StepUpRequiredError) throw err;
+      const problem = toDomainError(err, { action: 'approve these requests' });
+      app.log.info({ kind: problem.kind, status: problem.status, graphCode: problem.graphCode }, 'approve all failed');
+      return cardReply(
+        errorCard({
+          title: 'Nothing was approved',
+          message: problem.userMessage,
+          nextStep: problem.nextStep,
+          retry: { title: 'Show my approvals', verb: Verbs.listApprovals },
+        }),
+      );
+    }
     if (outcomes === 'repeat' || outcomes === 'inProgress') {
       return cardReply(
         errorCard({

@@ -191,21 +191,25 @@ export const cancelRequestAction = defineAction({
 });
 
 /**
- * Cancels with the user's token. A request that already moved on is not an error: the card then refreshes to the
- * current state. Showing that state needs proof the request is the user's (a tracked record, or their own list).
+ * Cancels with the user's token, once the request is known to be theirs (a tracked record of theirs, or their own
+ * list), so a forged id never reaches Graph as a write. A request that already moved on is not an error: the card
+ * then refreshes to the current state.
  */
 async function cancelOrMovedOn(scope: ActionScope, requestId: string): Promise<'canceled' | 'movedOn' | 'notYours'> {
   const { app, user } = scope;
+  const record = await new RequesterStore(app).tracked(requestId);
+  if (record && record.userId !== user.aadObjectId) return 'notYours';
+  if (!record) {
+    const mine = await listMyRequests(userGraph(app, user));
+    if (!mine.some((r) => r.id === requestId)) return 'notYours';
+  }
   try {
     await cancelRequest(userGraph(app, user), requestId);
     return 'canceled';
   } catch (err) {
     if (entitlementError(err, { action: 'cancel this request' }).kind !== 'alreadyDecided') throw err;
   }
-  const record = await new RequesterStore(app).tracked(requestId);
-  if (record) return record.userId === user.aadObjectId ? 'movedOn' : 'notYours';
-  const mine = await listMyRequests(userGraph(app, user));
-  return mine.some((r) => r.id === requestId) ? 'movedOn' : 'notYours';
+  return 'movedOn';
 }
 
 /**

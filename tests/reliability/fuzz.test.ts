@@ -1,0 +1,973 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkActivity } from '../../bot/activityGuard.js';
+import { MAX_BODY_BYTES } from '../../bot/server.js';
+import { allVerbs } from '../../cards/verbs.js';
+import { checkCard } from '../helpers/cardCheck.js';
+import { type Card, cardsIn, cardText, type TeamsUser, teamsUser } from '../helpers/teamsHarness.js';
+import { ADAPTIVE_CARD, ALEX, eligibleList, MEGAN, openActivateForm, openForm, press, search } from './drive.js';
+import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
+
+/**
+ * Fuzzing `/api/messages` over real HTTP (bot + devtenant + Teams-like connector on loopback, one stack for every
+ * case): random and mutated activities and card-action payloads — wrong types, huge strings, unicode, missing
+ * fields, other users' ids, unknown verbs, and the data of real cards the bot sent, mutated. Every id a payload
+ * carries is forged for its sender (random, another person's, or the sender's own id altered), so Graph must never
+ * see a write: the bot's own Graph exchanges are checked after every case and the devtenant's request log (with the
+ * items of every `$batch`) after every case that called Graph.
+ *
+ * Seeded and reproducible: FUZZ_SEED picks the seed (printed on failure), FUZZ_CASES the total number of cases
+ * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes). A
+ * quarter of the card actions and messages, and every raw body, go over HTTP; the rest run in process through the
+ * same guard, CloudAdapter and bot (rig.inProcess), which is about 4× faster. Ids the bot generates itself (form
+ * ids, operation keys) differ per run, so a counterexample names them by the card they came from.
+ */
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20_250_609);
+const TOTAL = Number(process.env.FUZZ_CASES ?? (process.env.CI ? 10_000 : 1_000));
+/** Generous: a CI run of 10,000 cases takes about 30 s on 2 cores; this only stops a hung case. */
+const PROPERTY_TIMEOUT_MS = 240_000;
+const RUNS = {
+  cardActions: Math.ceil(TOTAL * 0.6),
+  activities: Math.ceil(TOTAL * 0.35),
+  otherInvokes: Math.ceil(TOTAL * 0.05),
+};
+
+/** A quarter of the card actions and messages go over HTTP, the rest in process (same guard, adapter and bot). */
+const overHttp = fc.nat(3).map((n) => n === 0);
+
+const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+const seedId = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Every id of the demo tenant a card could carry. */
+const SEED_IDS = [
+  ...range(1, 18).map((n) => seedId('10000000', n)),
+  ...[...range(1, 6), ...range(11, 18)].map((n) => seedId('20000000', n)),
+  ...range(1, 12).map((n) => seedId('40000000', n)),
+  ...[...range(1, 12), 17].map((n) => seedId('50000000', n)),
+  ...range(1, 4).map((n) => seedId('80000000', n)),
+  ...range(1, 3).map((n) => seedId('90000000', n)),
+  ...range(1, 7).map((n) => seedId('a0000000', n)),
+  seedId('b0000000', 1),
+  seedId('c0000000', 1),
+  'c0a70500-0000-4000-8000-000000000001',
+];
+/** Packages, policies and people are public: naming one grants nothing, so they stay unforged. */
+const PUBLIC_ID = /^(10000000|40000000|50000000)-/;
+
+const LYNNE = teamsUser('10000000-0000-4000-8000-000000000006', 'Lynne Robbins');
+const ISAIAH = teamsUser('10000000-0000-4000-8000-000000000004', 'Isaiah Langer');
+const NOBODY = teamsUser('f1111111-2222-4333-8444-555555555555', 'Not In The Tenant');
+
+type SenderName = 'alex' | 'alexUpper' | 'megan' | 'lynne' | 'isaiah' | 'stranger' | 'noAad' | 'badAad' | 'noFrom';
+const SENDERS: SenderName[] = [
+  'alex',
+  'alexUpper',
+  'megan',
+  'lynne',
+  'isaiah',
+  'stranger',
+  'noAad',
+  'badAad',
+  'noFrom',
+];
+
+/**
+ * What each sender may legitimately act on (their own requests, eligibilities, assignments, activations, and every
+ * non-public id in the cards the bot sent them). These ids never reach the bot from that sender: they are forged.
+ */
+const SEED_OWNED: Record<string, string[]> = {
+  alex: [
+    ...range(11, 16).map((n) => seedId('20000000', n)),
+    seedId('80000000', 1),
+    seedId('80000000', 2),
+    seedId('90000000', 3),
+    ...range(1, 5).map((n) => seedId('a0000000', n)),
+    seedId('c0000000', 1),
+  ],
+  isaiah: [seedId('90000000', 1)],
+};
+
+function ownerOf(sender: SenderName): string {
+  return sender === 'alexUpper' ? 'alex' : sender;
+}
+
+function fromOf(sender: SenderName): Record<string, unknown> | undefined {
+  const as = (u: TeamsUser, aad = u.aadObjectId) => ({ id: u.teamsId, name: u.name, aadObjectId: aad });
+  switch (sender) {
+    case 'alex':
+      return as(ALEX);
+    case 'alexUpper':
+      return as(ALEX, ALEX.aadObjectId.toUpperCase());
+    case 'megan':
+      return as(MEGAN);
+    case 'lynne':
+      return as(LYNNE);
+    case 'isaiah':
+      return as(ISAIAH);
+    case 'stranger':
+      return as(NOBODY);
+    case 'noAad':
+      return { id: '29:no-aad', name: 'No Aad' };
+    case 'badAad':
+      return as(ALEX, `${ALEX.aadObjectId}' or 1 eq 1`.slice(0, 60));
+    case 'noFrom':
+      return undefined;
+  }
+}
+
+/** The user whose personal chat the activity claims to come from (the Teams conversation of that person). */
+function userOf(sender: SenderName): TeamsUser {
+  const map: Record<string, TeamsUser> = { alex: ALEX, alexUpper: ALEX, megan: MEGAN, lynne: LYNNE, isaiah: ISAIAH };
+  return map[sender] ?? NOBODY;
+}
+
+/** An owned id turned into a forged one of the same shape (the first hex digit changed: no seed id starts so). */
+function forge(id: string): string {
+  return `${id[0] === 'f' ? 'e' : 'f'}${id.slice(1)}`;
+}
+
+/** Replaces, anywhere in a value (keys too), every id the sender owns with a forged one. */
+function unown(value: unknown, owned: ReadonlySet<string>): unknown {
+  const fix = (s: string) => s.replace(GUID, (m) => (owned.has(m.toLowerCase()) ? forge(m) : m));
+  if (typeof value === 'string') return fix(value);
+  if (Array.isArray(value)) return value.map((v) => unown(v, owned));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [fix(k), unown(v, owned)]));
+  }
+  return value;
+}
+
+// ---------- what the bot really sent ----------
+
+interface RealAction {
+  owner: string;
+  verb: string;
+  data: Record<string, unknown>;
+}
+
+function executeActions(card: Card): { verb: string; data: Record<string, unknown> }[] {
+  const found: { verb: string; data: Record<string, unknown> }[] = [];
+  const inputs: Record<string, unknown> = {};
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (typeof n.type === 'string' && n.type.startsWith('Input.') && typeof n.id === 'string') {
+        inputs[n.id] = n.value ?? '';
+      }
+      if (n.type === 'Action.Execute' && typeof n.verb === 'string') {
+        found.push({ verb: n.verb, data: (n.data as Record<string, unknown>) ?? {} });
+      }
+      Object.values(n).forEach(visit);
+    }
+  };
+  visit(card);
+  return found.map((a) => ({ verb: a.verb, data: { ...a.data, ...inputs } }));
+}
+
+/** Drives the read-only parts of every journey as Alex and Megan and keeps the buttons of every card they got. */
+async function collectRealActions(rig: Rig): Promise<RealAction[]> {
+  const { teams } = rig;
+  const replies: { owner: string; card: Card }[] = [];
+  for (const [user, owner] of [
+    [ALEX, 'alex'],
+    [MEGAN, 'megan'],
+  ] as const) {
+    await teams.install(user);
+    for (const text of ['help', 'catalog', 'my access', 'my requests', 'approvals', 'activate']) {
+      await teams.say(user, text);
+    }
+    const list = await search(teams, user, 'finance reports');
+    replies.push({ owner, card: await press(teams, user, list, 'Details') });
+    replies.push({ owner, card: await openForm(teams, user, list) });
+  }
+  const roles = await eligibleList(teams, ALEX);
+  for (const group of ['Security Operations', 'Finance Admins', 'Azure Subscription Owners']) {
+    replies.push({ owner: 'alex', card: await openActivateForm(teams, ALEX, roles, group) });
+  }
+  const sent = teams.events
+    .filter((e) => e.kind === 'send' || e.kind === 'update')
+    .flatMap((e) =>
+      cardsIn(e.activity).map((card) => ({
+        owner: e.conversationId === teams.conversationId(ALEX) ? 'alex' : 'megan',
+        card,
+      })),
+    );
+  return [...sent, ...replies].flatMap(({ owner, card }) => executeActions(card).map((a) => ({ owner, ...a })));
+}
+
+// ---------- arbitraries ----------
+
+const NASTY = [
+  '',
+  ' ',
+  '\u0000',
+  '\u202eevil',
+  '👩‍👩‍👧‍👦🏳️‍🌈',
+  'Z̷̛̠a̸l̵g̶o̴',
+  '<script>alert(1)</script>',
+  "x' or 1 eq 1",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the point (a log4shell probe).
+  '${jndi:ldap://x}',
+  '{{TIME(2026-01-01T00:00:00Z)}}',
+  '[click](javascript:alert(1))',
+  '__proto__',
+  'constructor',
+  '%00%ff',
+  '../../../etc/passwd',
+  'NaN',
+  '-1',
+  '1e309',
+  'null',
+  '\r\n\r\n',
+  '\\u0000',
+  'em:90000000-0000-4000-8000-000000000001:1',
+];
+
+function textArb(): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.string({ maxLength: 40 }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 60 }) },
+    { weight: 2, arbitrary: fc.constantFrom(...NASTY) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 900, max: 70_000 }), fc.constantFrom('x', 'é', '😀', ' ', '\u200b'))
+        .map(([n, c]) => c.repeat(n)),
+    },
+  );
+}
+
+function idArb(pool: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...pool) },
+    { weight: 2, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constantFrom(...pool).map((s) => s.toUpperCase()) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'x'.repeat(36),
+        '00000000-0000-0000-0000-000000000000',
+        '{10000000-0000-4000-8000-000000000001}',
+        '10000000-0000-4000-8000-00000000000',
+        '10000000-0000-4000-8000-0000000000011',
+        '10000000_0000_4000_8000_000000000001',
+      ),
+    },
+  );
+}
+
+const KINDS = ['em', 'pim', 'EM', 'Pim', '', 'x'];
+const ACCESS = ['member', 'owner', 'Member', 'OWNER', 'admin', ''];
+
+/** Plausible key sets per verb (so many payloads pass the schema and reach the handler's own checks). */
+function typedData(verb: string, id: fc.Arbitrary<string>, sig: fc.Arbitrary<string>, text: fc.Arbitrary<string>) {
+  const kind = fc.constantFrom(...KINDS);
+  const stage = fc.oneof(fc.integer({ min: -2, max: 25 }), fc.constantFrom('1', '2', '1.5', 'x', 1.5));
+  const rec = (shape: Record<string, fc.Arbitrary<unknown>>) => fc.record(shape, { requiredKeys: [] });
+  switch (verb) {
+    case 'showDetails':
+    case 'requestAgain':
+      return rec({ packageId: id });
+    case 'requestForm':
+      return rec({ packageId: id, formId: id });
+    case 'renew':
+      return rec({ packageId: id, assignmentId: id });
+    case 'submitRequest':
+      return rec({
+        formId: id,
+        policyId: id,
+        'p0.justification': text,
+        'p1.justification': text,
+        'p0.startDate': fc.constantFrom('2026-01-01', '1999-12-31', 'x', ''),
+        'p0.endDate': fc.constantFrom('2027-01-01', '2025-01-01', 'x', ''),
+        [`p0.q:${seedId('60000000', 1)}`]: text,
+      });
+    case 'cancelRequest':
+    case 'refreshRequest':
+    case 'deactivate':
+    case 'extend':
+    case 'refreshActivation':
+      return rec({ requestId: id });
+    case 'giveUp':
+      return rec({ assignmentId: id });
+    case 'confirmGiveUp':
+      return rec({ assignmentId: id, actionId: id });
+    case 'showMore':
+      return rec({ searchId: id, page: fc.oneof(fc.integer({ min: -1, max: 250 }), fc.constant('2')) });
+    case 'approve':
+    case 'deny':
+      return rec({ kind, id, stage, op: id, sig, reason: text });
+    case 'approveAll':
+      return rec({
+        items: fc.array(
+          fc.tuple(kind, id, stage).map(([k, i, s]) => `${k}:${i}:${s}`),
+          { maxLength: 22 },
+        ),
+        op: id,
+        sig,
+      });
+    case 'refreshApproval':
+      return rec({ kind, id });
+    case 'remindApprovers':
+      return rec({ requestId: id, kind });
+    case 'activateList':
+      return rec({ filter: text });
+    case 'activateForm':
+      return rec({ groupId: id, accessId: fc.constantFrom(...ACCESS), here: fc.boolean() });
+    case 'activate':
+      return rec({
+        groupId: id,
+        accessId: fc.constantFrom(...ACCESS),
+        op: id,
+        duration: fc.constantFrom('30', '60', '480', '99999', '0', '-5', '1.5', 'x', ''),
+        justification: text,
+        ticketNumber: text,
+        ticketSystem: text,
+        startDate: fc.constantFrom('2026-01-01', '2099-12-31', '2026-13-45', 'x', ''),
+        startTime: fc.constantFrom('12:00', '25:61', '00:00:00', 'x', ''),
+      });
+    default:
+      return rec({});
+  }
+}
+
+/** Any JSON-ish value a key could carry: ids, text, numbers, wrong types, nesting. */
+function valueArb(id: fc.Arbitrary<string>, sig: fc.Arbitrary<string>, text: fc.Arbitrary<string>) {
+  return fc.oneof(
+    { weight: 3, arbitrary: id },
+    { weight: 3, arbitrary: text },
+    { weight: 1, arbitrary: sig },
+    { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null)) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    { weight: 1, arbitrary: fc.array(id, { maxLength: 3 }) },
+  );
+}
+
+const VERB_KEYS = [
+  'packageId',
+  'formId',
+  'policyId',
+  'assignmentId',
+  'actionId',
+  'requestId',
+  'searchId',
+  'page',
+  'kind',
+  'id',
+  'stage',
+  'op',
+  'sig',
+  'reason',
+  'items',
+  'groupId',
+  'accessId',
+  'here',
+  'filter',
+  'duration',
+  'justification',
+  'ticketNumber',
+  'ticketSystem',
+  'startDate',
+  'startTime',
+  'p0.justification',
+  // keys no schema reads: another person named as the target
+  'targetId',
+  'principalId',
+  'userId',
+  'aadObjectId',
+  'requestorId',
+  '__proto__',
+  'constructor',
+];
+
+function verbArb(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...allVerbs) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...allVerbs), fc.constantFrom('upper', 'space', 'suffix', 'prefix'))
+        .map(([v, how]) =>
+          how === 'upper' ? v.toUpperCase() : how === 'space' ? ` ${v} ` : how === 'suffix' ? `${v}2` : `x${v}`,
+        ),
+    },
+    { weight: 2, arbitrary: textArb().map((s) => s.slice(0, 80)) },
+    { weight: 1, arbitrary: fc.constantFrom('x'.repeat(65), '', 42, null, ['approve'], { verb: 'approve' }) },
+  );
+}
+
+type Mutation =
+  | { op: 'set'; key: number | string; value: unknown }
+  | { op: 'delete'; key: number }
+  | { op: 'verb'; verb: unknown }
+  | { op: 'graft'; from: number; key: number };
+
+function mutationArb(values: fc.Arbitrary<unknown>): fc.Arbitrary<Mutation> {
+  return fc.oneof(
+    fc.record({
+      op: fc.constant('set' as const),
+      key: fc.oneof(fc.nat(20), fc.constantFrom(...VERB_KEYS)),
+      value: values,
+    }),
+    fc.record({ op: fc.constant('delete' as const), key: fc.nat(20) }),
+    fc.record({ op: fc.constant('verb' as const), verb: verbArb() }),
+    fc.record({ op: fc.constant('graft' as const), from: fc.nat(1000), key: fc.nat(20) }),
+  );
+}
+
+function mutate(
+  real: RealAction,
+  mutations: Mutation[],
+  all: RealAction[],
+): { verb: unknown; data: Record<string, unknown> } {
+  let verb: unknown = real.verb;
+  const data: Record<string, unknown> = structuredClone(real.data);
+  const keyAt = (n: number) => {
+    const keys = Object.keys(data);
+    return keys.length ? keys[n % keys.length] : undefined;
+  };
+  for (const m of mutations) {
+    if (m.op === 'verb') verb = m.verb;
+    else if (m.op === 'delete') {
+      const k = keyAt(m.key);
+      if (k) delete data[k];
+    } else if (m.op === 'set') {
+      const k = typeof m.key === 'string' ? m.key : (keyAt(m.key) ?? 'id');
+      data[k] = m.value;
+    } else {
+      // Another card's value under this card's key: another person's ids in the right place.
+      const donor = all[m.from % all.length].data;
+      const donorKeys = Object.keys(donor);
+      const k = keyAt(m.key);
+      if (k && donorKeys.length) data[k] = donor[donorKeys[m.key % donorKeys.length]];
+    }
+  }
+  return { verb, data };
+}
+
+// ---------- checks ----------
+
+/** Verbs whose handlers answer with a short message (a toast) by design instead of replacing the card. */
+const MESSAGE_REPLY_VERBS = new Set(['activateForm', 'refreshApproval', 'remindApprovers']);
+/** What a person must never read on a card: stack frames, exception names, socket errors, unrendered objects. */
+const RAW_ERROR =
+  /\bat \S+\.(ts|js):\d+|(Type|Reference|Syntax|Range)Error|ECONN|ETIMEDOUT|node_modules|\[object Object\]/;
+
+function expectNoRawError(text: string, what: string) {
+  const m = RAW_ERROR.exec(text);
+  if (m) throw new Error(`${what} shows a raw error ("${m[0]}"): ${text.slice(0, 400)}`);
+}
+const ERROR_LINE = /"level":"(error|fatal)"/;
+
+interface Tally {
+  cases: number;
+  overHttp: number;
+  reachedGraph: number;
+  graphCalls: number;
+  devtenantEntries: number;
+  batchItems: number;
+  statuses: Map<number, number>;
+  messageReplies: number;
+}
+
+const newTally = (): Tally => ({
+  cases: 0,
+  overHttp: 0,
+  reachedGraph: 0,
+  graphCalls: 0,
+  devtenantEntries: 0,
+  batchItems: 0,
+  statuses: new Map(),
+  messageReplies: 0,
+});
+
+function summary(name: string, t: Tally): string {
+  const statuses = [...t.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
+  return (
+    `${name}: ${t.cases} cases (seed ${SEED}; ${t.overHttp} over HTTP, the rest in process); ${t.reachedGraph} reached Graph (${t.graphCalls} exchanges, ` +
+    `${t.devtenantEntries} devtenant log entries incl. ${t.batchItems} $batch items, 0 writes); ` +
+    `HTTP ${statuses}; ${t.messageReplies} message replies`
+  );
+}
+
+async function runProperty<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, check: (c: T) => Promise<void>) {
+  try {
+    // FUZZ_NO_SHRINK=1 reports the first failing case as generated (faster); by default it is shrunk first.
+    await fc.assert(fc.asyncProperty(arb, check), {
+      seed: SEED,
+      numRuns,
+      endOnFailure: process.env.FUZZ_NO_SHRINK === '1',
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? `\nCaused by: ${err.cause.message}` : '';
+    throw new Error(`fuzz "${name}" failed with seed ${SEED} (re-run: FUZZ_SEED=${SEED}):\n${message}${cause}`);
+  }
+}
+
+describe('fuzz: random and mutated activities at /api/messages', () => {
+  let rig: Rig;
+  let real: RealAction[];
+  let owned: Record<string, Set<string>>;
+  let activityIds: string[];
+  let sigs: string[];
+
+  beforeAll(async () => {
+    rig = await startRig({ env: { LOG_LEVEL: 'info' } });
+    real = await collectRealActions(rig);
+    owned = {};
+    for (const name of SENDERS) {
+      const owner = ownerOf(name);
+      const ids = new Set((SEED_OWNED[owner] ?? []).map((s) => s.toLowerCase()));
+      for (const a of real.filter((r) => r.owner === owner)) {
+        for (const m of JSON.stringify(a.data).match(GUID) ?? []) if (!PUBLIC_ID.test(m)) ids.add(m.toLowerCase());
+      }
+      owned[name] = ids;
+    }
+    activityIds = [...new Set(rig.teams.events.map((e) => e.activityId))];
+    sigs = [...new Set(real.map((a) => a.data.sig).filter((s): s is string => typeof s === 'string'))];
+    await rig.settle();
+    await rig.clearGraphLog();
+  }, 60_000);
+
+  afterAll(async () => rig?.stop());
+
+  it('collected real cards to mutate: approvals, forms and buttons of both people', () => {
+    const verbs = new Set(real.map((a) => a.verb));
+    for (const verb of ['approve', 'deny', 'submitRequest', 'activate', 'activateForm', 'cancelRequest', 'giveUp']) {
+      expect(verbs, verb).toContain(verb);
+    }
+    expect(sigs.length).toBeGreaterThanOrEqual(2);
+    expect(owned.alex.size).toBeGreaterThan(10);
+  });
+
+  /**
+   * Sends one case (over HTTP or in process), then checks the HTTP status, that Graph saw no write (the bot's own
+   * exchanges at once; the devtenant's log, with `$batch` items, whenever the case called Graph) and, when
+   * `strict`: the activity is shaped the way Teams sends it, so the bot must also not log an error (a handler or
+   * botbuilder failing on it). Otherwise (wrong types in the envelope) only the HTTP answer and Graph are judged.
+   */
+  async function exchange(
+    tally: Tally,
+    body: unknown,
+    opts: { strict: boolean; http: boolean; raw?: { text: string; contentType?: string } },
+  ) {
+    const { raw } = opts;
+    const logsBefore = rig.logs.length;
+    const callsBefore = rig.exchanges.length;
+    // Bodies over the HTTP limit are judged by the HTTP edge (413), so they always go over HTTP.
+    const tooLarge = !raw && Buffer.byteLength(JSON.stringify(body) ?? '') > MAX_BODY_BYTES;
+    const http = opts.http || !!raw || tooLarge;
+    const res = raw
+      ? await rawPost(rig.bot.url, raw.text, raw.contentType)
+      : http
+        ? await rig.teams.post(body as Record<string, unknown>)
+        : await rig.inProcess(body);
+    tally.cases++;
+    if (http) tally.overHttp++;
+    tally.statuses.set(res.status, (tally.statuses.get(res.status) ?? 0) + 1);
+    if (res.status >= 500) throw new Error(`HTTP ${res.status} ${res.text.slice(0, 300)}`);
+    const calls = rig.exchanges.slice(callsBefore);
+    if (calls.length > 0) {
+      tally.reachedGraph++;
+      tally.graphCalls += calls.length;
+      const writes = calls.filter(isWriteExchange);
+      if (writes.length > 0) throw new Error(`the bot made Graph writes: ${JSON.stringify(writes)}`);
+      await expectNoWritesAtDevtenant(tally);
+    }
+    const errors = rig.logs.slice(logsBefore).filter((l) => ERROR_LINE.test(l));
+    if (opts.strict && errors.length > 0)
+      throw new Error(`the bot logged an error (a handler crashed): ${errors.join('').slice(0, 600)}`);
+    if (tooLarge) expect(res.status, 'HTTP status of a body over the limit').toBe(413);
+    return { ...res, tooLarge };
+  }
+
+  async function expectNoWritesAtDevtenant(tally: Tally) {
+    const log = await rig.graphLog();
+    await rig.clearGraphLog();
+    tally.devtenantEntries += log.length;
+    tally.batchItems += log.filter((e) => e.batchItem).length;
+    const writes = log.filter(isWrite);
+    if (writes.length > 0) throw new Error(`the devtenant received writes: ${JSON.stringify(writes)}`);
+  }
+
+  function expectCardAnswer(tally: Tally, res: { status: number; body: any }, verb: unknown) {
+    expect(res.status, 'card action HTTP status').toBe(200);
+    const body = res.body;
+    expect(body, 'invoke body').toBeTypeOf('object');
+    expect(body.statusCode, 'statusCode').toBe(200);
+    if (body.type === 'application/vnd.microsoft.activity.message' && MESSAGE_REPLY_VERBS.has(String(verb))) {
+      tally.messageReplies++;
+      expect(typeof body.value === 'string' && body.value.length > 0, 'message text').toBe(true);
+      expectNoRawError(body.value, 'message reply');
+      return;
+    }
+    expect(body.type, `answer type for verb ${String(verb).slice(0, 40)}`).toBe(ADAPTIVE_CARD);
+    expect(checkCard(body.value), 'the card passes the Teams card check').toEqual([]);
+    expectNoRawError(cardText(body.value), 'card');
+  }
+
+  /** Each property starts from a quiet bot and an empty devtenant log (nothing left over from an earlier one). */
+  async function begin(): Promise<Tally> {
+    await rig.settle();
+    await rig.clearGraphLog();
+    return newTally();
+  }
+
+  async function finish(name: string, tally: Tally) {
+    await rig.settle();
+    await expectNoWritesAtDevtenant(tally);
+    expect(await rig.healthz(), 'healthz after the fuzz').toBe(200);
+    const after = await rig.teams.say(ALEX, 'help');
+    expect(
+      after.flatMap((e) => cardsIn(e.activity)),
+      'a normal turn after the fuzz',
+    ).toHaveLength(1);
+    console.log(summary(name, tally));
+  }
+
+  it(
+    `answers ${RUNS.cardActions} forged and mutated card actions with HTTP 200 and a card, writing nothing`,
+    async () => {
+      const tally = await begin();
+      const pool = [...SEED_IDS, ...new Set(real.flatMap((a) => JSON.stringify(a.data).match(GUID) ?? []))];
+      const id = idArb(pool);
+      const sig = fc.oneof(
+        fc.constantFrom(...sigs),
+        fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/),
+        fc.constantFrom('', 'x', 'A'.repeat(65)),
+      );
+      const text = textArb();
+      const values = valueArb(id, sig, text);
+      const typed = fc
+        .constantFrom(...allVerbs)
+        .chain((verb) => typedData(verb, id, sig, text).map((data) => ({ verb: verb as unknown, data })));
+      const mutated = fc
+        .tuple(fc.nat(real.length - 1), fc.array(mutationArb(values), { maxLength: 4 }))
+        .map(([i, ms]) => mutate(real[i], ms, real));
+      const random = fc.record({
+        verb: verbArb(),
+        data: fc.oneof(fc.dictionary(fc.constantFrom(...VERB_KEYS), values, { maxKeys: 8 }), fc.object()),
+      });
+      const payload = fc.oneof(
+        { weight: 4, arbitrary: typed },
+        { weight: 4, arbitrary: mutated },
+        { weight: 2, arbitrary: random },
+      );
+      const value = fc.oneof(
+        {
+          weight: 12,
+          arbitrary: payload.map((p) => ({ action: { type: 'Action.Execute', ...p }, trigger: 'manual' })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(payload, fc.constantFrom('Action.Submit', 'Action.OpenUrl', '', undefined, 5))
+            .map(([p, type]) => ({ action: { type, ...p } })),
+        },
+        { weight: 1, arbitrary: fc.anything({ maxDepth: 2 }) },
+        {
+          weight: 1,
+          arbitrary: payload.map((p) => ({ action: { type: 'Action.Execute', verb: p.verb, data: [p.data] } })),
+        },
+      );
+      const arb = fc.record({
+        http: overHttp,
+        sender: fc.constantFrom(...SENDERS),
+        value,
+        replyToId: fc.option(fc.oneof(fc.constantFrom(...activityIds), fc.string({ maxLength: 20 })), {
+          nil: undefined,
+        }),
+      });
+      await runProperty('card actions', arb, RUNS.cardActions, async (c) => {
+        const forgedValue = unown(c.value, owned[c.sender]);
+        const activity = rig.teams.baseActivity(userOf(c.sender), {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          value: forgedValue,
+          ...(c.replyToId === undefined ? {} : { replyToId: c.replyToId }),
+        });
+        activity.from = fromOf(c.sender);
+        const verb = (forgedValue as { action?: { verb?: unknown } } | null)?.action?.verb;
+        const res = await exchange(tally, activity, { strict: true, http: c.http });
+        if (!res.tooLarge) expectCardAnswer(tally, res, verb);
+      });
+      await finish('card actions', tally);
+      expect(tally.cases).toBeGreaterThanOrEqual(RUNS.cardActions);
+      // Not vacuous: a good share of the forged payloads passed the schemas and reached Graph checks.
+      expect(tally.reachedGraph).toBeGreaterThan(RUNS.cardActions * 0.1);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    `answers ${RUNS.activities} random messages, envelopes and activity types without a 5xx or a write; Teams-shaped messages get a reply`,
+    async () => {
+      const tally = await begin();
+      const text = fc.oneof(
+        { weight: 4, arbitrary: textArb() },
+        {
+          weight: 4,
+          arbitrary: fc
+            .tuple(
+              fc.constantFrom(
+                'request ',
+                'activate ',
+                'approvals',
+                'approve all',
+                'my access',
+                'my requests',
+                'catalog',
+                'help ',
+                'cancel ',
+                'deactivate ',
+                '<at>Access Bot</at> request ',
+                '<p>request <b>finance</b></p>',
+                'request finance reports',
+              ),
+              textArb().map((s) => s.slice(0, 300)),
+            )
+            .map(([a, b]) => a + b),
+        },
+        { weight: 1, arbitrary: fc.constantFrom(2000, 2001).map((n) => 'r'.repeat(n)) },
+      );
+      const json = fc.jsonValue({ maxDepth: 2 });
+      // Fields the way Teams fills them (the bot must answer these without any error) ...
+      const teamsExtra = fc.record(
+        {
+          attachments: fc.constantFrom(
+            [],
+            [{ contentType: 'text/html', content: '<p>hi</p>' }],
+            [{ contentType: ADAPTIVE_CARD, content: { type: 'AdaptiveCard', body: [] } }],
+          ),
+          entities: fc.constantFrom(
+            [],
+            [{ type: 'mention', text: '<at>Access Bot</at>', mentioned: { id: '28:access-bot', name: 'Access Bot' } }],
+            [{ type: 'clientInfo', locale: 'en-US', country: 'US', platform: 'Web' }],
+          ),
+          replyToId: fc.constantFrom('act-1', '1:abc'),
+          locale: fc.constantFrom('en-US', 'de-DE', 'ar-SA', 'zz'),
+          textFormat: fc.constantFrom('plain', 'markdown', 'xml'),
+        },
+        { requiredKeys: [] },
+      );
+      // ... and with wrong types where Teams never sends them (the bot must not fail over HTTP or write anything).
+      const wrongExtra = fc.record(
+        {
+          attachments: json,
+          entities: json,
+          value: json,
+          channelData: json,
+          replyToId: json,
+          locale: json,
+          textFormat: json,
+        },
+        { requiredKeys: [] },
+      );
+      const TYPES = [
+        'message',
+        'invoke',
+        'conversationUpdate',
+        'installationUpdate',
+        'messageReaction',
+        'messageUpdate',
+        'messageDelete',
+        'event',
+        'typing',
+        'endOfConversation',
+        'deleteUserData',
+        'trace',
+        'x',
+      ];
+      const FIELDS = [
+        'id',
+        'channelId',
+        'serviceUrl',
+        'timestamp',
+        'from',
+        'recipient',
+        'conversation',
+        'channelData',
+        'locale',
+        'text',
+        'type',
+        'name',
+        'value',
+        'membersAdded',
+        'membersRemoved',
+        'action',
+        'reactionsAdded',
+        'replyToId',
+      ];
+      const message = fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant('message' as const),
+            http: overHttp,
+            shaped: fc.constant(true),
+            sender: fc.constantFrom(...SENDERS),
+            text,
+            extra: teamsExtra as fc.Arbitrary<Record<string, unknown>>,
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            kind: fc.constant('message' as const),
+            http: overHttp,
+            shaped: fc.constant(false),
+            sender: fc.constantFrom(...SENDERS),
+            text: fc.oneof(text, json),
+            extra: wrongExtra as fc.Arbitrary<Record<string, unknown>>,
+          }),
+        },
+      );
+      const envelope = fc.record({
+        kind: fc.constant('envelope' as const),
+        http: overHttp,
+        sender: fc.constantFrom(...SENDERS),
+        type: fc.oneof(fc.constantFrom(...TYPES), fc.string({ maxLength: 70 })),
+        drop: fc.subarray(FIELDS, { maxLength: 4 }),
+        set: fc.dictionary(fc.constantFrom(...FIELDS), json, { maxKeys: 3 }),
+        extra: fc.record(
+          {
+            action: fc.constantFrom('add', 'remove', 'x'),
+            membersAdded: fc.oneof(
+              json,
+              fc.constant([{ id: '28:access-bot' }]),
+              fc.constant([{ id: '29:x', aadObjectId: 5 }]),
+            ),
+            membersRemoved: json,
+            reactionsAdded: json,
+            text: text.map((s) => s.slice(0, 200)),
+          },
+          { requiredKeys: [] },
+        ),
+      });
+      const raw = fc.record({
+        kind: fc.constant('raw' as const),
+        text: fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom('{"type": "message", ', '{"type":"message","text":"\\ud800"}', '\u0000', '{}'),
+          fc
+            .integer({ min: 250_000, max: 300_000 })
+            .map((n) => JSON.stringify({ type: 'message', text: 'q'.repeat(n) })),
+        ),
+        contentType: fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=latin1',
+          undefined,
+        ),
+      });
+      const arb = fc.oneof(
+        { weight: 5, arbitrary: message },
+        { weight: 4, arbitrary: envelope },
+        { weight: 1, arbitrary: raw },
+      );
+      await runProperty('activities', arb, RUNS.activities, async (c) => {
+        if (c.kind === 'raw') {
+          await exchange(tally, undefined, {
+            strict: false,
+            http: true,
+            raw: { text: c.text, contentType: c.contentType },
+          });
+          return;
+        }
+        if (c.kind === 'message') {
+          const user = userOf(c.sender);
+          const activity = rig.teams.baseActivity(user, { type: 'message', text: c.text, ...c.extra });
+          activity.from = fromOf(c.sender);
+          const before = rig.teams.events.length;
+          const res = await exchange(tally, unown(activity, owned[c.sender]), { strict: c.shaped, http: c.http });
+          if (c.shaped && !res.tooLarge) {
+            expect(checkActivity(activity)).toEqual({ ok: true });
+            // A message Teams could send is answered in the chat, whatever it says.
+            expect(res.status, 'message HTTP status').toBeLessThan(300);
+            const sentSince = () => rig.teams.events.slice(before).filter((e) => e.kind === 'send');
+            if (sentSince().length === 0) await rig.settle(100);
+            const answers = sentSince();
+            expect(answers.length, 'replies sent to the chat').toBeGreaterThanOrEqual(1);
+            for (const card of answers.flatMap((e) => cardsIn(e.activity))) {
+              expectNoRawError(cardText(card), 'reply card');
+            }
+          }
+          return;
+        }
+        const activity: Record<string, unknown> = rig.teams.baseActivity(userOf(c.sender), {
+          type: c.type,
+          ...c.extra,
+        });
+        activity.from = fromOf(c.sender);
+        for (const f of c.drop) delete activity[f];
+        Object.assign(activity, c.set);
+        // Invokes other than card actions have their own test below.
+        if (activity.type === 'invoke') activity.name = 'adaptiveCard/action';
+        await exchange(tally, unown(activity, owned[c.sender]), { strict: false, http: c.http });
+      });
+      await finish('activities', tally);
+      expect(tally.cases).toBeGreaterThanOrEqual(RUNS.activities);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    `answers ${RUNS.otherInvokes} invokes other than card actions (messaging extensions, task modules, sign-in) without a 5xx`,
+    async () => {
+      const tally = await begin();
+      const NAMES = [
+        'composeExtension/query',
+        'composeExtension/submitAction',
+        'composeExtension/fetchTask',
+        'composeExtension/queryLink',
+        'composeExtension/selectItem',
+        'composeExtension/setting',
+        'task/fetch',
+        'task/submit',
+        'tab/fetch',
+        'config/fetch',
+        'message/submitAction',
+        'fileConsent/invoke',
+        'actionableMessage/executeAction',
+        'application/search',
+        'signin/verifyState',
+        'signin/tokenExchange',
+        'signin/failure',
+        'healthCheck',
+        'handoff/action',
+      ];
+      const arb = fc.record({
+        sender: fc.constantFrom(...SENDERS),
+        name: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...NAMES) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+        ),
+        value: fc.oneof(fc.constant(undefined), fc.anything({ maxDepth: 2 }), fc.dictionary(fc.string(), fc.string())),
+      });
+      await runProperty('other invokes', arb, RUNS.otherInvokes, async (c) => {
+        const activity = rig.teams.baseActivity(userOf(c.sender), { type: 'invoke', name: c.name, value: c.value });
+        activity.from = fromOf(c.sender);
+        await exchange(tally, unown(activity, owned[c.sender]), { strict: false, http: true });
+      });
+      await finish('other invokes', tally);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+});
+
+async function rawPost(botUrl: string, text: string, contentType?: string) {
+  const res = await fetch(`${botUrl}/api/messages`, {
+    method: 'POST',
+    headers: contentType ? { 'content-type': contentType } : {},
+    body: text,
+  });
+  const body = await res.text();
+  return { status: res.status, body, text: body };
+}
