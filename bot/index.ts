@@ -1,3 +1,4 @@
+import { approverSettings } from '../services/approvals/settings.js';
 import { ConfigError, loadConfig } from '../services/config.js';
 import { startBot } from './app.js';
 
@@ -6,6 +7,7 @@ async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
+    approverSettings(config); // the approver journey's own settings: a bad value stops the start too
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Access Bot cannot start.\n${err.message}\n`);

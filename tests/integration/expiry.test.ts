@@ -49,8 +49,10 @@ describe('reminders before access ends', () => {
     stack = await startStack({ sharedClock: true, devtenant: { seed: renewableSeed() } });
     await stack.teams.say(alex, 'hello');
 
-    // 9 days left: inside the 14-day window, so the 14-day reminder comes at the first tick.
+    // 9 days left: inside the 14-day window, so the 14-day reminder comes at the first tick (the watcher's own first
+    // tick may already have queued it before Alex wrote; then it follows his message).
     await stack.bot.watcher.tickNow();
+    await stack.teams.waitFor(() => reminders(stack!, alex).length > 0, 5000, 'the 14-day reminder');
     const first = reminders(stack, alex);
     expect(first).toHaveLength(1);
     expect(cardText(first[0])).toMatch(/Your access to \*\*Finance Month-end Close \(JIT\)\*\* ends in 9 days/);
@@ -86,6 +88,7 @@ describe('reminders before access ends', () => {
     await stack.teams.say(alex, 'hello');
     await stack.teams.say(adele, 'hello');
     await stack.bot.watcher.tickNow();
+    await stack.teams.waitFor(() => reminders(stack!, alex).length > 0, 5000, "Alex's reminder");
     const alexCard = reminders(stack, alex);
     expect(alexCard).toHaveLength(1);
     expect(cardText(alexCard[0])).toMatch(/does not allow renewing it yourself/);
@@ -109,6 +112,38 @@ describe('reminders before access ends', () => {
     expect(reminders(stack, adele)).toHaveLength(0);
     const reread = (await stack.graphCalls()).filter((c) => c.batchItem && c.path.includes(ADELE_FINANCE_REPORTS));
     expect(reread).toHaveLength(1);
+  });
+
+  it('a failed sweep (Graph busy) is tried again ten minutes later, not every tick, and then reminds', async () => {
+    stack = await startStack({ sharedClock: true });
+    await stack.teams.say(alex, 'hello');
+    const fault = await fetch(`${stack.devtenant?.url}/_devtenant/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rules: [{ pathPattern: '/entitlementManagement/assignments\\?', status: 503, count: 50 }],
+      }),
+    });
+    expect(fault.status).toBeLessThan(300);
+    await stack.bot.watcher.tickNow();
+    const sweeps = async () =>
+      (await stack!.graphCalls()).filter(
+        (c) => c.method === 'GET' && /\/entitlementManagement\/assignments\?/.test(c.path),
+      );
+    const failedSweeps = (await sweeps()).length;
+    expect(failedSweeps).toBeGreaterThan(0);
+    expect(reminders(stack, alex)).toHaveLength(0);
+    // Within ten minutes: no new try.
+    await stack.advance(5 * 60);
+    await stack.bot.watcher.tickNow();
+    expect((await sweeps()).length).toBe(failedSweeps);
+    // Graph is back; ten minutes after the failure the sweep runs again and the reminder comes.
+    await fetch(`${stack.devtenant?.url}/_devtenant/faults`, { method: 'DELETE' });
+    await stack.advance(6 * 60);
+    await stack.bot.watcher.tickNow();
+    expect((await sweeps()).length).toBeGreaterThan(failedSweeps);
+    await stack.teams.waitFor(() => reminders(stack!, alex).length > 0, 5000, 'the reminder');
+    expect(reminders(stack, alex)).toHaveLength(1);
   });
 
   it('sends no reminder at all with EXPIRY_REMINDER_DAYS=off', async () => {

@@ -33,7 +33,9 @@ const recordSchema = z.object({
 });
 type ExpiryRecord = z.infer<typeof recordSchema>;
 
-const sweepSchema = z.object({ at: z.string() });
+const sweepSchema = z.object({ at: z.string(), retryAt: z.string().optional() });
+/** After a failed sweep (Graph down or throttling), the next try waits this long instead of coming every tick. */
+const SWEEP_RETRY_MS = 10 * 60_000;
 
 export function expiryWatchSource(app: BotServices): WatchSource {
   return {
@@ -41,7 +43,14 @@ export function expiryWatchSource(app: BotServices): WatchSource {
     async tick(now: Date) {
       const days = app.config.expiryReminderDays;
       if (days.length === 0) return;
-      if (await sweepDue(app, now)) await sweep(app, now, Math.max(...days));
+      if (await sweepDue(app, now)) {
+        try {
+          await sweep(app, now, Math.max(...days));
+        } catch (err) {
+          await markSweepFailed(app, now);
+          throw err;
+        }
+      }
       await remindDue(app, now, days);
     },
   };
@@ -49,10 +58,18 @@ export function expiryWatchSource(app: BotServices): WatchSource {
 
 async function sweepDue(app: BotServices, now: Date): Promise<boolean> {
   const last = (await readItem(app.storage, SWEEP_KEY, sweepSchema, app.log))?.value;
+  if (last?.retryAt && Date.parse(last.retryAt) > now.getTime()) return false;
   const at = last ? Date.parse(last.at) : Number.NaN;
   // Never swept, an unreadable time, or one in the future (the clock moved back): sweep now.
   if (!(at <= now.getTime())) return true;
   return now.getTime() - at >= app.config.expirySweepHours * 3_600_000;
+}
+
+async function markSweepFailed(app: BotServices, now: Date): Promise<void> {
+  await updateItem(app.storage, SWEEP_KEY, sweepSchema, app.log, (current) => ({
+    at: current?.at ?? new Date(0).toISOString(),
+    retryAt: new Date(now.getTime() + SWEEP_RETRY_MS).toISOString(),
+  }));
 }
 
 /** Brings the records in line with Graph: new ones added, changed end dates reset, gone ones dropped. */
