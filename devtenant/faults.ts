@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 
-/** Fault injection for Graph routes: 429 with Retry-After, 503, latency, connection reset; per path pattern. */
+/** Fault injection for Graph routes: 400, 429 with Retry-After, 503, latency, connection reset; per path pattern. */
 
 const ruleSchema = z.strictObject({
   pathPattern: z.string().min(1),
   method: z.string().min(1).optional(),
-  status: z.union([z.literal(429), z.literal(503)]).optional(),
+  // 400 stands for a query option this Graph refuses (e.g. an `$expand` a function does not support).
+  status: z.union([z.literal(400), z.literal(429), z.literal(503)]).optional(),
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
   reset: z.boolean().optional(),
@@ -101,6 +102,14 @@ export class Faults {
 export const faultError = (rule: FaultRule) => {
   const retry = rule.retryAfterSeconds ?? (rule.status === 429 ? 1 : undefined);
   const headers: Record<string, string> = retry === undefined ? {} : { 'Retry-After': String(retry) };
+  if (rule.status === 400) {
+    return {
+      status: 400,
+      code: 'BadRequest',
+      message: 'Invalid request: the query option is not supported on this resource.',
+      headers,
+    };
+  }
   if (rule.status === 429) {
     return {
       status: 429,

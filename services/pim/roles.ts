@@ -8,6 +8,7 @@ import type {
   UnifiedRoleManagementPolicyAssignment,
 } from '@microsoft/microsoft-graph-types';
 import type { BatchItemResult, BatchRequest, GraphFacade } from '../graph/client.js';
+import { GraphRequestError } from '../graph/errors.js';
 import type {
   ActivationPolicy,
   ActiveRole,
@@ -86,13 +87,28 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<EligibleRo
     .sort((a, b) => a.group.displayName.localeCompare(b.group.displayName) || a.accessId.localeCompare(b.accessId));
 }
 
-/** My current memberships and ownerships of PIM groups, with group names: two round trips at most. */
+/**
+ * My current memberships and ownerships of PIM groups, with group names: one round trip when Graph expands the group
+ * (GRAPH-API.md §6.1 reports `$expand=group` on these functions as unreliable), a second only for the groups it left
+ * out, or for all of them when it refuses the expand.
+ */
 export async function loadActiveRoles(facade: GraphFacade): Promise<ActiveRole[]> {
-  const instances = await facade.list<Assignment>(MY_ACTIVE);
-  const groupIds = [...new Set(instances.map((i) => i.groupId).filter((id): id is string => !!id))];
-  if (groupIds.length === 0) return [];
-  const results = await facade.batch(groupChunks(groupIds).map((url, i) => ({ id: `groups${i}`, method: 'GET', url })));
-  return activeRoles(instances, groupsFrom(results)).sort((a, b) =>
+  const instances = await listActiveWithGroups(facade);
+  const groups = new Map<string, GroupRef>();
+  for (const i of instances) {
+    if (i.group?.id) groups.set(i.group.id.toLowerCase(), groupRefOf(i.group));
+  }
+  const missing = [
+    ...new Set(instances.map((i) => i.groupId).filter((id): id is string => !!id && !groups.has(id.toLowerCase()))),
+  ];
+  if (missing.length > 0) {
+    const results = await facade.batch(
+      groupChunks(missing).map((url, i) => ({ id: `groups${i}`, method: 'GET', url })),
+    );
+    for (const [id, group] of groupsFrom(results)) groups.set(id, group);
+  }
+  if (instances.length === 0) return [];
+  return activeRoles(instances, groups).sort((a, b) =>
     (a.endDateTime ?? '9999').localeCompare(b.endDateTime ?? '9999'),
   );
 }
@@ -157,16 +173,26 @@ function groupChunks(groupIds: string[]): string[] {
   return urls;
 }
 
+async function listActiveWithGroups(facade: GraphFacade): Promise<Assignment[]> {
+  try {
+    return await facade.list<Assignment>(MY_ACTIVE, {
+      query: { $expand: 'group($select=id,displayName,description)' },
+    });
+  } catch (err) {
+    if (!(err instanceof GraphRequestError) || err.status !== 400) throw err;
+    return facade.list<Assignment>(MY_ACTIVE);
+  }
+}
+
+function groupRefOf(g: Group): GroupRef {
+  return { id: g.id as string, displayName: g.displayName || 'Unnamed group', description: g.description ?? undefined };
+}
+
 function groupsFrom(results: BatchItemResult[]): Map<string, GroupRef> {
   const groups = new Map<string, GroupRef>();
   for (const result of results) {
     for (const g of valuesOf<Group>(result)) {
-      if (!g.id) continue;
-      groups.set(g.id.toLowerCase(), {
-        id: g.id,
-        displayName: g.displayName || 'Unnamed group',
-        description: g.description ?? undefined,
-      });
+      if (g.id) groups.set(g.id.toLowerCase(), groupRefOf(g));
     }
   }
   return groups;

@@ -698,12 +698,23 @@ describe('my access: active group memberships next to the access packages', () =
     const access = await myAccess();
     expect(cardText(access.card)).toContain('**Developer Tools Power Users** (member): until');
     const trips = (await stack.roundTrips()).map((t) => `${t.method} ${t.path.split('?')[0]}`);
+    // The group names come with the active roles ($expand=group): one round trip each, side by side.
     expect(trips).toEqual([
       `GET ${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
-      'POST /v1.0/$batch',
       `GET ${EM}/assignments/filterByCurrentUser(on='target')`,
     ]);
     expect((await stack.roundTrips()).every((t) => t.caller === ALEX.aadObjectId)).toBe(true);
+  });
+
+  it('reads the group names separately when Graph refuses to expand the group', async () => {
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'assignmentScheduleInstances/filterByCurrentUser.*expand=group', status: 400 }],
+    });
+    await stack.clearGraphLog();
+    const access = await myAccess();
+    expect(cardText(access.card)).toContain('**Developer Tools Power Users** (member): until');
+    const trips = (await stack.roundTrips()).map((t) => `${t.method} ${t.path.split('?')[0]}`);
+    expect(trips).toContain('POST /v1.0/$batch');
   });
 
   it('still lists the packages, with a short note, when the active roles cannot be read', async () => {
