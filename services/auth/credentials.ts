@@ -1,11 +1,31 @@
-import {
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  OnBehalfOfCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { ConfigError } from '../config.js';
+
+type Identity = typeof import('@azure/identity');
+
+/** @azure/identity is loaded on first use: local mode never needs it, and it is a sizeable part of start-up. */
+let identityModule: Promise<Identity> | undefined;
+const loadIdentity = (): Promise<Identity> => {
+  identityModule ??= import('@azure/identity');
+  return identityModule;
+};
+
+/** A credential built when first asked for a token (its module loads then). */
+export class LazyCredential implements TokenCredential {
+  private built?: Promise<TokenCredential>;
+
+  constructor(private readonly build: (identity: Identity) => TokenCredential) {}
+
+  /** The @azure/identity credential behind this one. */
+  credential(): Promise<TokenCredential> {
+    this.built ??= loadIdentity().then(this.build);
+    return this.built;
+  }
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    return (await this.credential()).getToken(scopes, options);
+  }
+}
 
 /** The configuration names for the bot's own credential, read from an options object (the bot passes process.env). */
 export interface AppCredentialEnv {
@@ -89,12 +109,14 @@ export interface CredentialFactory {
 const FIC_SCOPE = 'api://AzureADTokenExchange/.default';
 
 export function createAzureCredentialFactory(getAssertion?: () => Promise<string>): CredentialFactory {
-  const miCredentials = new Map<string, ManagedIdentityCredential>();
+  const miCredentials = new Map<string, LazyCredential>();
   const managedIdentity = (clientId?: string) => {
     const key = clientId ?? '(system)';
     let credential = miCredentials.get(key);
     if (!credential) {
-      credential = clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+      credential = new LazyCredential((id) =>
+        clientId ? new id.ManagedIdentityCredential({ clientId }) : new id.ManagedIdentityCredential(),
+      );
       miCredentials.set(key, credential);
     }
     return credential;
@@ -110,18 +132,22 @@ export function createAzureCredentialFactory(getAssertion?: () => Promise<string
   return {
     onBehalfOf({ tenantId, clientId, userAssertionToken, settings }) {
       const base = { tenantId, clientId, userAssertionToken };
-      if (settings.kind === 'secret') return new OnBehalfOfCredential({ ...base, clientSecret: settings.clientSecret });
-      if (settings.kind === 'certificate') {
-        return new OnBehalfOfCredential({ ...base, certificatePath: settings.certificatePath });
-      }
-      return new OnBehalfOfCredential({ ...base, getAssertion: ficAssertion(settings.managedIdentityClientId) });
+      return new LazyCredential((id) => {
+        if (settings.kind === 'secret')
+          return new id.OnBehalfOfCredential({ ...base, clientSecret: settings.clientSecret });
+        if (settings.kind === 'certificate') {
+          return new id.OnBehalfOfCredential({ ...base, certificatePath: settings.certificatePath });
+        }
+        return new id.OnBehalfOfCredential({ ...base, getAssertion: ficAssertion(settings.managedIdentityClientId) });
+      });
     },
     app({ tenantId, clientId, settings }) {
-      if (settings.kind === 'secret') return new ClientSecretCredential(tenantId, clientId, settings.clientSecret);
-      if (settings.kind === 'certificate') {
-        return new ClientCertificateCredential(tenantId, clientId, settings.certificatePath);
-      }
-      return managedIdentity(settings.managedIdentityClientId);
+      if (settings.kind === 'managedIdentity') return managedIdentity(settings.managedIdentityClientId);
+      return new LazyCredential((id) =>
+        settings.kind === 'secret'
+          ? new id.ClientSecretCredential(tenantId, clientId, settings.clientSecret)
+          : new id.ClientCertificateCredential(tenantId, clientId, settings.certificatePath),
+      );
     },
   };
 }

@@ -7,7 +7,7 @@ import { LocalTokenProvider } from './localTokens.js';
 import type { TokenProvider, UserRef } from './tokens.js';
 
 export type { AppCredentialEnv, AppCredentialSettings, CredentialFactory } from './credentials.js';
-export { createAzureCredentialFactory, readAppCredentialSettings } from './credentials.js';
+export { createAzureCredentialFactory, LazyCredential, readAppCredentialSettings } from './credentials.js';
 export { type EntraTokenOptions, EntraTokenProvider } from './entraTokens.js';
 export { type LocalTokenOptions, LocalTokenProvider } from './localTokens.js';
 export * from './tokens.js';

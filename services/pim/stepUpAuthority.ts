@@ -1,8 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ManagedIdentityCredential } from '@azure/identity';
-import { ConfidentialClientApplication, type Configuration, type INetworkModule } from '@azure/msal-node';
-import type { AppCredentialSettings } from '../auth/credentials.js';
+import type { ConfidentialClientApplication, Configuration, INetworkModule } from '@azure/msal-node';
+import { type AppCredentialSettings, LazyCredential } from '../auth/credentials.js';
 import { LOCAL_APP_CLIENT_ID, LOCAL_DELEGATED_SCOPES } from '../auth/localTokens.js';
 import { decodeJwtClaims, GRAPH_DEFAULT_SCOPE } from '../auth/tokens.js';
 
@@ -109,10 +108,12 @@ export interface EntraStepUpOptions {
 
 /** Entra mode: MSAL node's auth-code flow with `claims` and client capability `cp1`. */
 export class EntraStepUpAuthority implements StepUpAuthority {
-  private readonly msal: ConfidentialClientApplication;
+  private readonly config: Configuration;
+  /** MSAL loads with the first step-up (it is a sizeable part of start-up, and most turns never need it). */
+  private client?: Promise<ConfidentialClientApplication>;
 
   constructor(opts: EntraStepUpOptions) {
-    const config: Configuration = {
+    this.config = {
       auth: {
         clientId: opts.clientId,
         authority: `https://login.microsoftonline.com/${opts.tenantId}`,
@@ -122,11 +123,15 @@ export class EntraStepUpAuthority implements StepUpAuthority {
       },
       ...(opts.networkClient ? { system: { networkClient: opts.networkClient } } : {}),
     };
-    this.msal = new ConfidentialClientApplication(config);
+  }
+
+  private msal(): Promise<ConfidentialClientApplication> {
+    this.client ??= import('@azure/msal-node').then((m) => new m.ConfidentialClientApplication(this.config));
+    return this.client;
   }
 
   async authorizeUrl(request: AuthorizeRequest): Promise<string> {
-    return this.msal.getAuthCodeUrl({
+    return (await this.msal()).getAuthCodeUrl({
       scopes: [GRAPH_DEFAULT_SCOPE],
       redirectUri: request.redirectUri,
       state: request.state,
@@ -139,7 +144,7 @@ export class EntraStepUpAuthority implements StepUpAuthority {
   }
 
   async redeem(request: RedeemRequest): Promise<StepUpToken> {
-    const result = await this.msal.acquireTokenByCode({
+    const result = await (await this.msal()).acquireTokenByCode({
       code: request.code,
       scopes: [GRAPH_DEFAULT_SCOPE],
       redirectUri: request.redirectUri,
@@ -160,8 +165,11 @@ function clientCredential(settings: AppCredentialSettings): Partial<Configuratio
   if (settings.kind === 'secret') return { clientSecret: settings.clientSecret };
   if (settings.kind === 'certificate') return { clientCertificate: certificateFrom(settings.certificatePath) };
   // Managed identity: its token is the client assertion of a federated credential on the bot's app.
-  const identity = new ManagedIdentityCredential(
-    settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {},
+  const identity = new LazyCredential(
+    (id) =>
+      new id.ManagedIdentityCredential(
+        settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {},
+      ),
   );
   return {
     clientAssertion: async () => {

@@ -12,6 +12,7 @@ import {
   createAzureCredentialFactory,
   createTokenProvider,
   EntraTokenProvider,
+  type LazyCredential,
   readAppCredentialSettings,
 } from '../../services/auth/index.js';
 import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
@@ -235,19 +236,20 @@ describe('credential configuration', () => {
     );
   });
 
-  it('builds the real @azure/identity credentials offline (getToken is never called)', () => {
+  it('builds the real @azure/identity credentials offline, loading the module only when one is needed', async () => {
     const factory = createAzureCredentialFactory();
     const base = { tenantId: 'tenant-a', clientId: 'bot-app-id' };
     const secret: AppCredentialSettings = { kind: 'secret', clientSecret: 'x' };
     const mi: AppCredentialSettings = { kind: 'managedIdentity', managedIdentityClientId: 'mi-1' };
-    expect(factory.onBehalfOf({ ...base, userAssertionToken: 'sso', settings: secret })).toBeInstanceOf(
+    const real = (c: unknown) => (c as LazyCredential).credential();
+    expect(await real(factory.onBehalfOf({ ...base, userAssertionToken: 'sso', settings: secret }))).toBeInstanceOf(
       OnBehalfOfCredential,
     );
-    expect(factory.onBehalfOf({ ...base, userAssertionToken: 'sso', settings: mi })).toBeInstanceOf(
+    expect(await real(factory.onBehalfOf({ ...base, userAssertionToken: 'sso', settings: mi }))).toBeInstanceOf(
       OnBehalfOfCredential,
     );
-    expect(factory.app({ ...base, settings: secret })).toBeInstanceOf(ClientSecretCredential);
-    expect(factory.app({ ...base, settings: mi })).toBeInstanceOf(ManagedIdentityCredential);
+    expect(await real(factory.app({ ...base, settings: secret }))).toBeInstanceOf(ClientSecretCredential);
+    expect(await real(factory.app({ ...base, settings: mi }))).toBeInstanceOf(ManagedIdentityCredential);
   });
 
   it('createTokenProvider picks Entra in entra mode and needs an SSO token source', async () => {
