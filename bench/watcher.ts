@@ -143,6 +143,8 @@ interface SizeResult {
   firstTick?: TickFigures;
   tick?: TickFigures;
   peakRssMb?: number;
+  /** Resident set size just before the measured tick (the process with its storage and caches warm). */
+  rssBeforeMb?: number;
   skipped?: string;
 }
 
@@ -161,9 +163,10 @@ async function measureSize(n: number): Promise<SizeResult> {
       if (!first) return { size: n, changed: 0, skipped: `first tick took over ${FIRST_TICK_BUDGET_MS / 1000} s` };
       const changed = denySome(devtenant.state, n);
       await child.ask('resetpeak');
+      const rssBeforeMb = Number(await child.ask('rssnow')) / 1024 / 1024;
       const tick = JSON.parse(await child.ask('tick')) as TickFigures;
       const peakRssMb = (await child.peakRssBytes()) / 1024 / 1024;
-      return { size: n, changed, firstTick: JSON.parse(first), tick, peakRssMb };
+      return { size: n, changed, firstTick: JSON.parse(first), tick, peakRssMb, rssBeforeMb };
     } finally {
       await child.stop();
     }
@@ -209,6 +212,12 @@ function figuresFor(r: SizeResult): Figure[] {
       value: r.peakRssMb ?? null,
       unit: 'MB',
       ...(atTarget ? { target: { kind: 'max' as const, value: TARGETS.rssMb } } : {}),
+    },
+    {
+      name: `${at}: RSS added by the tick`,
+      value: r.peakRssMb !== undefined && r.rssBeforeMb !== undefined ? r.peakRssMb - r.rssBeforeMb : null,
+      unit: 'MB',
+      note: r.rssBeforeMb !== undefined ? `${Math.round(r.rssBeforeMb)} MB before it` : undefined,
     },
   ];
 }

@@ -41,4 +41,5 @@ async function tick(): Promise<string> {
 serveControl(bot.url, () => bot.close(), {
   tick,
   resetpeak: async () => String(resetPeakRss()),
+  rssnow: async () => String(process.memoryUsage().rss),
 });

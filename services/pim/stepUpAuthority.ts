@@ -144,16 +144,31 @@ export class EntraStepUpAuthority implements StepUpAuthority {
   }
 
   async redeem(request: RedeemRequest): Promise<StepUpToken> {
-    const result = await (await this.msal()).acquireTokenByCode({
-      code: request.code,
-      scopes: [GRAPH_DEFAULT_SCOPE],
-      redirectUri: request.redirectUri,
-      ...(request.claims ? { claims: request.claims } : {}),
-    });
+    const msal = await this.msal();
+    const result = await msal
+      .acquireTokenByCode({
+        code: request.code,
+        scopes: [GRAPH_DEFAULT_SCOPE],
+        redirectUri: request.redirectUri,
+        ...(request.claims ? { claims: request.claims } : {}),
+      })
+      .catch((err: unknown) => {
+        // MSAL's errors become the one error type of this interface, naming only Entra's code (never the request).
+        throw new StepUpError(`The sign-in code could not be redeemed with Microsoft Entra${entraReason(err)}.`);
+      });
     if (!result?.accessToken) throw new StepUpError('Microsoft Entra returned no token.');
     const token = tokenOf(result.accessToken, result.expiresOn ?? new Date(Date.now() + 3600_000));
     return { ...token, objectId: token.objectId ?? result.account?.localAccountId };
   }
+}
+
+/** `: invalid_grant (AADSTS70008)` from an MSAL error; empty when it names neither. */
+function entraReason(err: unknown): string {
+  const e = err as { errorCode?: unknown; errorMessage?: unknown } | undefined;
+  const code = typeof e?.errorCode === 'string' && /^[a-z_]{1,64}$/i.test(e.errorCode) ? e.errorCode : undefined;
+  const aadsts = typeof e?.errorMessage === 'string' ? /AADSTS\d{4,8}/.exec(e.errorMessage)?.[0] : undefined;
+  if (!code && !aadsts) return '';
+  return `: ${[code, aadsts && `(${aadsts})`].filter(Boolean).join(' ')}`;
 }
 
 function tokenOf(accessToken: string, expiresOn: Date): StepUpToken {

@@ -177,6 +177,8 @@ export async function submitActivation(
     }
     if (claimKey) await releaseClaim(app, claimKey);
     app.log.info({ kind: error.kind, code: error.graphCode, rules: error.rules }, 'activation refused');
+    // Graph enforced a rule the cached policy did not show (it changed since): "Try again" must read it again.
+    if (error.kind === 'policyRule') context.forget(user);
     if (error.kind === 'conflict') {
       context.forget(user);
       return { card: await conflictCard(app, user, target, error, place), error };

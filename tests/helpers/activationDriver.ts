@@ -1,0 +1,188 @@
+import { expect } from 'vitest';
+import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
+import { checkCard } from './cardCheck.js';
+import { type Stack, startStack } from './stack.js';
+import { type Card, cardsIn, type TeamsUser, teamsUser } from './teamsHarness.js';
+
+/**
+ * Drives the activation journey like a person in Teams and a browser would, on top of `startStack` (bot, devtenant
+ * and the Teams-like harness over real HTTP, one shared manual clock). Shared by the activation tests that need a
+ * stack of their own.
+ */
+
+export const TENANT = 'c0a70500-0000-4000-8000-000000000001';
+export const ALEX = teamsUser('10000000-0000-4000-8000-000000000001', 'Alex Wilber');
+export const MEGAN_ID = '10000000-0000-4000-8000-000000000002';
+export const GROUP = {
+  finance: '20000000-0000-4000-8000-000000000011',
+  prod: '20000000-0000-4000-8000-000000000012',
+  devtools: '20000000-0000-4000-8000-000000000013',
+  secops: '20000000-0000-4000-8000-000000000014',
+  azure: '20000000-0000-4000-8000-000000000015',
+};
+export const PIM = '/v1.0/identityGovernance/privilegedAccess/group';
+
+export interface GraphLogEntry {
+  method: string;
+  path: string;
+  caller: string | null;
+  status: number;
+  batchItem?: boolean;
+}
+
+export class ActivationDriver {
+  /** What the client shows in place of a clicked card (invoke answers never reach the connector). */
+  private readonly replies = new Map<string, { card: Card; at: number }>();
+
+  private constructor(readonly stack: Stack) {}
+
+  static async start(): Promise<ActivationDriver> {
+    return new ActivationDriver(await startStack({ sharedClock: true }));
+  }
+
+  stop(): Promise<void> {
+    return this.stack.stop();
+  }
+
+  get botUrl(): string {
+    return this.stack.bot.url;
+  }
+
+  get devtenantUrl(): string {
+    return this.stack.devtenant?.url as string;
+  }
+
+  /** Graph round trips since the last clear (a $batch counts once). */
+  async roundTrips(): Promise<GraphLogEntry[]> {
+    return ((await this.stack.graphCalls()) as GraphLogEntry[]).filter((e) => !e.batchItem);
+  }
+
+  /** The selfActivate POSTs the devtenant saw since the last clear. */
+  async postedActivations(): Promise<GraphLogEntry[]> {
+    return (await this.roundTrips()).filter(
+      (e) => e.method === 'POST' && e.path.startsWith(`${PIM}/assignmentScheduleRequests`),
+    );
+  }
+
+  /** Graph as one person of the demo tenant, straight to the devtenant (for reading back). */
+  async graph(oid: string, method: string, path: string): Promise<{ status: number; body: any }> {
+    const now = Math.floor((this.stack.clock as { now(): Date }).now().getTime() / 1000);
+    const token = encodeUnsignedJwt({ oid, tid: TENANT, scp: 'x', iat: now, exp: now + 3600 });
+    const res = await fetch(`${this.devtenantUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async members(groupId: string): Promise<string[]> {
+    const { body } = await this.graph(ALEX.aadObjectId, 'GET', `/v1.0/groups/${groupId}/members`);
+    return body.value.map((m: { id: string }) => m.id);
+  }
+
+  /** Alex's active (assigned) memberships and ownerships of one group, as Graph lists them. */
+  async activeInstances(groupId: string, oid = ALEX.aadObjectId): Promise<any[]> {
+    const { body } = await this.graph(
+      oid,
+      'GET',
+      `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+    );
+    return body.value.filter((i: any) => i.groupId === groupId);
+  }
+
+  /** Types "activate" and returns the list card with its activity id. */
+  async list(user: TeamsUser = ALEX, text = 'activate'): Promise<{ card: Card; id: string }> {
+    const [event] = await this.stack.teams.say(user, text);
+    const [card] = cardsIn(event.activity);
+    return { card, id: event.activityId };
+  }
+
+  /** Presses a button; returns the card the bot answered with (Teams shows it in place of the clicked one). */
+  async press(card: Card, title: string, inputs: Record<string, string> = {}, replyToId?: string, user = ALEX) {
+    const reply = await this.stack.teams.click(user, card, title, inputs, replyToId);
+    expect(reply.httpStatus).toBe(200);
+    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
+    const answer = reply.body!.value as Card;
+    expect(checkCard(answer)).toEqual([]);
+    if (replyToId) this.replies.set(replyToId, { card: answer, at: Date.now() });
+    return answer;
+  }
+
+  /** The activation form of one role, opened from the list card like a person would. */
+  async form(buttonTitle: string): Promise<{ form: Card; id: string }> {
+    const { card, id } = await this.list();
+    return { form: await this.press(card, buttonTitle, {}, id), id };
+  }
+
+  /** The card a person sees now under this activity id: the last invoke answer or connector update, whichever is newer. */
+  current(activityId: string, user: TeamsUser = ALEX): Card {
+    const events = this.stack.teams.cardsFor(user).filter((c) => c.event.activityId === activityId);
+    const last = events.at(-1);
+    const reply = this.replies.get(activityId);
+    const card = reply && (!last || reply.at >= last.event.at) ? reply.card : last?.card;
+    if (!card) throw new Error(`no card ${activityId}`);
+    return card;
+  }
+}
+
+export interface StepUpBrowser {
+  /** The devtenant's sign-in page as the bot's step-up page redirected to it. */
+  authorize: URL;
+  /** Where the sign-in page sent the browser back: the bot's callback with `code` and `state`. */
+  callback: URL;
+}
+
+/**
+ * Follows the step-up link like a browser up to the callback (not opening it): the bot's page, the devtenant's
+ * sign-in form, the verification. `signInAs` replaces the account on the sign-in form (the person picks another
+ * account), as an object id or a user principal name of the demo tenant.
+ */
+export async function signInUntilCallback(signInUrl: string, opts: { signInAs?: string } = {}): Promise<StepUpBrowser> {
+  const toAuthority = await fetch(signInUrl, { redirect: 'manual' });
+  expect(toAuthority.status).toBe(302);
+  const authorize = new URL(toAuthority.headers.get('location') as string);
+  const formPage = await fetch(authorize);
+  expect(formPage.status).toBe(200);
+  const form = await formPage.text();
+  const fields = new URLSearchParams({ otc: '482915' });
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.set(m[1], unescapeHtml(m[2]));
+  }
+  if (opts.signInAs) fields.set('login_hint', opts.signInAs);
+  const verified = await fetch(authorize, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+    redirect: 'manual',
+  });
+  expect(verified.status).toBe(302);
+  return { authorize, callback: new URL(verified.headers.get('location') as string) };
+}
+
+/** Opens a page of the bot like a browser; every answer must be an HTML page, never a stack trace. */
+export async function openPage(url: string | URL): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { redirect: 'manual' });
+  const text = await res.text();
+  expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  expect(text).not.toMatch(/at .*\.ts:\d+|Error:|stack/i);
+  return { status: res.status, text };
+}
+
+/** The visible words of one of the bot's pages: title and paragraphs, tags removed, entities decoded. */
+export function pageWords(html: string): string {
+  const main = /<main>([\s\S]*)<\/main>/.exec(html)?.[1] ?? html;
+  return unescapeHtml(main.replace(/<\/(h1|p)>/g, '\n').replace(/<[^>]+>/g, '')).trim();
+}
+
+export function openUrl(card: Card, title: string): string {
+  const action = (card.actions ?? []).find((a: any) => a.type === 'Action.OpenUrl' && a.title === title);
+  if (!action) throw new Error(`no link "${title}" on the card`);
+  return action.url;
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
