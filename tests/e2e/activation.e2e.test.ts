@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, clickOnCard, type E2E, saveFailureScreenshot, send, startE2E } from './playgroundE2E.js';
+import { expect, it } from 'vitest';
+import { clickOnCard, describeE2E, send } from './playgroundE2E.js';
 
 /** The activation journey in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
@@ -23,18 +23,9 @@ async function openForm(page: Page, button: string, justification: string): Prom
   return card;
 }
 
-describe.runIf(browserAvailable())('Agents Playground in Chromium: activating a group', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  }, 60_000);
-  afterAll(async () => e2e?.stop());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await saveFailureScreenshot(e2e?.page, ctx.task.name.replace(/\W+/g, '-'));
-  });
-
+describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   it('activates Finance Admins and shows the active card with its end time', async () => {
-    const card = await openForm(e2e.page, 'Activate Finance Admins', 'Month-end close');
+    const card = await openForm(e2e().page, 'Activate Finance Admins', 'Month-end close');
     await clickOnCard(card, 'Activate');
     await expect
       .poll(() => card.innerText(), { timeout: 15_000 })
@@ -45,14 +36,14 @@ describe.runIf(browserAvailable())('Agents Playground in Chromium: activating a 
   });
 
   it('MFA: the card offers the sign-in, the sign-in page is completed, the card turns active by itself', async () => {
-    const card = await openForm(e2e.page, 'Activate Security Operations', 'Incident INC0042');
+    const card = await openForm(e2e().page, 'Activate Security Operations', 'Incident INC0042');
     await clickOnCard(card, 'Activate');
     await expect
       .poll(() => card.innerText(), { timeout: 15_000 })
       .toMatch(/Verify your identity to activate Security Operations/);
 
     const [signIn] = await Promise.all([
-      e2e.page.context().waitForEvent('page', { timeout: 15_000 }),
+      e2e().page.context().waitForEvent('page', { timeout: 15_000 }),
       clickOnCard(card, 'Verify my identity'),
     ]);
     await signIn.waitForLoadState();

@@ -1,17 +1,8 @@
 import type { Locator } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PEOPLE, userToken } from '../devtenant/tokens.js';
-import {
-  browserAvailable,
-  cardCount,
-  clickOnCard,
-  type E2E,
-  saveFailureScreenshot,
-  send,
-  startE2E,
-  TOP_CARD,
-  waitForCard,
-} from './playgroundE2E.js';
+import { expect, it } from 'vitest';
+import { PEOPLE } from '../devtenant/tokens.js';
+import { graphAs } from '../helpers/devtenantGraph.js';
+import { cardCount, clickOnCard, describeE2E, send, TOP_CARD, waitForCard } from './playgroundE2E.js';
 
 /**
  * The approver journey in the Agents Playground (Chromium), signed in as Alex Wilber. Seeded for Alex: Isaiah's
@@ -19,23 +10,11 @@ import {
  * of Network Admins (Alex or Patti; no reason required). The watcher runs every second (startE2E).
  */
 
-const EM = '/v1.0/identityGovernance/entitlementManagement';
-const PIM = '/v1.0/identityGovernance/privilegedAccess/group';
+const EM = '/identityGovernance/entitlementManagement';
+const PIM = '/identityGovernance/privilegedAccess/group';
 const SALESFORCE_PACKAGE = '40000000-0000-4000-8000-000000000009'; // approvers: IT Operations Approvers (Alex among them)
 const LEE_NETWORK_ACTIVATION = 'b0000000-0000-4000-8000-000000000001';
 const LEE_ACTIVATION_TITLE = 'Lee Gu asks to activate membership of Network Admins';
-
-/** Graph as a person, straight to the devtenant (as if in My Access or the PIM portal). */
-async function graphAs(e2e: E2E, who: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${e2e.devtenant.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${userToken(who)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 async function buttonsOf(card: Locator): Promise<string[]> {
   return card.locator('.ac-actionSet button').allInnerTexts();
@@ -48,29 +27,20 @@ async function typeReason(card: Locator, text: string): Promise<void> {
   await field.pressSequentially(text);
 }
 
-describe.runIf(browserAvailable())('Agents Playground in Chromium: approving requests', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  }, 60_000);
-  afterAll(async () => e2e?.stop());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await saveFailureScreenshot(e2e?.page, ctx.task.name.replace(/\W+/g, '-'));
-  });
-
+describeE2E('Agents Playground in Chromium: approving requests', (e2e) => {
   it('brings Alex the approvals that wait for him without his typing, also a request made just now', async () => {
     // Nothing has been typed yet: the watcher pushed the seeded approvals on its first ticks.
-    const seeded = await waitForCard(e2e.page, LEE_ACTIVATION_TITLE);
+    const seeded = await waitForCard(e2e().page, LEE_ACTIVATION_TITLE);
     expect(await seeded.innerText()).toMatch(/Your decision is needed/);
     expect(await buttonsOf(seeded)).toEqual(['Approve', 'Deny']);
 
     // Lee asks for Salesforce in My Access (straight to Graph): the bot is not told about it.
-    const created = await graphAs(e2e, PEOPLE.lee, 'POST', `${EM}/assignmentRequests`, {
+    const created = await graphAs(e2e(), PEOPLE.lee, 'POST', `${EM}/assignmentRequests`, {
       requestType: 'userAdd',
       justification: 'Shadowing the EMEA account reviews',
       assignment: { accessPackageId: SALESFORCE_PACKAGE },
     });
-    const card = await waitForCard(e2e.page, 'Lee Gu asks for Salesforce – Sales Cloud User');
+    const card = await waitForCard(e2e().page, 'Lee Gu asks for Salesforce – Sales Cloud User');
     const text = await card.innerText();
     expect(text).toMatch(/Shadowing the EMEA account reviews/);
     expect(text).toMatch(/Your decision is needed\. Grady Archie and Megan Bowen can also decide\./);
@@ -82,17 +52,17 @@ describe.runIf(browserAvailable())('Agents Playground in Chromium: approving req
     await expect.poll(() => card.innerText(), { timeout: 10_000 }).toMatch(/Denied by you/);
     expect(await card.innerText()).toMatch(/Reason: Salesforce licences are for the sales team/);
     expect(await buttonsOf(card)).toEqual([]);
-    const request = await graphAs(e2e, PEOPLE.lee, 'GET', `${EM}/assignmentRequests/${created.id}`);
+    const request = await graphAs(e2e(), PEOPLE.lee, 'GET', `${EM}/assignmentRequests/${created.id}`);
     expect(request.state).toBe('denied');
   });
 
   it('"approvals" lists what waits; Approve with a note turns every copy into "Approved by you" and Graph provisions it', async () => {
-    const before = await cardCount(e2e.page);
-    await send(e2e.page, 'approvals');
-    const summary = await waitForCard(e2e.page, 'wait for your decision', { after: before });
+    const before = await cardCount(e2e().page);
+    await send(e2e().page, 'approvals');
+    const summary = await waitForCard(e2e().page, 'wait for your decision', { after: before });
     expect(await summary.innerText()).toMatch(/Lee Gu\s+Network Admins \(member\)/);
 
-    const card = await waitForCard(e2e.page, LEE_ACTIVATION_TITLE, { after: before });
+    const card = await waitForCard(e2e().page, LEE_ACTIVATION_TITLE, { after: before });
     expect(await card.innerText()).toMatch(/Your decision is needed/);
     expect(await buttonsOf(card)).toEqual(['Approve', 'Deny']);
     await typeReason(card, 'Go ahead with CHG0034127');
@@ -103,7 +73,7 @@ describe.runIf(browserAvailable())('Agents Playground in Chromium: approving req
     expect(await card.innerText()).toMatch(/Reason: Go ahead with CHG0034127/);
     expect(await buttonsOf(card)).toEqual([]);
     // The copy the watcher pushed at start follows too.
-    const copies = e2e.page.locator(TOP_CARD).filter({ hasText: LEE_ACTIVATION_TITLE });
+    const copies = e2e().page.locator(TOP_CARD).filter({ hasText: LEE_ACTIVATION_TITLE });
     expect(await copies.count()).toBeGreaterThanOrEqual(2);
     await expect
       .poll(async () => (await copies.allInnerTexts()).every((t) => /Approved by you/.test(t)), { timeout: 10_000 })
@@ -111,13 +81,13 @@ describe.runIf(browserAvailable())('Agents Playground in Chromium: approving req
 
     // Graph recorded Alex's decision: Lee sees the activation provisioned, and the stage holds Alex's approval.
     const request = await graphAs(
-      e2e,
+      e2e(),
       PEOPLE.lee,
       'GET',
       `${PIM}/assignmentScheduleRequests/${LEE_NETWORK_ACTIVATION}`,
     );
     expect(request.status).toBe('Provisioned');
-    const approval = await graphAs(e2e, PEOPLE.alex, 'GET', `${PIM}/assignmentApprovals/${LEE_NETWORK_ACTIVATION}`);
+    const approval = await graphAs(e2e(), PEOPLE.alex, 'GET', `${PIM}/assignmentApprovals/${LEE_NETWORK_ACTIVATION}`);
     expect(approval.stages[0]).toMatchObject({
       reviewResult: 'Approved',
       justification: 'Go ahead with CHG0034127',

@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, clickOnCard, type E2E, saveFailureScreenshot, send, startE2E } from './playgroundE2E.js';
+import { expect, it } from 'vitest';
+import { clickOnCard, describeE2E, send } from './playgroundE2E.js';
 
-describe.runIf(browserAvailable())('Agents Playground in Chromium: the help card', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  }, 60_000);
-  afterAll(async () => e2e?.stop());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await saveFailureScreenshot(e2e?.page, ctx.task.name.replace(/\W+/g, '-'));
-  });
-
+describeE2E('Agents Playground in Chromium: the help card', (e2e) => {
   it('shows the help card with its buttons when the user types help', async () => {
-    const card = await send(e2e.page, 'help');
+    const card = await send(e2e().page, 'help');
     await expect.poll(() => card.innerText()).toMatch(/When you need access/);
     const buttons = await card.locator('.ac-actionSet button, .ac-pushButton').allInnerTexts();
     expect(buttons).toEqual(expect.arrayContaining(['Find access', 'My requests', 'My access', 'Approvals']));
   });
 
   it('answers a click on an Action.Execute button with the card the bot returns', async () => {
-    const card = await send(e2e.page, 'this is not a command');
+    const card = await send(e2e().page, 'this is not a command');
     await expect.poll(() => card.innerText()).toMatch(/this is not a command/);
     await clickOnCard(card, 'Find access');
     // The bot's reply replaces the clicked card in place.

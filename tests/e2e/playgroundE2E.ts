@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { type RunningBot, startBot } from '../../bot/app.js';
 import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
 import { type RunningPlayground, startPlayground } from '../../scripts/playground.js';
@@ -86,6 +87,30 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
       await devtenant.close();
     },
   };
+}
+
+/**
+ * A browser suite: `describe.runIf(browserAvailable())` (skipped loudly outside CI when Chromium is missing, a
+ * failure in CI), with one harness (startE2E(env)) started before its tests and stopped after them, and a full-page
+ * screenshot in artifacts/ of every test that fails. Inside the tests, `e2e()` is the running harness.
+ */
+export function describeE2E(name: string, tests: (e2e: () => E2E) => void, env: Record<string, string> = {}): void {
+  describe.runIf(browserAvailable())(name, () => {
+    let running: E2E | undefined;
+    beforeAll(async () => {
+      running = await startE2E(env);
+    }, 60_000);
+    afterAll(async () => running?.stop());
+    afterEach(async (ctx) => {
+      if (ctx.task.result?.state === 'fail') {
+        await saveFailureScreenshot(running?.page, ctx.task.name.replace(/\W+/g, '-'));
+      }
+    });
+    tests(() => {
+      if (!running) throw new Error('the browser end-to-end harness is not running (startE2E failed?)');
+      return running;
+    });
+  });
 }
 
 /** Types a message into the Playground's compose box and sends it; returns the card the bot answers with. */

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PEOPLE, userToken } from '../devtenant/tokens.js';
-import { browserAvailable, clickOnCard, type E2E, saveFailureScreenshot, send, startE2E } from './playgroundE2E.js';
+import { clickOnCard, describeE2E, type E2E, send } from './playgroundE2E.js';
 
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 
@@ -39,18 +39,9 @@ async function approveAsMegan(e2e: E2E): Promise<void> {
   expect(res.status).toBe(204);
 }
 
-describe.runIf(browserAvailable())('Agents Playground in Chromium: requesting access', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  }, 60_000);
-  afterAll(async () => e2e?.stop());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await saveFailureScreenshot(e2e?.page, ctx.task.name.replace(/\W+/g, '-'));
-  });
-
+describeE2E('Agents Playground in Chromium: requesting access', (e2e) => {
   it('search with a typo, request, and the status card turns to delivered without typing anything', async () => {
-    const results = await send(e2e.page, 'request salesforse');
+    const results = await send(e2e().page, 'request salesforse');
     await expect.poll(() => results.innerText()).toMatch(/Salesforce – Sales Cloud User/);
 
     await clickOnCard(results, 'Request');
@@ -62,12 +53,12 @@ describe.runIf(browserAvailable())('Agents Playground in Chromium: requesting ac
     await expect.poll(() => results.innerText(), { timeout: 10_000 }).toMatch(/Pending approval/);
     expect(await results.innerText()).toMatch(/IT Operations Approvers/);
 
-    await approveAsMegan(e2e);
+    await approveAsMegan(e2e());
     // The watcher (every second here) notices the decision and updates the same card in place.
     await expect.poll(() => results.innerText(), { timeout: 15_000 }).toMatch(/Delivered/);
     expect(await results.innerText()).toMatch(/Your access is ready/);
     await expect
-      .poll(() => e2e.page.locator('.ac-adaptiveCard').last().innerText(), { timeout: 10_000 })
+      .poll(() => e2e().page.locator('.ac-adaptiveCard').last().innerText(), { timeout: 10_000 })
       .toMatch(/Salesforce – Sales Cloud User: Delivered/);
   });
 });

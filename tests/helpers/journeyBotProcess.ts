@@ -6,53 +6,30 @@
  * Environment: everything the bot reads (STORAGE, GRAPH_BASE_URL, WATCH_INTERVAL_SECONDS,
  * AZURE_STORAGE_CONNECTION_STRING, APPROVAL_DIGEST_HOURS, …; PORT is always 0) plus JOURNEY_INSTANCE (the
  * proactive instance id), JOURNEY_LEASE_TTL_MS and JOURNEY_LOG_FILE (pino JSON lines are appended there).
- * Speaks the FixtureBot protocol (tests/proactive/processes.ts): `LOADED`, waits for `GO`, `READY <url>`; SIGTERM
- * closes the bot gracefully (its lease is released) and exits 0.
+ * Speaks the FixtureBot protocol (tests/proactive/processes.ts, child side in tests/proactive/fixtures/
+ * fixtureProtocol.ts): `LOADED`, waits for `GO`, `READY <url>`; SIGTERM closes the bot gracefully (its lease is
+ * released) and exits 0.
  */
 import { appendFileSync } from 'node:fs';
 import { startBot } from '../../bot/app.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
+import { runFixtureProcess } from '../proactive/fixtures/fixtureProtocol.js';
 
 const env = process.env;
 
-async function waitForGo(): Promise<void> {
-  if (env.FIXTURE_WAIT_FOR_GO !== '1') return;
-  process.stdout.write('LOADED\n');
-  await new Promise<void>((go) => {
-    let input = '';
-    process.stdin.on('data', (chunk: Buffer) => {
-      input += chunk.toString();
-      if (input.includes('GO\n')) go();
-    });
-  });
-}
-
-async function main(): Promise<void> {
-  await waitForGo();
+runFixtureProcess('journey bot', async () => {
   const config = loadConfig({ ...env, PORT: '0' });
   const file = env.JOURNEY_LOG_FILE;
   const log = createLogger(
     config.logLevel,
     file ? { write: (line: string) => appendFileSync(file, line) } : process.stderr,
   );
-  const bot = await startBot(config, {
+  return startBot(config, {
     log,
     proactive: {
       instanceId: env.JOURNEY_INSTANCE,
       leaseTtlMs: env.JOURNEY_LEASE_TTL_MS ? Number(env.JOURNEY_LEASE_TTL_MS) : undefined,
     },
   });
-  process.stdout.write(`READY ${bot.url}\n`);
-  process.once('SIGTERM', () => {
-    bot.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`journey bot failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
 });

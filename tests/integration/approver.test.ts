@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approverJourney } from '../../bot/journeys/approver/index.js';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import type { SeedData } from '../../devtenant/index.js';
-import { PEOPLE, userToken } from '../devtenant/tokens.js';
+import { PEOPLE } from '../devtenant/tokens.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { Chats, type Shown } from '../helpers/chats.js';
+import { decideInMyAccess, emRequest, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { buttonTitles, type Card, cardsIn, cardText, type TeamsUser, teamsUser } from '../helpers/teamsHarness.js';
 
@@ -34,103 +36,6 @@ const grady = teamsUser(PEOPLE.grady, 'Grady Archie');
 const lynne = teamsUser(PEOPLE.lynne, 'Lynne Robbins');
 const miriam = teamsUser(PEOPLE.miriam, 'Miriam Graham');
 
-interface Shown {
-  card: Card;
-  id: string;
-}
-
-/** What a person sees in their chat now: every card by activity id, invoke replies included (they replace in place). */
-class Chats {
-  private readonly replies = new Map<string, { card: Card; at: number }>();
-  constructor(readonly stack: Stack) {}
-
-  current(user: TeamsUser, activityId: string): Card {
-    const last = this.stack.teams
-      .cardsFor(user)
-      .filter((c) => c.event.activityId === activityId)
-      .at(-1);
-    const reply = this.replies.get(`${user.aadObjectId}/${activityId}`);
-    const card = reply && (!last || reply.at >= last.event.at) ? reply.card : last?.card;
-    if (!card) throw new Error(`no card ${activityId} in ${user.name}'s chat`);
-    return card;
-  }
-
-  /** The newest card in the person's chat whose text matches (by activity, showing its current version). */
-  find(user: TeamsUser, text: RegExp): Shown {
-    const ids = [...new Set(this.stack.teams.cardsFor(user).map((c) => c.event.activityId))].reverse();
-    for (const activityId of ids) {
-      const card = this.current(user, activityId);
-      if (text.test(cardText(card))) return { card, id: activityId };
-    }
-    throw new Error(`${user.name} has no card matching ${text}`);
-  }
-
-  all(user: TeamsUser, text: RegExp): Shown[] {
-    const ids = [...new Set(this.stack.teams.cardsFor(user).map((c) => c.event.activityId))];
-    return ids
-      .map((activityId) => ({ card: this.current(user, activityId), id: activityId }))
-      .filter((s) => text.test(cardText(s.card)));
-  }
-
-  async click(user: TeamsUser, shown: Shown, title: string, inputs: Record<string, string> = {}): Promise<Card> {
-    const reply = await this.stack.teams.click(user, shown.card, title, inputs, shown.id);
-    expect(reply.httpStatus).toBe(200);
-    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    const card = reply.body!.value as Card;
-    expect(checkCard(card)).toEqual([]);
-    this.replies.set(`${user.aadObjectId}/${shown.id}`, { card, at: Date.now() });
-    return card;
-  }
-
-  async say(user: TeamsUser, text: string): Promise<Shown[]> {
-    const events = await this.stack.teams.say(user, text);
-    return events.flatMap((e) => cardsIn(e.activity).map((card) => ({ card, id: e.activityId })));
-  }
-}
-
-/** Graph as a person, straight to the devtenant (as if in My Access or the PIM portal). */
-async function graphAs(stack: Stack, who: string, method: string, pathAndQuery: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${stack.devtenant?.url}/v1.0${pathAndQuery}`, {
-    method,
-    headers: { authorization: `Bearer ${userToken(who)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${pathAndQuery} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function decideInGraph(stack: Stack, kind: 'em' | 'pim', requestId: string, who: string, decision: string) {
-  const root = kind === 'em' ? `${EM}/accessPackageAssignmentApprovals` : `${PIM}/assignmentApprovals`;
-  const approval = await graphAs(stack, who, 'GET', `${root}/${requestId}`);
-  const stage = approval.stages.find((s: any) => s.status === 'InProgress' && s.assignedToMe);
-  await graphAs(stack, who, 'PATCH', `${root}/${requestId}/stages/${stage.id}`, {
-    reviewResult: decision,
-    justification: 'Decided in My Access',
-  });
-}
-
-async function emRequest(stack: Stack, requestId: string): Promise<any> {
-  const res = await fetch(`${stack.devtenant?.url}/v1.0${EM}/assignmentRequests/${requestId}`, {
-    headers: { authorization: `Bearer ${appToken()}` },
-  });
-  return res.json();
-}
-
-function appToken(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    oid: 'b0700000-0000-4000-8000-0000000000b0',
-    tid: 'c0a70500-0000-4000-8000-000000000001',
-    idtyp: 'app',
-    roles: ['EntitlementManagement.Read.All'],
-    iat: now,
-    exp: now + 3600,
-  };
-  return `${b64({ typ: 'JWT', alg: 'none' })}.${b64(claims)}.`;
-}
-
 async function patches(stack: Stack) {
   return (await stack.graphCalls()).filter((c) => c.method === 'PATCH');
 }
@@ -143,7 +48,7 @@ async function tick(stack: Stack): Promise<void> {
 /** Requests an access package through the requester journey; returns the status card. */
 async function requestThroughBot(chats: Chats, user: TeamsUser, search: string, justification: string): Promise<Shown> {
   const [results] = await chats.say(user, `request ${search}`);
-  const form = { card: await chats.click(user, results, 'Request'), id: results.id };
+  const form = await chats.press(user, results, 'Request');
   await chats.click(user, form, 'Submit request', { [formInputId(0, 'justification')]: justification });
   return { card: chats.current(user, results.id), id: results.id };
 }
@@ -155,7 +60,7 @@ describe('approval cards reach each approver by themselves, and every copy follo
   let chats: Chats;
   beforeAll(async () => {
     stack = await startStack();
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [alex, megan, lee]) await stack.teams.install(user);
   });
   afterAll(async () => stack?.stop());
@@ -240,7 +145,7 @@ describe("the requester's card, the manager, reminders and decisions made outsid
   let chats: Chats;
   beforeAll(async () => {
     stack = await startStack();
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [alex, megan, lee, grady]) await stack.teams.install(user);
   });
   afterAll(async () => stack?.stop());
@@ -284,7 +189,7 @@ describe("the requester's card, the manager, reminders and decisions made outsid
     const requestId = requestIdOf(grStatus.card);
     const copies = chats.all(megan, /Grady Archie asks for Visio/);
     expect(copies).toHaveLength(2); // the first card and the reminder
-    await decideInGraph(stack, 'em', requestId, PEOPLE.megan, 'Deny');
+    await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Deny');
     await tick(stack);
     for (const copy of chats.all(megan, /Grady Archie asks for Visio/)) {
       expect(cardText(copy.card)).toMatch(/Denied by you/);
@@ -351,7 +256,7 @@ describe('two-stage approval: manager, then Security Reviewers with a reason', (
   let chats: Chats;
   beforeAll(async () => {
     stack = await startStack();
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [megan, lee, grady, lynne, miriam]) await stack.teams.install(user);
   });
   afterAll(async () => stack?.stop());
@@ -397,7 +302,7 @@ describe('two-stage approval: manager, then Security Reviewers with a reason', (
     await tick(stack);
     const card = chats.find(megan, /Grady Archie asks for Production Databases/);
     const requestId = card.card.refresh.action.data.id;
-    await decideInGraph(stack, 'em', requestId, PEOPLE.megan, 'Approve');
+    await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Approve');
     await tick(stack);
     expect(cardText(chats.current(megan, card.id))).toMatch(/You approved stage 1\. Stage 2 now waits for/);
     expect(cardText(chats.find(miriam, /Grady Archie asks for Production Databases/).card)).toMatch(/stage 2 of 2/);
@@ -409,7 +314,7 @@ describe('"approvals": what waits for me, both kinds, and Approve all shown', ()
   let chats: Chats;
   beforeAll(async () => {
     stack = await startStack();
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [alex, megan]) await stack.teams.install(user);
   });
   afterAll(async () => stack?.stop());
@@ -466,7 +371,7 @@ describe('bad input: refused or explained, never a second decision', () => {
     stack = await startStack({
       devtenant: { seed: seedWithShortTimeout(), timing: { submittedToNextMs: 0, deliveringToDeliveredMs: 0 } },
     });
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [alex, megan, lynne]) await stack.teams.install(user);
     await tick(stack);
   });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import type { SeedData } from '../../devtenant/index.js';
-import { PEOPLE, userToken } from '../devtenant/tokens.js';
+import { PEOPLE } from '../devtenant/tokens.js';
+import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import {
   buttonTitles,
@@ -82,28 +83,15 @@ async function click(
   return { card: reply.body?.value, id: shown.id };
 }
 
-/** Graph as a person of the demo tenant (straight to the devtenant, not through the bot). */
-async function graphAs(stack: Stack, who: string, method: string, pathAndQuery: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${stack.devtenant?.url}/v1.0${pathAndQuery}`, {
-    method,
-    headers: { authorization: `Bearer ${userToken(who)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${pathAndQuery} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 /** An approver decides the stage of `requestId` that waits for them. */
-async function decide(stack: Stack, requestId: string, approver: string, decision: 'Approve' | 'Deny') {
-  const approval = await graphAs(stack, approver, 'GET', `${EM}/accessPackageAssignmentApprovals/${requestId}`);
-  const stage = approval.stages.find((s: any) => s.status === 'InProgress' && s.assignedToMe);
-  if (!stage) throw new Error(`no stage of ${requestId} waits for ${approver}`);
-  await graphAs(stack, approver, 'PATCH', `${EM}/accessPackageAssignmentApprovals/${requestId}/stages/${stage.id}`, {
-    reviewResult: decision,
-    justification: decision === 'Approve' ? 'Looks right' : 'Not needed for your role',
-  });
-}
+const decide = (stack: Stack, requestId: string, approver: string, decision: 'Approve' | 'Deny') =>
+  decideInMyAccess(
+    stack,
+    requestId,
+    approver,
+    decision,
+    decision === 'Approve' ? 'Looks right' : 'Not needed for your role',
+  );
 
 /** The user's requests as Graph holds them (read back from the devtenant). */
 async function requestsOf(stack: Stack, who: string): Promise<any[]> {

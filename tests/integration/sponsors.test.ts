@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import { userToken } from '../devtenant/tokens.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { Chats, type Shown } from '../helpers/chats.js';
+import { emRequest } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
-import { buttonTitles, type Card, cardsIn, cardText, type TeamsUser, teamsUser } from '../helpers/teamsHarness.js';
+import { buttonTitles, cardText, teamsUser } from '../helpers/teamsHarness.js';
 
 /**
  * Sponsors approve (GRAPH-API.md 3.3, 4.13): Mona Kane, a guest from the connected organization Fabrikam, asks for
@@ -25,77 +27,6 @@ const irvin = teamsUser(person(10), 'Irvin Sayers'); // internal sponsor of Fabr
 const patti = teamsUser(person(5), 'Patti Fernandez'); // the policy's fallback approver
 const alex = teamsUser(person(1), 'Alex Wilber');
 
-interface Shown {
-  card: Card;
-  id: string;
-}
-
-/** What a person sees in their chat now: the newest version of every card, invoke replies included. */
-class Chats {
-  private readonly replies = new Map<string, { card: Card; at: number }>();
-  constructor(readonly stack: Stack) {}
-
-  current(user: TeamsUser, activityId: string): Card {
-    const last = this.stack.teams
-      .cardsFor(user)
-      .filter((c) => c.event.activityId === activityId)
-      .at(-1);
-    const reply = this.replies.get(`${user.aadObjectId}/${activityId}`);
-    const card = reply && (!last || reply.at >= last.event.at) ? reply.card : last?.card;
-    if (!card) throw new Error(`no card ${activityId} in ${user.name}'s chat`);
-    return card;
-  }
-
-  all(user: TeamsUser, text: RegExp): Shown[] {
-    const ids = [...new Set(this.stack.teams.cardsFor(user).map((c) => c.event.activityId))];
-    return ids
-      .map((activityId) => ({ card: this.current(user, activityId), id: activityId }))
-      .filter((s) => text.test(cardText(s.card)));
-  }
-
-  find(user: TeamsUser, text: RegExp): Shown {
-    const found = this.all(user, text).at(-1);
-    if (!found) throw new Error(`${user.name} has no card matching ${text}`);
-    return found;
-  }
-
-  async click(user: TeamsUser, shown: Shown, title: string, inputs: Record<string, string> = {}): Promise<Card> {
-    const reply = await this.stack.teams.click(user, shown.card, title, inputs, shown.id);
-    expect(reply.httpStatus).toBe(200);
-    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    const card = reply.body!.value as Card;
-    expect(checkCard(card)).toEqual([]);
-    this.replies.set(`${user.aadObjectId}/${shown.id}`, { card, at: Date.now() });
-    return card;
-  }
-
-  async say(user: TeamsUser, text: string): Promise<Shown[]> {
-    const events = await this.stack.teams.say(user, text);
-    return events.flatMap((e) => cardsIn(e.activity).map((card) => ({ card, id: e.activityId })));
-  }
-}
-
-function appToken(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    oid: 'b0700000-0000-4000-8000-0000000000b0',
-    tid: 'c0a70500-0000-4000-8000-000000000001',
-    idtyp: 'app',
-    roles: ['EntitlementManagement.Read.All'],
-    iat: now,
-    exp: now + 3600,
-  };
-  return `${b64({ typ: 'JWT', alg: 'none' })}.${b64(claims)}.`;
-}
-
-async function emRequest(stack: Stack, requestId: string): Promise<{ state: string; status: string }> {
-  const res = await fetch(`${stack.devtenant?.url}/v1.0${EM}/assignmentRequests/${requestId}`, {
-    headers: { authorization: `Bearer ${appToken()}` },
-  });
-  return res.json();
-}
-
 async function tick(stack: Stack): Promise<void> {
   const report = await stack.bot.watcher.tickNow();
   expect(report.sources.find((s) => s.name === 'approvals')?.ok).toBe(true);
@@ -108,7 +39,7 @@ describe('a guest of a connected organization asks; an internal sponsor approves
   let requestId: string;
   beforeAll(async () => {
     stack = await startStack();
-    chats = new Chats(stack);
+    chats = new Chats(stack.teams, { checkReplies: true });
     for (const user of [mona, sanjay, isaiah, irvin, patti]) await stack.teams.install(user);
   });
   afterAll(async () => stack?.stop());

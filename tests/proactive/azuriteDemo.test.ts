@@ -10,15 +10,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
 import { type AzuriteHandle, startAzurite } from '../helpers/azurite.js';
+import { Chats, type Shown } from '../helpers/chats.js';
+import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import {
   bundleJourneyBot,
-  Chats,
-  decideInMyAccess,
   duplicateSends,
-  graphAs,
   logLines,
   requestIdOf,
-  type Shown,
   sendsBySubject,
   startJourneyBot,
 } from '../helpers/journeyBots.js';
@@ -133,7 +131,7 @@ describe('two bot processes on one Azurite container for a whole demo scenario',
       instances.map((instanceId, i) => startJourneyBot({ env, instanceId, logFile: logFiles[i] })),
     );
     teams.botUrls = bots.map((b) => b.url);
-    const chats = new Chats(teams);
+    const chats = new Chats(teams, { ownChatOnly: true });
     const ticksOf = (i: number) => logLines(logFiles[i]).filter((l) => l.msg === 'watch tick');
     const allTicks = () => ticksOf(0).length + ticksOf(1).length;
     const approvalSends = () =>
@@ -210,7 +208,7 @@ describe('two bot processes on one Azurite container for a whole demo scenario',
       [debra, /Diego Siciliani asks for Payroll Administration/],
       [grady, /Isaiah Langer asks for Salesforce/],
     ] as const) {
-      const reply = await chats.click(approver, card(approver, text), 'Approve');
+      const reply = await chats.press(approver, card(approver, text), 'Approve');
       expect(cardText(reply.card)).toMatch(/Approved by you/);
     }
     await decideInMyAccess(devtenant.url, requestIdOf(visio.card), irvin.aadObjectId, 'Approve');

@@ -1,6 +1,7 @@
 /**
- * Child bot processes for the crash and multi-process tests. The fixture is bundled once with esbuild (our code
- * only; packages stay external) so each start pays for loading the bot, not for transpiling TypeScript.
+ * Child bot processes for the crash and multi-process tests. Their entries are bundled with esbuild (our code only;
+ * packages stay external) so each start pays for loading the bot, not for transpiling TypeScript. The child's side
+ * of the protocol (LOADED, GO, READY, SIGTERM): tests/proactive/fixtures/fixtureProtocol.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -11,13 +12,16 @@ import { type ConnectorEvent, cardsIn } from '../helpers/teamsHarness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** Bundles the fixture under node_modules/.cache (so its bare imports resolve to the project's packages). */
-export async function bundleFixture(): Promise<string> {
+/**
+ * Bundles a child process's entry (a path from the project root) to node_modules/.cache/access-bot-tests/
+ * `<name>-<pid>.mjs`, under node_modules so its bare imports resolve to the project's packages. Returns the bundle.
+ */
+export async function bundleChildProcess(entry: string, name: string): Promise<string> {
   const dir = join(ROOT, 'node_modules', '.cache', 'access-bot-tests');
   mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, `botProcess-${process.pid}.mjs`);
+  const outfile = join(dir, `${name}-${process.pid}.mjs`);
   await build({
-    entryPoints: [join(ROOT, 'tests/proactive/fixtures/botProcess.ts')],
+    entryPoints: [join(ROOT, entry)],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -27,6 +31,11 @@ export async function bundleFixture(): Promise<string> {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** Bundles the fixture (tests/proactive/fixtures/botProcess.ts). */
+export function bundleFixture(): Promise<string> {
+  return bundleChildProcess('tests/proactive/fixtures/botProcess.ts', 'botProcess');
 }
 
 const live = new Set<FixtureBot>();

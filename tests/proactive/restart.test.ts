@@ -15,10 +15,10 @@ import { type RunningBot, startBot } from '../../bot/app.js';
 import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
 import { loadConfig } from '../../services/config.js';
 import { PEOPLE } from '../devtenant/tokens.js';
+import { Chats } from '../helpers/chats.js';
+import { decideInMyAccess } from '../helpers/devtenantGraph.js';
 import {
   bundleJourneyBot,
-  Chats,
-  decideInMyAccess,
   duplicateSends,
   logLines,
   requestIdOf,
@@ -73,7 +73,7 @@ describe('restart the bot between a request and its approval', () => {
     );
     running = first;
     teams.botUrl = first.url;
-    const chats = new Chats(teams);
+    const chats = new Chats(teams, { ownChatOnly: true });
     await teams.install(alex);
     await teams.install(megan);
 
@@ -112,7 +112,7 @@ describe('restart the bot between a request and its approval', () => {
     expect(teams.events.filter((e) => e.kind === 'send')).toHaveLength(sentBeforeRestart);
 
     // Megan approves one on the card she got from the first bot, now answered by the new process …
-    const reply = await chats.click(megan, financeCard, 'Approve');
+    const reply = await chats.press(megan, financeCard, 'Approve');
     expect(cardText(reply.card)).toMatch(/Approved by you/);
     expect(buttonTitles(reply.card)).toEqual([]);
     // … and the other in My Access, where only the new process's watcher can notice it.

@@ -1,0 +1,68 @@
+/**
+ * Graph straight to the devtenant, not through the bot: as a person (as if in My Access or the PIM portal), or as the
+ * bot's app reading a request back.
+ */
+import { jwt, userToken } from '../devtenant/tokens.js';
+
+/** Where the devtenant listens: its URL, or what runs one (a Stack, an E2E). */
+export type DevtenantAt = string | { devtenant?: { url: string } };
+
+function urlOf(at: DevtenantAt): string | undefined {
+  return typeof at === 'string' ? at : at.devtenant?.url;
+}
+
+const EM = '/identityGovernance/entitlementManagement';
+
+/** Graph as a person; `pathAndQuery` comes after `/v1.0`. Throws on an error status, with what Graph said. */
+export async function graphAs(
+  at: DevtenantAt,
+  who: string,
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+): Promise<any> {
+  const res = await fetch(`${urlOf(at)}/v1.0${pathAndQuery}`, {
+    method,
+    headers: { authorization: `Bearer ${userToken(who)}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${pathAndQuery} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** An approver decides, in My Access, the stage of an access package request that waits for them. */
+export async function decideInMyAccess(
+  at: DevtenantAt,
+  requestId: string,
+  approver: string,
+  decision: 'Approve' | 'Deny',
+  justification = 'Decided in My Access',
+): Promise<void> {
+  const root = `${EM}/accessPackageAssignmentApprovals/${requestId}`;
+  const approval = await graphAs(at, approver, 'GET', root);
+  const stage = approval.stages.find((s: any) => s.status === 'InProgress' && s.assignedToMe);
+  if (!stage) throw new Error(`no stage of ${requestId} waits for ${approver}`);
+  await graphAs(at, approver, 'PATCH', `${root}/stages/${stage.id}`, { reviewResult: decision, justification });
+}
+
+/** An unsigned app-only token (`alg: none`) that may read access package requests. */
+function appToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt({
+    oid: 'b0700000-0000-4000-8000-0000000000b0',
+    tid: 'c0a70500-0000-4000-8000-000000000001',
+    idtyp: 'app',
+    roles: ['EntitlementManagement.Read.All'],
+    iat: now,
+    exp: now + 3600,
+  });
+}
+
+/** An access package assignment request as Graph holds it, read as an app (whoever asked or decided). */
+export async function emRequest(at: DevtenantAt, requestId: string): Promise<any> {
+  const res = await fetch(`${urlOf(at)}/v1.0${EM}/assignmentRequests/${requestId}`, {
+    headers: { authorization: `Bearer ${appToken()}` },
+  });
+  return res.json();
+}
