@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../services/clock.js';
 import type { Logger } from '../../services/log.js';
@@ -22,11 +23,13 @@ export interface PendingCard {
 
 const trackSchema = z.object({ subject: z.string(), role: z.string(), version: z.string() });
 
+/** The queue of one person: small entries only; each card is an item of its own (`pendingcard/<user>/<id>`). */
 const pendingSchema = z.object({
   items: z.array(
     z.object({
       key: z.string(),
-      card: z.record(z.string(), z.unknown()),
+      /** Id of the card's own storage item. */
+      card: z.string(),
       track: trackSchema.optional(),
       queuedAt: z.string(),
     }),
@@ -36,6 +39,9 @@ const pendingSchema = z.object({
 });
 
 type PendingDoc = z.infer<typeof pendingSchema>;
+type Entry = PendingDoc['items'][number];
+
+const cardSchema = z.object({ card: z.record(z.string(), z.unknown()) });
 
 /** At most this many cards wait for one person; older ones are dropped (and logged) beyond it. */
 const MAX_PER_USER = 50;
@@ -44,7 +50,16 @@ export function pendingKey(userAadObjectId: string): string {
   return `pending/${userAadObjectId.toLowerCase()}`;
 }
 
-/** Cards for people the bot cannot reach yet (`pending/<aadObjectId>`), sent when their reference arrives. */
+function cardKey(userAadObjectId: string, key: string): string {
+  const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  return `pendingcard/${userAadObjectId.toLowerCase()}/${id}`;
+}
+
+/**
+ * Cards for people the bot cannot reach yet, sent when their reference arrives. The queue (`pending/<aadObjectId>`)
+ * holds only keys and times, so queueing a card costs two small writes however many already wait; the cards are
+ * items of their own. A card is written before its entry, so an entry never points at nothing for long.
+ */
 export class PendingQueue {
   constructor(
     private readonly storage: BotStorage,
@@ -54,7 +69,24 @@ export class PendingQueue {
 
   async list(userAadObjectId: string): Promise<PendingCard[]> {
     const doc = await readItem(this.storage, pendingKey(userAadObjectId), pendingSchema, this.log);
-    return doc?.value.items ?? [];
+    const entries = doc?.value.items ?? [];
+    if (entries.length === 0) return [];
+    const cards = await this.storage.read(entries.map((e) => e.card));
+    const listed: PendingCard[] = [];
+    for (const entry of entries) {
+      const parsed = cardSchema.safeParse(cards[entry.card]);
+      if (!parsed.success) {
+        this.log.warn({ key: entry.card }, 'a queued card is missing or unreadable and is skipped');
+        continue;
+      }
+      listed.push({
+        key: entry.key,
+        card: parsed.data.card as CardJson,
+        ...(entry.track ? { track: entry.track } : {}),
+        queuedAt: entry.queuedAt,
+      });
+    }
+    return listed;
   }
 
   /** People with queued cards (one storage listing; grows with the people waiting, not with cards sent). */
@@ -66,37 +98,45 @@ export class PendingQueue {
   /** Queues (or replaces, by key) a card for the person. */
   async enqueue(userAadObjectId: string, item: Omit<PendingCard, 'queuedAt'>): Promise<void> {
     const queuedAt = this.clock.now().toISOString();
+    const card = cardKey(userAadObjectId, item.key);
+    await this.storage.write({ [card]: { card: item.card as Record<string, unknown>, eTag: '*' } });
+    let dropped: Entry[] = [];
     await this.change(userAadObjectId, (items) => {
       const rest = items.filter((i) => i.key !== item.key);
-      const next = [...rest, { ...item, card: item.card as Record<string, unknown>, queuedAt }];
-      if (next.length > MAX_PER_USER) {
-        this.log.warn(
-          { user: userAadObjectId, dropped: next.length - MAX_PER_USER },
-          'dropping the oldest queued cards',
-        );
-      }
+      const next = [...rest, { key: item.key, card, ...(item.track ? { track: item.track } : {}), queuedAt }];
+      dropped = next.slice(0, Math.max(0, next.length - MAX_PER_USER));
       return next.slice(-MAX_PER_USER);
     });
+    if (dropped.length > 0) {
+      this.log.warn({ user: userAadObjectId, dropped: dropped.length }, 'dropping the oldest queued cards');
+      await this.storage.delete(dropped.map((d) => d.card));
+    }
   }
 
   /** Replaces the card of a queued item (a re-render after its subject changed); false when it is not queued. */
   async replaceCard(userAadObjectId: string, key: string, card: CardJson, version: string): Promise<boolean> {
-    let found = false;
+    let entry: Entry | undefined;
     await this.change(userAadObjectId, (items) => {
       const index = items.findIndex((i) => i.key === key);
       if (index < 0) return undefined;
-      found = true;
-      const item = items[index];
-      const track = item.track ? { ...item.track, version } : undefined;
-      return items.with(index, { ...item, card: card as Record<string, unknown>, ...(track ? { track } : {}) });
+      entry = items[index];
+      if (!entry.track) return undefined;
+      return items.with(index, { ...entry, track: { ...entry.track, version } });
     });
-    return found;
+    const found = entry as Entry | undefined;
+    if (!found) return false;
+    await this.storage.write({ [found.card]: { card: card as Record<string, unknown>, eTag: '*' } });
+    return true;
   }
 
   async remove(userAadObjectId: string, key: string): Promise<void> {
-    await this.change(userAadObjectId, (items) =>
-      items.some((i) => i.key === key) ? items.filter((i) => i.key !== key) : undefined,
-    );
+    let removed: Entry | undefined;
+    await this.change(userAadObjectId, (items) => {
+      removed = items.find((i) => i.key === key);
+      return removed ? items.filter((i) => i.key !== key) : undefined;
+    });
+    const gone = removed as Entry | undefined;
+    if (gone) await this.storage.delete([gone.card]);
   }
 
   /**
@@ -117,10 +157,7 @@ export class PendingQueue {
   }
 
   /** `edit` returns the new list, or undefined to leave the queue as it is. */
-  private async change(
-    userAadObjectId: string,
-    edit: (items: PendingDoc['items']) => PendingDoc['items'] | undefined,
-  ): Promise<void> {
+  private async change(userAadObjectId: string, edit: (items: Entry[]) => Entry[] | undefined): Promise<void> {
     await updateItem(this.storage, pendingKey(userAadObjectId), pendingSchema, this.log, (current) => {
       const next = edit(current?.items ?? []);
       if (!next) return UNCHANGED;
