@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function startBotProcess(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function startBotProcess(
+  env: Record<string, string>,
+  args = ['--import', 'tsx', 'bot/index.ts'],
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/index.ts'], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, STORAGE: 'memory', PORT: '0', LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -41,4 +44,30 @@ describe('start-up with a bad setting', () => {
     },
     30_000,
   );
+
+  it('the built bot (npm run bot runs dist/bot.mjs) starts, serves /healthz and stops the same way on a bad setting', async () => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+    const bad = await startBotProcess({ EXPIRY_SWEEP_HOURS: 'never' }, ['dist/bot.mjs']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/EXPIRY_SWEEP_HOURS must be a number of hours/);
+    const port = String(40000 + Math.floor(Math.random() * 20000));
+    const child = spawn(process.execPath, ['dist/bot.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, STORAGE: 'memory', PORT: port, LOG_LEVEL: 'silent', GRAPH_BASE_URL: 'http://127.0.0.1:9' },
+      stdio: 'ignore',
+    });
+    try {
+      let status = 0;
+      for (let i = 0; i < 200 && status !== 200; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
 });
