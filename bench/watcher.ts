@@ -6,6 +6,7 @@ import { advanceSubmitted } from '../devtenant/entitlement-engine.js';
 import { startDevtenant } from '../devtenant/index.js';
 import type { EmRequest } from '../devtenant/model.js';
 import type { TenantState } from '../devtenant/state.js';
+import { ApprovalStore } from '../services/approvals/store.js';
 import { systemClock } from '../services/clock.js';
 import { createLogger } from '../services/log.js';
 import { createStorage } from '../services/storage/index.js';
@@ -15,10 +16,12 @@ import { isMain, runAlone } from './lib/main.js';
 import type { BenchResult, Figure } from './lib/results.js';
 
 /**
- * Watcher: one tick over N tracked access package requests (pending approval), 1% of which changed since the last
- * tick. The devtenant (this process) holds the N requests; the bot (a child process, SQLite storage seeded in the
- * requester journey's own storage format) runs a first tick that sees everything for the first time (not measured),
- * then 1% of the requests are denied and the measured tick runs: Graph round trips, CPU and wall time, peak RSS.
+ * Watcher: one steady-state tick over N tracked access package requests (pending approval), 1% of which changed since
+ * the last tick. The devtenant (this process) holds the N requests; the bot runs in a child process on SQLite. The 1%
+ * that will change are onboarded by a real first tick (approval records, cards queued for their approvers); the other
+ * 99% then join as requests the bot already tracks (requester storage written in the journey's own format, the
+ * approvals source's index of pending requests), a settling tick runs, the 1% are denied, and the measured tick runs:
+ * Graph round trips, CPU and wall time, peak RSS. (Onboarding a whole backlog at once is a first-run cost, not a tick.)
  */
 
 const SIZES = (process.env.BENCH_WATCHER_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -41,10 +44,10 @@ function requestId(i: number): string {
   return `b1000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 }
 
-/** N pending-approval requests in the devtenant, opened the way the devtenant opens its own. */
-function addRequests(state: TenantState, n: number): void {
+/** Pending-approval requests `from` ≤ i < `to` in the devtenant, opened the way the devtenant opens its own. */
+function addRequests(state: TenantState, from: number, to: number): void {
   const now = state.now();
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const requestor = REQUESTORS[i % REQUESTORS.length];
     const request: EmRequest = {
       id: requestId(i),
@@ -68,24 +71,43 @@ function addRequests(state: TenantState, n: number): void {
   }
 }
 
-function denySome(state: TenantState, n: number): number {
-  const changed = Math.max(1, Math.round(n * CHANGED_SHARE));
-  const step = Math.floor(n / changed);
+/** Denies the first `changed` requests (the ones whose approval the bot onboarded for real). */
+function denySome(state: TenantState, changed: number): void {
   for (let k = 0; k < changed; k++) {
-    const request = state.emRequests.get(requestId(k * step));
+    const request = state.emRequests.get(requestId(k));
     if (!request) continue;
     request.state = 'denied';
     request.status = 'Denied';
     request.completedDateTime = state.now();
   }
-  return changed;
+}
+
+/**
+ * Marks requests `from` ≤ i < `to` as already known to the approvals source (its index of pending requests, with no
+ * check due), as a running bot would have them after it onboarded them on an earlier tick.
+ */
+async function markKnown(file: string, state: TenantState, from: number, to: number): Promise<void> {
+  const storage = await createStorage(`sqlite:${file}`, {}, createLogger('silent'));
+  try {
+    const store = new ApprovalStore(storage, createLogger('silent'));
+    await store.updatePending((current) => {
+      const requests = { ...current.requests };
+      for (let i = from; i < to; i++) {
+        const id = requestId(i);
+        requests[`em:${id}`] = { status: state.emRequests.get(id)?.status ?? 'PendingApproval', checkAt: 'never' };
+      }
+      return { requests };
+    });
+  } finally {
+    await storage.close?.();
+  }
 }
 
 /**
  * Writes N tracked requests into the bot's SQLite file. The first is tracked through RequesterStore (the journey's own
  * code decides keys and shape); the rest are copies of what it wrote with the request id replaced.
  */
-async function seedBotStorage(file: string, n: number): Promise<void> {
+async function seedBotStorage(file: string, from: number, to: number): Promise<void> {
   const log = createLogger('silent');
   const template = new MemoryBotStorage();
   const templateId = requestId(0);
@@ -109,9 +131,9 @@ async function seedBotStorage(file: string, n: number): Promise<void> {
   const storage = await createStorage(`sqlite:${file}`, {}, log);
   try {
     const CHUNK = 2000;
-    for (let start = 0; start < n; start += CHUNK) {
+    for (let start = from; start < to; start += CHUNK) {
       const batch: Record<string, unknown> = {};
-      for (let i = start; i < Math.min(n, start + CHUNK); i++) {
+      for (let i = start; i < Math.min(to, start + CHUNK); i++) {
         const id = requestId(i);
         const requestor = REQUESTORS[i % REQUESTORS.length];
         for (const t of templates) {
@@ -141,6 +163,8 @@ interface SizeResult {
   size: number;
   changed: number;
   firstTick?: TickFigures;
+  /** The tick after the rest joined: nothing changed, so it should cost little. */
+  settleTick?: TickFigures;
   tick?: TickFigures;
   peakRssMb?: number;
   /** Resident set size just before the measured tick (the process with its storage and caches warm). */
@@ -151,22 +175,29 @@ interface SizeResult {
 async function measureSize(n: number): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-watcher-'));
   const devtenant = await startDevtenant({ port: 0, timing: { submittedToNextMs: 0, deliveringToDeliveredMs: 0 } });
+  const changed = Math.max(1, Math.round(n * CHANGED_SHARE));
   try {
-    addRequests(devtenant.state, n);
+    // The share that will change is onboarded for real by a first tick (records, approval cards queued for the
+    // approvers); the rest joins as requests the bot already knows, so the measured tick is a steady-state one.
+    addRequests(devtenant.state, 0, changed);
     const file = join(dir, 'bot.db');
-    await seedBotStorage(file, n);
+    await seedBotStorage(file, 0, changed);
     const child = await spawnReady(`${BENCH_DIR}lib/watcherChild.ts`, {
       env: { STORAGE: `sqlite:${file}`, GRAPH_BASE_URL: devtenant.url },
     });
     try {
       const first = await withBudget(child.ask('tick'), FIRST_TICK_BUDGET_MS);
       if (!first) return { size: n, changed: 0, skipped: `first tick took over ${FIRST_TICK_BUDGET_MS / 1000} s` };
-      const changed = denySome(devtenant.state, n);
+      addRequests(devtenant.state, changed, n);
+      await seedBotStorage(file, changed, n);
+      await markKnown(file, devtenant.state, changed, n);
+      const settle = JSON.parse(await child.ask('tick')) as TickFigures;
+      denySome(devtenant.state, changed);
       await child.ask('resetpeak');
       const rssBeforeMb = Number(await child.ask('rssnow')) / 1024 / 1024;
       const tick = JSON.parse(await child.ask('tick')) as TickFigures;
       const peakRssMb = (await child.peakRssBytes()) / 1024 / 1024;
-      return { size: n, changed, firstTick: JSON.parse(first), tick, peakRssMb, rssBeforeMb };
+      return { size: n, changed, firstTick: JSON.parse(first), settleTick: settle, tick, peakRssMb, rssBeforeMb };
     } finally {
       await child.stop();
     }

@@ -491,7 +491,7 @@ function registerRequests(router: Router): void {
   const ctxRequests = 'identityGovernance/entitlementManagement/assignmentRequests';
   router
     .add('GET', `${EM}/assignmentRequests`, 'any', (req) =>
-      collection(req, requestType, requests(req), { context: ctxRequests }),
+      collection(req, requestType, () => requests(req), { context: ctxRequests }),
     )
     .add('POST', `${EM}/assignmentRequests`, 'user', (req) => {
       const request = createRequest(req.state, req.caller, objectBody(req, requestType.name), req.now);
@@ -538,7 +538,7 @@ function registerAssignmentsAndApprovals(router: Router): void {
   const ctxApprovals = 'identityGovernance/entitlementManagement/accessPackageAssignmentApprovals';
   router
     .add('GET', `${EM}/assignments`, 'any', (req) =>
-      collection(req, assignmentType, assignments(req), { context: ctxAssignments }),
+      collection(req, assignmentType, () => assignments(req), { context: ctxAssignments }),
     )
     .add('GET', `${EM}/assignments/filterByCurrentUser(on={on})`, 'user', (req, [on]) => {
       const mode = checkOn(on, ['target', 'createdBy']);

@@ -228,15 +228,71 @@ export const contextUrl = (req: GraphRequest, fragment: string): string =>
   `${req.origin}/${req.version}/$metadata#${fragment}`;
 
 /** A Graph collection response with `$filter`, `$search`, `$orderby`, `$count`, paging, `$select` and `$expand`. */
+/**
+ * Pages after the first reuse the membership the first page computed (for a minute), like a server-side cursor:
+ * without it every page of a large collection would filter and sort the whole set again. The entities are the live
+ * ones, so a page still shows each item's current state.
+ */
+const SNAPSHOT_MS = 60_000;
+type Snapshots = Map<string, { list: unknown[]; at: number }>;
+/** Per tenant (several devtenants may run in one test process). */
+const snapshotsByTenant = new WeakMap<object, Snapshots>();
+
+function snapshotsOf(req: GraphRequest): Snapshots {
+  let map = snapshotsByTenant.get(req.state);
+  if (!map) {
+    map = new Map();
+    snapshotsByTenant.set(req.state, map);
+  }
+  return map;
+}
+
+function snapshotKey(req: GraphRequest): string {
+  const params = [...req.query].filter(([k]) => k.toLowerCase() !== '$skiptoken');
+  return `${req.caller?.kind ?? ''}:${req.caller?.oid ?? ''}|${req.version}${req.path}?${new URLSearchParams(params)}`;
+}
+
+function remember(snapshots: Snapshots, key: string, list: unknown[]): void {
+  snapshots.delete(key);
+  snapshots.set(key, { list, at: Date.now() });
+  if (snapshots.size > 16) snapshots.delete(snapshots.keys().next().value as string);
+}
+
 export function collection<T>(
   req: GraphRequest,
   type: EntityType<T>,
-  items: T[],
+  items: T[] | (() => T[]),
   opts: CollectionOptions,
 ): GraphResponse {
   const q = odata(req);
   const ctx = viewContext(req);
   const anyType = type as EntityType<unknown>;
+  const offset = q.skiptoken ? decodeSkipToken(q.skiptoken) : 0;
+  const size = q.top ?? req.state.pageSize;
+  const key = snapshotKey(req);
+  const snapshots = snapshotsOf(req);
+  const snapshot = offset > 0 ? snapshots.get(key) : undefined;
+  const list =
+    snapshot && Date.now() - snapshot.at < SNAPSHOT_MS
+      ? snapshot.list
+      : computeList(req, anyType, typeof items === 'function' ? items() : items, opts, q, ctx);
+  if (!snapshot && list.length > offset + size) remember(snapshots, key, list);
+  const page = list.slice(offset, offset + size);
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(req, opts.context) };
+  if (q.count) body['@odata.count'] = list.length;
+  body.value = page.map((e) => project(anyType, e, ctx, q.select, q.expand));
+  if (offset + size < list.length) body['@odata.nextLink'] = nextLink(req, offset + size);
+  return { status: 200, body };
+}
+
+function computeList(
+  req: GraphRequest,
+  anyType: EntityType<unknown>,
+  items: unknown[],
+  opts: CollectionOptions,
+  q: ReturnType<typeof odata>,
+  ctx: ViewContext,
+): unknown[] {
   let list: unknown[] = items;
   if (q.filter) list = applyFilter(anyType, list, q.filter, ctx);
   if (q.search) {
@@ -260,14 +316,7 @@ export function collection<T>(
       return 0;
     });
   }
-  const offset = q.skiptoken ? decodeSkipToken(q.skiptoken) : 0;
-  const size = q.top ?? req.state.pageSize;
-  const page = list.slice(offset, offset + size);
-  const body: Record<string, unknown> = { '@odata.context': contextUrl(req, opts.context) };
-  if (q.count) body['@odata.count'] = list.length;
-  body.value = page.map((e) => project(anyType, e, ctx, q.select, q.expand));
-  if (offset + size < list.length) body['@odata.nextLink'] = nextLink(req, offset + size);
-  return { status: 200, body };
+  return list;
 }
 
 /** A single-entity response with `$select` / `$expand`. */
