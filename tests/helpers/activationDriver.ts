@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
+import type { ManualClock } from '../../services/clock.js';
 import { checkCard } from './cardCheck.js';
 import { type Stack, startStack } from './stack.js';
 import { type Card, cardsIn, type TeamsUser, teamsUser } from './teamsHarness.js';
@@ -44,6 +45,42 @@ export class ActivationDriver {
     return this.stack.stop();
   }
 
+  get bot() {
+    return this.stack.bot;
+  }
+
+  get teams() {
+    return this.stack.teams;
+  }
+
+  get clock(): ManualClock {
+    return this.stack.clock as ManualClock;
+  }
+
+  /** Moves the bot's and the devtenant's clocks together. */
+  advance(seconds: number): Promise<void> {
+    return this.stack.advance(seconds);
+  }
+
+  /** The devtenant's control plane (`/_devtenant/...`). */
+  async control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<any> {
+    const res = await fetch(`${this.devtenantUrl}/_devtenant/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res.status === 204 ? undefined : res.json();
+  }
+
+  clearGraphLog(): Promise<void> {
+    return this.stack.clearGraphLog();
+  }
+
+  async tick(): Promise<void> {
+    const report = await this.stack.bot.watcher.tickNow();
+    expect(report.sources.find((s) => s.name === 'activation')?.ok).toBe(true);
+  }
+
   get botUrl(): string {
     return this.stack.bot.url;
   }
@@ -64,11 +101,15 @@ export class ActivationDriver {
     );
   }
 
-  /** Graph as one person of the demo tenant, straight to the devtenant (for reading back). */
-  async graph(oid: string, method: string, path: string): Promise<{ status: number; body: any }> {
-    const now = Math.floor((this.stack.clock as { now(): Date }).now().getTime() / 1000);
+  /** Graph as one person of the demo tenant, straight to the devtenant (for setting up and reading back). */
+  async graph(oid: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const now = Math.floor(this.clock.now().getTime() / 1000);
     const token = encodeUnsignedJwt({ oid, tid: TENANT, scp: 'x', iat: now, exp: now + 3600 });
-    const res = await fetch(`${this.devtenantUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${this.devtenantUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }

@@ -1,21 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningBot, startBot } from '../../bot/app.js';
-import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
-import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
-import { ManualClock } from '../../services/clock.js';
-import { loadConfig } from '../../services/config.js';
-import { createLogger } from '../../services/log.js';
-import { createStorage } from '../../services/storage/index.js';
+import { ActivationDriver, type GraphLogEntry } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
-import {
-  buttonTitles,
-  type Card,
-  cardsIn,
-  cardText,
-  TeamsHarness,
-  type TeamsUser,
-  teamsUser,
-} from '../helpers/teamsHarness.js';
+import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
 
 /**
  * The activation journey over real HTTP: the bot, the devtenant (a local Graph) and a Teams-like client. The bot and
@@ -39,132 +25,9 @@ const GROUP = {
 const PIM = '/v1.0/identityGovernance/privilegedAccess/group';
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 
-interface LogEntry {
-  method: string;
-  path: string;
-  caller: string | null;
-  status: number;
-  batchItem?: boolean;
-}
-
-class ActivationStack {
-  /** What the client shows in place of a clicked card (invoke answers never reach the connector). */
-  private readonly replies = new Map<string, { card: Card; at: number }>();
-
-  private constructor(
-    readonly bot: RunningBot,
-    readonly teams: TeamsHarness,
-    readonly devtenant: RunningDevtenant,
-    readonly clock: ManualClock,
-    readonly logs: string[],
-  ) {}
-
-  static async start(): Promise<ActivationStack> {
-    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-    const devtenant = await startDevtenant({ port: 0, now: start, freezeClock: true });
-    const clock = new ManualClock(start);
-    const config = loadConfig({
-      PORT: '0',
-      STORAGE: 'memory',
-      GRAPH_BASE_URL: devtenant.url,
-      LOG_LEVEL: 'debug',
-      WATCH_INTERVAL_SECONDS: '3600',
-    });
-    const logs: string[] = [];
-    const log = createLogger(config.logLevel, { write: (line: string) => logs.push(line) });
-    const storage = await createStorage(config.storage, {}, log);
-    const bot = await startBot(config, { log, storage, clock });
-    const teams = await new TeamsHarness(bot.url).start();
-    return new ActivationStack(bot, teams, devtenant, clock, logs);
-  }
-
-  async stop(): Promise<void> {
-    await this.teams.stop();
-    await this.bot.close();
-    await this.devtenant.close();
-  }
-
-  /** Moves the bot's and the devtenant's clocks together. */
-  async advance(seconds: number): Promise<void> {
-    this.clock.advance(seconds * 1000);
-    await this.control('clock', { advanceSeconds: seconds });
-  }
-
-  async control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<any> {
-    const res = await fetch(`${this.devtenant.url}/_devtenant/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return res.status === 204 ? undefined : res.json();
-  }
-
-  /** Graph round trips since the last clear (a $batch counts once; its items are listed separately). */
-  async roundTrips(): Promise<LogEntry[]> {
-    return ((await this.control('requests')) as LogEntry[]).filter((e) => !e.batchItem);
-  }
-
-  async clearGraphLog(): Promise<void> {
-    await this.control('requests', undefined, 'DELETE');
-  }
-
-  /** Graph as one person of the demo tenant, straight to the devtenant (for setting up and reading back). */
-  async graph(oid: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const now = Math.floor(this.clock.now().getTime() / 1000);
-    const token = encodeUnsignedJwt({ oid, tid: TENANT, scp: 'x', iat: now, exp: now + 3600 });
-    const res = await fetch(`${this.devtenant.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  async members(groupId: string): Promise<string[]> {
-    const { body } = await this.graph(ALEX.aadObjectId, 'GET', `/v1.0/groups/${groupId}/members`);
-    return body.value.map((m: { id: string }) => m.id);
-  }
-
-  /** Types "activate" and returns the list card with its activity id. */
-  async list(user: TeamsUser = ALEX, text = 'activate'): Promise<{ card: Card; id: string }> {
-    const [event] = await this.teams.say(user, text);
-    const [card] = cardsIn(event.activity);
-    return { card, id: event.activityId };
-  }
-
-  /** Presses a button; returns the card the bot answered with (Teams shows it in place of the clicked one). */
-  async press(card: Card, title: string, inputs: Record<string, string> = {}, replyToId?: string, user = ALEX) {
-    const reply = await this.teams.click(user, card, title, inputs, replyToId);
-    expect(reply.httpStatus).toBe(200);
-    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    const answer = reply.body!.value as Card;
-    expect(checkCard(answer)).toEqual([]);
-    if (replyToId) this.replies.set(replyToId, { card: answer, at: Date.now() });
-    return answer;
-  }
-
-  /** The activation form of one role, opened from the list card like a person would. */
-  async form(buttonTitle: string): Promise<{ form: Card; id: string }> {
-    const { card, id } = await this.list();
-    return { form: await this.press(card, buttonTitle, {}, id), id };
-  }
-
-  async tick(): Promise<void> {
-    const report = await this.bot.watcher.tickNow();
-    expect(report.sources.find((s) => s.name === 'activation')?.ok).toBe(true);
-  }
-
-  /** The card a person sees now under this activity id: the last invoke answer or connector update, whichever is newer. */
-  current(activityId: string, user: TeamsUser = ALEX): Card {
-    const events = this.teams.cardsFor(user).filter((c) => c.event.activityId === activityId);
-    const last = events.at(-1);
-    const reply = this.replies.get(activityId);
-    const card = reply && (!last || reply.at >= last.event.at) ? reply.card : last?.card;
-    if (!card) throw new Error(`no card ${activityId}`);
-    return card;
-  }
-}
+type LogEntry = GraphLogEntry;
+const ActivationStack = ActivationDriver;
+type ActivationStack = ActivationDriver;
 
 /** `{{TIME(2026-11-29T14:32:00Z)}}` for an ISO time, as the cards write it. */
 function time(iso: string): string {
