@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ActivationDriver, type GraphLogEntry } from '../helpers/activationDriver.js';
+import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
 
@@ -593,41 +593,11 @@ describe('my access: active group memberships next to the access packages', () =
   });
 });
 
-/** Follows the step-up link like a browser: the bot's page, the devtenant's sign-in form, the callback. */
+/** Follows the step-up link like a browser: the bot's page, the devtenant's sign-in form, then the callback page. */
 async function signInThroughStepUp(signInUrl: string): Promise<{ status: number; page: string; callback: string }> {
-  const toAuthority = await fetch(signInUrl, { redirect: 'manual' });
-  expect(toAuthority.status).toBe(302);
-  const authorize = toAuthority.headers.get('location') as string;
-  const form = await (await fetch(authorize)).text();
-  const fields = new URLSearchParams({ otc: '482915' });
-  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.set(m[1], unescapeHtml(m[2]));
-  }
-  const verified = await fetch(authorize, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: fields.toString(),
-    redirect: 'manual',
-  });
-  expect(verified.status).toBe(302);
-  const callback = verified.headers.get('location') as string;
+  const { callback } = await signInUntilCallback(signInUrl);
   const done = await fetch(callback);
-  return { status: done.status, page: await done.text(), callback };
-}
-
-function unescapeHtml(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function openUrl(card: Card, title: string): string {
-  const action = (card.actions ?? []).find((a: any) => a.type === 'Action.OpenUrl' && a.title === title);
-  if (!action) throw new Error(`no link "${title}" on the card`);
-  return action.url;
+  return { status: done.status, page: await done.text(), callback: callback.toString() };
 }
 
 describe('activate: step-up sign-in for MFA and authentication context', () => {

@@ -1,3 +1,4 @@
+import type { AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { ActivationCardView } from '../../../cards/activation/activationCard.js';
 import { timeText } from '../../../cards/activation/format.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
@@ -32,14 +33,26 @@ export const MIN_ACTIVE_MS = 5 * 60_000;
 
 type Notice = NonNullable<ActivationCardView['notice']>;
 
+/** The person's own activation, brought up to date; or the card that says why there is nothing to act on. */
+async function activeRecordOf(
+  app: BotServices,
+  user: ActingUser,
+  requestId: string,
+): Promise<{ current: ActivationRecord } | { reply: AdaptiveCardInvokeResponse }> {
+  const record = await ownRecord(app, user, requestId);
+  if (!record) return { reply: cardReply(notYoursCard()) };
+  const current = await syncRecord(app, record);
+  if (current.phase !== 'active') return { reply: cardReply(renderRecord(app, current, notActive())) };
+  return { current };
+}
+
 export const deactivateAction = defineAction({
   verb: Verbs.deactivate,
   data: requestData,
   async run({ turn, user, app }, { requestId }) {
-    const record = await ownRecord(app, user, requestId);
-    if (!record) return cardReply(notYoursCard());
-    const current = await syncRecord(app, record);
-    if (current.phase !== 'active') return cardReply(renderRecord(app, current, notActive()));
+    const found = await activeRecordOf(app, user, requestId);
+    if ('reply' in found) return found.reply;
+    const { current } = found;
     const tooSoon = tooSoonToEnd(app, current);
     if (tooSoon) return cardReply(renderRecord(app, current, tooSoon));
     const claimKey = `activation/deactivate/${current.requestId}`;
@@ -64,10 +77,9 @@ export const extendAction = defineAction({
   verb: Verbs.extend,
   data: requestData,
   async run({ turn, user, app }, { requestId }) {
-    const record = await ownRecord(app, user, requestId);
-    if (!record) return cardReply(notYoursCard());
-    const current = await syncRecord(app, record);
-    if (current.phase !== 'active') return cardReply(renderRecord(app, current, notActive()));
+    const found = await activeRecordOf(app, user, requestId);
+    if ('reply' in found) return found.reply;
+    const { current } = found;
     const plan = await extensionPlan(app, user, current);
     if ('refusal' in plan) return cardReply(renderRecord(app, current, plan.refusal));
     const claimKey = `activation/extend/${current.requestId}`;
