@@ -4,6 +4,8 @@ import { z } from 'zod';
  * The minimum an activity must have before botbuilder sees it. botbuilder itself throws (and answers 500) on
  * several malformed shapes; we answer 400 with the reason instead.
  */
+const member = z.object({ id: z.string().max(512), aadObjectId: z.string().max(64).optional() });
+
 const activitySchema = z.object({
   type: z.string().min(1, 'type must not be empty').max(64),
   id: z.string().max(512).optional(),
@@ -20,6 +22,20 @@ const activitySchema = z.object({
     .optional(),
   recipient: z.object({ id: z.string().max(512) }).optional(),
   conversation: z.object({ id: z.string().min(1).max(1024) }).optional(),
+  // botbuilder and TeamsActivityHandler walk these without checking their shape.
+  membersAdded: z.array(member).max(256).optional(),
+  membersRemoved: z.array(member).max(256).optional(),
+  channelData: z
+    .object({ eventType: z.string().max(64).optional(), tenant: z.object({ id: z.string().max(64) }).optional() })
+    .optional(),
+  attachments: z
+    .array(z.object({ contentType: z.string().max(256) }))
+    .max(16)
+    .optional(),
+  entities: z
+    .array(z.object({ type: z.string().max(256) }))
+    .max(32)
+    .optional(),
 });
 
 export type ActivityCheck = { ok: true } | { ok: false; reason: string };

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { createTokenProvider } from '../services/auth/index.js';
 import type { TokenProvider } from '../services/auth/tokens.js';
@@ -8,11 +8,13 @@ import { type BotConfig, isLoopback } from '../services/config.js';
 import { createGraph, type GraphRequestInfo } from '../services/graph/client.js';
 import { createLogger, type Logger } from '../services/log.js';
 import { type BotStorage, createStorage } from '../services/storage/index.js';
+import { storageReadiness } from '../services/storage/readiness.js';
 import { AccessBot, internalErrorCard } from './accessBot.js';
 import { actionTable } from './actions/index.js';
 import { ssoTokenSource, useTeamsSso } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { commandTable } from './commands/index.js';
+import { EdgeAdapter } from './http/edgeAdapter.js';
 import { stepUpRoutes } from './journeys/activation/stepUpRoutes.js';
 import { journeys } from './journeys/index.js';
 import { createProactive, createWatcher, type ProactiveOverrides } from './proactive/index.js';
@@ -31,6 +33,8 @@ export interface BotAppOverrides {
   onGraphRequest?: (info: GraphRequestInfo) => void;
   /** Proactive machinery knobs (instance id, extra watch sources, lease and claim lifetimes). */
   proactive?: ProactiveOverrides;
+  /** Extra Bot Framework authentication settings (e.g. where its signing keys are fetched from, for tests). */
+  botFrameworkAuth?: Record<string, string>;
 }
 
 export interface RunningBot {
@@ -73,12 +77,13 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     log,
     onRequest: overrides.onGraphRequest,
   });
-  const adapter = new CloudAdapter(
+  const adapter = new EdgeAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.authMode === 'entra' ? (config.appId ?? '') : '',
       MicrosoftAppPassword: config.authMode === 'entra' ? (config.appPassword ?? '') : '',
       MicrosoftAppType: config.appType ?? (config.authMode === 'entra' ? 'SingleTenant' : ''),
       MicrosoftAppTenantId: config.appTenantId ?? '',
+      ...overrides.botFrameworkAuth,
     }),
   );
   const proactive = createProactive({ config, storage, clock, log, graph, adapter, overrides: overrides.proactive });
@@ -97,7 +102,7 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
 
   const bot = new AccessBot(app, actionTable(), commandTable());
   const readiness: ReadinessCheck[] = [
-    { name: 'storage', check: () => storage.ping() },
+    { name: 'storage', check: storageReadiness(storage, clock) },
     { name: 'graph', check: () => graphReachable(config.graphBaseUrl) },
     proactive.unreachable.readiness(config.authMode === 'local'),
   ];

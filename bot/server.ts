@@ -1,10 +1,15 @@
-import type { CloudAdapter } from 'botbuilder';
 import restify from 'restify';
 import type { AccessBot } from './accessBot.js';
-import { checkActivity } from './activityGuard.js';
+import { MAX_BODY_BYTES } from './http/body.js';
+import type { EdgeAdapter } from './http/edgeAdapter.js';
+import { messagesRoute } from './http/messages.js';
+import { applySecurityHeaders } from './http/securityHeaders.js';
 import type { BotServices } from './services.js';
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES };
+
+/** A client gets this long to send its headers and body; a slow drip (slowloris) is cut off after it. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ReadinessCheck {
   name: string;
@@ -15,7 +20,7 @@ export interface ReadinessCheck {
 
 export interface ServerParts {
   app: BotServices;
-  adapter: CloudAdapter;
+  adapter: EdgeAdapter;
   bot: AccessBot;
   readiness: ReadinessCheck[];
   /** Extra routes (e.g. the step-up pages) added by other parts of the edge. */
@@ -23,27 +28,25 @@ export interface ServerParts {
 }
 
 export function createServer({ app, adapter, bot, readiness, routes }: ServerParts): restify.Server {
-  const server = restify.createServer({ name: 'access-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false }));
-
-  server.post('/api/messages', async (req, res) => {
-    const verdict = checkActivity(req.body);
-    if (!verdict.ok) {
-      res.status(400);
-      res.json({ error: { code: 'BadRequest', message: verdict.reason } });
-      return;
-    }
-    try {
-      await adapter.process(req, res, (turn) => bot.run(turn));
-    } catch (err) {
-      app.log.error({ err }, 'activity processing failed');
-      if (!res.headersSent) {
-        res.status(400);
-        res.json({ error: { code: 'BadRequest', message: 'The activity could not be processed.' } });
-      }
-    }
+  // name '' keeps restify from announcing itself in a Server header.
+  const server = restify.createServer({ name: '', handleUncaughtExceptions: false });
+  server.server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.pre((_req, res, next) => {
+    applySecurityHeaders(res);
+    next();
   });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  // No generic body parser: /api/messages reads its own body, bounded and JSON only (restify's gunzips unbounded).
+  server.post(
+    '/api/messages',
+    messagesRoute({
+      adapter,
+      log: app.log,
+      localMode: app.config.authMode === 'local',
+      run: (turn) => bot.run(turn),
+    }),
+  );
 
   server.get('/healthz', async (_req, res) => {
     res.json({ status: 'ok' });
