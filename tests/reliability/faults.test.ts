@@ -395,18 +395,6 @@ describe('fault injection: 20% of Graph calls fail during request â†’ approve â†
         await rig.settle(300);
         const log = await rig.graphLog();
 
-        // The faults really happened: every kind, at about the rate asked for.
-        const faulted = log.filter((e) => e.caller === null);
-        const slow = rig.exchanges.filter((x) => x.ms >= 1900).length;
-        const kinds = {
-          throttled: faulted.filter((e) => e.status === 429).length,
-          unavailable: faulted.filter((e) => e.status === 503).length,
-          reset: faulted.filter((e) => e.status === 0).length,
-          slow,
-        };
-        for (const [kind, n] of Object.entries(kinds)) expect(n, `${kind} faults`).toBeGreaterThan(0);
-        expect(faulted.length / log.filter((e) => !e.batchItem).length).toBeGreaterThan(0.1);
-
         // Every "try again" was true (a person who is told nothing was sent sends it again), then each journey went
         // through on its own: retries are what 20% faults call for, not an excuse to stop.
         expect(untrueGiveUps(j, graphWrites(rig)), `"try again" cards after a write that happened${story(j)}`).toEqual(
@@ -418,6 +406,18 @@ describe('fault injection: 20% of Graph calls fail during request â†’ approve â†
           approved: true,
           activated: true,
         });
+
+        // The faults really happened: every kind, at about the rate asked for.
+        const faulted = log.filter((e) => e.caller === null);
+        const slow = rig.exchanges.filter((x) => x.ms >= 1900).length;
+        const kinds = {
+          throttled: faulted.filter((e) => e.status === 429).length,
+          unavailable: faulted.filter((e) => e.status === 503).length,
+          reset: faulted.filter((e) => e.status === 0).length,
+          slow,
+        };
+        for (const [kind, n] of Object.entries(kinds)) expect(n, `${kind} faults`).toBeGreaterThan(0);
+        expect(faulted.length / log.filter((e) => !e.batchItem).length).toBeGreaterThan(0.1);
 
         // Nothing written twice: in the request log ...
         const writes = log.filter(reachedGraph);
