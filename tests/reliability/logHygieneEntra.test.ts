@@ -1,3 +1,4 @@
+import { ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningBot, startBot } from '../../bot/app.js';
 import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
@@ -199,6 +200,9 @@ describe('log hygiene in entra mode, with the app password and the storage conne
   it('really used the connection string: the bot keeps its state in that Azurite account', async () => {
     const keys = await bot?.app.storage.keys('');
     expect(keys?.length).toBeGreaterThan(0);
+    const blobs: string[] = [];
+    for await (const blob of new ContainerClient(connectionString, 'hygiene').listBlobsFlat()) blobs.push(blob.name);
+    expect(blobs.length).toBeGreaterThanOrEqual(keys?.length ?? 1);
     const requests = [...devtenant.state.emRequests.values()].map((r) => r.justification);
     expect(requests).toContain(REQUEST_WHY);
     expect(logs.length).toBeGreaterThan(30);
