@@ -86,7 +86,7 @@ const CRASH = /Something went wrong on my side/;
 
 type Journey = 'request' | 'approve' | 'activate';
 
-/** How many writes of each kind Graph holds for the three journeys (Alex's request, Megan's decision, Alex's activation). */
+/** Writes Graph holds for the three journeys: Alex's request, Megan's decision on it, Alex's activation. */
 type Writes = Record<WriteKind, number>;
 
 interface GiveUp {
