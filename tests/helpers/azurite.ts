@@ -14,18 +14,25 @@ const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 const AZURITE_BLOB_MAIN = resolve(import.meta.dirname, '../../node_modules/azurite/dist/src/blob/main.js');
 const READY_TIMEOUT_MS = 15_000;
 
-export function azuriteConnectionString(port: number): string {
+export function azuriteConnectionString(port: number, account?: AzuriteAccount): string {
+  const name = account?.name ?? 'devstoreaccount1';
   return (
-    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-    `AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`
+    `DefaultEndpointsProtocol=http;AccountName=${name};` +
+    `AccountKey=${account?.key ?? ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:${port}/${name};`
   );
+}
+
+/** A storage account of the test's own (Azurite's AZURITE_ACCOUNTS), e.g. a key that is a canary. Key: base64. */
+export interface AzuriteAccount {
+  name: string;
+  key: string;
 }
 
 /**
  * Starts an in-memory Azurite blob service on a free loopback port; close() kills exactly that process.
  * The temp folder is only its cwd (Azurite refuses --location together with --inMemoryPersistence).
  */
-export async function startAzurite(): Promise<AzuriteHandle> {
+export async function startAzurite(opts: { account?: AzuriteAccount } = {}): Promise<AzuriteHandle> {
   const workDir = await mkdtemp(join(tmpdir(), 'azurite-'));
   const port = await findFreePort();
   const child = spawn(
@@ -42,7 +49,13 @@ export async function startAzurite(): Promise<AzuriteHandle> {
       '--disableTelemetry',
       '--silent',
     ],
-    { cwd: workDir, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: workDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: opts.account
+        ? { ...process.env, AZURITE_ACCOUNTS: `${opts.account.name}:${opts.account.key}` }
+        : process.env,
+    },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -58,7 +71,7 @@ export async function startAzurite(): Promise<AzuriteHandle> {
     await close();
     throw error;
   }
-  return { connectionString: azuriteConnectionString(port), port, close };
+  return { connectionString: azuriteConnectionString(port, opts.account), port, close };
 }
 
 /** A loopback port that was free a moment ago (for servers that need a port on the command line). */

@@ -25,6 +25,9 @@ import { type Rig, startRig } from './rig.js';
  * connection string), or the free text people typed (justifications, the deny reason, a message).
  *
  * The unit suites check single parts (tests/unit/graphClient, authEntra, sso); this one covers every part at once.
+ * Local mode and memory storage never read the configured password and connection string, so here those two canaries
+ * only catch a config dump: logHygieneEntra.test.ts runs the bot where both are really used (entra mode against a stub
+ * authority on loopback, Azure Blob storage on Azurite).
  */
 
 const CANARY_PASSWORD = 'canary-app-password-Zq8vX2';
