@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type BackgroundTokenClient,
@@ -139,6 +140,17 @@ describe('tokenStoreSource: the person’s Teams id and channel from the stored 
     });
     await userTokenClientFor({ createUserTokenClient }, 'bot-app-id')();
     expect(createUserTokenClient).toHaveBeenCalledTimes(1);
+    // botbuilder's own authentication accepts that identity offline and binds the client to the bot's app id.
+    const appId = '9a8b7c6d-0000-4000-8000-000000000001';
+    const real = new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: appId,
+      MicrosoftAppPassword: 'not-a-real-secret',
+      MicrosoftAppType: 'SingleTenant',
+      MicrosoftAppTenantId: TENANT,
+    });
+    const client = await userTokenClientFor(real, appId)();
+    expect(typeof client.getUserToken).toBe('function');
+    expect((client as unknown as { appId?: string }).appId).toBe(appId);
   });
 });
 
