@@ -11,6 +11,7 @@ import { type BotStorage, createStorage } from '../services/storage/index.js';
 import { storageReadiness } from '../services/storage/readiness.js';
 import { AccessBot, internalErrorCard } from './accessBot.js';
 import { actionTable } from './actions/index.js';
+import { storedReferences, talkedToBot, tokenStoreSource, userTokenClientFor } from './auth/backgroundTokens.js';
 import { ssoTokenSource, useTeamsSso } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { commandTable } from './commands/index.js';
@@ -61,6 +62,14 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
       { AZURE_STORAGE_CONNECTION_STRING: config.azureStorageConnectionString },
       log,
     ));
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.authMode === 'entra' ? (config.appId ?? '') : '',
+    MicrosoftAppPassword: config.authMode === 'entra' ? (config.appPassword ?? '') : '',
+    MicrosoftAppType: config.appType ?? (config.authMode === 'entra' ? 'SingleTenant' : ''),
+    MicrosoftAppTenantId: config.appTenantId ?? '',
+    ...overrides.botFrameworkAuth,
+  });
+  const references = storedReferences(storage, log);
   const tokens =
     overrides.tokens ??
     createTokenProvider(config, {
@@ -69,6 +78,17 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
       env: process.env,
       // Entra mode: the sender's SSO token for the bot's API, read per turn (bot/auth); never another user's.
       ssoTokenSource,
+      // Outside a person's turns (the watcher): their sign-in kept by the token store (entra), or, in local mode, a
+      // token only for people who have talked to the bot.
+      backgroundTokenSource:
+        config.authMode === 'entra' && config.oauthConnectionName
+          ? tokenStoreSource({
+              references,
+              connectionName: config.oauthConnectionName,
+              client: userTokenClientFor(auth, config.appId ?? ''),
+            })
+          : undefined,
+      talkedToBot: talkedToBot(references),
     });
   const graph = createGraph({
     baseUrl: config.graphBaseUrl,
@@ -77,15 +97,7 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     log,
     onRequest: overrides.onGraphRequest,
   });
-  const adapter = new EdgeAdapter(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.authMode === 'entra' ? (config.appId ?? '') : '',
-      MicrosoftAppPassword: config.authMode === 'entra' ? (config.appPassword ?? '') : '',
-      MicrosoftAppType: config.appType ?? (config.authMode === 'entra' ? 'SingleTenant' : ''),
-      MicrosoftAppTenantId: config.appTenantId ?? '',
-      ...overrides.botFrameworkAuth,
-    }),
-  );
+  const adapter = new EdgeAdapter(auth);
   const proactive = createProactive({ config, storage, clock, log, graph, adapter, overrides: overrides.proactive });
   adapter.use(proactive.conversations.middleware());
   const subjects = new SubjectKinds();

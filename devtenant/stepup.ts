@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mintToken } from './auth.js';
 import type { User } from './model.js';
 import type { TenantState } from './state.js';
@@ -7,6 +7,10 @@ import type { TenantState } from './state.js';
  * A tiny authorization-code sign-in for step-up (MFA / authentication context): `GET|POST /{tenant}/oauth2/v2.0/authorize`
  * renders "verify your identity" and redirects with a code; `POST /{tenant}/oauth2/v2.0/token` swaps the code for an
  * unsigned token carrying `amr: ["pwd","mfa"]` and the requested `acrs`.
+ *
+ * PKCE is required (stricter than Entra, which makes it optional for web apps, so the bot cannot drop it unnoticed):
+ * the authorize request carries `code_challenge` with `code_challenge_method=S256`, and the code is only redeemed with
+ * the matching `code_verifier`. A missing or wrong verifier gets Entra's answer: `invalid_grant`, AADSTS50148.
  */
 
 export interface PageResponse {
@@ -21,6 +25,7 @@ interface CodeGrant {
   redirectUri: string;
   acrs: string[];
   scope: string;
+  codeChallenge: string;
   expiresAt: number;
 }
 
@@ -133,8 +138,15 @@ export class StepUp {
       throw new PageError(
         `No user '${hint}' in the Contoso tenant (login_hint must be an object id or user principal name).`,
       );
+    const codeChallenge = need('code_challenge');
+    if (p.get('code_challenge_method') !== 'S256')
+      throw new PageError("The 'code_challenge_method' must be S256 (this sign-in does not accept plain PKCE).");
+    // An S256 challenge is the base64url of a SHA-256 digest: 43 characters (Entra: AADSTS501491 otherwise).
+    if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge))
+      throw new PageError('AADSTS501491: Invalid size of Code_Challenge parameter.');
     const claims = p.get('claims');
     return {
+      codeChallenge,
       clientId,
       redirectUri,
       user,
@@ -147,7 +159,17 @@ export class StepUp {
 
   private form(p: URLSearchParams, problem: string | null): PageResponse {
     const a = this.authorizeParams(p);
-    const hidden = ['client_id', 'redirect_uri', 'state', 'claims', 'login_hint', 'response_type', 'scope']
+    const hidden = [
+      'client_id',
+      'redirect_uri',
+      'state',
+      'claims',
+      'login_hint',
+      'response_type',
+      'scope',
+      'code_challenge',
+      'code_challenge_method',
+    ]
       .filter((n) => p.get(n) !== null)
       .map((n) => `<input type="hidden" name="${n}" value="${escapeHtml(p.get(n) as string)}">`)
       .join('');
@@ -174,6 +196,7 @@ ${problem ? `<p class="error">${escapeHtml(problem)}</p>` : ''}<button type="sub
       redirectUri: a.redirectUri,
       acrs: a.acrs,
       scope: a.scope,
+      codeChallenge: a.codeChallenge,
       expiresAt: this.state.now() + CODE_LIFETIME_MS,
     });
     const target = new URL(a.redirectUri);
@@ -194,6 +217,12 @@ ${problem ? `<p class="error">${escapeHtml(problem)}</p>` : ''}<button type="sub
       return oauthError('invalid_grant', 'The redirect_uri does not match the authorization request.');
     if (p.get('client_id') !== grant.clientId)
       return oauthError('invalid_client', 'The client_id does not match the authorization request.');
+    if (!verifierMatches(p.get('code_verifier'), grant.codeChallenge))
+      return oauthError(
+        'invalid_grant',
+        'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+        [50148],
+      );
     const user = this.state.user(grant.oid) as User;
     const now = Math.floor(this.state.now() / 1000);
     const accessToken = mintToken({
@@ -230,10 +259,18 @@ ${problem ? `<p class="error">${escapeHtml(problem)}</p>` : ''}<button type="sub
   }
 }
 
-function oauthError(error: string, description: string): PageResponse {
+/** RFC 7636 S256: base64url(SHA-256(verifier)) equals the challenge; no verifier never matches. */
+function verifierMatches(verifier: string | null, challenge: string): boolean {
+  if (!verifier) return false;
+  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+function oauthError(error: string, description: string, errorCodes?: number[]): PageResponse {
   return {
     status: 400,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-    body: JSON.stringify({ error, error_description: description }),
+    body: JSON.stringify({ error, error_description: description, ...(errorCodes ? { error_codes: errorCodes } : {}) }),
   };
 }

@@ -101,6 +101,15 @@ const schema = z
         message: 'is required when AUTH_MODE=entra (the Azure Bot OAuth connection used for Teams SSO)',
       });
     }
+    // Teams opens the step-up sign-in link in a browser, and Entra only redirects web apps to https (or localhost).
+    if (mode === 'entra' && !env.PUBLIC_URL?.startsWith('https://')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message:
+          "must be the bot's public https address when AUTH_MODE=entra (the step-up sign-in link and its redirect URI use it), such as https://accessbot.contoso.com",
+      });
+    }
     if (mode === 'local' && env.HOST && !isLoopback(env.HOST)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,4 +1,10 @@
-import type { ApprovalOutcome, ApprovalState, PersonRef, ViewerPosition } from '../../services/model/approvals.js';
+import type {
+  ApprovalKind,
+  ApprovalOutcome,
+  ApprovalState,
+  PersonRef,
+  ViewerPosition,
+} from '../../services/model/approvals.js';
 import {
   type AdaptiveCard,
   adaptiveCard,
@@ -196,7 +202,7 @@ function statusBlock(view: ApprovalCardView): CardElement {
       : [];
     return container(
       [
-        heading(outcomeTitle(outcome, view.viewerId), { color: outcomeColor(outcome) }),
+        heading(outcomeTitle(outcome, view.viewerId, view.state.details.kind), { color: outcomeColor(outcome) }),
         ...whenLine(outcome, view.now),
         ...reason,
       ],
@@ -214,9 +220,12 @@ function whenLine(outcome: ApprovalOutcome, now: string): CardElement[] {
   return text ? [textBlock(text, { isSubtle: true, spacing: 'none' })] : [];
 }
 
-/** "Approved by you", "Denied by Megan Bowen", "Expired: nobody decided in time". */
-export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string): string {
-  const by = outcome.by ? ` by ${whoText(outcome.by, viewerId)}` : '';
+/**
+ * "Approved by you", "Denied by Megan Bowen", "Expired: nobody decided in time". Without who decided (no approver's
+ * token could read the stages, only the request's outcome), where it was decided: "Denied in My Access".
+ */
+export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string, kind?: ApprovalKind): string {
+  const by = outcome.by ? ` by ${whoText(outcome.by, viewerId)}` : kind ? ` in ${DECIDED_IN[kind]}` : '';
   switch (outcome.kind) {
     case 'approved':
       return `Approved${by}`;
@@ -231,6 +240,9 @@ export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string): string
   }
 }
 
+/** Where a decision the bot did not see was made: My Access for access packages, PIM for group activations. */
+const DECIDED_IN: Record<ApprovalKind, string> = { em: 'My Access', pim: 'Privileged Identity Management' };
+
 function outcomeColor(outcome: ApprovalOutcome): TextColor {
   if (outcome.kind === 'approved') return 'good';
   if (outcome.kind === 'denied') return 'attention';
@@ -239,7 +251,7 @@ function outcomeColor(outcome: ApprovalOutcome): TextColor {
 
 function statusLine(view: ApprovalCardView): string {
   const { state, viewer } = view;
-  if (state.outcome) return outcomeTitle(state.outcome, view.viewerId);
+  if (state.outcome) return outcomeTitle(state.outcome, view.viewerId, state.details.kind);
   const others = viewer.others.length ? names(viewer.others) : '';
   if (viewer.canDecide) {
     return others ? `Your decision is needed. ${others} can also decide.` : 'Your decision is needed.';

@@ -119,7 +119,7 @@ export function bulkResultCard(lines: BulkLine[], viewerId: string): AdaptiveCar
       factSet(
         others.map((l) => [
           plainText(l.state.details.requester.displayName),
-          `${whatLine(l.state)}: ${l.note ?? (l.state.outcome ? outcomeTitle(l.state.outcome, viewerId) : 'not changed')}`,
+          `${whatLine(l.state)}: ${l.note ?? (l.state.outcome ? outcomeTitle(l.state.outcome, viewerId, l.state.details.kind) : 'not changed')}`,
         ]),
       ),
     );

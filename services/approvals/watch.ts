@@ -1,3 +1,4 @@
+import { SignInRequiredError } from '../auth/tokens.js';
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
@@ -334,26 +335,31 @@ function probeDue(deps: WatchDeps, record: ApprovalRecord, now: Date): boolean {
 }
 
 /**
- * Stages are readable only with an approver's delegated token (GRAPH-API.md 4.13): the watcher reads them as one of
- * the approvers it already asked. Without a usable token for them this quietly does nothing.
+ * Stages are readable only with an approver's delegated token (GRAPH-API.md 4.13): the watcher reads them as the
+ * first of the approvers it asked who has a background token (signed in before / talked to the bot). With none, or
+ * when the read fails, this quietly does nothing: outcomes come from the app-readable request (closeGone).
  */
 async function probeStages(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
-  const reader = approversOf(record)[0];
+  const readers = approversOf(record);
   const { kind, id } = record.state.details;
-  if (!reader) return undefined;
-  try {
-    const approval = await deps.graph.forUser({ aadObjectId: reader.id }).get<ApprovalJson>(approvalPath(kind, id), {
-      query: { $expand: 'stages' },
-    });
-    const stages = stagesOf(approval);
-    return await deps.store.updateRecord(kind, id, (current) => {
-      const base = current ?? record;
-      return { ...base, state: applyStages(base.state, stages, now.toISOString()), probedAt: now.toISOString() };
-    });
-  } catch (err) {
-    deps.log.debug({ err, kind, request: id }, 'could not read approval stages as an approver');
-    return deps.store.updateRecord(kind, id, (current) => ({ ...(current ?? record), probedAt: now.toISOString() }));
+  if (readers.length === 0) return undefined;
+  for (const reader of readers) {
+    try {
+      const approval = await deps.graph
+        .forBackgroundUser({ aadObjectId: reader.id })
+        .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
+      const stages = stagesOf(approval);
+      return await deps.store.updateRecord(kind, id, (current) => {
+        const base = current ?? record;
+        return { ...base, state: applyStages(base.state, stages, now.toISOString()), probedAt: now.toISOString() };
+      });
+    } catch (err) {
+      if (err instanceof SignInRequiredError) continue;
+      deps.log.debug({ err, kind, request: id }, 'could not read approval stages as an approver');
+      break;
+    }
   }
+  return deps.store.updateRecord(kind, id, (current) => ({ ...(current ?? record), probedAt: now.toISOString() }));
 }
 
 /** Everyone who can decide the open stage now: its approvers, plus the escalation approvers once escalated. */

@@ -3,7 +3,13 @@ import { type Clock, systemClock } from '../clock.js';
 import { type Logger, scrub } from '../log.js';
 import { type AppCredentialSettings, type CredentialFactory, createAzureCredentialFactory } from './credentials.js';
 import { StepUpTokenStore } from './stepUpStore.js';
-import { SignInRequiredError, StepUpRequiredError, type TokenProvider, type UserRef } from './tokens.js';
+import {
+  decodeJwtClaims,
+  SignInRequiredError,
+  StepUpRequiredError,
+  type TokenProvider,
+  type UserRef,
+} from './tokens.js';
 
 /** Tokens are renewed this long before they expire, so a request never starts with a token about to die. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
@@ -16,6 +22,11 @@ export interface EntraTokenOptions {
   settings: AppCredentialSettings;
   /** The user's SSO token for the bot's own API (from the Bot Framework token service), or undefined if none yet. */
   ssoTokenSource: (user: UserRef) => Promise<string | undefined>;
+  /**
+   * Outside the person's turns (the watcher): their token for the bot's API from the Bot Service token store, when
+   * they signed in before (bot/auth/backgroundTokens.ts); undefined when there is none. Absent: no background tokens.
+   */
+  backgroundTokenSource?: (user: UserRef) => Promise<string | undefined>;
   clock?: Clock;
   credentialFactory?: CredentialFactory;
   log?: Logger;
@@ -58,9 +69,44 @@ export class EntraTokenProvider implements TokenProvider {
     this.stepUp.store(user, token, expiresOn);
   }
 
-  private async cached(key: string, acquire: () => Promise<AccessToken>): Promise<string> {
+  async backgroundUserToken(user: UserRef, scopes: string[]): Promise<string | undefined> {
+    if (!user?.aadObjectId || !this.opts.backgroundTokenSource) return undefined;
+    const key = `background|${user.aadObjectId.toLowerCase()}|${scopeKey(scopes)}`;
+    const hit = this.fresh(key);
+    if (hit) return hit;
+    const assertion = await this.storedSignIn(user);
+    if (!assertion) return undefined;
+    return this.cached(key, () => this.exchange(user, scopes, assertion));
+  }
+
+  /** The person's token-store sign-in, only if it was issued to them; a store that does not answer means none. */
+  private async storedSignIn(user: UserRef): Promise<string | undefined> {
+    let token: string | undefined;
+    try {
+      token = await this.opts.backgroundTokenSource?.(user);
+    } catch (err) {
+      this.opts.log?.warn({ reason: firstLine(err) }, 'the Bot Framework token store did not answer');
+      return undefined;
+    }
+    if (!token) return undefined;
+    const oid = decodeJwtClaims(token)?.oid;
+    if (typeof oid !== 'string' || oid.toLowerCase() !== user.aadObjectId.toLowerCase()) {
+      this.opts.log?.warn('a stored sign-in issued to another user was refused');
+      return undefined;
+    }
+    return token;
+  }
+
+  private fresh(key: string): string | undefined {
     const hit = this.cache.get(key);
-    if (hit && hit.expiresOnTimestamp - REFRESH_BEFORE_EXPIRY_MS > this.clock.now().getTime()) return hit.token;
+    return hit && hit.expiresOnTimestamp - REFRESH_BEFORE_EXPIRY_MS > this.clock.now().getTime()
+      ? hit.token
+      : undefined;
+  }
+
+  private async cached(key: string, acquire: () => Promise<AccessToken>): Promise<string> {
+    const hit = this.fresh(key);
+    if (hit) return hit;
     // One exchange per key at a time: two OBO calls with the same assertion at once are known to fail.
     const pending = this.inFlight.get(key);
     if (pending) return pending;
@@ -77,12 +123,16 @@ export class EntraTokenProvider implements TokenProvider {
   private async onBehalfOf(user: UserRef, scopes: string[], claims?: string): Promise<AccessToken> {
     const ssoToken = await this.opts.ssoTokenSource(user);
     if (!ssoToken) throw new SignInRequiredError(user, 'noSsoToken');
+    return this.exchange(user, scopes, ssoToken, claims);
+  }
+
+  private async exchange(user: UserRef, scopes: string[], userAssertionToken: string, claims?: string) {
     const tenantId = user.tenantId ?? this.opts.tenantId;
     if (!tenantId) throw new Error('The user has no tenant id and MicrosoftAppTenantId is not set.');
     const credential = this.factory.onBehalfOf({
       tenantId,
       clientId: this.opts.clientId,
-      userAssertionToken: ssoToken,
+      userAssertionToken,
       settings: this.opts.settings,
     });
     try {

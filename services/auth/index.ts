@@ -17,6 +17,10 @@ export interface TokenProviderDeps {
   log?: Logger;
   /** Entra mode: the user's SSO token for the bot's API, from the Bot Framework token service (undefined = none yet). */
   ssoTokenSource?: (user: UserRef) => Promise<string | undefined>;
+  /** Entra mode: the person's sign-in from the Bot Service token store, for background reads (undefined = none). */
+  backgroundTokenSource?: (user: UserRef) => Promise<string | undefined>;
+  /** Local mode: whether the person has talked to the bot; only they get background tokens. */
+  talkedToBot?: (aadObjectId: string) => Promise<boolean>;
   /** Entra mode: APP_CREDENTIAL, MicrosoftAppPassword, APP_CERTIFICATE_PATH, MANAGED_IDENTITY_CLIENT_ID (e.g. process.env). */
   env?: AppCredentialEnv;
   /** Tests inject fake credentials here. */
@@ -26,7 +30,7 @@ export interface TokenProviderDeps {
 /** Local mode: unsigned JWTs for the devtenant. Entra mode: OBO and the bot's own credential. */
 export function createTokenProvider(config: BotConfig, deps: TokenProviderDeps): TokenProvider {
   if (config.authMode === 'local') {
-    return new LocalTokenProvider({ tenantId: config.localTenantId, clock: deps.clock });
+    return new LocalTokenProvider({ tenantId: config.localTenantId, clock: deps.clock, talkedToBot: deps.talkedToBot });
   }
   if (!config.appId) throw new ConfigError('Invalid configuration:\n- MicrosoftAppId is required when AUTH_MODE=entra');
   if (!deps.ssoTokenSource) {
@@ -41,6 +45,7 @@ export function createTokenProvider(config: BotConfig, deps: TokenProviderDeps):
     tenantId: config.appTenantId,
     settings,
     ssoTokenSource: deps.ssoTokenSource,
+    backgroundTokenSource: deps.backgroundTokenSource,
     clock: deps.clock,
     credentialFactory: deps.credentialFactory,
     log: deps.log,

@@ -36,6 +36,11 @@ export interface LocalTokenOptions {
   clock: Clock;
   appObjectId?: string;
   appClientId?: string;
+  /**
+   * Whether this person has talked to the bot (the bot holds a conversation reference for them): only they get tokens
+   * outside their own turns, as in entra mode only people who signed in have one in the token store. Absent: nobody.
+   */
+  talkedToBot?: (aadObjectId: string) => Promise<boolean>;
 }
 
 /**
@@ -86,6 +91,11 @@ export class LocalTokenProvider implements TokenProvider {
 
   storeStepUpToken(user: UserRef, token: string, expiresOn: Date): void {
     this.stepUp.store(user, token, expiresOn);
+  }
+
+  async backgroundUserToken(user: UserRef, scopes: string[]): Promise<string | undefined> {
+    if (!user?.aadObjectId || !(await this.opts.talkedToBot?.(user.aadObjectId))) return undefined;
+    return this.userToken({ aadObjectId: user.aadObjectId, tenantId: user.tenantId }, scopes);
   }
 
   private timestamps(): { iat: number; nbf: number; exp: number } {

@@ -14,12 +14,18 @@ export interface TokenProvider {
   appToken(scopes: string[]): Promise<string>;
   /** Keeps the token the step-up page obtained for this user; used instead of OBO until it expires. */
   storeStepUpToken?(user: UserRef, token: string, expiresOn: Date): void;
+  /**
+   * A delegated token for this person outside any turn of theirs (the watcher reading approval stages as an approver),
+   * only where production has one: entra mode takes their sign-in from the Bot Service token store, local mode issues
+   * one only to people who have talked to the bot. Undefined when there is none; the caller must do without.
+   */
+  backgroundUserToken?(user: UserRef, scopes: string[]): Promise<string | undefined>;
 }
 
 /** The scope the Graph client asks for: every delegated permission the bot's app registration was granted. */
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 
-export type SignInReason = 'noSsoToken' | 'expired' | 'consentRequired';
+export type SignInReason = 'noSsoToken' | 'expired' | 'consentRequired' | 'noBackgroundToken';
 
 /** There is no usable sign-in for this user yet: the bot edge must run SSO / the OAuth prompt first. */
 export class SignInRequiredError extends Error {
@@ -35,6 +41,7 @@ export class SignInRequiredError extends Error {
 function signInMessage(reason: SignInReason): string {
   if (reason === 'expired') return 'The sign-in for this user has expired; a new sign-in is needed.';
   if (reason === 'consentRequired') return 'The user has not consented to the permissions the bot needs.';
+  if (reason === 'noBackgroundToken') return 'There is no sign-in of this user the bot can use outside their turns.';
   return 'No sign-in token for this user yet.';
 }
 

@@ -1,5 +1,5 @@
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
-import { GRAPH_DEFAULT_SCOPE, type TokenProvider, type UserRef } from '../auth/tokens.js';
+import { GRAPH_DEFAULT_SCOPE, SignInRequiredError, type TokenProvider, type UserRef } from '../auth/tokens.js';
 import type { Logger } from '../log.js';
 import { type BatchItemResult, type BatchRequest, type RawBatchResponse, runBatch, toWireRequest } from './batch.js';
 import { GraphRequestError } from './errors.js';
@@ -56,6 +56,11 @@ export interface GraphFacade {
 
 export interface Graph {
   forUser(user: UserRef): GraphFacade;
+  /**
+   * As this person outside their own turns (the watcher): with their background token only (TokenProvider
+   * `backgroundUserToken`); without one every call fails with SignInRequiredError('noBackgroundToken').
+   */
+  forBackgroundUser(user: UserRef): GraphFacade;
   forApp(): GraphFacade;
 }
 
@@ -114,6 +119,18 @@ export function createGraph(opts: CreateGraphOptions): Graph {
       const snapshot = { ...user };
       return new GraphFacadeImpl(
         clientFor(() => opts.tokens.userToken(snapshot, scopes)),
+        settings,
+      );
+    },
+    forBackgroundUser(user) {
+      if (!user?.aadObjectId) throw new Error('graph.forBackgroundUser needs the user (aadObjectId).');
+      const snapshot = { ...user };
+      return new GraphFacadeImpl(
+        clientFor(async () => {
+          const token = await opts.tokens.backgroundUserToken?.(snapshot, scopes);
+          if (!token) throw new SignInRequiredError(snapshot, 'noBackgroundToken');
+          return token;
+        }),
         settings,
       );
     },

@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConfidentialClientApplication, Configuration, INetworkModule } from '@azure/msal-node';
 import { type AppCredentialSettings, LazyCredential } from '../auth/credentials.js';
@@ -26,12 +26,26 @@ export interface AuthorizeRequest {
   userObjectId: string;
   /** UPN or email, when known (entra login hint). */
   loginHint?: string;
+  /** PKCE: the S256 challenge of the verifier kept with the link's state (`pkceChallenge`). */
+  codeChallenge: string;
 }
 
 export interface RedeemRequest {
   code: string;
   redirectUri: string;
   claims?: string;
+  /** PKCE: the verifier whose challenge went to the authorize request; a code issued for another one is refused. */
+  codeVerifier: string;
+}
+
+/** A PKCE code verifier (RFC 7636: 43 characters of base64url, 256 bits of randomness). */
+export function newPkceVerifier(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The S256 challenge of a verifier: base64url(SHA-256(verifier)), no padding. */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 export interface StepUpToken {
@@ -62,6 +76,8 @@ export class LocalStepUpAuthority implements StepUpAuthority {
       scope: LOCAL_DELEGATED_SCOPES.map((s) => `${GRAPH}/${s}`).join(' '),
       state: request.state,
       login_hint: request.userObjectId,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: 'S256',
       ...(request.claims ? { claims: request.claims } : {}),
     }).toString();
     return url.toString();
@@ -76,6 +92,7 @@ export class LocalStepUpAuthority implements StepUpAuthority {
         code: request.code,
         redirect_uri: request.redirectUri,
         client_id: this.clientId(),
+        code_verifier: request.codeVerifier,
       }).toString(),
       signal: AbortSignal.timeout(10_000),
     });
@@ -135,6 +152,8 @@ export class EntraStepUpAuthority implements StepUpAuthority {
       scopes: [GRAPH_DEFAULT_SCOPE],
       redirectUri: request.redirectUri,
       state: request.state,
+      codeChallenge: request.codeChallenge,
+      codeChallengeMethod: 'S256',
       ...(request.loginHint ? { loginHint: request.loginHint } : {}),
       // Plain MFA (PIM's MfaRule) names no claims: ask for a fresh sign-in with multi-factor authentication.
       ...(request.claims
@@ -150,6 +169,7 @@ export class EntraStepUpAuthority implements StepUpAuthority {
         code: request.code,
         scopes: [GRAPH_DEFAULT_SCOPE],
         redirectUri: request.redirectUri,
+        codeVerifier: request.codeVerifier,
         ...(request.claims ? { claims: request.claims } : {}),
       })
       .catch((err: unknown) => {

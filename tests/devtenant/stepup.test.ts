@@ -6,6 +6,9 @@ import { PEOPLE, TENANT_ID } from './tokens.js';
 let t: TestTenant;
 const REDIRECT = 'http://localhost:3978/auth/stepup/callback';
 const CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
+/** RFC 7636 appendix B: a verifier and its S256 challenge. */
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
 beforeAll(async () => {
   t = await startTestTenant();
@@ -22,6 +25,8 @@ function authorizeParams(overrides: Record<string, string | null> = {}): URLSear
     login_hint: PEOPLE.alex,
     response_type: 'code',
     scope: 'https://graph.microsoft.com/PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup offline_access',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
     ...overrides,
   };
   const p = new URLSearchParams();
@@ -48,8 +53,10 @@ function redeem(code: string, overrides: Record<string, string> = {}) {
     code,
     redirect_uri: REDIRECT,
     client_id: 'access-bot',
+    code_verifier: VERIFIER,
     ...overrides,
   });
+  for (const [k, v] of [...form.entries()]) if (v === '') form.delete(k);
   return fetch(`${t.url}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: form });
 }
 
@@ -103,6 +110,34 @@ describe('step-up sign-in page', () => {
     expect((await wrongGrant.json()).error).toBe('unsupported_grant_type');
   });
 
+  it('keeps the PKCE challenge through the verify form, and redeems a code only with its verifier (AADSTS50148 otherwise)', async () => {
+    const form = await (await fetch(`${authorizeUrl()}?${authorizeParams()}`)).text();
+    expect(form).toContain(`name="code_challenge" value="${CHALLENGE}"`);
+    expect(form).toContain('name="code_challenge_method" value="S256"');
+
+    const pkceRefused = {
+      error: 'invalid_grant',
+      error_codes: [50148],
+      error_description:
+        'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+    };
+    // Whoever holds the code but not the verifier (a code read off the redirect, planted into another sign-in) gets nothing.
+    const wrong = await redeem(await signIn(), { code_verifier: 'x'.repeat(43) });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toEqual(pkceRefused);
+    const missing = await redeem(await signIn(), { code_verifier: '' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual(pkceRefused);
+    // The challenge itself is not the verifier (S256, not plain).
+    expect(await (await redeem(await signIn(), { code_verifier: CHALLENGE })).json()).toEqual(pkceRefused);
+
+    // A code refused for its verifier is spent, as a used one is.
+    const code = await signIn();
+    expect((await redeem(code, { code_verifier: 'y'.repeat(43) })).status).toBe(400);
+    expect((await (await redeem(code)).json()).error).toBe('invalid_grant');
+    expect((await redeem(await signIn())).status).toBe(200);
+  });
+
   it('answers bad or missing parameters with a 400 HTML page saying what is wrong', async () => {
     const cases: Array<[Record<string, string | null>, RegExp]> = [
       [{ client_id: null }, /client_id/],
@@ -111,6 +146,10 @@ describe('step-up sign-in page', () => {
       [{ login_hint: null }, /login_hint/],
       [{ login_hint: 'nobody@contoso.example' }, /No user/],
       [{ claims: '{not json' }, /claims/],
+      [{ code_challenge: null }, /code_challenge/],
+      [{ code_challenge_method: null }, /code_challenge_method.*S256/],
+      [{ code_challenge_method: 'plain', code_challenge: VERIFIER }, /code_challenge_method.*S256/],
+      [{ code_challenge: 'short' }, /AADSTS501491: Invalid size of Code_Challenge parameter/],
     ];
     for (const [override, message] of cases) {
       const res = await fetch(`${authorizeUrl()}?${authorizeParams(override)}`);

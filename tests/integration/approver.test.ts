@@ -218,6 +218,42 @@ describe("the requester's card, the manager, reminders and decisions made outsid
   });
 });
 
+describe('decisions when no approver has talked to the bot (no approver token in the background)', () => {
+  let stack: Stack;
+  let chats: Chats;
+  beforeAll(async () => {
+    stack = await startStack();
+    chats = new Chats(stack.teams, { checkReplies: true });
+    // Only the requester has talked to the bot: production would hold no sign-in for Megan, the approver.
+    await stack.teams.install(lee);
+  });
+  afterAll(async () => stack?.stop());
+
+  it('gets the outcome right from the request alone and says where it was decided; reads nothing as the approver', async () => {
+    const status = await requestThroughBot(chats, lee, 'visio', 'Wiring diagrams for the lab');
+    const requestId = requestIdOf(status.card);
+    await tick(stack);
+    await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Deny', 'Budget freeze until April');
+    await stack.clearGraphLog();
+    await tick(stack);
+
+    // The watcher never acted as Megan: no delegated read without a token production would have.
+    const calls = await stack.graphCalls();
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.caller === PEOPLE.megan)).toEqual([]);
+    expect(cardText(chats.current(lee, status.id))).toMatch(/Denied/);
+    expect(cardText(chats.current(lee, status.id))).not.toMatch(/Approved|Delivered/);
+
+    // Megan's card waited for her; when she first talks to the bot it says how and where it ended, not by whom.
+    await stack.teams.install(megan);
+    await stack.teams.waitFor(() => chats.all(megan, /Lee Gu asks for Visio/).length > 0, 5000, "Megan's card");
+    const card = chats.find(megan, /Lee Gu asks for Visio/).card;
+    expect(cardText(card)).toMatch(/Denied in My Access/);
+    expect(cardText(card)).not.toMatch(/Denied by|Your decision is needed|Budget freeze/);
+    expect(buttonTitles(card)).toEqual([]);
+  });
+});
+
 describe('APPROVAL_DIGEST_HOURS sets the digest period; 0 turns it off', () => {
   let sixHourly: Stack;
   let off: Stack;

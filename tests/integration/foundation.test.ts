@@ -123,6 +123,7 @@ describe('identity at the edge', () => {
       MicrosoftAppTenantId: 'c0a70500-0000-4000-8000-000000000001',
       MicrosoftAppPassword: 'not-a-real-secret',
       OAUTH_CONNECTION_NAME: 'graph-sso',
+      PUBLIC_URL: 'https://accessbot.contoso.example',
       LOG_LEVEL: 'silent',
     });
     const log = createLogger('silent');

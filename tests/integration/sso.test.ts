@@ -13,6 +13,7 @@ const ENTRA = {
   MicrosoftAppType: 'SingleTenant',
   MicrosoftAppTenantId: 'c0a70500-0000-4000-8000-000000000001',
   MicrosoftAppPassword: 'not-a-real-secret',
+  PUBLIC_URL: 'https://accessbot.contoso.example',
   LOG_LEVEL: 'debug',
 } as const;
 

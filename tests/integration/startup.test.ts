@@ -28,11 +28,25 @@ function startBotProcess(
   });
 }
 
+/** Everything entra mode needs but PUBLIC_URL (no secret: start-up stops before any sign-in). */
+const ENTRA = {
+  AUTH_MODE: 'entra',
+  MicrosoftAppId: '9a8b7c6d-0000-4000-8000-000000000001',
+  MicrosoftAppType: 'SingleTenant',
+  MicrosoftAppTenantId: 'c0a70500-0000-4000-8000-000000000001',
+  OAUTH_CONNECTION_NAME: 'AccessBotSSO',
+};
+
 describe('start-up with a bad setting', () => {
   it.each([
     [{ WATCH_INTERVAL_SECONDS: 'often' }, /WATCH_INTERVAL_SECONDS must be a number of seconds \(got "often"\)/],
     [{ APPROVAL_STAGE_PROBE_MINUTES: 'abc' }, /APPROVAL_STAGE_PROBE_MINUTES must be a number of minutes \(got "abc"\)/],
     [{ EXPIRY_REMINDER_DAYS: '14,soon' }, /EXPIRY_REMINDER_DAYS must be whole days/],
+    [
+      { ...ENTRA, PUBLIC_URL: 'http://localhost:3978' },
+      /PUBLIC_URL must be the bot's public https address when AUTH_MODE=entra .*\(got "http:\/\/localhost:3978"\)/,
+    ],
+    [{ ...ENTRA, PUBLIC_URL: '' }, /PUBLIC_URL must be the bot's public https address when AUTH_MODE=entra/],
   ])(
     'stops with exit code 2 and names the setting: %o',
     async (env, message) => {

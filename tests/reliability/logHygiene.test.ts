@@ -74,6 +74,7 @@ describe('log hygiene over a full demo run', () => {
       if (typeof item?.secret === 'string') secrets.set(`stored secret ${key}`, item.secret);
       const state = /^activation\/stepup\/(.+)$/.exec(key)?.[1];
       if (state) secrets.set('step-up state', state);
+      if (state && typeof item?.codeVerifier === 'string') secrets.set('step-up PKCE verifier', item.codeVerifier);
     }
   }, 120_000);
 
@@ -177,7 +178,13 @@ describe('log hygiene over a full demo run', () => {
       claims.some((c) => c.amr?.includes('mfa')),
       'the step-up token',
     ).toBe(true);
-    for (const label of ['step-up state', 'step-up link state', 'sign-in code', 'stored secret']) {
+    for (const label of [
+      'step-up state',
+      'step-up PKCE verifier',
+      'step-up link state',
+      'sign-in code',
+      'stored secret',
+    ]) {
       expect(
         [...secrets.keys()].some((k) => k.startsWith(label)),
         label,

@@ -259,6 +259,7 @@ describe('credential configuration', () => {
       MicrosoftAppTenantId: 'bot-tenant',
       MicrosoftAppPassword: 'pw',
       OAUTH_CONNECTION_NAME: 'sso',
+      PUBLIC_URL: 'https://accessbot.contoso.example',
     });
     const clock = new ManualClock(new Date('2025-07-01T08:00:00Z'));
     const fake = fakeFactory(clock);

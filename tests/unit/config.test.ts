@@ -22,8 +22,10 @@ describe('configuration', () => {
       MicrosoftAppTenantId: 't',
       MicrosoftAppType: 'SingleTenant',
       OAUTH_CONNECTION_NAME: 'sso',
+      PUBLIC_URL: 'https://accessbot.contoso.example/',
     });
     expect(c.authMode).toBe('entra');
+    expect(c.publicUrl).toBe('https://accessbot.contoso.example');
     expect(c.host).toBe('0.0.0.0');
     expect(c.graphBaseUrl).toBe('https://graph.microsoft.com');
   });
@@ -39,6 +41,19 @@ describe('configuration', () => {
     [{ AUTH_MODE: 'entra' }, /MicrosoftAppId is required when AUTH_MODE=entra/],
     [{ HOST: '10.0.0.5' }, /HOST must be a loopback address in local mode/],
     [{ MicrosoftAppId: 'abc', MicrosoftAppTenantId: 't' }, /OAUTH_CONNECTION_NAME is required when AUTH_MODE=entra/],
+    [
+      { MicrosoftAppId: 'abc', MicrosoftAppTenantId: 't', OAUTH_CONNECTION_NAME: 'sso' },
+      /PUBLIC_URL must be the bot's public https address when AUTH_MODE=entra/,
+    ],
+    [
+      {
+        MicrosoftAppId: 'abc',
+        MicrosoftAppTenantId: 't',
+        OAUTH_CONNECTION_NAME: 'sso',
+        PUBLIC_URL: 'http://bot.contoso.example',
+      },
+      /PUBLIC_URL must be the bot's public https address when AUTH_MODE=entra .*\(got "http:\/\/bot\.contoso\.example"\)/,
+    ],
     [{ APPROVAL_DIGEST_HOURS: 'daily' }, /APPROVAL_DIGEST_HOURS must be a number of hours.*\(got "daily"\)/],
     [{ APPROVAL_DIGEST_HOURS: '-1' }, /APPROVAL_DIGEST_HOURS must be 0 \(off\) or more hours \(got "-1"\)/],
     [{ APPROVAL_DIGEST_HOURS: '200' }, /APPROVAL_DIGEST_HOURS must be at most 168 hours/],
@@ -48,6 +63,11 @@ describe('configuration', () => {
   ])('stops with a message naming the bad setting: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('keeps the http default PUBLIC_URL in local mode (the devtenant sign-in runs on loopback)', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3978');
+    expect(loadConfig({ PUBLIC_URL: 'http://localhost:4000' }).publicUrl).toBe('http://localhost:4000');
   });
 
   it("turns the approvers' digest off with APPROVAL_DIGEST_HOURS=0 and passes other periods to the approver journey", () => {

@@ -3,7 +3,12 @@ import https from 'node:https';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
-import { EntraStepUpAuthority, StepUpError } from '../../services/pim/stepUpAuthority.js';
+import {
+  EntraStepUpAuthority,
+  newPkceVerifier,
+  pkceChallenge,
+  StepUpError,
+} from '../../services/pim/stepUpAuthority.js';
 
 /**
  * The entra-mode step-up sign-in (MSAL node's authorization-code flow with claims and client capability cp1), driven
@@ -23,6 +28,9 @@ const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 const ACRS_CHALLENGE = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
 const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
 const CODE = '0.AXoAsecret-authorization-code-from-the-redirect';
+/** The link's PKCE verifier (kept with the step-up state) and its S256 challenge, RFC 7636 appendix B's example. */
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
 interface Sent {
   method: 'GET' | 'POST';
@@ -206,6 +214,7 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
           claims: ACRS_CHALLENGE,
           userObjectId: ALEX,
           loginHint: 'AlexW@contoso.example',
+          codeChallenge: CHALLENGE,
         }),
       );
       expect(`${url.origin}${url.pathname}`).toBe(`${AUTHORITY}/oauth2/v2.0/authorize`);
@@ -215,6 +224,10 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
       expect(q.get('redirect_uri')).toBe(REDIRECT);
       expect(q.get('state')).toBe('st4te_0f-the-link_abcdefghijklmnopqrstuvwxyz012345');
       expect(q.get('login_hint')).toBe('AlexW@contoso.example');
+      // PKCE: the S256 challenge only; the verifier never leaves the bot before the code comes back.
+      expect(q.get('code_challenge')).toBe(CHALLENGE);
+      expect(q.get('code_challenge_method')).toBe('S256');
+      expect(url.toString()).not.toContain(VERIFIER);
       const scopes = (q.get('scope') ?? '').split(' ');
       expect(scopes).toContain(GRAPH_DEFAULT);
       expect(scopes).toEqual(expect.arrayContaining(['openid', 'profile']));
@@ -232,8 +245,15 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
 
     it('asks for a fresh multi-factor sign-in when Graph named no claims (plain MfaRule), still declaring cp1', async () => {
       const url = new URL(
-        await authority(network).authorizeUrl({ state: 'mfa-state', redirectUri: REDIRECT, userObjectId: ALEX }),
+        await authority(network).authorizeUrl({
+          state: 'mfa-state',
+          redirectUri: REDIRECT,
+          userObjectId: ALEX,
+          codeChallenge: CHALLENGE,
+        }),
       );
+      expect(url.searchParams.get('code_challenge')).toBe(CHALLENGE);
+      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
       expect(`${url.origin}${url.pathname}`).toBe(`${AUTHORITY}/oauth2/v2.0/authorize`);
       expect(url.searchParams.get('prompt')).toBe('login');
       expect(url.searchParams.get('amr_values')).toBe('mfa');
@@ -253,7 +273,12 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
       const { accessToken, response } = tokenAnswer(ALEX);
       network.tokenAnswers.push(response);
       const before = Date.now();
-      const token = await authority(network).redeem({ code: CODE, redirectUri: REDIRECT, claims: ACRS_CHALLENGE });
+      const token = await authority(network).redeem({
+        code: CODE,
+        redirectUri: REDIRECT,
+        claims: ACRS_CHALLENGE,
+        codeVerifier: VERIFIER,
+      });
 
       const [post] = network.posts();
       expect(network.posts()).toHaveLength(1);
@@ -267,6 +292,7 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
       expect(post.body.get('redirect_uri')).toBe(REDIRECT);
       expect(post.body.get('client_id')).toBe(CLIENT_ID);
       expect(post.body.get('client_secret')).toBe(SECRET);
+      expect(post.body.get('code_verifier')).toBe(VERIFIER);
       expect((post.body.get('scope') ?? '').split(' ')).toContain(GRAPH_DEFAULT);
       const claims = claimsOf(post.body.get('claims'));
       expect(claims.access_token.acrs).toEqual({ essential: true, value: 'c1' });
@@ -284,7 +310,7 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
 
     it('redeems a plain-MFA code without claims of its own, and says who signed in so the page can refuse another account', async () => {
       network.tokenAnswers.push(tokenAnswer(MEGAN).response);
-      const token = await authority(network).redeem({ code: CODE, redirectUri: REDIRECT });
+      const token = await authority(network).redeem({ code: CODE, redirectUri: REDIRECT, codeVerifier: VERIFIER });
       const [post] = network.posts();
       expect(post.body.get('code')).toBe(CODE);
       // Only the capability is asked for: no acrs challenge was given.
@@ -299,7 +325,12 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
     it('takes the object id from the signed-in account when the access token is not a JWT', async () => {
       const { accessToken, response } = tokenAnswer(ALEX, { opaqueAccessToken: true });
       network.tokenAnswers.push(response);
-      const token = await authority(network).redeem({ code: CODE, redirectUri: REDIRECT, claims: ACRS_CHALLENGE });
+      const token = await authority(network).redeem({
+        code: CODE,
+        redirectUri: REDIRECT,
+        claims: ACRS_CHALLENGE,
+        codeVerifier: VERIFIER,
+      });
       expect(token.accessToken).toBe(accessToken);
       expect(token.objectId).toBe(ALEX);
     });
@@ -314,6 +345,16 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
           [70008],
         ),
         'invalid_grant (AADSTS70008)',
+      ],
+      [
+        'a code issued for another PKCE challenge (invalid_grant, AADSTS50148)',
+        oauthError(
+          400,
+          'invalid_grant',
+          'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+          [50148],
+        ),
+        'invalid_grant (AADSTS50148)',
       ],
       [
         'a wrong client secret (invalid_client)',
@@ -341,7 +382,7 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
       it(`turns ${what} into a StepUpError with a clear message and no token or secret in it`, async () => {
         network.tokenAnswers.push(answer, answer);
         const error = await authority(network)
-          .redeem({ code: CODE, redirectUri: REDIRECT, claims: ACRS_CHALLENGE })
+          .redeem({ code: CODE, redirectUri: REDIRECT, claims: ACRS_CHALLENGE, codeVerifier: VERIFIER })
           .then(
             () => undefined,
             (err: unknown) => err,
@@ -349,11 +390,13 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
         expect(error).toBeInstanceOf(StepUpError);
         const message = (error as Error).message;
         expect(message).toBe(`The sign-in code could not be redeemed with Microsoft Entra: ${reason}.`);
-        for (const secret of [SECRET, CODE, 'client_secret', 'access_token']) expect(message).not.toContain(secret);
+        for (const secret of [SECRET, CODE, VERIFIER, 'client_secret', 'access_token'])
+          expect(message).not.toContain(secret);
         // The whole error (as a logger would serialise it) carries neither the secret nor the code.
         const serialised = JSON.stringify({ ...(error as object), message, stack: (error as Error).stack });
         expect(serialised).not.toContain(SECRET);
         expect(serialised).not.toContain(CODE);
+        expect(serialised).not.toContain(VERIFIER);
         // One redemption attempt: a code works once, so retrying a refused one would only fail again.
         expect(network.posts()).toHaveLength(1);
       });
@@ -362,7 +405,7 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
     it('turns an unreachable authority into a StepUpError too', async () => {
       network.tokenAnswers.push(new Error('connect ECONNREFUSED 20.190.0.1:443'), new Error('connect ECONNREFUSED'));
       const error = await authority(network)
-        .redeem({ code: CODE, redirectUri: REDIRECT })
+        .redeem({ code: CODE, redirectUri: REDIRECT, codeVerifier: VERIFIER })
         .then(
           () => undefined,
           (err: unknown) => err,
@@ -377,9 +420,22 @@ describe('EntraStepUpAuthority (MSAL auth-code flow with claims and cp1), offlin
       const { response } = tokenAnswer(ALEX);
       const { access_token: _dropped, ...body } = response.body;
       network.tokenAnswers.push({ ...response, body });
-      await expect(authority(network).redeem({ code: CODE, redirectUri: REDIRECT })).rejects.toBeInstanceOf(
-        StepUpError,
-      );
+      await expect(
+        authority(network).redeem({ code: CODE, redirectUri: REDIRECT, codeVerifier: VERIFIER }),
+      ).rejects.toBeInstanceOf(StepUpError);
+    });
+  });
+
+  describe('PKCE', () => {
+    it('makes a fresh 43-character verifier each time and the S256 challenge of RFC 7636', () => {
+      expect(pkceChallenge(VERIFIER)).toBe(CHALLENGE);
+      const verifiers = new Set(Array.from({ length: 20 }, () => newPkceVerifier()));
+      expect(verifiers.size).toBe(20);
+      for (const v of verifiers) {
+        expect(v).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(pkceChallenge(v)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(pkceChallenge(v)).not.toBe(v);
+      }
     });
   });
 });

@@ -85,7 +85,13 @@ function harness(opts: Options = {}) {
     ...loadConfig({
       AUTH_MODE: mode,
       STORAGE: 'memory',
-      ...(mode === 'entra' ? { MicrosoftAppId: 'bot-app-id', MicrosoftAppTenantId: TENANT } : {}),
+      ...(mode === 'entra'
+        ? {
+            MicrosoftAppId: 'bot-app-id',
+            MicrosoftAppTenantId: TENANT,
+            PUBLIC_URL: 'https://accessbot.contoso.example',
+          }
+        : {}),
       OAUTH_CONNECTION_NAME: 'placeholder',
     }),
     // Configuration validation refuses entra mode without a connection; this covers a bot built without it anyway.

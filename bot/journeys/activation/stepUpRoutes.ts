@@ -1,7 +1,7 @@
 import type restify from 'restify';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import type { DomainError } from '../../../services/graph/errors.js';
-import type { StepUpToken } from '../../../services/pim/stepUpAuthority.js';
+import { pkceChallenge, type StepUpToken } from '../../../services/pim/stepUpAuthority.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { submitActivation } from './activating.js';
 import { activationContext } from './context.js';
@@ -9,8 +9,9 @@ import { consumeStepUp, readStepUp, type StepUpProblem, type StepUpState, stepUp
 import type { ActivationRecord } from './store.js';
 
 /**
- * `/auth/stepup?state=…` sends the browser to the authority's sign-in with the claims Graph asked for;
- * `/auth/stepup/callback` takes the code back, keeps the token for that person only, finishes the activation and
+ * `/auth/stepup?state=…` sends the browser to the authority's sign-in with the claims Graph asked for and the PKCE
+ * challenge of the link; `/auth/stepup/callback` redeems the code with the link's verifier, checks it is the person
+ * the link was made for, and only then spends the link, keeps the token for that person, finishes the activation and
  * updates the card in Teams. Every failure is a page that says what happened and what to do, never a stack trace.
  */
 
@@ -65,6 +66,7 @@ async function start(app: BotServices, req: Request, res: Response): Promise<voi
       redirectUri: redirectUri(app),
       claims: record.claims,
       userObjectId: record.user.aadObjectId,
+      codeChallenge: pkceChallenge(record.codeVerifier),
     });
   res.writeHead(302, { Location: url, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
   res.end();
@@ -81,11 +83,17 @@ async function callback(app: BotServices, req: Request, res: Response): Promise<
       'Go back to Microsoft Teams and select Verify my identity on the card again.',
     ]);
   }
-  const { record, problem } = await consumeStepUp(app, state);
-  if (!record) return problemPage(res, problem ?? 'unknown');
+  // Read, not consumed: a code that cannot be used (another account, refused by the authority) leaves the link working.
+  const record = await readStepUp(app, state);
+  const problem = stepUpProblem(app, record);
+  if (problem || !record) return problemPage(res, problem ?? 'unknown');
   const token = await redeem(app, res, record, code);
   if (!token) return;
-  const outcome = await finish(app, record);
+  // Of two callbacks that both redeemed a code of this person (double submit), exactly one goes on.
+  const consumed = await consumeStepUp(app, state);
+  if (!consumed.record) return problemPage(res, consumed.problem ?? 'unknown');
+  if (!keepToken(app, res, record, token)) return;
+  const outcome = await finish(app, consumed.record);
   sendPage(
     res,
     200,
@@ -96,7 +104,7 @@ async function callback(app: BotServices, req: Request, res: Response): Promise<
   );
 }
 
-/** Swaps the code and keeps the token for the person the link was made for; undefined when a page was sent. */
+/** Swaps the code for a token of the person the link was made for; undefined when a page was sent. */
 async function redeem(
   app: BotServices,
   res: Response,
@@ -107,14 +115,14 @@ async function redeem(
   try {
     token = await activationContext(app)
       .stepUpAuthority()
-      .redeem({ code, redirectUri: redirectUri(app), claims: record.claims });
+      .redeem({ code, redirectUri: redirectUri(app), claims: record.claims, codeVerifier: record.codeVerifier });
   } catch (err) {
     app.log.warn(
       { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' },
       'step-up code redemption failed',
     );
     sendPage(res, 502, 'The sign-in could not be completed', 'Microsoft Entra did not accept the sign-in code.', [
-      'Go back to Microsoft Teams and select Activate again to get a new sign-in link.',
+      'Go back to Microsoft Teams and select Verify my identity on the card again. The link works for 10 minutes; after that, select Activate again.',
     ]);
     return undefined;
   }
@@ -125,19 +133,26 @@ async function redeem(
       403,
       'You signed in as someone else',
       'This link was made for another account, so nothing was activated.',
-      ['Go back to Microsoft Teams, select Activate again, and sign in with the account you use in Teams.'],
+      [
+        'Go back to Microsoft Teams, select Verify my identity on the card again, and sign in with the account you use in Teams.',
+      ],
     );
     return undefined;
   }
+  return token;
+}
+
+/** Keeps the step-up token for the person the link was made for; false when a page was sent. */
+function keepToken(app: BotServices, res: Response, record: StepUpState, token: StepUpToken): boolean {
   if (!app.tokens.storeStepUpToken) {
     sendPage(res, 500, 'Step-up sign-in is not available', 'This bot cannot keep step-up sign-ins.', [
       'Activate the role in the Microsoft Entra portal instead.',
     ]);
-    return undefined;
+    return false;
   }
   app.tokens.storeStepUpToken(userOf(record), token.accessToken, token.expiresOn);
   app.log.info({ user: record.user.aadObjectId }, 'step-up sign-in completed');
-  return token;
+  return true;
 }
 
 function userOf(record: StepUpState): ActingUser {

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { newPkceVerifier } from '../../../services/pim/stepUpAuthority.js';
 import { StorageConflictError } from '../../../services/storage/index.js';
 import { createIfAbsent, readItem, UNCHANGED, updateItem } from '../../proactive/storeItem.js';
 import type { BotServices } from '../../services.js';
 
 /**
  * The activation waiting for a step-up sign-in, under the `state` of the sign-in link. The state is random, bound to
- * one person, used once (the callback consumes it) and valid for 10 minutes.
+ * one person, valid for 10 minutes and used once: the callback consumes it only after the code of the right person
+ * was redeemed, so a sign-in that could not be used (another account, a refused code) leaves the link working.
  */
 
 export const STEP_UP_MINUTES = 10;
@@ -38,6 +40,8 @@ export const stepUpSchema = z.object({
   conversationId: z.string().optional(),
   /** The form's once-only claim, completed when the activation finally goes through. */
   claimKey: z.string().optional(),
+  /** PKCE verifier of this link's sign-ins: its S256 challenge goes to the authority, the verifier only with the code. */
+  codeVerifier: z.string().min(43).max(128),
   createdAt: z.string(),
   expiresAt: z.string(),
   usedAt: z.string().optional(),
@@ -54,12 +58,13 @@ export function isStateShaped(state: unknown): state is string {
 
 export async function createStepUp(
   app: BotServices,
-  value: Omit<StepUpState, 'createdAt' | 'expiresAt'>,
+  value: Omit<StepUpState, 'createdAt' | 'expiresAt' | 'codeVerifier'>,
 ): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   const now = app.clock.now();
   const record: StepUpState = {
     ...value,
+    codeVerifier: newPkceVerifier(),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + STEP_UP_MINUTES * 60_000).toISOString(),
   };
