@@ -109,6 +109,7 @@ describe('log hygiene in entra mode, with the app password and the storage conne
       PORT: '0',
       HOST: '127.0.0.1',
       AUTH_MODE: 'entra',
+      PUBLIC_URL: 'https://accessbot.contoso.test',
       MicrosoftAppId: APP_ID,
       MicrosoftAppType: 'SingleTenant',
       MicrosoftAppTenantId: TENANT,
