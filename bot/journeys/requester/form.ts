@@ -89,8 +89,10 @@ export const renewAction = defineAction({
       // Renew data names an assignment: only one the clicker's own read lists opens a form (never another person's).
       const mine = await listMyAssignments(userGraph(scope.app, scope.user));
       const assignment = mine.find((a) => a.id === assignmentId && RENEWABLE_STATES.has(a.state));
-      if (!assignment || assignment.packageId.toLowerCase() !== packageId) return cardReply(notYourAssignmentCard());
-      return cardReply(await openForm(scope, assignment.packageId.toLowerCase(), 'renew'));
+      // The package comes from the assignment (empty only when Graph refused the $expand: then the card's own id).
+      const ownPackage = assignment?.packageId || packageId;
+      if (!assignment || ownPackage !== packageId) return cardReply(notYourAssignmentCard());
+      return cardReply(await openForm(scope, ownPackage, 'renew'));
     } catch (err) {
       return cardReply(problemCard(err, 'renew this access', scope.app.log));
     }
