@@ -122,6 +122,30 @@ describe("refreshing someone else's approval card shows nothing of it", () => {
     expectNothingOf(again, ISAIAH_SECRETS);
   });
 
+  it("names nothing of the requests when an outsider presses an approver's Approve all", async () => {
+    const cards = await chats.say(megan, 'approvals');
+    const summary = cards[0].card;
+    const findBulk = (node: any): any =>
+      node && typeof node === 'object'
+        ? node.verb === 'approveAll'
+          ? node
+          : Object.values(node).map(findBulk).find(Boolean)
+        : undefined;
+    const bulk = findBulk(summary);
+    expect(bulk?.data?.items?.length).toBeGreaterThan(0);
+    await stack.clearGraphLog();
+    const reply = await stack.teams.invoke(lynne, 'approveAll', bulk.data);
+    expect(reply.httpStatus).toBe(200);
+    expect(answerText(reply)).toMatch(/Approved 0 requests/);
+    expect(checkCard(reply.body?.value)).toEqual([]);
+    expectNothingOf(reply, [...ISAIAH_SECRETS, 'Visio', 'Alex Wilber']);
+    expect(
+      (await stack.graphCalls()).every(
+        (c) => c.method !== 'PATCH' && !(c.method === 'POST' && !c.path.includes('$batch')),
+      ),
+    ).toBe(true);
+  });
+
   it("opens no Renew form for Renew data that names another person's assignment", async () => {
     await stack.clearGraphLog();
     for (const assignmentId of [ALEX_FINANCE_ASSIGNMENT, id('80000000', 99)]) {
