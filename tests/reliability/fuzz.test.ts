@@ -26,10 +26,13 @@ import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
  * fields, other users' ids, unknown verbs, and the data of real cards the bot sent, mutated. Every id a payload
  * carries is forged for its sender (random, another person's, or the sender's own id altered), so Graph must never
  * see a write: the bot's own Graph exchanges are checked after every case and the devtenant's request log (with the
- * items of every `$batch`) after every case that called Graph.
+ * items of every `$batch`) after every case that called Graph. Reads are judged too: other people's requests carry
+ * planted justifications and approver reasons, and no answer to an outsider (neither requester nor approver) may
+ * contain them. Action data is also nested deeply (in the properties, and 40,000 levels deep as raw JSON).
  *
  * Seeded and reproducible: FUZZ_SEED picks the seed (printed on failure), FUZZ_CASES the total number of cases
- * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes). A
+ * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes, plus
+ * 20% outsider card actions for the read checks). A
  * quarter of the card actions and messages, and every raw body, go over HTTP; the rest run in process through the
  * same guard, CloudAdapter and bot (rig.inProcess), which is about 4× faster. Ids the bot generates itself (form
  * ids, operation keys) differ per run, so a counterexample names them by the card they came from.
