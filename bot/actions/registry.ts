@@ -25,6 +25,21 @@ export function defineAction<T>(action: CardAction<T>): CardAction<T> {
 /** Largest action payload accepted (inputs included); Teams cards are far smaller. */
 export const MAX_ACTION_DATA_BYTES = 64 * 1024;
 
+/** Deepest nesting accepted in action data: the bot's cards send flat data; deeper would overflow the stack. */
+export const MAX_ACTION_DATA_DEPTH = 16;
+
+/** True when `value` nests objects or arrays deeper than `limit` (walked without recursion, stops early). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (!node || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const invokeValueSchema = z.object({
   action: z.object({
     type: z.literal('Action.Execute'),
@@ -67,6 +82,15 @@ export class ActionTable {
           title: 'I do not know this button',
           message: 'The card may come from an older version of Access Bot.',
           nextStep: 'Type **help** to see what I can do now.',
+        }),
+      );
+    }
+    if (nestedDeeperThan(data, MAX_ACTION_DATA_DEPTH)) {
+      return cardReply(
+        errorCard({
+          title: 'This button did not send what I expected',
+          message: 'Its data is nested far deeper than any card of mine sends.',
+          nextStep: 'Type **help** to get a fresh card.',
         }),
       );
     }

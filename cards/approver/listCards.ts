@@ -99,7 +99,8 @@ function approveAllAction(
 }
 
 export interface BulkLine {
-  state: ApprovalState;
+  /** Missing for a request the viewer was not shown to belong to: the line then names nothing of it. */
+  state?: ApprovalState;
   approved: boolean;
   /** Why it was not approved ("already denied by Megan Bowen"). */
   note?: string;
@@ -111,16 +112,26 @@ export function bulkResultCard(lines: BulkLine[], viewerId: string): AdaptiveCar
   const title = approved.length === 1 ? 'Approved 1 request' : `Approved ${approved.length} requests`;
   const body: CardElement[] = [heading(title, approved.length ? { color: 'good' } : {})];
   if (approved.length) {
-    body.push(factSet(approved.map((l) => [plainText(l.state.details.requester.displayName), whatLine(l.state)])));
+    body.push(
+      factSet(
+        approved.flatMap((l) =>
+          l.state ? [[plainText(l.state.details.requester.displayName), whatLine(l.state)]] : [],
+        ),
+      ),
+    );
   }
   if (others.length) {
     body.push(textBlock('Not approved', { weight: 'bolder', spacing: 'medium' }));
     body.push(
       factSet(
-        others.map((l) => [
-          plainText(l.state.details.requester.displayName),
-          `${whatLine(l.state)}: ${l.note ?? (l.state.outcome ? outcomeTitle(l.state.outcome, viewerId, l.state.details.kind) : 'not changed')}`,
-        ]),
+        others.map((l) =>
+          l.state
+            ? [
+                plainText(l.state.details.requester.displayName),
+                `${whatLine(l.state)}: ${l.note ?? (l.state.outcome ? outcomeTitle(l.state.outcome, viewerId, l.state.details.kind) : 'not changed')}`,
+              ]
+            : ['A request', l.note ?? 'not changed'],
+        ),
       ),
     );
   }

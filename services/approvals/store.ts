@@ -86,6 +86,8 @@ export interface ApprovalRecord {
   shownTo: string[];
   /** When the watcher last looked at the stages with an approver's delegated read. */
   probedAt?: string;
+  /** Lower-case ids of the people whose own delegated read of this approval succeeded (so they may see the record). */
+  readers?: string[];
   updatedAt: string;
 }
 
@@ -94,6 +96,7 @@ const recordSchema: z.ZodType<ApprovalRecord> = z.object({
   seenStatus: z.string().optional(),
   shownTo: z.array(z.string()),
   probedAt: z.string().optional(),
+  readers: z.array(z.string()).optional(),
   updatedAt: z.string(),
 });
 

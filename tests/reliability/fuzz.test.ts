@@ -4,8 +4,20 @@ import { checkActivity } from '../../bot/activityGuard.js';
 import { MAX_BODY_BYTES } from '../../bot/server.js';
 import { allVerbs } from '../../cards/verbs.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Card, cardsIn, cardText, type TeamsUser, teamsUser } from '../helpers/teamsHarness.js';
-import { ADAPTIVE_CARD, ALEX, eligibleList, MEGAN, openActivateForm, openForm, press, search } from './drive.js';
+import {
+  ADAPTIVE_CARD,
+  ALEX,
+  activate,
+  eligibleList,
+  fetchApprovalCard,
+  MEGAN,
+  openActivateForm,
+  openForm,
+  press,
+  search,
+} from './drive.js';
 import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
 
 /**
@@ -14,10 +26,13 @@ import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
  * fields, other users' ids, unknown verbs, and the data of real cards the bot sent, mutated. Every id a payload
  * carries is forged for its sender (random, another person's, or the sender's own id altered), so Graph must never
  * see a write: the bot's own Graph exchanges are checked after every case and the devtenant's request log (with the
- * items of every `$batch`) after every case that called Graph.
+ * items of every `$batch`) after every case that called Graph. Reads are judged too: other people's requests carry
+ * planted justifications and approver reasons, and no answer to an outsider (neither requester nor approver) may
+ * contain them. Action data is also nested deeply (in the properties, and 40,000 levels deep as raw JSON).
  *
  * Seeded and reproducible: FUZZ_SEED picks the seed (printed on failure), FUZZ_CASES the total number of cases
- * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes). A
+ * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes, plus
+ * 20% outsider card actions for the read checks). A
  * quarter of the card actions and messages, and every raw body, go over HTTP; the rest run in process through the
  * same guard, CloudAdapter and bot (rig.inProcess), which is about 4× faster. Ids the bot generates itself (form
  * ids, operation keys) differ per run, so a counterexample names them by the card they came from.
@@ -31,6 +46,8 @@ const RUNS = {
   cardActions: Math.ceil(TOTAL * 0.6),
   activities: Math.ceil(TOTAL * 0.35),
   otherInvokes: Math.ceil(TOTAL * 0.05),
+  /** Extra: card actions by people who are neither requester nor approver, judged on what the answers show. */
+  outsiderReads: Math.ceil(TOTAL * 0.2),
 };
 
 /** A quarter of the card actions and messages go over HTTP, the rest in process (same guard, adapter and bot). */
@@ -449,6 +466,41 @@ function mutate(
   return { verb, data };
 }
 
+/** A value nested `depth` levels deep (objects, arrays or both), built without recursion. */
+function nested(depth: number, shape: 'object' | 'array' | 'mixed', leaf: unknown): unknown {
+  let value = leaf;
+  for (let i = 0; i < depth; i++) {
+    const asArray = shape === 'array' || (shape === 'mixed' && i % 2 === 1);
+    value = asArray ? [value] : { [VERB_KEYS[i % VERB_KEYS.length]]: value };
+  }
+  // fast-check prints a counterexample recursively (and would overflow): name the value instead.
+  if (value && typeof value === 'object') {
+    Object.defineProperty(value, fc.toStringMethod, { value: () => `nested(${depth}, ${shape})`, enumerable: false });
+  }
+  return value;
+}
+
+/** A payload with deep nesting inside its data: under a key a schema reads, under one it drops, or as the data. */
+function deeplyNested(
+  payload: fc.Arbitrary<{ verb: unknown; data: Record<string, unknown> }>,
+  leaf: fc.Arbitrary<unknown>,
+) {
+  return fc
+    .record({
+      payload,
+      // The test's own recursive helpers overflow a vitest worker's stack near 3,000 levels: deeper ones go raw (below).
+      depth: fc.oneof(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 100, max: 1000 })),
+      shape: fc.constantFrom('object' as const, 'array' as const, 'mixed' as const),
+      where: fc.oneof(fc.constantFrom(...VERB_KEYS), fc.constant('(data)')),
+      leaf,
+    })
+    .map(({ payload: p, depth, shape, where, leaf: l }) => {
+      const value = nested(depth, shape, l);
+      const data = where === '(data)' ? (value as Record<string, unknown>) : { ...p.data, [where]: value };
+      return { verb: p.verb, data };
+    });
+}
+
 // ---------- checks ----------
 
 /** Verbs whose handlers answer with a short message (a toast) by design instead of replacing the card. */
@@ -657,6 +709,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         { weight: 4, arbitrary: typed },
         { weight: 4, arbitrary: mutated },
         { weight: 2, arbitrary: random },
+        { weight: 1, arbitrary: deeplyNested(fc.oneof(typed, mutated), values) },
       );
       const value = fc.oneof(
         {
@@ -957,6 +1010,202 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         await exchange(tally, unown(activity, owned[c.sender]), { strict: false, http: true });
       });
       await finish('other invokes', tally);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it('answers action data nested 5,000 to 40,000 levels deep (raw JSON over HTTP) with an error card, logging no error', async () => {
+    await rig.settle();
+    for (const depth of [17, 5_000, 40_000]) {
+      for (const [open, close] of [
+        ['[', ']'],
+        ['{"a":', '}'],
+      ]) {
+        const activity = rig.teams.baseActivity(ALEX, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          value: {
+            action: {
+              type: 'Action.Execute',
+              verb: 'refreshApproval',
+              data: { kind: 'em', id: seedId('90000000', 1), deep: 'DEEP' },
+            },
+            trigger: 'manual',
+          },
+        });
+        const text = JSON.stringify(activity).replace('"DEEP"', `${open.repeat(depth)}1${close.repeat(depth)}`);
+        const logsBefore = rig.logs.length;
+        const res = await rawPost(rig.bot.url, text, 'application/json');
+        expect(res.status, `HTTP status at depth ${depth}`).toBe(200);
+        const body = JSON.parse(res.body);
+        expect(body.type).toBe(ADAPTIVE_CARD);
+        expect(cardText(body.value)).toMatch(/This button did not send what I expected/);
+        const errors = rig.logs.slice(logsBefore).filter((l) => ERROR_LINE.test(l));
+        expect(errors, `error log lines at depth ${depth}`).toEqual([]);
+      }
+    }
+    expect(await rig.healthz()).toBe(200);
+  });
+
+  /**
+   * Read checks: requests of other people carry planted, unique justifications and approver reasons (in Graph, in
+   * the bot's records and on the approvers' cards); then Lynne (a Security Reviewer, neither requester nor approver of
+   * any of them) and someone outside the tenant send card actions: the approvers' and requesters' real buttons,
+   * mutated, typed data naming the planted requests, deep nesting. No answer may contain a planted string.
+   */
+  it(
+    `shows ${RUNS.outsiderReads} card actions of outsiders nothing of other people's requests`,
+    async () => {
+      const tag = Math.floor(Math.random() * 0xffffff).toString(16);
+      const planted = {
+        gradyVisio: `Planted justification ${tag} one: floor plans`,
+        leeVisio: `Planted justification ${tag} two: rack diagrams`,
+        leeReason: `Planted reason ${tag} two: use the shared licence`,
+        gradyFinance: `Planted justification ${tag} three: month-end close`,
+        gradyReason: `Planted reason ${tag} three: approved for October only`,
+        alexActivation: `Planted justification ${tag} four: mailbox migration`,
+      };
+      const secrets = [
+        ...Object.values(planted),
+        // Seed requests none of the outsiders asks for or approves.
+        'Q3 pipeline reviews with the new enterprise accounts',
+        'Joining the network on-call rotation',
+        'Need Visio to document the new landing zone',
+        'Core switch firmware upgrade tonight',
+      ];
+      const EM = '/identityGovernance/entitlementManagement';
+      const ask = async (who: string, packageId: string, justification: string) =>
+        (
+          await graphAs(rig.devtenant.url, who, 'POST', `${EM}/assignmentRequests`, {
+            requestType: 'userAdd',
+            justification,
+            assignment: { accessPackageId: packageId },
+          })
+        ).id as string;
+      const GRADY = seedId('10000000', 15);
+      const LEE = seedId('10000000', 7);
+      const plantedIds = [
+        await ask(GRADY, seedId('40000000', 12), planted.gradyVisio),
+        await ask(LEE, seedId('40000000', 12), planted.leeVisio),
+        await ask(GRADY, seedId('40000000', 6), planted.gradyFinance),
+      ];
+      const roles = await eligibleList(rig.teams, ALEX);
+      const form = await openActivateForm(rig.teams, ALEX, roles, 'Exchange Online Admins');
+      const waiting = await activate(rig.teams, ALEX, form, planted.alexActivation);
+      expect(cardText(waiting.body?.value)).toContain('Waiting for approval');
+      await rig.bot.watcher.tickNow();
+      // Megan (the approver of all four) denies Lee's in Teams with a reason and approves Grady's in My Access.
+      const leeCard = await fetchApprovalCard(rig.teams, MEGAN, 'Lee Gu', 'Visio');
+      const denied = await rig.teams.click(
+        MEGAN,
+        leeCard.card,
+        'Deny',
+        { reason: planted.leeReason },
+        leeCard.activityId,
+      );
+      expect(cardText(denied.body?.value)).toContain(planted.leeReason);
+      await decideInMyAccess(rig.devtenant.url, plantedIds[2], seedId('10000000', 2), 'Approve', planted.gradyReason);
+      await rig.bot.watcher.tickNow();
+      await rig.teams.say(MEGAN, 'approvals');
+      await rig.settle();
+      // The bot holds the planted text (so a leak would show it), and the approver's copies show it.
+      const meganText = rig.teams
+        .cardsFor(MEGAN)
+        .map((c) => JSON.stringify(c.card))
+        .join('\n');
+      for (const text of [planted.gradyVisio, planted.gradyReason, planted.alexActivation]) {
+        expect(meganText, 'an approval card shows the planted text').toContain(text);
+      }
+      const theirs = [MEGAN, ALEX].flatMap((u) => rig.teams.cardsFor(u).flatMap((c) => executeActions(c.card)));
+      const theirActions: RealAction[] = theirs.map((a) => ({ owner: 'megan', ...a }));
+      expect(theirActions.some((a) => a.verb === 'approve')).toBe(true);
+
+      const tally = await begin();
+      const pool = [
+        ...plantedIds,
+        ...SEED_IDS,
+        ...new Set(theirs.flatMap((a) => JSON.stringify(a.data).match(GUID) ?? [])),
+      ];
+      const id = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...plantedIds) },
+        { weight: 2, arbitrary: idArb(pool) },
+      );
+      const theirSigs = theirs.map((a) => a.data.sig).filter((x): x is string => typeof x === 'string');
+      const sig = fc.oneof(
+        fc.constantFrom(...new Set([...sigs, ...theirSigs])),
+        fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/),
+      );
+      const text = textArb();
+      const values = valueArb(id, sig, text);
+      const typed = fc
+        .constantFrom(...allVerbs)
+        .chain((verb) => typedData(verb, id, sig, text).map((data) => ({ verb: verb as unknown, data })));
+      // The approval verbs with well-formed refs to the planted requests, so most reach the handlers' checks.
+      const aimed = fc
+        .record({
+          verb: fc.constantFrom(
+            'refreshApproval',
+            'approve',
+            'deny',
+            'remindApprovers',
+            'refreshRequest',
+            'cancelRequest',
+          ),
+          kind: fc.constantFrom('em', 'pim'),
+          id,
+        })
+        .map(({ verb, kind, id: requestId }) => ({
+          verb: verb as unknown,
+          data: { kind, id: requestId, requestId } as Record<string, unknown>,
+        }));
+      const mutated = fc
+        .tuple(fc.nat(theirActions.length - 1), fc.array(mutationArb(values), { maxLength: 3 }))
+        .map(([i, ms]) => mutate(theirActions[i], ms, theirActions));
+      const asIs = fc
+        .nat(theirActions.length - 1)
+        .map((i) => ({ verb: theirActions[i].verb as unknown, data: theirActions[i].data }));
+      const payload = fc.oneof(
+        { weight: 3, arbitrary: aimed },
+        { weight: 3, arbitrary: asIs },
+        { weight: 3, arbitrary: mutated },
+        { weight: 2, arbitrary: typed },
+        { weight: 1, arbitrary: deeplyNested(fc.oneof(aimed, asIs, typed), values) },
+      );
+      const arb = fc.record({
+        http: overHttp,
+        sender: fc.constantFrom<SenderName>('lynne', 'stranger'),
+        payload,
+        trigger: fc.constantFrom('manual', 'automatic'),
+      });
+      await runProperty('outsider reads', arb, RUNS.outsiderReads, async (c) => {
+        const user = userOf(c.sender);
+        const before = rig.teams.events.length;
+        const activity = rig.teams.baseActivity(user, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          value: { action: { type: 'Action.Execute', ...c.payload }, trigger: c.trigger },
+        });
+        activity.from = fromOf(c.sender);
+        const res = await exchange(tally, activity, { strict: true, http: c.http });
+        if (!res.tooLarge) expectCardAnswer(tally, res, c.payload.verb);
+        const shown = [
+          res.text,
+          ...rig.teams.events
+            .slice(before)
+            .filter((e) => e.conversationId === rig.teams.conversationId(user))
+            .map((e) => JSON.stringify(e.activity)),
+        ].join('\n');
+        for (const secret of secrets) {
+          if (shown.includes(secret)) {
+            throw new Error(
+              `${c.sender} was shown "${secret}" (verb ${String(c.payload.verb)}): ${shown.slice(0, 600)}`,
+            );
+          }
+        }
+      });
+      await finish('outsider reads', tally);
+      expect(tally.cases).toBeGreaterThanOrEqual(RUNS.outsiderReads);
+      expect(tally.reachedGraph, 'outsider cases that reached Graph checks').toBeGreaterThan(RUNS.outsiderReads * 0.2);
     },
     PROPERTY_TIMEOUT_MS,
   );

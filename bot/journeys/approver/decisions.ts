@@ -15,6 +15,7 @@ import { approverContext, decisionDeps, ensureRecord } from './context.js';
 import { notifyNextStage, publishChange, withinBudget } from './fanout.js';
 import { APPROVER_ROLE, approvalSubject, renderApproval, versionOf } from './render.js';
 import { bulkData, type DecisionData, decisionData, parseBulkRef } from './schemas.js';
+import { mayViewRecord, notYourApprovalCard } from './viewers.js';
 
 /** Approve, Deny and "Approve all shown": the approver's own token decides; every copy of the card follows. */
 
@@ -66,6 +67,7 @@ async function replyFor(scope: ActionScope, record: ApprovalRecord, outcome: Dec
       await afterChange(scope, outcome.state, true);
       return drawFor(scope, outcome.state);
     case 'repeat':
+      if (!mayViewRecord(record, scope.user.aadObjectId)) return notYourApprovalCard();
       return drawFor(scope, (await approverContext(app).store.record(kind, id))?.state ?? record.state);
     case 'alreadyDecided': {
       const state = outcome.state ?? (await approverContext(app).store.record(kind, id))?.state ?? record.state;
@@ -73,6 +75,8 @@ async function replyFor(scope: ActionScope, record: ApprovalRecord, outcome: Dec
       return drawFor(scope, state, { tone: 'warning', text: alreadyDecidedText(outcome, scope) });
     }
     case 'inProgress':
+      // Also answered before any read of the clicker's (their own click still running): nothing of the record then.
+      if (!mayViewRecord(record, scope.user.aadObjectId)) return beingRecordedCard();
       return drawFor(scope, record.state, {
         tone: 'warning',
         text:
@@ -162,6 +166,15 @@ export function notApproverCard() {
   });
 }
 
+function beingRecordedCard() {
+  return errorCard({
+    title: 'A decision is being recorded',
+    message: 'A click on this card is still being handled.',
+    nextStep: 'Give it a moment, then type **approvals**.',
+    retry: { title: 'Show my approvals', verb: Verbs.listApprovals },
+  });
+}
+
 function tamperedCard() {
   return errorCard({
     title: 'This card was changed or is out of date',
@@ -221,7 +234,7 @@ export const approveAllAction = defineAction({
         }),
       );
     }
-    const lines: BulkLine[] = outcomes.map(({ item, outcome }) => lineOf(item, outcome));
+    const lines: BulkLine[] = outcomes.map(({ item, outcome }) => lineOf(item, outcome, scope.user.aadObjectId));
     const changed = outcomes.flatMap(({ outcome }) =>
       outcome.kind === 'recorded' || (outcome.kind === 'alreadyDecided' && outcome.state) ? [outcome] : [],
     );
@@ -240,8 +253,12 @@ export const approveAllAction = defineAction({
   },
 });
 
-function lineOf(item: BulkItem, outcome: DecisionOutcome): BulkLine {
-  const state = 'state' in outcome && outcome.state ? outcome.state : item.record.state;
+/** Outcomes reached without the clicker's own read of the approval succeeding: they prove nothing about the clicker. */
+const UNPROVEN: ReadonlySet<DecisionOutcome['kind']> = new Set(['notApprover', 'notFound', 'failed', 'inProgress']);
+
+function lineOf(item: BulkItem, outcome: DecisionOutcome, viewerId: string): BulkLine {
+  const hidden = UNPROVEN.has(outcome.kind) && !mayViewRecord(item.record, viewerId);
+  const state = hidden ? undefined : 'state' in outcome && outcome.state ? outcome.state : item.record.state;
   if (outcome.kind === 'recorded') return { state, approved: true };
   const notes: Partial<Record<DecisionOutcome['kind'], string>> = {
     reasonRequired: 'needs a reason; decide it on its own card',

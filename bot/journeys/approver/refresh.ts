@@ -4,7 +4,9 @@ import { type ApprovalJson, approvalPath } from '../../../services/approvals/gra
 import { claimReminder } from '../../../services/approvals/reminders.js';
 import { applyStages, stagesOf } from '../../../services/approvals/stages.js';
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
+import { SignInRequiredError, StepUpRequiredError } from '../../../services/auth/tokens.js';
 import { GraphRequestError } from '../../../services/graph/errors.js';
+import type { ApprovalState } from '../../../services/model/approvals.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { cardReply, messageReply } from '../../invokeResponse.js';
 import { approverContext, ensureRecord } from './context.js';
@@ -12,10 +14,12 @@ import { notApproverCard } from './decisions.js';
 import { notifyApprovers, publishChange, withinBudget } from './fanout.js';
 import { renderApproval, versionOf } from './render.js';
 import { approvalRef, remindData } from './schemas.js';
+import { couldNotCheckCard, mayViewRecord, notYourApprovalCard, withReader } from './viewers.js';
 
 /**
  * `refreshApproval`: the Universal Actions refresh (and manual refresh) of an approval card. While the request waits,
- * the viewer's own read of the stages brings the card (and every other copy) up to date; decided requests cost no call.
+ * the viewer's own read of the stages brings the card (and every other copy) up to date; a decided request costs no
+ * call for someone already shown to belong to it. Anyone else gets the record only after their own read succeeds.
  */
 export const refreshApprovalAction = defineAction({
   verb: Verbs.refreshApproval,
@@ -24,11 +28,16 @@ export const refreshApprovalAction = defineAction({
     const { app, user } = scope;
     const record = await ensureRecord(app, data.kind, data.id);
     if (!record) return messageReply('This request is no longer there.');
+    const known = mayViewRecord(record, user.aadObjectId);
     let state = record.state;
-    if (!state.outcome) {
-      const live = await liveState(scope, record);
-      if (live === 'forbidden') return cardReply(notApproverCard());
-      if (live && versionOf(live) !== versionOf(state)) {
+    if (!state.outcome || !known) {
+      const live = await liveState(scope, record, known);
+      if (live === 'notVisible') {
+        const requester = record.state.details.requester.id === user.aadObjectId;
+        if (!requester) return cardReply(known ? notApproverCard() : notYourApprovalCard());
+      } else if (live === 'failed') {
+        if (!known) return cardReply(couldNotCheckCard(data));
+      } else if (versionOf(live) !== versionOf(state)) {
         state = live;
         await withinBudget(app, publishChange(app, state));
       }
@@ -40,26 +49,39 @@ export const refreshApprovalAction = defineAction({
   },
 });
 
-async function liveState(scope: ActionScope, record: ApprovalRecord) {
+/**
+ * The approval as the viewer's own token reads it (stored, with the viewer remembered as a reader), `notVisible`
+ * when Graph refuses it to them (403, or 404 for an approval they may not see) and `failed` when the read failed.
+ */
+async function liveState(
+  scope: ActionScope,
+  record: ApprovalRecord,
+  known: boolean,
+): Promise<ApprovalState | 'notVisible' | 'failed'> {
   const { app, user } = scope;
   const { kind, id } = record.state.details;
+  let approval: ApprovalJson;
   try {
-    const approval = await app.graph
+    approval = await app.graph
       .forUser(user)
       .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
-    const now = app.clock.now().toISOString();
-    const stages = stagesOf(approval);
-    const updated = await approverContext(app).store.updateRecord(kind, id, (current) => {
-      const base = current ?? record;
-      const state = applyStages(base.state, stages, now);
-      return versionOf(state) === versionOf(base.state) ? undefined : { ...base, state, updatedAt: now };
-    });
-    return updated?.state ?? applyStages(record.state, stages, now);
   } catch (err) {
-    if (err instanceof GraphRequestError && err.status === 403) return 'forbidden' as const;
+    if (!known && (err instanceof SignInRequiredError || err instanceof StepUpRequiredError)) throw err;
+    if (err instanceof GraphRequestError && (err.status === 403 || err.status === 404)) return 'notVisible';
     app.log.info({ err, kind, request: id }, 'could not re-read an approval for a card refresh');
-    return undefined;
+    return 'failed';
   }
+  const now = app.clock.now().toISOString();
+  const stages = stagesOf(approval);
+  const updated = await approverContext(app).store.updateRecord(kind, id, (current) => {
+    const base = current ?? record;
+    const state = applyStages(base.state, stages, now);
+    const changed = versionOf(state) !== versionOf(base.state);
+    const read = withReader(base, user.aadObjectId);
+    if (!changed && !read) return undefined;
+    return { ...(read ?? base), state, updatedAt: now };
+  });
+  return updated?.state ?? applyStages(record.state, stages, now);
 }
 
 /**

@@ -11,8 +11,8 @@ import {
   isoDate,
   type RequestFormValues,
 } from '../../../services/entitlement/requestForm.js';
-import { createRequest, getRequirements } from '../../../services/entitlement/requests.js';
-import type { FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
+import { createRequest, getRequirements, listMyAssignments } from '../../../services/entitlement/requests.js';
+import type { AssignmentView, FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import { notRequestableCard } from './find.js';
@@ -84,14 +84,31 @@ export const requestAgainAction = defineAction({
 export const renewAction = defineAction({
   verb: Verbs.renew,
   data: renewData,
-  async run(scope, { packageId }) {
+  async run(scope, { packageId, assignmentId }) {
     try {
-      return cardReply(await openForm(scope, packageId, 'renew'));
+      // Renew data names an assignment: only one the clicker's own read lists opens a form (never another person's).
+      const mine = await listMyAssignments(userGraph(scope.app, scope.user));
+      const assignment = mine.find((a) => a.id === assignmentId && RENEWABLE_STATES.has(a.state));
+      // The package comes from the assignment (empty only when Graph refused the $expand: then the card's own id).
+      const ownPackage = assignment?.packageId || packageId;
+      if (!assignment || ownPackage !== packageId) return cardReply(notYourAssignmentCard());
+      return cardReply(await openForm(scope, ownPackage, 'renew'));
     } catch (err) {
       return cardReply(problemCard(err, 'renew this access', scope.app.log));
     }
   },
 });
+
+const RENEWABLE_STATES: ReadonlySet<AssignmentView['state']> = new Set(['delivered', 'partiallyDelivered']);
+
+function notYourAssignmentCard() {
+  return errorCard({
+    title: 'I cannot renew this access for you',
+    message: 'It is not among your current access package assignments, so I opened no form.',
+    nextStep: 'Type **my access** to see what you have and renew from there.',
+    retry: { title: 'Show my access', verb: Verbs.myAccess },
+  });
+}
 
 function expiredFormCard() {
   return errorCard({
