@@ -8,6 +8,7 @@ import {
   executeAction,
   factSet,
   heading,
+  openUrlAction,
   plainText,
   refresh,
   type TextColor,
@@ -58,7 +59,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const decidable = view.viewer.canDecide && !state.outcome;
   if (decidable) body.push(reasonInput(state));
   return adaptiveCard(body, {
-    actions: decidable ? decisionButtons(view) : [],
+    actions: decidable ? decisionButtons(view) : portalActions(state),
     refresh: !state.outcome ? refreshOf(view) : undefined,
     fallbackText: `${subjectLine(state)}. ${statusLine(view)}`,
   });
@@ -226,14 +227,37 @@ export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string): string
       return 'Expired: nobody decided in time';
     case 'canceled':
       return 'Canceled by the requester';
+    case 'failed':
+      return 'Failed: Microsoft Entra could not carry out the request';
+    case 'revoked':
+      return 'Revoked: the access was taken back';
+    case 'unknown':
+      return outcome.status
+        ? `Ended with status "${plainText(truncate(outcome.status, 60))}", which I do not know`
+        : 'Ended, but Graph did not say how';
+    case 'unconfirmed':
+      return 'No longer waiting, but I could not confirm how it ended';
     default:
       return 'No longer waiting for a decision';
   }
 }
 
+/** Where to look when the bot cannot say how a request ended: PIM's approvals page, or My Access. */
+export const PORTAL_URL = {
+  pim: 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ApproveRequestMenuBlade/~/aadgroup',
+  em: 'https://myaccess.microsoft.com/#/approvals',
+} as const;
+
+function portalActions(state: ApprovalState): CardAction[] {
+  const kind = state.outcome?.kind;
+  if (kind !== 'unknown' && kind !== 'unconfirmed') return [];
+  const where = state.details.kind === 'pim' ? 'Check in the PIM portal' : 'Check in My Access';
+  return [openUrlAction(where, PORTAL_URL[state.details.kind])];
+}
+
 function outcomeColor(outcome: ApprovalOutcome): TextColor {
   if (outcome.kind === 'approved') return 'good';
-  if (outcome.kind === 'denied') return 'attention';
+  if (outcome.kind === 'denied' || outcome.kind === 'failed') return 'attention';
   return 'warning';
 }
 
