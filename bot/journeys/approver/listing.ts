@@ -84,6 +84,7 @@ async function summaryCard(app: BotServices, pending: MyPending): Promise<Adapti
     items: shown,
     total: pending.items.length,
     now: app.clock.now().toISOString(),
+    unavailable: pending.unavailable,
     bulk: bulkRefs.length > 0 ? { refs: bulkRefs, binding: signer.bindMany(bulkRefs) } : undefined,
   });
 }
