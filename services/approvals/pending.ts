@@ -11,7 +11,9 @@ import {
   type EmRequestJson,
   PIM_ROOT,
   type PimRequestJson,
+  type StageJson,
 } from './graphShapes.js';
+import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
 import { rememberPimGroup } from './watch.js';
@@ -28,6 +30,8 @@ export interface PendingContext {
   log: Logger;
   pimPolicies: PimPolicyCache;
   now: Date;
+  /** Which segment PIM approval stages live under on this tenant (remembered across calls). */
+  segments?: StageSegments;
 }
 
 /** Lists Graph did not give even without `$expand`: the approvals card names them (never a list that looks complete). */
@@ -47,6 +51,10 @@ const LISTS: Record<PendingPart, { path: string; expand: string }> = {
   pimRequests: { path: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}`, expand: PIM_REQUEST_EXPAND },
   pimApprovals: { path: `${PIM_ROOT}/assignmentApprovals/${MINE}`, expand: 'stages' },
 };
+
+function expandOf(ctx: PendingContext, part: PendingPart): string {
+  return part === 'pimApprovals' && ctx.segments ? ctx.segments.of('pim') : LISTS[part].expand;
+}
 const PARTS = Object.keys(LISTS) as PendingPart[];
 
 interface ListRead {
@@ -95,7 +103,7 @@ async function readLists(ctx: PendingContext, failures: Map<PendingPart, number>
     parts.map((id) => ({
       id,
       method: 'GET',
-      url: expand ? `${LISTS[id].path}?$expand=${LISTS[id].expand}` : LISTS[id].path,
+      url: expand ? `${LISTS[id].path}?$expand=${expandOf(ctx, id)}` : LISTS[id].path,
     }));
   const lists = new Map<PendingPart, ListRead>();
   const refused: PendingPart[] = [];
@@ -128,13 +136,27 @@ async function stagesOfEach(
 ): Promise<ApprovalJson[]> {
   const ids = approvals.map((a) => a.id).filter((id): id is string => !!id);
   if (ids.length === 0) return [];
-  const results = await ctx.graph
-    .forUser(ctx.user)
-    .batch(ids.map((id) => ({ id, method: 'GET' as const, url: `${approvalPath(kind, id)}/stages` })));
-  return results.map((r) => ({
-    id: r.id,
-    stages: r.status === 200 ? (collectionOf(r.body) as NonNullable<ApprovalJson['stages']>) : [],
-  }));
+  const user = ctx.graph.forUser(ctx.user);
+  const segments = ctx.segments ?? new StageSegments();
+  const out: ApprovalJson[] = [];
+  let rest = ids;
+  if (kind === 'pim' && !segments.known) {
+    // One single read finds out where this tenant keeps PIM stages before the batch relies on it.
+    const [first] = ids;
+    rest = ids.slice(1);
+    const stages = await segments
+      .use('pim', (segment) => user.list<StageJson>(`${approvalPath(kind, first)}/${segment}`))
+      .catch(() => []);
+    out.push({ id: first, stages });
+  }
+  const results = rest.length
+    ? await user.batch(
+        rest.map((id) => ({ id, method: 'GET' as const, url: `${approvalPath(kind, id)}/${segments.of(kind)}` })),
+      )
+    : [];
+  for (const r of results)
+    out.push({ id: r.id, stages: r.status === 200 ? (collectionOf(r.body) as StageJson[]) : [] });
+  return out;
 }
 
 function collectionOf(body: unknown): unknown[] {

@@ -1,6 +1,7 @@
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
+import { readApproval } from './decide.js';
 import {
   type DetailsContext,
   EM_REQUEST_EXPAND,
@@ -8,16 +9,9 @@ import {
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
 } from './details.js';
-import {
-  type ApprovalJson,
-  approvalPath,
-  EM_ROOT,
-  type EmRequestJson,
-  PIM_ROOT,
-  type PimRequestJson,
-  sameEnum,
-} from './graphShapes.js';
+import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
+import { StageSegments } from './segment.js';
 import type { ApproverSettings } from './settings.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore, PendingEntry, PendingIndex } from './store.js';
@@ -42,6 +36,8 @@ export interface WatchDeps {
   log: Logger;
   pimPolicies: PimPolicyCache;
   settings: ApproverSettings;
+  /** Which segment PIM approval stages live under on this tenant (remembered across ticks). */
+  segments?: StageSegments;
 }
 
 export interface TickSummary {
@@ -344,9 +340,12 @@ async function probeStages(deps: WatchDeps, record: ApprovalRecord, now: Date): 
   const { kind, id } = record.state.details;
   if (!reader) return undefined;
   try {
-    const approval = await deps.graph.forUser({ aadObjectId: reader.id }).get<ApprovalJson>(approvalPath(kind, id), {
-      query: { $expand: 'stages' },
-    });
+    const approval = await readApproval(
+      deps.segments ?? new StageSegments(),
+      deps.graph.forUser({ aadObjectId: reader.id }),
+      kind,
+      id,
+    );
     const stages = stagesOf(approval);
     return await deps.store.updateRecord(kind, id, (current) => {
       const base = current ?? record;

@@ -58,6 +58,7 @@ async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending
       log: app.log,
       pimPolicies: ctx.pimPolicies,
       now: app.clock.now(),
+      segments: ctx.segments,
     });
   } catch (err) {
     const error = toDomainError(err, { action: 'list the requests waiting for you' });

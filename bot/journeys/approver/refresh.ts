@@ -1,6 +1,6 @@
 import { until, utc } from '../../../cards/approver/format.js';
 import { Verbs } from '../../../cards/verbs.js';
-import { type ApprovalJson, approvalPath } from '../../../services/approvals/graphShapes.js';
+import { readApproval } from '../../../services/approvals/decide.js';
 import { claimReminder } from '../../../services/approvals/reminders.js';
 import { applyStages, stagesOf } from '../../../services/approvals/stages.js';
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
@@ -44,9 +44,7 @@ async function liveState(scope: ActionScope, record: ApprovalRecord) {
   const { app, user } = scope;
   const { kind, id } = record.state.details;
   try {
-    const approval = await app.graph
-      .forUser(user)
-      .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
+    const approval = await readApproval(approverContext(app).segments, app.graph.forUser(user), kind, id);
     const now = app.clock.now().toISOString();
     const stages = stagesOf(approval);
     const updated = await approverContext(app).store.updateRecord(kind, id, (current) => {
