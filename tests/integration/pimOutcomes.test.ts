@@ -75,6 +75,10 @@ describe('a PIM activation decided outside Teams, read back app-only', () => {
     const finalRead = (await stack.graphCalls()).find((c) => c.path.includes(`${LEE_NETWORK_ACTIVATION}?`));
     expect(finalRead).toMatchObject({ status: 200 });
     expect(decodeURIComponent(finalRead?.path ?? '')).toContain('$select=id,status,completedDateTime');
+    // As Graph does, the devtenant refuses what the watcher used to select: a PIM request has no state.
+    await expect(
+      graphAs(stack, PEOPLE.lee, 'GET', `${PIM}/assignmentScheduleRequests/${LEE_NETWORK_ACTIVATION}?$select=id,state`),
+    ).rejects.toThrow(/answered 400.*Could not find a property named 'state'/);
   });
 
   it('keeps the card waiting while the request cannot be read, and shows the denial once it can', async () => {
