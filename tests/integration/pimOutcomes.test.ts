@@ -26,7 +26,12 @@ async function faults(stack: Stack, rules?: unknown[]): Promise<void> {
 }
 
 /** The approver's stage reads fail (as when the bot holds no approver token), so the request status decides. */
-const STAGES_UNREADABLE = { pathPattern: '/group/assignmentApprovals/', method: 'GET', status: 400 };
+const STAGES_UNREADABLE = {
+  pathPattern: '/group/assignmentApprovals/',
+  method: 'GET',
+  status: 503,
+  retryAfterSeconds: 3600,
+};
 /** The app's read of the request itself fails. */
 const REQUEST_UNREADABLE = { pathPattern: `/group/assignmentScheduleRequests/${LEE_NETWORK_ACTIVATION}`, status: 503 };
 
