@@ -1,6 +1,13 @@
 import { advanceSubmitted, installDeliveredAssignment } from './entitlement-engine.js';
 import type { AccessPackage, EmRequest, Group, PimRequest, Policy, Resource, RoleScope } from './model.js';
-import { activeEligibility, addActivation, addEligibility, openApproval, rulesFor } from './pim-engine.js';
+import {
+  activeEligibility,
+  addActivation,
+  addEligibility,
+  newScheduleId,
+  openApproval,
+  rulesFor,
+} from './pim-engine.js';
 import { DEFAULT_PIM_RULES, type Seed } from './seed.js';
 import type { TenantState } from './state.js';
 import { iso, parseDuration, seedTime, stableGuid } from './time.js';
@@ -243,6 +250,7 @@ function loadActivation(state: TenantState, a: Seed['pim']['activations'][number
   const end = at(a.endDateTime);
   const id = a.id ? lower(a.id) : stableGuid(`seed-activation:${groupId}:${principalId}:${a.accessId}`);
   const request = pimRequestBase(id, groupId, principalId, a.accessId, start, end - start);
+  request.targetScheduleId = newScheduleId(state, groupId, a.accessId, id);
   request.justification = a.justification;
   request.eligibilityId = activeEligibility(state, principalId, groupId, a.accessId, start)?.id ?? null;
   if (request.scheduleInfo) request.scheduleInfo.expiration.duration = `PT${Math.round((end - start) / 60_000)}M`;

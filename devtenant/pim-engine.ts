@@ -88,17 +88,17 @@ export function assignmentInstances(state: TenantState): PimActivation[] {
     if (!g.pim) continue;
     for (const accessId of ['member', 'owner'] as const) {
       for (const principalId of accessId === 'member' ? g.members : g.owners)
-        out.push(permanentAssignment(g, principalId, accessId));
+        out.push(permanentAssignment(state, g, principalId, accessId));
     }
   }
   return out;
 }
 
-function permanentAssignment(g: Group, principalId: string, accessId: AccessId): PimActivation {
+function permanentAssignment(state: TenantState, g: Group, principalId: string, accessId: AccessId): PimActivation {
   const key = stableGuid(`assigned:${g.id}:${principalId}:${accessId}`);
   return {
     assignmentType: 'Assigned',
-    scheduleId: `${g.id}_${accessId}_${key}`,
+    scheduleId: newScheduleId(state, g.id, accessId, key),
     instanceId: `${key}-1`,
     groupId: g.id,
     principalId,
@@ -109,6 +109,16 @@ function permanentAssignment(g: Group, principalId: string, accessId: AccessId):
     requestId: key,
     createdDateTime: g.createdDateTime,
   };
+}
+
+/**
+ * A new assignment schedule's id. Graph documents no format (its examples show `<groupId>_member_<id>`); with the
+ * `opaquePimScheduleIds` quirk the id tells nothing about the group, access or request, as a client must assume.
+ */
+export function newScheduleId(state: TenantState, groupId: string, accessId: AccessId, requestId: string): string {
+  return state.quirks.opaquePimScheduleIds
+    ? `sch${stableGuid(`schedule:${requestId}`).replace(/-/g, '')}`
+    : `${groupId}_${accessId}_${requestId}`;
 }
 
 export function addActivation(state: TenantState, a: PimActivation): void {
@@ -295,7 +305,13 @@ function acrsChallenge(claimValue: string): GraphError {
   );
 }
 
-function newRequest(p: ParsedRequest, schedule: RequestedSchedule, now: number, callerId: string): PimRequest {
+function newRequest(
+  state: TenantState,
+  p: ParsedRequest,
+  schedule: RequestedSchedule,
+  now: number,
+  callerId: string,
+): PimRequest {
   const id = randomUUID();
   return {
     id,
@@ -310,7 +326,7 @@ function newRequest(p: ParsedRequest, schedule: RequestedSchedule, now: number, 
     createdDateTime: now,
     completedDateTime: null,
     approvalId: null,
-    targetScheduleId: `${p.group.id}_${p.accessId}_${id}`,
+    targetScheduleId: newScheduleId(state, p.group.id, p.accessId, id),
     createdById: callerId,
     isValidationOnly: p.isValidationOnly,
     eligibilityId: null,
@@ -367,7 +383,7 @@ function activate(state: TenantState, caller: Caller, p: ParsedRequest, now: num
   const acrs = Array.isArray(caller.claims.acrs) ? caller.claims.acrs : [];
   if (rules.authenticationContext && !acrs.includes(rules.authenticationContext))
     throw acrsChallenge(rules.authenticationContext);
-  const request = newRequest(p, schedule, now, caller.oid);
+  const request = newRequest(state, p, schedule, now, caller.oid);
   request.eligibilityId =
     activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(now, schedule.start))?.id ?? null;
   const needsApproval = !!rules.approval;
@@ -475,6 +491,7 @@ function deactivate(state: TenantState, p: ParsedRequest, now: number): PimReque
     throw badRequest('The Active duration is too short. Miniumum Required is 5 minutes.', 'ActiveDurationTooShort');
   }
   const request = newRequest(
+    state,
     p,
     {
       start: now,

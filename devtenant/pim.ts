@@ -325,6 +325,27 @@ function registerRequests(router: Router): void {
     });
 }
 
+/**
+ * The approval as a tenant with the `pimApprovalSegment` quirk shows it: its stages under `stages` (v1.0 metadata) or
+ * `steps` (an older v1.0 docs page, beta). The other segment is unknown there: 404 as a path, 400 as `$expand`.
+ */
+const approvalWithSteps: EntityType<Approval> = {
+  ...approvalType,
+  autoExpand: ['steps'],
+  navigations: { steps: (approvalType.navigations as NonNullable<typeof approvalType.navigations>).stages },
+};
+
+function pimApprovalType(req: GraphRequest): EntityType<Approval> {
+  return req.state.quirks.pimApprovalSegment === 'steps' ? approvalWithSteps : approvalType;
+}
+
+/** The segment this tenant does not serve: `steps` on v1.0 is an unknown segment (400, as any); `stages` there 404s. */
+function checkSegment(req: GraphRequest, segment: 'stages' | 'steps'): void {
+  if (req.state.quirks.pimApprovalSegment === segment) return;
+  const message = `Resource not found for the segment '${segment}'.`;
+  throw segment === 'steps' ? badRequest(message) : notFound(message);
+}
+
 function registerApprovals(router: Router): void {
   const ctxApprovals = 'identityGovernance/privilegedAccess/group/assignmentApprovals';
   router
@@ -337,38 +358,44 @@ function registerApprovals(router: Router): void {
         )
         .sort((a, b) => a.createdDateTime - b.createdDateTime)
         .map((r) => r.approval as Approval);
-      return collection(req, approvalType, pending, { context: 'Collection(microsoft.graph.approval)' });
+      return collection(req, pimApprovalType(req), pending, { context: 'Collection(microsoft.graph.approval)' });
     })
     .add('GET', `${PIM}/assignmentApprovals/{id}`, 'user', (req, [id]) =>
-      entity(req, approvalType, approvalFor(req, id).approval, ctxApprovals),
-    )
-    .add('GET', `${PIM}/assignmentApprovals/{id}/stages`, 'user', (req, [id]) => {
-      const { approval } = approvalFor(req, id);
-      return collection(
-        req,
-        approvalStageType,
-        approval.stages.map((stage) => ({ approval, stage })),
-        { context: `${ctxApprovals}('${id}')/stages` },
-      );
-    })
-    .add('GET', `${PIM}/assignmentApprovals/{id}/stages/{id}`, 'user', (req, [id, stageId]) => {
-      const { approval } = approvalFor(req, id);
-      const stage = approval.stages.find((s) => s.id.toLowerCase() === stageId.toLowerCase());
-      if (!stage) throw notFound(`Approval stage '${stageId}' was not found.`);
-      return entity(req, approvalStageType, { approval, stage }, `${ctxApprovals}('${id}')/stages`);
-    })
-    .add('PATCH', `${PIM}/assignmentApprovals/{id}/stages/{id}`, 'user', (req, [id, stageId]) => {
-      const request = req.state.pimRequests.get(id.toLowerCase());
-      if (!request?.approval) throw notFound(`Approval '${id}' was not found.`);
-      const decision = decideStage(
-        req.state,
-        request.approval,
-        stageId,
-        req.caller,
-        objectBody(req, approvalStageType.name),
-        req.now,
-      );
-      afterPimDecision(req.state, request, decision, req.now);
-      return { status: 204 };
-    });
+      entity(req, pimApprovalType(req), approvalFor(req, id).approval, ctxApprovals),
+    );
+  for (const segment of ['stages', 'steps'] as const) {
+    router
+      .add('GET', `${PIM}/assignmentApprovals/{id}/${segment}`, 'user', (req, [id]) => {
+        checkSegment(req, segment);
+        const { approval } = approvalFor(req, id);
+        return collection(
+          req,
+          approvalStageType,
+          approval.stages.map((stage) => ({ approval, stage })),
+          { context: `${ctxApprovals}('${id}')/${segment}` },
+        );
+      })
+      .add('GET', `${PIM}/assignmentApprovals/{id}/${segment}/{id}`, 'user', (req, [id, stageId]) => {
+        checkSegment(req, segment);
+        const { approval } = approvalFor(req, id);
+        const stage = approval.stages.find((s) => s.id.toLowerCase() === stageId.toLowerCase());
+        if (!stage) throw notFound(`Approval stage '${stageId}' was not found.`);
+        return entity(req, approvalStageType, { approval, stage }, `${ctxApprovals}('${id}')/${segment}`);
+      })
+      .add('PATCH', `${PIM}/assignmentApprovals/{id}/${segment}/{id}`, 'user', (req, [id, stageId]) => {
+        checkSegment(req, segment);
+        const request = req.state.pimRequests.get(id.toLowerCase());
+        if (!request?.approval) throw notFound(`Approval '${id}' was not found.`);
+        const decision = decideStage(
+          req.state,
+          request.approval,
+          stageId,
+          req.caller,
+          objectBody(req, approvalStageType.name),
+          req.now,
+        );
+        afterPimDecision(req.state, request, decision, req.now);
+        return { status: 204 };
+      });
+  }
 }

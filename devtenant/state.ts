@@ -52,6 +52,13 @@ export interface Quirks {
    * user already in the directory; the approval engine still treats the organization's sponsors as approvers.
    */
   subjectConnectedOrganization: boolean;
+  /** Assignment schedule ids that bear no `<groupId>_<accessId>_<requestId>` pattern (Graph promises no format). */
+  opaquePimScheduleIds: boolean;
+  /**
+   * The segment of a PIM approval's stages: `stages` (v1.0 metadata) or `steps` (an older v1.0 docs page, beta).
+   * With `steps`, `/stages` answers 404 and `$expand=stages` 400, as a tenant serving the other segment would.
+   */
+  pimApprovalSegment: 'stages' | 'steps';
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -66,6 +73,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   ticketSystemRequired: false,
   tokenExpiryClock: 'devtenant',
   subjectConnectedOrganization: true,
+  opaquePimScheduleIds: false,
+  pimApprovalSegment: 'stages',
 };
 
 interface TimedEvent {

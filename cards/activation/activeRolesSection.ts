@@ -1,14 +1,16 @@
-import type { ActiveRole } from '../../services/model/pim.js';
+import type { ActiveRole, RolePart } from '../../services/model/pim.js';
 import { actionSet, type CardElement, container, executeAction, plainText, textBlock } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { DEACTIVATE_BUTTON } from './activationCard.js';
-import { roleWord, timeText } from './format.js';
+import { missingPartsText, roleWord, timeText } from './format.js';
 
 export interface ActiveRolesView {
   roles: ActiveRole[];
   now: string;
   /** The roles could not be read just now; the section says so instead of claiming there are none. */
   unavailable?: boolean;
+  /** Parts Graph did not give (group names, the requests behind activations): the section names them. */
+  missing?: RolePart[];
 }
 
 /**
@@ -27,7 +29,8 @@ export function activeRolesSection(view: ActiveRolesView): CardElement[] {
       textBlock('None right now. Type **activate** to see the roles you can activate.', { isSubtle: true }),
     ];
   }
-  return [title, ...view.roles.map((role) => roleLine(role, view.now))];
+  const gaps = view.missing?.length ? [textBlock(missingPartsText(view.missing), { color: 'warning' })] : [];
+  return [title, ...gaps, ...view.roles.map((role) => roleLine(role, view.now))];
 }
 
 function roleLine(role: ActiveRole, now: string): CardElement {

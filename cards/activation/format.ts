@@ -1,4 +1,4 @@
-import type { ActivationPolicy, GroupAccess } from '../../services/model/pim.js';
+import type { ActivationPolicy, GroupAccess, RolePart } from '../../services/model/pim.js';
 import { plainText } from '../elements.js';
 
 /**
@@ -73,4 +73,20 @@ export function policySummary(policy: ActivationPolicy): string {
 export function orList(names: string[]): string {
   if (names.length <= 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+const PART_WORDS: Record<RolePart, string> = {
+  groupNames: 'some group names',
+  policies: 'the activation rules of some groups',
+  activeRoles: 'which roles are active now',
+  pendingRequests: 'which activations wait for approval',
+  accessPackages: 'which access packages your roles come from',
+  activationRequests: 'which activations you can end from here',
+};
+
+/** "I could not read which roles are active now and some group names just now, so this list may be incomplete." */
+export function missingPartsText(parts: RolePart[]): string {
+  const words = parts.map((p) => PART_WORDS[p]);
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
+  return `I could not read ${list} just now, so this may be incomplete. Try again in a moment.`;
 }

@@ -1,4 +1,4 @@
-import type { EligibleRole } from '../../services/model/pim.js';
+import type { EligibleRole, RolePart } from '../../services/model/pim.js';
 import {
   type AdaptiveCard,
   actionSet,
@@ -13,13 +13,15 @@ import {
   truncate,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
-import { dateText, policySummary, roleWord, timeText } from './format.js';
+import { dateText, missingPartsText, policySummary, roleWord, timeText } from './format.js';
 
 export interface EligibleListView {
   roles: EligibleRole[];
   now: string;
   /** What the person typed after "activate", when the list is narrowed to matching groups. */
   filter?: string;
+  /** Parts Graph did not give: the card names them. */
+  unavailable?: RolePart[];
 }
 
 /** Teams cards stay small; a person with more eligible roles narrows the list by typing "activate <name>". */
@@ -32,6 +34,9 @@ export function activateButtonTitle(role: Pick<EligibleRole, 'accessId'> & { gro
 
 export function eligibleListCard(view: EligibleListView): AdaptiveCard {
   const { roles, now, filter } = view;
+  const gaps = view.unavailable?.length
+    ? [textBlock(missingPartsText(view.unavailable), { color: 'warning', wrap: true, spacing: 'small' })]
+    : [];
   if (roles.length === 0) return emptyListCard(filter);
   const shown = roles.slice(0, MAX_LISTED_ROLES);
   const more = roles.length - shown.length;
@@ -42,6 +47,7 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
         isSubtle: true,
         spacing: 'small',
       }),
+      ...gaps,
       ...shown.map((role) => roleSection(role, now)),
       ...(more > 0
         ? [textBlock(`${more} more not shown: type **activate** *group name* to narrow the list.`, { isSubtle: true })]

@@ -14,6 +14,7 @@ import {
   executeAction,
   factSet,
   heading,
+  openUrlAction,
   plainText,
   refresh,
   type TextColor,
@@ -64,7 +65,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const decidable = view.viewer.canDecide && !state.outcome;
   if (decidable) body.push(reasonInput(state));
   return adaptiveCard(body, {
-    actions: decidable ? decisionButtons(view) : [],
+    actions: decidable ? decisionButtons(view) : portalActions(state),
     refresh: !state.outcome ? refreshOf(view) : undefined,
     fallbackText: `${subjectLine(state)}. ${statusLine(view)}`,
   });
@@ -235,6 +236,16 @@ export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string, kind?: 
       return 'Expired: nobody decided in time';
     case 'canceled':
       return 'Canceled by the requester';
+    case 'failed':
+      return 'Failed: Microsoft Entra could not carry out the request';
+    case 'revoked':
+      return 'Revoked: the access was taken back';
+    case 'unknown':
+      return outcome.status
+        ? `Ended with status "${plainText(truncate(outcome.status, 60))}", which I do not know`
+        : 'Ended, but Graph did not say how';
+    case 'unconfirmed':
+      return 'No longer waiting, but I could not confirm how it ended';
     default:
       return 'No longer waiting for a decision';
   }
@@ -243,9 +254,22 @@ export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string, kind?: 
 /** Where a decision the bot did not see was made: My Access for access packages, PIM for group activations. */
 const DECIDED_IN: Record<ApprovalKind, string> = { em: 'My Access', pim: 'Privileged Identity Management' };
 
+/** Where to look when the bot cannot say how a request ended: PIM's approvals page, or My Access. */
+export const PORTAL_URL = {
+  pim: 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ApproveRequestMenuBlade/~/aadgroup',
+  em: 'https://myaccess.microsoft.com/#/approvals',
+} as const;
+
+function portalActions(state: ApprovalState): CardAction[] {
+  const kind = state.outcome?.kind;
+  if (kind !== 'unknown' && kind !== 'unconfirmed') return [];
+  const where = state.details.kind === 'pim' ? 'Check in the PIM portal' : 'Check in My Access';
+  return [openUrlAction(where, PORTAL_URL[state.details.kind])];
+}
+
 function outcomeColor(outcome: ApprovalOutcome): TextColor {
   if (outcome.kind === 'approved') return 'good';
-  if (outcome.kind === 'denied') return 'attention';
+  if (outcome.kind === 'denied' || outcome.kind === 'failed') return 'attention';
   return 'warning';
 }
 

@@ -25,6 +25,27 @@ export interface ApprovalsSummaryView {
   now: string;
   /** Present when at least one shown request can be approved without a reason: signs the bulk button. */
   bulk?: { refs: string[]; binding: CardBinding };
+  /** Lists Graph did not give (`emRequests`, `pimApprovals`, …): the card names them. */
+  unavailable?: readonly string[];
+}
+
+const LIST_WORDS: Record<string, string> = {
+  emRequests: 'access package requests',
+  pimRequests: 'group activation requests',
+  emApprovals: 'the approval stages of access package requests',
+  pimApprovals: 'the approval stages of group activations',
+};
+
+/** "I could not load group activation requests just now: …" (so an empty or short list does not look complete). */
+function unavailableBlock(parts: readonly string[] | undefined): CardElement[] {
+  const words = (parts ?? []).map((p) => LIST_WORDS[p]).filter(Boolean);
+  if (words.length === 0) return [];
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
+  return [
+    textBlock(`I could not load ${list} just now, so this list may be incomplete. Try Refresh in a moment.`, {
+      color: 'warning',
+    }),
+  ];
 }
 
 /** What one request is about, in a few words: "Salesforce – Sales Cloud User" or "Network Admins (member)". */
@@ -48,9 +69,14 @@ function itemFacts(items: readonly PendingApprovalItem[], now: string): CardElem
 
 export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
   const { items, total, now } = view;
+  const gaps = unavailableBlock(view.unavailable);
   if (total === 0) {
     return adaptiveCard(
-      [heading('Nothing waits for your decision'), textBlock('When a request needs you, I bring it to this chat.')],
+      [
+        heading(gaps.length ? 'Nothing I could load waits for your decision' : 'Nothing waits for your decision'),
+        ...gaps,
+        textBlock('When a request needs you, I bring it to this chat.'),
+      ],
       {
         actions: [executeAction('Check again', Verbs.listApprovals)],
         fallbackText: 'Nothing waits for your decision.',
@@ -61,6 +87,7 @@ export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
   const body: CardElement[] = [
     heading(title),
     textBlock('Oldest first. Each one follows as its own card with Approve and Deny.'),
+    ...gaps,
   ];
   if (items.length < total)
     body.push(textBlock(`Showing the ${items.length} oldest.`, { isSubtle: true, spacing: 'small' }));

@@ -3,6 +3,7 @@ import { type DomainError, GraphRequestError, toDomainError } from '../graph/err
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../model/approvals.js';
 import { type ApprovalJson, approvalPath, stagePath } from './graphShapes.js';
+import { StageSegments } from './segment.js';
 import { applyStages, pickMyStage, type StageInfo, stagesOf, withDecision } from './stages.js';
 import type { ApprovalRecord, ApprovalStore, StageLock } from './store.js';
 
@@ -43,6 +44,8 @@ export interface DecisionDeps {
   now: () => Date;
   /** How long a click waits for a concurrent one (same person or another approver) to finish; default 3 s. */
   waitMs?: number;
+  /** Which segment PIM approval stages live under on this tenant (remembered across calls). */
+  segments?: StageSegments;
 }
 
 const STALE_MS = 30_000;
@@ -75,9 +78,10 @@ async function decideOnce(
   input: DecisionInput,
 ): Promise<DecisionOutcome> {
   if (record.state.details.requester.id === me.id) return { kind: 'ownRequest' };
+  const segments = segmentsOf(deps);
   let approval: ApprovalJson;
   try {
-    approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } });
+    approval = await readApproval(segments, graph, input.kind, input.id);
   } catch (err) {
     return failure(err, input);
   }
@@ -85,7 +89,7 @@ async function decideOnce(
   if (plan.kind !== 'patch') return plan.outcome;
   const body = { reviewResult: input.decision, justification: input.reason ?? '' };
   try {
-    await graph.patch(stagePath(input.kind, input.id, plan.stage.id), body);
+    await graph.patch(stagePath(input.kind, input.id, plan.stage.id, segments.of(input.kind)), body);
   } catch (err) {
     return afterFailedPatch(deps, graph, record, input, plan, err);
   }
@@ -181,7 +185,7 @@ async function afterFailedPatch(
   // Someone decided this stage outside the bot just before us: one more read says who.
   try {
     const approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), {
-      query: { $expand: 'stages' },
+      query: { $expand: segmentsOf(deps).of(input.kind) },
     });
     const stages = stagesOf(approval);
     const state = await syncRecord(deps, input, record, stages, deps.now().toISOString());
@@ -190,6 +194,30 @@ async function afterFailedPatch(
   } catch {
     return { kind: 'alreadyDecided' };
   }
+}
+
+const fallbackSegments = new WeakMap<object, StageSegments>();
+
+function segmentsOf(deps: DecisionDeps): StageSegments {
+  if (deps.segments) return deps.segments;
+  let known = fallbackSegments.get(deps);
+  if (!known) {
+    known = new StageSegments();
+    fallbackSegments.set(deps, known);
+  }
+  return known;
+}
+
+/** The approval with its stages, as the caller (stages are readable with an approver's delegated token only). */
+export function readApproval(
+  segments: StageSegments,
+  graph: GraphFacade,
+  kind: ApprovalKind,
+  id: string,
+): Promise<ApprovalJson> {
+  return segments.use(kind, (segment) =>
+    graph.get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: segment } }),
+  );
 }
 
 function failure(err: unknown, input: DecisionInput): DecisionOutcome {
@@ -329,12 +357,18 @@ async function approveManyOnce(
     outcomes.set(item, { kind: 'ownRequest' });
     return false;
   });
+  const segments = segmentsOf(deps);
+  const firstPim = toRead.find((item) => item.record.state.details.kind === 'pim');
+  // One single read finds out where this tenant keeps PIM stages before the batch relies on it.
+  if (firstPim && !segments.known) {
+    await readApproval(segments, graph, 'pim', firstPim.record.state.details.id).catch(() => undefined);
+  }
   const reads = toRead.length
     ? await graph.batch(
         toRead.map((item, i) => ({
           id: `g${i}`,
           method: 'GET',
-          url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=stages`,
+          url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=${segments.of(inputOf(item).kind)}`,
         })),
       )
     : [];
@@ -353,7 +387,7 @@ async function approveManyOnce(
   const patches: BatchRequest[] = patching.map(([item, plan], i) => ({
     id: `p${i}`,
     method: 'PATCH',
-    url: stagePath(inputOf(item).kind, inputOf(item).id, plan.stage.id),
+    url: stagePath(inputOf(item).kind, inputOf(item).id, plan.stage.id, segments.of(inputOf(item).kind)),
     body: { reviewResult: 'Approve', justification: '' },
   }));
   const written = patches.length ? await graph.batch(patches) : [];

@@ -23,8 +23,13 @@ export function approvalPath(kind: ApprovalKind, id: string): string {
     : `${PIM_ROOT}/assignmentApprovals/${seg(id)}`;
 }
 
-export function stagePath(kind: ApprovalKind, id: string, stageId: string): string {
-  return `${approvalPath(kind, id)}/stages/${seg(stageId)}`;
+export function stagePath(
+  kind: ApprovalKind,
+  id: string,
+  stageId: string,
+  segment: 'stages' | 'steps' = 'stages',
+): string {
+  return `${approvalPath(kind, id)}/${segment}/${seg(stageId)}`;
 }
 
 export function requestPath(kind: ApprovalKind, id: string): string {
@@ -43,7 +48,8 @@ export interface SubjectSetJson {
 }
 
 export type StageJson = ApprovalStage;
-export type ApprovalJson = Approval;
+/** An approval; a tenant that serves PIM stages under `steps` sends them there (see segment.ts). */
+export type ApprovalJson = Approval & { steps?: Approval['stages'] };
 
 /** An EM request with `$expand=accessPackage,requestor`. */
 export type EmRequestJson = Omit<AccessPackageAssignmentRequest, 'answers'> & {

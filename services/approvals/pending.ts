@@ -3,8 +3,17 @@ import type { BatchRequest, Graph } from '../graph/client.js';
 import { GraphRequestError } from '../graph/errors.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PendingApprovalItem } from '../model/approvals.js';
-import { EM_REQUEST_EXPAND, loadDetails, PIM_REQUEST_EXPAND, type PimPolicyCache } from './details.js';
-import { type ApprovalJson, EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson } from './graphShapes.js';
+import { EM_REQUEST_EXPAND, loadDetails, loadDetailsById, PIM_REQUEST_EXPAND, type PimPolicyCache } from './details.js';
+import {
+  type ApprovalJson,
+  approvalPath,
+  EM_ROOT,
+  type EmRequestJson,
+  PIM_ROOT,
+  type PimRequestJson,
+  type StageJson,
+} from './graphShapes.js';
+import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
 import { rememberPimGroup } from './watch.js';
@@ -21,40 +30,56 @@ export interface PendingContext {
   log: Logger;
   pimPolicies: PimPolicyCache;
   now: Date;
+  /** Which segment PIM approval stages live under on this tenant (remembered across calls). */
+  segments?: StageSegments;
 }
+
+/** Lists Graph did not give even without `$expand`: the approvals card names them (never a list that looks complete). */
+export type PendingPart = 'emRequests' | 'emApprovals' | 'pimRequests' | 'pimApprovals';
 
 export interface MyPending {
   items: PendingApprovalItem[];
   records: ApprovalRecord[];
+  unavailable: PendingPart[];
 }
 
 const MINE = "filterByCurrentUser(on='approver')";
 
+const LISTS: Record<PendingPart, { path: string; expand: string }> = {
+  emRequests: { path: `${EM_ROOT}/assignmentRequests/${MINE}`, expand: EM_REQUEST_EXPAND },
+  emApprovals: { path: `${EM_ROOT}/accessPackageAssignmentApprovals/${MINE}`, expand: 'stages' },
+  pimRequests: { path: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}`, expand: PIM_REQUEST_EXPAND },
+  pimApprovals: { path: `${PIM_ROOT}/assignmentApprovals/${MINE}`, expand: 'stages' },
+};
+
+function expandOf(ctx: PendingContext, part: PendingPart): string {
+  return part === 'pimApprovals' && ctx.segments ? ctx.segments.of('pim') : LISTS[part].expand;
+}
+const PARTS = Object.keys(LISTS) as PendingPart[];
+
+interface ListRead {
+  value: unknown[];
+  /** Read without `$expand` (Graph refused it): details and stages are read per request. */
+  plain: boolean;
+}
+
 export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
-  const reads: BatchRequest[] = [
-    { id: 'emRequests', method: 'GET', url: `${EM_ROOT}/assignmentRequests/${MINE}?$expand=${EM_REQUEST_EXPAND}` },
-    { id: 'emApprovals', method: 'GET', url: `${EM_ROOT}/accessPackageAssignmentApprovals/${MINE}?$expand=stages` },
-    {
-      id: 'pimRequests',
-      method: 'GET',
-      url: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}?$expand=${PIM_REQUEST_EXPAND}`,
-    },
-    { id: 'pimApprovals', method: 'GET', url: `${PIM_ROOT}/assignmentApprovals/${MINE}?$expand=stages` },
-  ];
-  const results = await ctx.graph.forUser(ctx.user).batch(reads);
-  const body = (id: string) => {
-    const r = results.find((x) => x.id === id);
-    if (r && r.status !== 200) ctx.log.warn({ list: id, status: r.status }, 'could not list pending approvals');
-    return r?.status === 200 ? ((r.body as { value?: unknown[] })?.value ?? []) : [];
-  };
-  const requestsFailed = results.filter((r) => r.id.endsWith('Requests') && r.status !== 200);
-  if (requestsFailed.length === 2) throw statusError(requestsFailed[0].status);
-  const em = (body('emRequests') as EmRequestJson[]).filter((r) => r.id);
-  const pim = (body('pimRequests') as PimRequestJson[]).filter((r) => r.id);
+  const failures = new Map<PendingPart, number>();
+  const lists = await readLists(ctx, failures);
+  const unavailable = PARTS.filter((part) => !lists.has(part));
+  const requestsFailed = unavailable.filter((part) => part.endsWith('Requests'));
+  if (requestsFailed.length === 2) throw statusError(failures.get(requestsFailed[0]) ?? 400);
+  const em = (lists.get('emRequests')?.value ?? []).filter((r): r is EmRequestJson => !!(r as EmRequestJson)?.id);
+  const pim = (lists.get('pimRequests')?.value ?? []).filter((r): r is PimRequestJson => !!(r as PimRequestJson)?.id);
   const stages = new Map<string, ApprovalJson>();
-  for (const a of body('emApprovals') as ApprovalJson[]) if (a.id) stages.set(`em:${a.id.toLowerCase()}`, a);
-  for (const a of body('pimApprovals') as ApprovalJson[]) if (a.id) stages.set(`pim:${a.id.toLowerCase()}`, a);
-  const records = await recordsFor(ctx, em, pim, stages);
+  for (const kind of ['em', 'pim'] as const) {
+    const read = lists.get(kind === 'em' ? 'emApprovals' : 'pimApprovals');
+    const approvals = (read?.value ?? []) as ApprovalJson[];
+    const withStages = read?.plain ? await stagesOfEach(ctx, kind, approvals) : approvals;
+    for (const a of withStages) if (a.id) stages.set(`${kind}:${a.id.toLowerCase()}`, a);
+  }
+  const plain = { em: !!lists.get('emRequests')?.plain, pim: !!lists.get('pimRequests')?.plain };
+  const records = await recordsFor(ctx, em, pim, stages, plain);
   for (const groupId of new Set(pim.map((r) => (r.groupId ?? '').toLowerCase()).filter(Boolean))) {
     await rememberPimGroup(ctx.store, groupId);
   }
@@ -64,7 +89,79 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
   return {
     records: ordered,
     items: ordered.map((r) => ({ state: r.state, needsReason: needsReason(r.state) })),
+    unavailable,
   };
+}
+
+/**
+ * The four lists in one `$batch`. The metadata and docs do not promise `$expand` on these functions: a list Graph
+ * refuses with it (400) is read again without it, in a second `$batch`.
+ */
+async function readLists(ctx: PendingContext, failures: Map<PendingPart, number>): Promise<Map<PendingPart, ListRead>> {
+  const user = ctx.graph.forUser(ctx.user);
+  const read = (parts: PendingPart[], expand: boolean): BatchRequest[] =>
+    parts.map((id) => ({
+      id,
+      method: 'GET',
+      url: expand ? `${LISTS[id].path}?$expand=${expandOf(ctx, id)}` : LISTS[id].path,
+    }));
+  const lists = new Map<PendingPart, ListRead>();
+  const refused: PendingPart[] = [];
+  for (const r of await user.batch(read(PARTS, true))) {
+    const part = r.id as PendingPart;
+    if (r.status === 200) lists.set(part, { value: collectionOf(r.body), plain: false });
+    else if (r.status === 400) refused.push(part);
+    else {
+      failures.set(part, r.status);
+      ctx.log.warn({ list: part, status: r.status }, 'could not list pending approvals');
+    }
+  }
+  if (refused.length === 0) return lists;
+  for (const r of await user.batch(read(refused, false))) {
+    const part = r.id as PendingPart;
+    if (r.status === 200) lists.set(part, { value: collectionOf(r.body), plain: true });
+    else {
+      failures.set(part, r.status);
+      ctx.log.warn({ list: part, status: r.status }, 'could not list pending approvals, even without $expand');
+    }
+  }
+  return lists;
+}
+
+/** Approvals listed without their stages: each one's stages, in one `$batch`; one that fails keeps no stages. */
+async function stagesOfEach(
+  ctx: PendingContext,
+  kind: ApprovalKind,
+  approvals: ApprovalJson[],
+): Promise<ApprovalJson[]> {
+  const ids = approvals.map((a) => a.id).filter((id): id is string => !!id);
+  if (ids.length === 0) return [];
+  const user = ctx.graph.forUser(ctx.user);
+  const segments = ctx.segments ?? new StageSegments();
+  const out: ApprovalJson[] = [];
+  let rest = ids;
+  if (kind === 'pim' && !segments.known) {
+    // One single read finds out where this tenant keeps PIM stages before the batch relies on it.
+    const [first] = ids;
+    rest = ids.slice(1);
+    const stages = await segments
+      .use('pim', (segment) => user.list<StageJson>(`${approvalPath(kind, first)}/${segment}`))
+      .catch(() => []);
+    out.push({ id: first, stages });
+  }
+  const results = rest.length
+    ? await user.batch(
+        rest.map((id) => ({ id, method: 'GET' as const, url: `${approvalPath(kind, id)}/${segments.of(kind)}` })),
+      )
+    : [];
+  for (const r of results)
+    out.push({ id: r.id, stages: r.status === 200 ? (collectionOf(r.body) as StageJson[]) : [] });
+  return out;
+}
+
+function collectionOf(body: unknown): unknown[] {
+  const value = (body as { value?: unknown } | null)?.value;
+  return Array.isArray(value) ? value : [];
 }
 
 export function needsReason(state: ApprovalState): boolean {
@@ -76,6 +173,7 @@ async function recordsFor(
   em: EmRequestJson[],
   pim: PimRequestJson[],
   stages: Map<string, ApprovalJson>,
+  plain: { em: boolean; pim: boolean },
 ): Promise<ApprovalRecord[]> {
   const refs: { kind: ApprovalKind; id: string }[] = [
     ...em.map((r) => ({ kind: 'em' as const, id: (r.id as string).toLowerCase() })),
@@ -83,11 +181,15 @@ async function recordsFor(
   ];
   const stored = await ctx.store.records(refs);
   const missing = new Set(refs.filter((r) => !stored.has(`${r.kind}:${r.id}`)).map((r) => `${r.kind}:${r.id}`));
+  const detailsCtx = { app: ctx.graph.forApp(), log: ctx.log, pimPolicies: ctx.pimPolicies, now: ctx.now };
+  // A list read without `$expand` lacks the package, requester and group: those requests are read by id.
+  const byId = refs.filter((r) => plain[r.kind] && missing.has(`${r.kind}:${r.id}`));
   const details = await loadDetails(
-    { app: ctx.graph.forApp(), log: ctx.log, pimPolicies: ctx.pimPolicies, now: ctx.now },
-    em.filter((r) => missing.has(`em:${(r.id as string).toLowerCase()}`)),
-    pim.filter((r) => missing.has(`pim:${(r.id as string).toLowerCase()}`)),
+    detailsCtx,
+    plain.em ? [] : em.filter((r) => missing.has(`em:${(r.id as string).toLowerCase()}`)),
+    plain.pim ? [] : pim.filter((r) => missing.has(`pim:${(r.id as string).toLowerCase()}`)),
   );
+  if (byId.length > 0) for (const [key, d] of await loadDetailsById(detailsCtx, byId)) details.set(key, d);
   const now = ctx.now.toISOString();
   const out: ApprovalRecord[] = [];
   for (const ref of refs) {

@@ -15,6 +15,8 @@ export interface ApproverSettings {
   pimGroupIds: string[];
   /** Hours a requester must wait between two "Remind approvers". */
   reminderGapHours: number;
+  /** Hours a request may be off the pending list with its final status unreadable before its cards say so. */
+  unconfirmedAfterHours: number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,6 +27,11 @@ const schema = z.object({
     .min(0, 'must be 0 or more')
     .max(1440, 'must be at most 1440 minutes')
     .default(5),
+  APPROVAL_UNCONFIRMED_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .gt(0, 'must be more than 0')
+    .max(720, 'must be at most 720 hours')
+    .default(24),
   APPROVAL_PIM_GROUP_IDS: z
     .string()
     .default('')
@@ -44,6 +51,7 @@ export function approverSettings(
   const picked = {
     APPROVAL_STAGE_PROBE_MINUTES: blankToUndefined(env.APPROVAL_STAGE_PROBE_MINUTES),
     APPROVAL_PIM_GROUP_IDS: blankToUndefined(env.APPROVAL_PIM_GROUP_IDS),
+    APPROVAL_UNCONFIRMED_HOURS: blankToUndefined(env.APPROVAL_UNCONFIRMED_HOURS),
   };
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
@@ -55,6 +63,7 @@ export function approverSettings(
     stageProbeMinutes: parsed.data.APPROVAL_STAGE_PROBE_MINUTES,
     pimGroupIds: parsed.data.APPROVAL_PIM_GROUP_IDS,
     reminderGapHours: 24,
+    unconfirmedAfterHours: parsed.data.APPROVAL_UNCONFIRMED_HOURS,
   };
 }
 

@@ -18,7 +18,7 @@ export interface StageInfo {
 const STATUSES = ['InProgress', 'Completed', 'Expired', 'Initializing'] as const;
 
 export function stagesOf(approval: ApprovalJson | undefined): StageInfo[] {
-  return (approval?.stages ?? [])
+  return (approval?.stages ?? approval?.steps ?? [])
     .filter((s): s is StageJson & { id: string } => typeof s?.id === 'string')
     .map((s, i) => ({
       id: s.id,

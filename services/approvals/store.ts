@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { ApprovalKind, ApprovalState } from '../model/approvals.js';
+import { type ApprovalKind, type ApprovalState, OUTCOME_KINDS } from '../model/approvals.js';
 import { type BotStorage, StorageConflictError } from '../storage/index.js';
 
 /**
@@ -70,10 +70,11 @@ export const approvalStateSchema: z.ZodType<ApprovalState> = z.object({
   decisions: z.array(decision),
   outcome: z
     .object({
-      kind: z.enum(['approved', 'denied', 'expired', 'canceled', 'closed']),
+      kind: z.enum(OUTCOME_KINDS),
       by: person.optional(),
       at: z.string().optional(),
       reason: z.string().optional(),
+      status: z.string().optional(),
     })
     .optional(),
 });
@@ -88,6 +89,8 @@ export interface ApprovalRecord {
   probedAt?: string;
   /** Lower-case ids of the people whose own delegated read of this approval succeeded (so they may see the record). */
   readers?: string[];
+  /** Since when the request is off the pending list but its final status could not be read (retried each tick). */
+  unreadSince?: string;
   updatedAt: string;
 }
 
@@ -97,6 +100,7 @@ const recordSchema: z.ZodType<ApprovalRecord> = z.object({
   shownTo: z.array(z.string()),
   probedAt: z.string().optional(),
   readers: z.array(z.string()).optional(),
+  unreadSince: z.string().optional(),
   updatedAt: z.string(),
 });
 

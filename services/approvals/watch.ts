@@ -2,6 +2,7 @@ import { SignInRequiredError } from '../auth/tokens.js';
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
+import { readApproval } from './decide.js';
 import {
   type DetailsContext,
   EM_REQUEST_EXPAND,
@@ -9,16 +10,9 @@ import {
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
 } from './details.js';
-import {
-  type ApprovalJson,
-  approvalPath,
-  EM_ROOT,
-  type EmRequestJson,
-  PIM_ROOT,
-  type PimRequestJson,
-  requestPath,
-  sameEnum,
-} from './graphShapes.js';
+import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
+import { finalReadUrl, outcomeFromRequest } from './outcome.js';
+import { StageSegments } from './segment.js';
 import type { ApproverSettings } from './settings.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore, PendingEntry, PendingIndex } from './store.js';
@@ -43,6 +37,8 @@ export interface WatchDeps {
   log: Logger;
   pimPolicies: PimPolicyCache;
   settings: ApproverSettings;
+  /** Which segment PIM approval stages live under on this tenant (remembered across ticks). */
+  segments?: StageSegments;
 }
 
 export interface TickSummary {
@@ -71,8 +67,10 @@ export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Da
   const checks = new Map<string, string>();
   await addNew(deps, hooks, now, seen, fresh, summary, checks);
   await followPending(deps, hooks, now, seen, previous, summary, checks);
-  summary.closed = await closeGone(deps, hooks, now, gone);
-  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, gone, checks) }));
+  const ended = await closeGone(deps, hooks, now, gone);
+  summary.closed = ended.closed;
+  const dropped = gone.filter((key) => !ended.keep.has(key));
+  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, dropped, checks) }));
   return summary;
 }
 
@@ -345,9 +343,12 @@ async function probeStages(deps: WatchDeps, record: ApprovalRecord, now: Date): 
   if (readers.length === 0) return undefined;
   for (const reader of readers) {
     try {
-      const approval = await deps.graph
-        .forBackgroundUser({ aadObjectId: reader.id })
-        .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
+      const approval = await readApproval(
+        deps.segments ?? new StageSegments(),
+        deps.graph.forBackgroundUser({ aadObjectId: reader.id }),
+        kind,
+        id,
+      );
       const stages = stagesOf(approval);
       return await deps.store.updateRecord(kind, id, (current) => {
         const base = current ?? record;
@@ -423,59 +424,66 @@ async function setRecord(
   });
 }
 
-/** Requests that left pendingApproval: read how they ended and redraw their cards. */
-async function closeGone(deps: WatchDeps, hooks: WatchHooks, now: Date, gone: string[]): Promise<number> {
-  if (gone.length === 0) return 0;
+/**
+ * Requests that left pendingApproval: read how they ended and redraw their cards. Returns the keys to keep in the
+ * index: a read that failed (or a status that still waits) is no outcome, so those are read again on the next tick.
+ */
+async function closeGone(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  gone: string[],
+): Promise<{ closed: number; keep: Set<string> }> {
+  const keep = new Set<string>();
+  if (gone.length === 0) return { closed: 0, keep };
   const records = await deps.store.records(gone.map(refOf));
   const open = [...records.values()].filter((r) => !r.state.outcome);
-  if (open.length === 0) return 0;
+  if (open.length === 0) return { closed: 0, keep };
   const app = deps.graph.forApp();
   const finals = await app.batch(
     open.map((r) => ({
       id: `${r.state.details.kind}:${r.state.details.id}`,
       method: 'GET' as const,
-      url: `${requestPath(r.state.details.kind, r.state.details.id)}?$select=id,state,status,completedDateTime`,
+      url: finalReadUrl(r.state.details.kind, r.state.details.id),
     })),
   );
   let closed = 0;
   for (const [i, record] of open.entries()) {
+    const { kind, id } = record.state.details;
     const final = finals[i];
-    const outcome =
-      final.status === 404 ? { kind: 'closed' as const } : outcomeFromRequest(record.state.details.kind, final.body);
-    if (!outcome) continue;
+    let outcome: ApprovalOutcome | 'pending' | undefined;
+    if (final.status === 404) outcome = { kind: 'closed' };
+    else if (final.status === 200) outcome = outcomeFromRequest(kind, final.body);
+    if (outcome === 'pending') {
+      keep.add(`${kind}:${id}`);
+      continue;
+    }
     const probed = await probeStages(deps, record, now);
-    const state = probed?.state.outcome ? probed.state : { ...(probed ?? record).state, outcome };
+    if (!outcome && !probed?.state.outcome) {
+      deps.log.warn({ kind, request: id, status: final.status }, 'could not read how a request ended');
+      if (!(await unconfirmedFor(deps, record, now))) {
+        keep.add(`${kind}:${id}`);
+        continue;
+      }
+      outcome = { kind: 'unconfirmed' };
+    }
+    const base = probed ?? record;
+    const state = base.state.outcome ? base.state : { ...base.state, outcome: outcome as ApprovalOutcome };
     const updated = await setRecord(deps, record, state, now);
     closed += 1;
     await hooks.changed(updated ?? { ...record, state });
   }
-  return closed;
+  return { closed, keep };
 }
 
-interface RequestFinal {
-  state?: string | null;
-  status?: string | null;
-  completedDateTime?: string | null;
-}
-
-/** How a request that no longer waits ended, from its app-readable state/status (who decided is not readable). */
-export function outcomeFromRequest(kind: ApprovalKind, body: unknown): ApprovalOutcome | undefined {
-  const r = (body ?? {}) as RequestFinal;
-  const status = (r.status ?? '').toLowerCase();
-  const at = r.completedDateTime ?? undefined;
-  if (kind === 'em') {
-    const state = (r.state ?? '').toLowerCase();
-    if (state === 'pendingapproval' || state === 'submitted') return undefined;
-    if (/expired|timedout|timeout/.test(status)) return { kind: 'expired', at };
-    if (state === 'denied') return { kind: 'denied', at };
-    if (state === 'canceled') return { kind: 'canceled', at };
-    return { kind: 'approved', at };
-  }
-  if (status === 'pendingapproval') return undefined;
-  if (/timedout|expired/.test(status)) return { kind: 'expired', at };
-  if (status === 'denied') return { kind: 'denied', at };
-  if (status === 'canceled' || status === 'revoked') return { kind: 'canceled', at };
-  return { kind: 'approved', at };
+/** True once the final status has been unreadable for the configured hours; notes when that started. */
+async function unconfirmedFor(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<boolean> {
+  const { kind, id } = record.state.details;
+  const current = await deps.store.record(kind, id);
+  const since = current?.unreadSince ?? record.unreadSince;
+  if (since) return now.getTime() - Date.parse(since) >= deps.settings.unconfirmedAfterHours * 3600_000;
+  await deps.store.updateRecord(kind, id, (c) => ({ ...(c ?? record), unreadSince: now.toISOString() }));
+  return false;
 }
 
 function refOf(key: string): { kind: ApprovalKind; id: string } {

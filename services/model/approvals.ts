@@ -80,7 +80,33 @@ export interface StageDecision {
   reason?: string;
 }
 
-export type OutcomeKind = 'approved' | 'denied' | 'expired' | 'canceled' | 'closed';
+/**
+ * `failed`: Graph could not carry the request out; `revoked`: the access was taken back; `unknown`: Graph answered a
+ * status the bot does not know (kept in `status`); `unconfirmed`: the request left the pending list but how it ended
+ * could not be read for hours (the card sends the person to the portal).
+ */
+export type OutcomeKind =
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'canceled'
+  | 'closed'
+  | 'failed'
+  | 'revoked'
+  | 'unknown'
+  | 'unconfirmed';
+
+export const OUTCOME_KINDS = [
+  'approved',
+  'denied',
+  'expired',
+  'canceled',
+  'closed',
+  'failed',
+  'revoked',
+  'unknown',
+  'unconfirmed',
+] as const satisfies readonly OutcomeKind[];
 
 /** How the request ended, as far as the approver is concerned. */
 export interface ApprovalOutcome {
@@ -88,6 +114,8 @@ export interface ApprovalOutcome {
   by?: PersonRef;
   at?: string;
   reason?: string;
+  /** Graph's own status, for an `unknown` outcome. */
+  status?: string;
 }
 
 /** The live state of one approval: its details, which stage waits, decisions so far and, once over, the outcome. */

@@ -89,3 +89,20 @@ export interface ActivationState {
   /** The activation that replaced this one (extended). */
   extendedUntil?: string;
 }
+
+/**
+ * Parts of a role list Graph did not give (a read refused or failed): the card shows what it has and names these,
+ * never a list that looks complete.
+ */
+export type RolePart =
+  | 'groupNames'
+  | 'policies'
+  | 'activeRoles'
+  | 'pendingRequests'
+  | 'accessPackages'
+  | 'activationRequests';
+
+export interface RoleList<T> {
+  roles: T[];
+  unavailable: RolePart[];
+}

@@ -16,6 +16,8 @@ import type {
   EligibleRole,
   GroupAccess,
   GroupRef,
+  RoleList,
+  RolePart,
 } from '../model/pim.js';
 import { parseActivationPolicy, policyAssignmentPath } from './policy.js';
 
@@ -24,7 +26,10 @@ import { parseActivationPolicy, policyAssignmentPath } from './policy.js';
 export const PIM_GROUP = '/identityGovernance/privilegedAccess/group';
 const MY_ELIGIBILITIES = `${PIM_GROUP}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')`;
 const MY_ACTIVE = `${PIM_GROUP}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`;
-const MY_PENDING = `${PIM_GROUP}/assignmentScheduleRequests/filterByCurrentUser(on='principal')?$filter=${encodeURIComponent("status eq 'PendingApproval'")}`;
+const MY_REQUESTS = `${PIM_GROUP}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`;
+const MY_PENDING = `${MY_REQUESTS}?$filter=${encodeURIComponent("status eq 'PendingApproval'")}`;
+/** The requests behind active memberships: linked to an instance by `targetScheduleId` = `assignmentScheduleId`. */
+const MY_PROVISIONED = `${MY_REQUESTS}?$filter=${encodeURIComponent("status eq 'Provisioned'")}`;
 const MY_PACKAGES = `/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on='target')?$expand=${encodeURIComponent(
   'accessPackage($select=id,displayName;$expand=resourceRoleScopes($expand=role,scope))',
 )}`;
@@ -33,6 +38,7 @@ const GROUP_IDS_PER_FILTER = 15;
 
 type Eligibility = PrivilegedAccessGroupEligibilityScheduleInstance;
 type Assignment = PrivilegedAccessGroupAssignmentScheduleInstance;
+type ScheduleRequest = PrivilegedAccessGroupAssignmentScheduleRequest;
 
 export function accessOf(value: string | null | undefined): GroupAccess | undefined {
   const v = value?.toLowerCase();
@@ -41,13 +47,14 @@ export function accessOf(value: string | null | undefined): GroupAccess | undefi
 
 /**
  * My eligible memberships and ownerships with each group's name, policy, origin and current activation, in two round
- * trips: the eligibility list, then one `$batch` for everything else.
+ * trips: the eligibility list, then one `$batch` for everything else. What that batch could not read is named in
+ * `unavailable`.
  */
-export async function loadEligibleRoles(facade: GraphFacade): Promise<EligibleRole[]> {
+export async function loadEligibleRoles(facade: GraphFacade): Promise<RoleList<EligibleRole>> {
   const eligibilities = (await facade.list<Eligibility>(MY_ELIGIBILITIES)).filter(
     (e) => e.groupId && accessOf(e.accessId),
   );
-  if (eligibilities.length === 0) return [];
+  if (eligibilities.length === 0) return { roles: [], unavailable: [] };
   const roles = uniqueRoles(eligibilities);
   const groupIds = [...new Set(roles.map((r) => r.groupId))];
   const requests: BatchRequest[] = [
@@ -59,15 +66,22 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<EligibleRo
     ...groupChunks(groupIds).map((url, i) => ({ id: `groups${i}`, method: 'GET' as const, url })),
     { id: 'active', method: 'GET', url: MY_ACTIVE },
     { id: 'pending', method: 'GET', url: MY_PENDING },
+    { id: 'provisioned', method: 'GET', url: MY_PROVISIONED },
     { id: 'packages', method: 'GET', url: MY_PACKAGES },
   ];
   const results = new Map((await facade.batch(requests)).map((r) => [r.id, r]));
-  const groups = groupsFrom([...results.values()].filter((r) => r.id.startsWith('groups')));
-  const policies = new Map(roles.map((r, i) => [roleKey(r), policyFrom(results.get(`policy${i}`))]));
-  const active = valuesOf<Assignment>(results.get('active'));
-  const pending = valuesOf<PrivilegedAccessGroupAssignmentScheduleRequest>(results.get('pending'));
-  const packages = valuesOf<AccessPackageAssignment>(results.get('packages'));
-  return eligibilities
+  const gaps = new Gaps();
+  const groups = groupsFrom(
+    [...results.values()].filter((r) => r.id.startsWith('groups')),
+    gaps,
+  );
+  const policies = new Map(roles.map((r, i) => [roleKey(r), policyFrom(results.get(`policy${i}`), gaps)]));
+  const active = gaps.values<Assignment>(results.get('active'), 'activeRoles');
+  const pending = gaps.values<ScheduleRequest>(results.get('pending'), 'pendingRequests');
+  const provisioned = gaps.values<ScheduleRequest>(results.get('provisioned'), 'activationRequests');
+  const packages = gaps.values<AccessPackageAssignment>(results.get('packages'), 'accessPackages');
+  const current = activeRoles(active, groups, provisioned);
+  const list = eligibilities
     .map((e) => {
       const accessId = accessOf(e.accessId) as GroupAccess;
       const groupId = e.groupId as string;
@@ -80,20 +94,29 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<EligibleRo
         eligibleUntil: e.endDateTime ?? undefined,
         origin: originOf(packages, groupId, accessId),
         policy: policies.get(key),
-        active: activeRoles(active, groups).find((a) => roleKey({ groupId: a.group.id, accessId: a.accessId }) === key),
+        active: current.find((a) => roleKey({ groupId: a.group.id, accessId: a.accessId }) === key),
         pendingRequestId: pending.find((p) => roleKey(asRole(p)) === key && p.id)?.id ?? undefined,
       };
     })
     .sort((a, b) => a.group.displayName.localeCompare(b.group.displayName) || a.accessId.localeCompare(b.accessId));
+  return { roles: list, unavailable: gaps.parts(current) };
 }
 
 /**
- * My current memberships and ownerships of PIM groups, with group names: one round trip when Graph expands the group
- * (GRAPH-API.md §6.1 reports `$expand=group` on these functions as unreliable), a second only for the groups it left
- * out, or for all of them when it refuses the expand.
+ * My current memberships and ownerships of PIM groups, with group names and the requests behind activations: the
+ * instances (with `$expand=group`, GRAPH-API.md §6.1 reports it as unreliable on these functions) next to my
+ * provisioned requests, then one `$batch` only for group names Graph left out or refused to expand.
  */
-export async function loadActiveRoles(facade: GraphFacade): Promise<ActiveRole[]> {
-  const instances = await listActiveWithGroups(facade);
+export async function loadActiveRoles(facade: GraphFacade): Promise<RoleList<ActiveRole>> {
+  const gaps = new Gaps();
+  const [instances, provisioned] = await Promise.all([
+    listActiveWithGroups(facade),
+    facade.list<ScheduleRequest>(MY_PROVISIONED).catch((err: unknown) => {
+      if (!(err instanceof GraphRequestError)) throw err;
+      gaps.add('activationRequests');
+      return [] as ScheduleRequest[];
+    }),
+  ]);
   const groups = new Map<string, GroupRef>();
   for (const i of instances) {
     if (i.group?.id) groups.set(i.group.id.toLowerCase(), groupRefOf(i.group));
@@ -105,12 +128,13 @@ export async function loadActiveRoles(facade: GraphFacade): Promise<ActiveRole[]
     const results = await facade.batch(
       groupChunks(missing).map((url, i) => ({ id: `groups${i}`, method: 'GET', url })),
     );
-    for (const [id, group] of groupsFrom(results)) groups.set(id, group);
+    for (const [id, group] of groupsFrom(results, gaps)) groups.set(id, group);
   }
-  if (instances.length === 0) return [];
-  return activeRoles(instances, groups).sort((a, b) =>
+  if (instances.length === 0) return { roles: [], unavailable: [] };
+  const roles = activeRoles(instances, groups, provisioned).sort((a, b) =>
     (a.endDateTime ?? '9999').localeCompare(b.endDateTime ?? '9999'),
   );
+  return { roles, unavailable: gaps.parts(roles) };
 }
 
 /** The policy of one group role, read on its own (when the cached list no longer has it). */
@@ -122,7 +146,11 @@ export async function loadPolicy(facade: GraphFacade, groupId: string, accessId:
   return assignment ? parseActivationPolicy(assignment) : undefined;
 }
 
-export function activeRoles(instances: Assignment[], groups: Map<string, GroupRef>): ActiveRole[] {
+export function activeRoles(
+  instances: Assignment[],
+  groups: Map<string, GroupRef>,
+  requests: ScheduleRequest[],
+): ActiveRole[] {
   return instances.flatMap((i) => {
     const accessId = accessOf(i.accessId);
     if (!i.groupId || !accessId) return [];
@@ -134,17 +162,32 @@ export function activeRoles(instances: Assignment[], groups: Map<string, GroupRe
         startDateTime: i.startDateTime ?? '',
         endDateTime: i.endDateTime ?? undefined,
         assignmentType: activated ? ('activated' as const) : ('assigned' as const),
-        requestId: activated ? requestIdOf(i.assignmentScheduleId, i.groupId, accessId) : undefined,
+        requestId: activated ? requestBehind(i, requests) : undefined,
       },
     ];
   });
 }
 
-/** An activated schedule's id is `<groupId>_<accessId>_<requestId>` (GRAPH-API.md §5.4, §9). */
-export function requestIdOf(scheduleId: string | null | undefined, groupId: string, accessId: GroupAccess) {
-  const prefix = `${groupId}_${accessId}_`.toLowerCase();
-  if (!scheduleId?.toLowerCase().startsWith(prefix)) return undefined;
-  return scheduleId.slice(prefix.length) || undefined;
+/**
+ * The request that produced an activated instance: the one whose `targetScheduleId` is the instance's
+ * `assignmentScheduleId` (declared properties; Graph documents no format for either id). The activation itself wins
+ * over a later request on the same schedule; among equals the newest.
+ */
+function requestBehind(instance: Assignment, requests: ScheduleRequest[]): string | undefined {
+  const scheduleId = instance.assignmentScheduleId?.toLowerCase();
+  if (!scheduleId) return undefined;
+  const linked = requests
+    .filter((r) => r.id && r.targetScheduleId?.toLowerCase() === scheduleId)
+    .sort(
+      (a, b) =>
+        Number(isActivation(b)) - Number(isActivation(a)) ||
+        (b.createdDateTime ?? '').localeCompare(a.createdDateTime ?? ''),
+    );
+  return linked[0]?.id ?? undefined;
+}
+
+function isActivation(r: ScheduleRequest): boolean {
+  return (r.action ?? '').toLowerCase() === 'selfactivate';
 }
 
 function uniqueRoles(eligibilities: Eligibility[]): { groupId: string; accessId: GroupAccess }[] {
@@ -188,10 +231,10 @@ function groupRefOf(g: Group): GroupRef {
   return { id: g.id as string, displayName: g.displayName || 'Unnamed group', description: g.description ?? undefined };
 }
 
-function groupsFrom(results: BatchItemResult[]): Map<string, GroupRef> {
+function groupsFrom(results: BatchItemResult[], gaps: Gaps): Map<string, GroupRef> {
   const groups = new Map<string, GroupRef>();
   for (const result of results) {
-    for (const g of valuesOf<Group>(result)) {
+    for (const g of gaps.values<Group>(result, 'groupNames')) {
       if (g.id) groups.set(g.id.toLowerCase(), groupRefOf(g));
     }
   }
@@ -202,14 +245,32 @@ function unknownGroup(id: string): GroupRef {
   return { id, displayName: `Group ${id}` };
 }
 
-function valuesOf<T>(result: BatchItemResult | undefined): T[] {
-  if (!result || result.status < 200 || result.status >= 300) return [];
-  const value = (result.body as { value?: unknown } | null)?.value;
-  return Array.isArray(value) ? (value as T[]) : [];
+/** Collects which parts of a `$batch` Graph did not answer, while reading the collections it did. */
+class Gaps {
+  private readonly missing = new Set<RolePart>();
+
+  add(part: RolePart): void {
+    this.missing.add(part);
+  }
+
+  values<T>(result: BatchItemResult | undefined, part: RolePart): T[] {
+    const value = (result?.body as { value?: unknown } | null | undefined)?.value;
+    if (!result || result.status < 200 || result.status >= 300 || !Array.isArray(value)) {
+      this.missing.add(part);
+      return [];
+    }
+    return value as T[];
+  }
+
+  /** The parts that matter: the requests behind activations only when some activation lacks its request. */
+  parts(active: ActiveRole[]): RolePart[] {
+    const unlinked = active.some((a) => a.assignmentType === 'activated' && !a.requestId);
+    return [...this.missing].filter((p) => p !== 'activationRequests' || unlinked).sort();
+  }
 }
 
-function policyFrom(result: BatchItemResult | undefined): ActivationPolicy | undefined {
-  const [assignment] = valuesOf<UnifiedRoleManagementPolicyAssignment>(result);
+function policyFrom(result: BatchItemResult | undefined, gaps: Gaps): ActivationPolicy | undefined {
+  const [assignment] = gaps.values<UnifiedRoleManagementPolicyAssignment>(result, 'policies');
   return assignment ? parseActivationPolicy(assignment) : undefined;
 }
 

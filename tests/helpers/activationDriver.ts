@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { DevtenantOptions } from '../../devtenant/index.js';
 import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
 import type { ManualClock } from '../../services/clock.js';
 import { checkCard } from './cardCheck.js';
@@ -37,8 +38,8 @@ export class ActivationDriver {
 
   private constructor(readonly stack: Stack) {}
 
-  static async start(): Promise<ActivationDriver> {
-    return new ActivationDriver(await startStack({ sharedClock: true }));
+  static async start(devtenant?: DevtenantOptions): Promise<ActivationDriver> {
+    return new ActivationDriver(await startStack({ sharedClock: true, devtenant }));
   }
 
   stop(): Promise<void> {

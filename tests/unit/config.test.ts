@@ -82,6 +82,16 @@ describe('configuration', () => {
     );
   });
 
+  it('reads APPROVAL_UNCONFIRMED_HOURS (default 24) and names it when it is not a positive number of hours', () => {
+    expect(approverSettings(loadConfig({}), {}).unconfirmedAfterHours).toBe(24);
+    expect(approverSettings(loadConfig({}), { APPROVAL_UNCONFIRMED_HOURS: '6' }).unconfirmedAfterHours).toBe(6);
+    for (const bad of ['0', 'a day', '-3']) {
+      expect(() => approverSettings(loadConfig({}), { APPROVAL_UNCONFIRMED_HOURS: bad })).toThrow(
+        new RegExp(`APPROVAL_UNCONFIRMED_HOURS must be .*\\(got "${bad}"\\)`),
+      );
+    }
+  });
+
   it('never echoes a secret value in its message', () => {
     try {
       loadConfig({ STORAGE: 'azureblob:x', AZURE_STORAGE_CONNECTION_STRING: '' });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type restify from 'restify';
 import { readAppCredentialSettings } from '../../../services/auth/credentials.js';
-import type { EligibleRole, GroupAccess } from '../../../services/model/pim.js';
+import type { EligibleRole, GroupAccess, RoleList } from '../../../services/model/pim.js';
 import { loadEligibleRoles, roleKey } from '../../../services/pim/roles.js';
 import {
   EntraStepUpAuthority,
@@ -19,7 +19,7 @@ export const ROLES_TTL_MS = 3 * 60_000;
 
 interface CachedRoles {
   at: number;
-  roles: EligibleRole[];
+  list: RoleList<EligibleRole>;
 }
 
 export class ActivationContext {
@@ -31,13 +31,19 @@ export class ActivationContext {
 
   /** The person's eligible roles: from the last few minutes, or read now (two round trips). */
   async eligibleRoles(user: ActingUser, fresh = false): Promise<EligibleRole[]> {
+    return (await this.eligibleRoleList(user, fresh)).roles;
+  }
+
+  /** The roles with the parts Graph could not give (a list with gaps is not kept for the next look). */
+  async eligibleRoleList(user: ActingUser, fresh = false): Promise<RoleList<EligibleRole>> {
     const key = user.aadObjectId.toLowerCase();
     const hit = this.roles.get(key);
     const now = this.app.clock.now().getTime();
-    if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.roles;
-    const roles = await loadEligibleRoles(this.app.graph.forUser(user));
-    this.roles.set(key, { at: now, roles });
-    return roles;
+    if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.list;
+    const list = await loadEligibleRoles(this.app.graph.forUser(user));
+    if (list.unavailable.length === 0) this.roles.set(key, { at: now, list });
+    else this.roles.delete(key);
+    return list;
   }
 
   async eligibleRole(user: ActingUser, groupId: string, accessId: GroupAccess): Promise<EligibleRole | undefined> {

@@ -18,10 +18,16 @@ import { trackCopy } from './subject.js';
 
 async function listCard(app: BotServices, user: ActingUser, filter?: string): Promise<AdaptiveCard> {
   try {
-    const roles = await activationContext(app).eligibleRoles(user, true);
+    const { roles, unavailable } = await activationContext(app).eligibleRoleList(user, true);
     const wanted = filter?.trim().toLowerCase();
     const shown = wanted ? roles.filter((r) => r.group.displayName.toLowerCase().includes(wanted)) : roles;
-    return eligibleListCard({ roles: shown, now: app.clock.now().toISOString(), filter: wanted ? filter : undefined });
+    if (unavailable.length > 0) app.log.warn({ unavailable }, 'eligible roles listed with parts missing');
+    return eligibleListCard({
+      roles: shown,
+      now: app.clock.now().toISOString(),
+      filter: wanted ? filter : undefined,
+      unavailable,
+    });
   } catch (err) {
     app.log.warn({ err }, 'could not list eligible roles');
     return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));

@@ -13,8 +13,9 @@ import type { ActingUser, BotServices } from '../../services.js';
 export async function activeRolesSection(app: BotServices, user: ActingUser): Promise<CardElement[]> {
   const now = app.clock.now().toISOString();
   try {
-    const roles = await loadActiveRoles(app.graph.forUser(user));
-    return drawSection({ roles, now });
+    const { roles, unavailable } = await loadActiveRoles(app.graph.forUser(user));
+    if (unavailable.length > 0) app.log.warn({ unavailable }, 'active group memberships listed with parts missing');
+    return drawSection({ roles, now, missing: unavailable });
   } catch (err) {
     if (err instanceof SignInRequiredError) throw err;
     app.log.warn({ err }, 'could not read active group memberships');

@@ -53,9 +53,12 @@ export async function syncRecord(app: BotServices, record: ActivationRecord): Pr
 
 const CLOSED_STATUS: Record<string, ActivationRecord['phase']> = {
   denied: 'denied',
+  admindenied: 'denied',
   canceled: 'canceled',
   timedout: 'expired',
   failed: 'failed',
+  failedasresourceislocked: 'failed',
+  invalid: 'failed',
 };
 
 /** Graph's request status plus the active instance, turned into what the card shows; undefined = unchanged. */

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { CardBinding } from '../../../cards/approver/approvalCard.js';
 import type { DecisionDeps } from '../../../services/approvals/decide.js';
 import { loadDetailsById, PimPolicyCache } from '../../../services/approvals/details.js';
+import { StageSegments } from '../../../services/approvals/segment.js';
 import { type ApproverSettings, approverSettings } from '../../../services/approvals/settings.js';
 import { type ApprovalRecord, ApprovalStore } from '../../../services/approvals/store.js';
 import type { ApprovalKind } from '../../../services/model/approvals.js';
@@ -15,6 +16,8 @@ export interface ApproverContext {
   store: ApprovalStore;
   pimPolicies: PimPolicyCache;
   settings: ApproverSettings;
+  /** Where this tenant keeps PIM approval stages (`stages`, or `steps` once that is what worked). */
+  segments: StageSegments;
   signer(): Promise<CardSigner>;
 }
 
@@ -28,6 +31,7 @@ export function approverContext(app: BotServices): ApproverContext {
   const context: ApproverContext = {
     store,
     pimPolicies: new PimPolicyCache(),
+    segments: new StageSegments(),
     settings: approverSettings(app.config),
     signer() {
       signer ??= store.cardSecret(() => randomBytes(32).toString('base64url')).then((secret) => new CardSigner(secret));
@@ -42,7 +46,8 @@ export function approverContext(app: BotServices): ApproverContext {
 }
 
 export function decisionDeps(app: BotServices): DecisionDeps {
-  return { store: approverContext(app).store, log: app.log, now: () => app.clock.now() };
+  const ctx = approverContext(app);
+  return { store: ctx.store, log: app.log, now: () => app.clock.now(), segments: ctx.segments };
 }
 
 /**

@@ -58,6 +58,7 @@ async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending
       log: app.log,
       pimPolicies: ctx.pimPolicies,
       now: app.clock.now(),
+      segments: ctx.segments,
     });
   } catch (err) {
     const error = toDomainError(err, { action: 'list the requests waiting for you' });
@@ -84,6 +85,7 @@ async function summaryCard(app: BotServices, pending: MyPending): Promise<Adapti
     items: shown,
     total: pending.items.length,
     now: app.clock.now().toISOString(),
+    unavailable: pending.unavailable,
     bulk: bulkRefs.length > 0 ? { refs: bulkRefs, binding: signer.bindMany(bulkRefs) } : undefined,
   });
 }

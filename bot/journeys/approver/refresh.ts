@@ -1,6 +1,7 @@
 import { until, utc } from '../../../cards/approver/format.js';
 import { Verbs } from '../../../cards/verbs.js';
-import { type ApprovalJson, approvalPath } from '../../../services/approvals/graphShapes.js';
+import { readApproval } from '../../../services/approvals/decide.js';
+import type { ApprovalJson } from '../../../services/approvals/graphShapes.js';
 import { claimReminder } from '../../../services/approvals/reminders.js';
 import { applyStages, stagesOf } from '../../../services/approvals/stages.js';
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
@@ -62,9 +63,7 @@ async function liveState(
   const { kind, id } = record.state.details;
   let approval: ApprovalJson;
   try {
-    approval = await app.graph
-      .forUser(user)
-      .get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: 'stages' } });
+    approval = await readApproval(approverContext(app).segments, app.graph.forUser(user), kind, id);
   } catch (err) {
     if (!known && (err instanceof SignInRequiredError || err instanceof StepUpRequiredError)) throw err;
     if (err instanceof GraphRequestError && (err.status === 403 || err.status === 404)) return 'notVisible';

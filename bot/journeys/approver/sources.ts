@@ -51,7 +51,14 @@ export function approvalWatchSource(app: BotServices): WatchSource {
     async tick(now) {
       const ctx = approverContext(app);
       const summary = await watchApprovals(
-        { graph: app.graph, store: ctx.store, log: app.log, pimPolicies: ctx.pimPolicies, settings: ctx.settings },
+        {
+          graph: app.graph,
+          store: ctx.store,
+          log: app.log,
+          pimPolicies: ctx.pimPolicies,
+          settings: ctx.settings,
+          segments: ctx.segments,
+        },
         {
           notify: (record, people) => notifyApprovers(app, record, people),
           changed: (record) => publishChange(app, record.state),
