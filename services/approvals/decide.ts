@@ -57,7 +57,7 @@ export async function decide(
   op: string,
 ): Promise<DecisionOutcome> {
   const gate = await enterOperation(deps, me, op);
-  if (gate !== 'go') return gate;
+  if (gate !== 'go') return gate.kind === 'inProgress' ? settleInFlight(deps, graph, me, record, input, op) : gate;
   let outcome: DecisionOutcome = { kind: 'notFound' };
   try {
     outcome = await decideOnce(deps, graph, me, record, input);
@@ -91,6 +91,50 @@ async function decideOnce(
   }
   return afterPatch(deps, me, record, input, plan);
 }
+
+/**
+ * This click is still marked as being recorded: it either runs right now elsewhere, or its process died around its
+ * PATCH. The stages, read with the clicker's own token, tell which: a stage this person decided means the decision
+ * reached Graph, so the lock, the record and the operation are settled now and the card shows it, instead of "being
+ * recorded" until the mark goes stale. A stage still open (the PATCH may yet arrive) keeps the answer "in progress".
+ */
+async function settleInFlight(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  op: string,
+): Promise<DecisionOutcome> {
+  const busy: DecisionOutcome = { kind: 'inProgress', by: me };
+  let stages: StageInfo[];
+  try {
+    stages = stagesOf(
+      await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } }),
+    );
+  } catch {
+    return busy;
+  }
+  const decidedByMe = stages.filter((s) => s.result && s.by?.id === me.id);
+  const stage = decidedByMe.find((s) => s.index === input.cardStage) ?? decidedByMe.at(-1);
+  if (!stage?.result) return busy;
+  const now = deps.now().toISOString();
+  const lock = await deps.store.lock(input.kind, input.id, stage.id);
+  if (lock && lock.value.userId === me.id && lock.value.status === 'deciding') {
+    await deps.store.settleLock(input.kind, input.id, stage.id, { ...lock.value, status: 'decided', at: now });
+  }
+  await deps.store.finishOperation(op, me.id, now);
+  const state = await syncRecord(deps, input, record, stages, now);
+  deps.log.info({ kind: input.kind, request: input.id, stage: stage.index }, 'in-flight decision found in Graph');
+  if (stage.result !== resultOf(input.decision)) {
+    return { kind: 'alreadyDecided', state, by: stage.by, at: stage.at, result: stage.result };
+  }
+  const opened = !state.outcome && state.currentStage !== stage.index;
+  const nextApprovers = opened ? (state.details.stages[state.currentStage - 1]?.approvers ?? []) : [];
+  return { kind: 'recorded', state, result: stage.result, stage: stage.index, nextApprovers };
+}
+
+const resultOf = (decision: Decision): StageResult => (decision === 'Approve' ? 'Approved' : 'Denied');
 
 interface PatchPlan {
   kind: 'patch';
@@ -158,7 +202,7 @@ async function afterPatch(
   plan: PatchPlan,
 ): Promise<DecisionOutcome> {
   const now = deps.now().toISOString();
-  const result: StageResult = input.decision === 'Approve' ? 'Approved' : 'Denied';
+  const result = resultOf(input.decision);
   await deps.store.settleLock(input.kind, input.id, plan.stage.id, { ...plan.lock, status: 'decided', at: now });
   const stages = withDecision(plan.stages, plan.stage.id, result, me, now, input.reason);
   const state = (await syncRecord(deps, input, record, stages, now)) ?? applyStages(record.state, stages, now);

@@ -17,6 +17,7 @@ import { buttonTitles, cardText, findAction, TeamsHarness, teamsUser } from '../
 import { FixtureBot, killAllFixtureBots, sleep } from './processes.js';
 
 const alex = teamsUser(PEOPLE.alex, 'Alex Wilber');
+const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
 const EM = '/identityGovernance/entitlementManagement';
 const SUBMIT_PATH = `/v1.0${EM}/assignmentRequests`;
 
@@ -42,8 +43,9 @@ describe('kill -9 while Submit waits for Graph', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  let dbFile = 'bot.db';
   const env = (logName: string) => ({
-    STORAGE: `sqlite:${join(root, 'bot.db')}`,
+    STORAGE: `sqlite:${join(root, dbFile)}`,
     GRAPH_BASE_URL: devtenant.url,
     APPROVAL_DIGEST_HOURS: '0',
     WATCH_INTERVAL_SECONDS: '0.2',
@@ -59,12 +61,7 @@ describe('kill -9 while Submit waits for Graph', () => {
     return running;
   };
 
-  const submits = async () => {
-    const log: { method: string; path: string; status: number }[] = await (
-      await fetch(`${devtenant.url}/_devtenant/requests`)
-    ).json();
-    return log.filter((e) => e.method === 'POST' && e.path === SUBMIT_PATH);
-  };
+  const submits = async () => (await graphLog()).filter((e) => e.method === 'POST' && e.path === SUBMIT_PATH);
 
   async function openForm(search: string, policy?: string): Promise<Shown> {
     const results = (await chats.say(alex, `request ${search}`)).find((s) => buttonTitles(s.card).includes('Request'));
@@ -76,22 +73,32 @@ describe('kill -9 while Submit waits for Graph', () => {
     return { card: choice.action.card, id: form.id };
   }
 
+  const holdAnswer = (pathPattern: string, method: string) =>
+    fetch(`${devtenant.url}/_devtenant/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ pathPattern, method, answerDelayMs: 20_000, count: 1 }] }),
+    });
+  const graphLog = async () =>
+    (await (await fetch(`${devtenant.url}/_devtenant/requests`)).json()) as {
+      method: string;
+      path: string;
+      status: number;
+    }[];
+  async function untilLogged(match: (e: { method: string; path: string }) => boolean, before: number) {
+    const deadline = Date.now() + 15_000;
+    while ((await graphLog()).filter(match).length === before) {
+      if (Date.now() > deadline) throw new Error('the call never reached the devtenant');
+      await sleep(10);
+    }
+  }
+
   /** Presses Submit; once Graph has created the request (its answer held back) the bot is killed before it hears it. */
   async function submitAndKill(bot: FixtureBot, form: Shown, inputs: Record<string, string>): Promise<string> {
     const before = (await submits()).length;
-    await fetch(`${devtenant.url}/_devtenant/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [{ pathPattern: '/assignmentRequests$', method: 'POST', answerDelayMs: 20_000, count: 1 }],
-      }),
-    });
+    await holdAnswer('/assignmentRequests$', 'POST');
     const click = teams.click(alex, form.card, 'Submit request', inputs, form.id).catch(() => undefined);
-    const deadline = Date.now() + 15_000;
-    while ((await submits()).length === before) {
-      if (Date.now() > deadline) throw new Error('the POST never reached the devtenant');
-      await sleep(10);
-    }
+    await untilLogged((e) => e.method === 'POST' && e.path === SUBMIT_PATH, before);
     await bot.kill9();
     await click;
     expect((await submits()).slice(before).map((e) => e.status)).toEqual([201]);
@@ -150,5 +157,49 @@ describe('kill -9 while Submit waits for Graph', () => {
     expect(duplicateSends(teams.events)).toEqual({});
     await bot.terminate();
     expect(bot.stderr).not.toMatch(/journey bot failed/);
+  }, 120_000);
+
+  it('a decision whose process died after its PATCH shows as recorded on the next click, not "being recorded"', async () => {
+    dbFile = 'decision.db';
+    await fetch(`${devtenant.url}/_devtenant/reset`, { method: 'POST' });
+    let bot = await start(preload('decision-first.log'));
+    await teams.install(alex);
+    await teams.install(megan);
+    const status = await chats.request(alex, 'finance reports', { policy: 'Standard access (30 days)' });
+    const requestId = requestIdOf(status.card);
+    const approvalCard = await teams.waitFor(
+      () => chats.all(megan, /Alex Wilber asks for Finance Reports – Read/)[0],
+      20_000,
+      "Megan's approval card",
+    );
+    expect(buttonTitles(approvalCard.card)).toEqual(['Approve', 'Deny']);
+
+    // Megan approves; Graph records the stage, the bot dies before it hears so.
+    const isPatch = (e: { method: string; path: string }) => e.method === 'PATCH' && /\/stages\//.test(e.path);
+    const before = (await graphLog()).filter(isPatch).length;
+    await holdAnswer('/stages/', 'PATCH');
+    const next = preload('decision-second.log');
+    const click = teams.click(megan, approvalCard.card, 'Approve', {}, approvalCard.id).catch(() => undefined);
+    await untilLogged(isPatch, before);
+    await bot.kill9();
+    await click;
+    bot = await start(next);
+
+    // The same button again, well inside the 30 s the dead click's mark would last.
+    const pressedAt = Date.now();
+    const again = await chats.press(megan, approvalCard, 'Approve');
+    expect(cardText(again.card)).toMatch(/Approved by you/);
+    expect(cardText(again.card)).not.toMatch(/being recorded/);
+    expect(buttonTitles(again.card)).toEqual([]);
+    expect(Date.now() - pressedAt).toBeLessThan(15_000);
+    expect((await graphLog()).filter(isPatch).map((e) => e.status)).toEqual([204]);
+    // Alex's status card follows the decision to Delivered.
+    await teams.waitFor(
+      () => /Delivered/.test(cardText(chats.current(alex, status.id))) && requestIdOf(chats.current(alex, status.id)),
+      20_000,
+      "Alex's status card saying Delivered",
+    );
+    expect(requestIdOf(chats.current(alex, status.id))).toBe(requestId);
+    await bot.terminate();
   }, 120_000);
 });
