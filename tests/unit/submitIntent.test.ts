@@ -160,4 +160,15 @@ describe('reconcileIntent', () => {
     });
     expect((await reconcileIntent(app, (await store.intent(ALEX, FORM)) as SubmitIntent, graph)).kind).toBe('waiting');
   });
+
+  it('dropping an old intent leaves the newer one of a click that is sending again', async () => {
+    const { app, graph, store, clock } = rig([]);
+    await withForm(store);
+    const old = (await store.intent(ALEX, FORM)) as SubmitIntent;
+    clock.advance(INTENT_WINDOW_MS + 1000);
+    const { at: _at, ...rest } = intent;
+    const newer = await store.recordIntent(rest);
+    expect((await reconcileIntent(app, old, graph)).kind).toBe('nothingSent');
+    expect((await store.intent(ALEX, FORM))?.at).toBe(newer.at);
+  });
 });

@@ -179,7 +179,7 @@ async function submit(
     throw err;
   }
   if (adopted) return statusReply(scope, adopted);
-  await store.recordIntent({
+  const intent = await store.recordIntent({
     userId: user.aadObjectId,
     teamsId: user.teamsId,
     tenantId: user.tenantId,
@@ -205,7 +205,7 @@ async function submit(
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
     // Only a refusal proves nothing was created; after a timeout or 5xx the intent stays to be reconciled.
     if (err instanceof GraphRequestError && err.status >= 400 && err.status < 500) {
-      await store.dropIntent(user.aadObjectId, data.formId);
+      await store.dropIntent(user.aadObjectId, data.formId, intent.at);
     }
     const fieldErrors = fieldErrorsFromGraph(err);
     if (fieldErrors) return again(fieldErrors);
@@ -213,7 +213,7 @@ async function submit(
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
   await trackRequest(app, user, created, req.policyId);
-  await store.dropIntent(user.aadObjectId, data.formId);
+  await store.dropIntent(user.aadObjectId, data.formId, intent.at);
   return statusReply(scope, created.id);
 }
 

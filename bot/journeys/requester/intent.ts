@@ -76,7 +76,7 @@ export async function reconcileIntent(app: BotServices, intent: SubmitIntent, gr
     return { kind: 'adopted', request: match };
   }
   if (app.clock.now().getTime() - Date.parse(intent.at) <= INTENT_WINDOW_MS) return { kind: 'waiting' };
-  await store.dropIntent(intent.userId, intent.formId);
+  await store.dropIntent(intent.userId, intent.formId, intent.at);
   app.log.info({ formId: intent.formId }, 'submit intent dropped: Graph has no matching request');
   return { kind: 'nothingSent' };
 }
@@ -90,7 +90,7 @@ async function adopt(app: BotServices, intent: SubmitIntent, request: RequestVie
     { ...request, packageName: request.packageName || intent.packageName },
     intent.policyId,
   );
-  await store.dropIntent(intent.userId, intent.formId);
+  await store.dropIntent(intent.userId, intent.formId, intent.at);
   app.log.info({ formId: intent.formId, requestId: request.id }, 'submit intent reconciled: request adopted');
 }
 
@@ -120,9 +120,11 @@ export async function reconcileIntents(app: BotServices): Promise<void> {
       const result = await reconcileIntent(app, intent, graph);
       if (result.kind === 'adopted') await showAdopted(app, intent, result.request.id);
     } catch (err) {
-      if (age > MAX_INTENT_AGE_MS) await store.dropIntent(intent.userId, intent.formId);
-      const reason = err instanceof SignInRequiredError ? 'no token for the person' : (err as Error)?.name;
-      app.log.info({ formId: intent.formId, reason }, 'could not reconcile a submit intent yet');
+      if (age > MAX_INTENT_AGE_MS) await store.dropIntent(intent.userId, intent.formId, intent.at);
+      // Without a token for the person in the background this repeats every tick: the next click settles it.
+      if (err instanceof SignInRequiredError)
+        app.log.debug({ formId: intent.formId }, 'no token to reconcile a submit');
+      else app.log.info({ formId: intent.formId, reason: (err as Error)?.name }, 'could not reconcile a submit yet');
     }
   }
 }
@@ -134,5 +136,5 @@ async function finishRecorded(app: BotServices, intent: SubmitIntent, requestId:
     await trackRequest(app, userOf(intent), await getRequest(app.graph.forApp(), requestId), intent.policyId);
     await showAdopted(app, intent, requestId);
   }
-  await store.dropIntent(intent.userId, intent.formId);
+  await store.dropIntent(intent.userId, intent.formId, intent.at);
 }

@@ -316,7 +316,9 @@ export class RequesterStore {
     });
   }
 
-  async dropIntent(user: string, formId: string): Promise<void> {
+  /** With `at`, only that intent: a newer one (another click of the form sending again) stays. */
+  async dropIntent(user: string, formId: string, at?: string): Promise<void> {
+    if (at !== undefined && (await this.intent(user, formId))?.at !== at) return;
     await this.storage.delete([key.intent(user, formId)]);
   }
 
