@@ -189,14 +189,7 @@ async function submit(
     policyId: req.policyId,
     kind: 'add',
     justificationHash: justificationHash(checked.body.justification),
-    ...(scope.turn.activity.replyToId
-      ? {
-          card: {
-            activityId: scope.turn.activity.replyToId,
-            conversationId: scope.turn.activity.conversation?.id ?? '',
-          },
-        }
-      : {}),
+    ...clickedCard(scope),
   });
   let created: Awaited<ReturnType<typeof createRequest>>;
   try {
@@ -204,7 +197,7 @@ async function submit(
   } catch (err) {
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
     // Only a refusal proves nothing was created; after a timeout or 5xx the intent stays to be reconciled.
-    if (err instanceof GraphRequestError && err.status >= 400 && err.status < 500) {
+    if (err instanceof GraphRequestError && err.status >= 400 && err.status < 500 && err.status !== 408) {
       await store.dropIntent(user.aadObjectId, data.formId, intent.at);
     }
     const fieldErrors = fieldErrorsFromGraph(err);
@@ -215,6 +208,12 @@ async function submit(
   await trackRequest(app, user, created, req.policyId);
   await store.dropIntent(user.aadObjectId, data.formId, intent.at);
   return statusReply(scope, created.id);
+}
+
+/** The form card the click came from: it becomes the status card if the request has to be adopted later. */
+function clickedCard(scope: ActionScope): { card?: { activityId: string; conversationId: string } } {
+  const { replyToId, conversation } = scope.turn.activity;
+  return replyToId ? { card: { activityId: replyToId, conversationId: conversation?.id ?? '' } } : {};
 }
 
 /** The request an earlier submit of this form created but never recorded (its intent, reconciled now), if any. */
