@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../model/approvals.js';
 import { type ApprovalJson, approvalPath, stagePath } from './graphShapes.js';
 import { applyStages, pickMyStage, type StageInfo, stagesOf, withDecision } from './stages.js';
-import type { ApprovalRecord, ApprovalStore, StageLock } from './store.js';
+import type { ApprovalRecord, ApprovalStore, HolderMark, OperationRecord, StageLock, Stored } from './store.js';
 
 /**
  * Records an approver's decision with their own token: GET the approval, pick the stage that is in progress and
@@ -43,6 +43,11 @@ export interface DecisionDeps {
   now: () => Date;
   /** How long a click waits for a concurrent one (same person or another approver) to finish; default 3 s. */
   waitMs?: number;
+  /**
+   * This bot process (bot/proactive/identity.ts). A click or lock written by an earlier process of the same instance
+   * belongs to a process that died, so it is taken over at once instead of after 30 s.
+   */
+  identity?: HolderMark;
 }
 
 const STALE_MS = 30_000;
@@ -57,7 +62,17 @@ export async function decide(
   op: string,
 ): Promise<DecisionOutcome> {
   const gate = await enterOperation(deps, me, op);
-  if (gate !== 'go') return gate.kind === 'inProgress' ? settleInFlight(deps, graph, me, record, input, op) : gate;
+  if (gate !== 'go') {
+    if (gate.kind !== 'inProgress' && gate.kind !== 'abandoned') return gate;
+    const settled = await settleInFlight(deps, graph, me, record, input, op);
+    if (settled) return settled;
+    // Graph has no decision of theirs yet: a dead process's click is taken over (a PATCH of its that still lands
+    // makes ours a 409, answered as "already decided"); a live one is still being recorded.
+    const retaken =
+      gate.kind === 'abandoned' &&
+      (await deps.store.retakeOperation(op, me.id, gate.seen, deps.now().toISOString(), deps.identity));
+    if (!retaken) return { kind: 'inProgress', by: me };
+  }
   let outcome: DecisionOutcome = { kind: 'notFound' };
   try {
     outcome = await decideOnce(deps, graph, me, record, input);
@@ -96,7 +111,7 @@ async function decideOnce(
  * This click is still marked as being recorded: it either runs right now elsewhere, or its process died around its
  * PATCH. The stages, read with the clicker's own token, tell which: a stage this person decided means the decision
  * reached Graph, so the lock, the record and the operation are settled now and the card shows it, instead of "being
- * recorded" until the mark goes stale. A stage still open (the PATCH may yet arrive) keeps the answer "in progress".
+ * recorded" until the mark goes stale. Undefined when Graph shows no decision of theirs (or could not be read).
  */
 async function settleInFlight(
   deps: DecisionDeps,
@@ -105,19 +120,18 @@ async function settleInFlight(
   record: ApprovalRecord,
   input: DecisionInput,
   op: string,
-): Promise<DecisionOutcome> {
-  const busy: DecisionOutcome = { kind: 'inProgress', by: me };
+): Promise<DecisionOutcome | undefined> {
   let stages: StageInfo[];
   try {
     stages = stagesOf(
       await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } }),
     );
   } catch {
-    return busy;
+    return undefined;
   }
   const decidedByMe = stages.filter((s) => s.result && s.by?.id === me.id);
   const stage = decidedByMe.find((s) => s.index === input.cardStage) ?? decidedByMe.at(-1);
-  if (!stage?.result) return busy;
+  if (!stage?.result) return undefined;
   const now = deps.now().toISOString();
   const lock = await deps.store.lock(input.kind, input.id, stage.id);
   if (lock && lock.value.userId === me.id && lock.value.status === 'deciding') {
@@ -188,6 +202,7 @@ async function planDecision(
     decision: input.decision,
     status: 'deciding',
     at: now,
+    ...(deps.identity ? { holder: deps.identity } : {}),
   };
   const held = await acquireLock(deps, input, stage.id, lock);
   if (held !== 'mine') return answer(held);
@@ -282,7 +297,7 @@ async function acquireLock(
       const result: StageResult = seen.value.decision === 'Approve' ? 'Approved' : 'Denied';
       return { kind: 'alreadyDecided', by: holder, at: seen.value.at, result };
     }
-    if (isStale(seen.value.at, deps.now())) {
+    if (abandoned(deps, seen.value)) {
       if (await store.retakeLock(input.kind, input.id, stageId, seen, lock)) return 'mine';
       continue;
     }
@@ -291,22 +306,33 @@ async function acquireLock(
   }
 }
 
-/** 'go' when this click is new (or took over a dead one); otherwise what to answer without doing anything. */
-async function enterOperation(deps: DecisionDeps, me: PersonRef, op: string): Promise<'go' | DecisionOutcome> {
+/** A started click of a process that died (an earlier one of this instance); it may have reached Graph. */
+type Abandoned = { kind: 'abandoned'; seen: Stored<OperationRecord> };
+
+/**
+ * 'go' when this click is new (or took over a stale one); `abandoned` at once for a dead process's click; otherwise
+ * what to answer without doing anything.
+ */
+async function enterOperation(
+  deps: DecisionDeps,
+  me: PersonRef,
+  op: string,
+): Promise<'go' | Abandoned | DecisionOutcome> {
   const { store } = deps;
-  if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+  if (await store.startOperation(op, me.id, deps.now().toISOString(), deps.identity)) return 'go';
   const deadline = Date.now() + (deps.waitMs ?? 3000);
   for (;;) {
     const seen = await store.operation(op, me.id);
     if (!seen) {
-      if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+      if (await store.startOperation(op, me.id, deps.now().toISOString(), deps.identity)) return 'go';
       continue;
     }
     if (seen.value.status === 'done') return { kind: 'repeat' };
     if (isStale(seen.value.at, deps.now())) {
-      if (await store.retakeOperation(op, me.id, seen, deps.now().toISOString())) return 'go';
+      if (await store.retakeOperation(op, me.id, seen, deps.now().toISOString(), deps.identity)) return 'go';
       continue;
     }
+    if (diedWith(deps, seen.value)) return { kind: 'abandoned', seen };
     if (Date.now() > deadline) return { kind: 'inProgress', by: me };
     await sleep(POLL_MS);
   }
@@ -315,6 +341,16 @@ async function enterOperation(deps: DecisionDeps, me: PersonRef, op: string): Pr
 async function leaveOperation(deps: DecisionDeps, me: PersonRef, op: string, wrote: boolean): Promise<void> {
   if (wrote) await deps.store.finishOperation(op, me.id, deps.now().toISOString());
   else await deps.store.abandonOperation(op, me.id);
+}
+
+/** Written by an earlier process of this bot instance: that process is gone (only one runs per instance). */
+function diedWith(deps: DecisionDeps, mark: { holder?: HolderMark }): boolean {
+  const me = deps.identity;
+  return !!me && !!mark.holder && mark.holder.instance === me.instance && mark.holder.incarnation < me.incarnation;
+}
+
+function abandoned(deps: DecisionDeps, mark: { at: string; holder?: HolderMark }): boolean {
+  return isStale(mark.at, deps.now()) || diedWith(deps, mark);
 }
 
 function isStale(at: string, now: Date): boolean {
@@ -344,7 +380,12 @@ export async function approveMany(
   op: string,
 ): Promise<BulkOutcome[] | 'repeat' | 'inProgress'> {
   const gate = await enterOperation(deps, me, op);
-  if (gate !== 'go') return gate.kind === 'repeat' ? 'repeat' : 'inProgress';
+  if (gate !== 'go') {
+    if (gate.kind !== 'abandoned') return gate.kind === 'repeat' ? 'repeat' : 'inProgress';
+    // Locks stay per stage: a request the dead click approved shows as decided, the others are approved now.
+    const now = deps.now().toISOString();
+    if (!(await deps.store.retakeOperation(op, me.id, gate.seen, now, deps.identity))) return 'inProgress';
+  }
   let wrote = false;
   try {
     const outcomes = await approveManyOnce(deps, graph, me, items);

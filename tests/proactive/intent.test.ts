@@ -205,4 +205,47 @@ describe('kill -9 while Submit waits for Graph', () => {
     expect(requestIdOf(chats.current(alex, status.id))).toBe(requestId);
     await bot.terminate();
   }, 120_000);
+
+  it('a decision whose process died before its PATCH reached Graph is made on the next click, not "being recorded"', async () => {
+    dbFile = 'decision-lost.db';
+    await fetch(`${devtenant.url}/_devtenant/reset`, { method: 'POST' });
+    let bot = await start(preload('lost-first.log'));
+    await teams.install(alex);
+    await teams.install(megan);
+    const earlier = new Set(chats.all(megan, /./).map((c) => c.id));
+    const status = await chats.request(alex, 'finance reports', { policy: 'Standard access (30 days)' });
+    const approvalCard = await teams.waitFor(
+      () => chats.all(megan, /Alex Wilber asks for Finance Reports – Read/).find((c) => !earlier.has(c.id)),
+      20_000,
+      "Megan's new approval card",
+    );
+    expect(buttonTitles(approvalCard.card)).toEqual(['Approve', 'Deny']);
+    // The PATCH is held back before Graph carries it out; the bot dies meanwhile.
+    await fetch(`${devtenant.url}/_devtenant/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ pathPattern: '/stages/', method: 'PATCH', latencyMs: 20_000, count: 1 }] }),
+    });
+    const rulesLeft = async () => (await (await fetch(`${devtenant.url}/_devtenant/faults`)).json()).rules.length;
+    const next = preload('lost-second.log');
+    const click = teams.click(megan, approvalCard.card, 'Approve', {}, approvalCard.id).catch(() => undefined);
+    const deadline = Date.now() + 15_000;
+    while ((await rulesLeft()) > 0) {
+      if (Date.now() > deadline) throw new Error('the PATCH never reached the devtenant');
+      await sleep(10);
+    }
+    await bot.kill9();
+    await click;
+    bot = await start(next);
+
+    const again = await chats.press(megan, approvalCard, 'Approve');
+    expect(cardText(again.card)).toMatch(/Approved by you/);
+    expect(buttonTitles(again.card)).toEqual([]);
+    await teams.waitFor(
+      () => /Delivered/.test(cardText(chats.current(alex, status.id))),
+      20_000,
+      "Alex's status card saying Delivered",
+    );
+    await bot.terminate();
+  }, 120_000);
 });

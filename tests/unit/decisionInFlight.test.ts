@@ -57,11 +57,13 @@ function stageJson(reviewResult: 'NotReviewed' | 'Approve' | 'Approved' | 'Deny'
   };
 }
 
-async function rig(reviewResult: Parameters<typeof stageJson>[0]) {
+const DEAD = { instance: 'bot-host:3978', incarnation: '0000000001-dead' };
+
+async function rig(reviewResult: Parameters<typeof stageJson>[0], me?: { instance: string; incarnation: string }) {
   const clock = new ManualClock(new Date(AT));
   const { log } = captureLog();
   const store = new ApprovalStore(new MemoryBotStorage(), log);
-  const deps = { store, log, now: () => clock.now(), waitMs: 50 };
+  const deps = { store, log, now: () => clock.now(), waitMs: 50, ...(me ? { identity: me } : {}) };
   const calls: string[] = [];
   const graph = {
     get: async (path: string) => {
@@ -73,13 +75,14 @@ async function rig(reviewResult: Parameters<typeof stageJson>[0]) {
     },
   } as unknown as GraphFacade;
   // The dead click: its operation and its stage lock were written, then the process was killed.
-  expect(await store.startOperation(OP, megan.id, AT)).toBe(true);
+  expect(await store.startOperation(OP, megan.id, AT, DEAD)).toBe(true);
   const lock = {
     userId: megan.id,
     userName: megan.displayName,
     decision: 'Approve' as const,
     status: 'deciding' as const,
     at: AT,
+    holder: DEAD,
   };
   expect(await store.takeLock('em', REQUEST, STAGE, lock)).toBe(true);
   clock.advance(2000);
@@ -113,5 +116,24 @@ describe('a decision click left in flight by a dead process', () => {
     expect(outcome).toEqual({ kind: 'inProgress', by: megan });
     expect(calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
     expect((await store.lock('em', REQUEST, STAGE))?.value.status).toBe('deciding');
+  });
+
+  it('is taken over at once when an earlier process of this instance held it and the stage is still open', async () => {
+    const { deps, graph, calls, store } = await rig('NotReviewed', {
+      instance: DEAD.instance,
+      incarnation: '0000000002-alive',
+    });
+    const outcome = await decide(deps, graph, megan, record, input, OP);
+    expect(outcome.kind).toBe('recorded');
+    expect(calls.filter((c) => c.startsWith('PATCH'))).toEqual([
+      `PATCH /identityGovernance/entitlementManagement/accessPackageAssignmentApprovals/${REQUEST}/stages/${STAGE}`,
+    ]);
+    expect((await store.lock('em', REQUEST, STAGE))?.value.status).toBe('decided');
+  });
+
+  it('is not taken over when another instance (which may be alive) holds it', async () => {
+    const { deps, graph, calls } = await rig('NotReviewed', { instance: 'other-host:3978', incarnation: '0000000002' });
+    expect(await decide(deps, graph, megan, record, input, OP)).toEqual({ kind: 'inProgress', by: megan });
+    expect(calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
   });
 });

@@ -42,7 +42,12 @@ export function approverContext(app: BotServices): ApproverContext {
 }
 
 export function decisionDeps(app: BotServices): DecisionDeps {
-  return { store: approverContext(app).store, log: app.log, now: () => app.clock.now() };
+  return {
+    store: approverContext(app).store,
+    log: app.log,
+    now: () => app.clock.now(),
+    identity: app.proactive.identity,
+  };
 }
 
 /**
