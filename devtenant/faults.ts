@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 
-/** Fault injection for Graph routes: 400, 429 with Retry-After, 503, latency, connection reset; per path pattern. */
+/**
+ * Fault injection for Graph routes: 400, 429 with Retry-After, 503, latency, a delayed answer to a request already
+ * carried out, connection reset; per path pattern.
+ */
 
 const ruleSchema = z.strictObject({
   pathPattern: z.string().min(1),
@@ -10,6 +13,8 @@ const ruleSchema = z.strictObject({
   status: z.union([z.literal(400), z.literal(429), z.literal(503)]).optional(),
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
+  // The request is carried out at once and only its answer waits (a caller that dies meanwhile lost the answer).
+  answerDelayMs: z.number().int().min(0).max(60_000).optional(),
   reset: z.boolean().optional(),
   probability: z.number().min(0).max(1).optional(),
   count: z.number().int().min(1).optional(),
@@ -52,8 +57,8 @@ export class Faults {
     if (!parsed.success) throw badRequest(`Invalid fault rules: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
     if (parsed.data.seed !== undefined) this.random = prng(parsed.data.seed);
     const added = parsed.data.rules.map((r) => {
-      if (r.status === undefined && r.latencyMs === undefined && !r.reset) {
-        throw badRequest('Each fault rule needs status, latencyMs or reset.');
+      if (r.status === undefined && r.latencyMs === undefined && r.answerDelayMs === undefined && !r.reset) {
+        throw badRequest('Each fault rule needs status, latencyMs, answerDelayMs or reset.');
       }
       let regex: RegExp;
       try {

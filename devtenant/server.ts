@@ -142,6 +142,7 @@ export class DevtenantServer {
       return;
     }
     const response = rule?.status ? this.faultResponse(input, rule) : await this.dispatch(input);
+    if (rule?.answerDelayMs) await sleep(rule.answerDelayMs);
     this.send(res, response);
   }
 

@@ -23,6 +23,8 @@ export interface ProactiveServices {
   registry: CardRegistry;
   notifier: Notifier;
   conversations: ConversationDirectory;
+  /** This process (absent in tests that build the services by hand): marks what it holds, see identity.ts. */
+  identity?: InstanceIdentity;
 }
 
 /** Test and operations knobs; production uses the defaults. */
@@ -90,7 +92,7 @@ export function createProactive({ config, storage, clock, log, graph, adapter, o
     if ((await pending.list(ref.userAadObjectId)).length > 0) await notifier.deliverPending(ref.userAadObjectId);
   });
   const parts: ProactiveParts = {
-    services: { messenger, registry, notifier, conversations },
+    services: { messenger, registry, notifier, conversations, identity },
     conversations,
     messenger,
     registry,

@@ -5,7 +5,7 @@ import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../mod
 import { type ApprovalJson, approvalPath, stagePath } from './graphShapes.js';
 import { StageSegments } from './segment.js';
 import { applyStages, pickMyStage, type StageInfo, stagesOf, withDecision } from './stages.js';
-import type { ApprovalRecord, ApprovalStore, StageLock } from './store.js';
+import type { ApprovalRecord, ApprovalStore, HolderMark, OperationRecord, StageLock, Stored } from './store.js';
 
 /**
  * Records an approver's decision with their own token: GET the approval, pick the stage that is in progress and
@@ -46,6 +46,11 @@ export interface DecisionDeps {
   waitMs?: number;
   /** Which segment PIM approval stages live under on this tenant (remembered across calls). */
   segments?: StageSegments;
+  /**
+   * This bot process (bot/proactive/identity.ts). A click or lock written by an earlier process of the same instance
+   * belongs to a process that died, so it is taken over at once instead of after 30 s.
+   */
+  identity?: HolderMark;
 }
 
 const STALE_MS = 30_000;
@@ -60,7 +65,17 @@ export async function decide(
   op: string,
 ): Promise<DecisionOutcome> {
   const gate = await enterOperation(deps, me, op);
-  if (gate !== 'go') return gate;
+  if (gate !== 'go') {
+    if (gate.kind !== 'inProgress' && gate.kind !== 'abandoned') return gate;
+    const settled = await settleInFlight(deps, graph, me, record, input, op);
+    if (settled) return settled;
+    // Graph has no decision of theirs yet: a dead process's click is taken over (a PATCH of its that still lands
+    // makes ours a 409, answered as "already decided"); a live one is still being recorded.
+    const retaken =
+      gate.kind === 'abandoned' &&
+      (await deps.store.retakeOperation(op, me.id, gate.seen, deps.now().toISOString(), deps.identity));
+    if (!retaken) return { kind: 'inProgress', by: me };
+  }
   let outcome: DecisionOutcome = { kind: 'notFound' };
   try {
     outcome = await decideOnce(deps, graph, me, record, input);
@@ -95,6 +110,49 @@ async function decideOnce(
   }
   return afterPatch(deps, me, record, input, plan);
 }
+
+/**
+ * This click is still marked as being recorded: it either runs right now elsewhere, or its process died around its
+ * PATCH. The stages, read with the clicker's own token, tell which: a stage this person decided means the decision
+ * reached Graph, so the lock, the record and the operation are settled now and the card shows it, instead of "being
+ * recorded" until the mark goes stale. Undefined when Graph shows no decision of theirs (or could not be read).
+ */
+async function settleInFlight(
+  deps: DecisionDeps,
+  graph: GraphFacade,
+  me: PersonRef,
+  record: ApprovalRecord,
+  input: DecisionInput,
+  op: string,
+): Promise<DecisionOutcome | undefined> {
+  let stages: StageInfo[];
+  try {
+    stages = stagesOf(
+      await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } }),
+    );
+  } catch {
+    return undefined;
+  }
+  const decidedByMe = stages.filter((s) => s.result && s.by?.id === me.id);
+  const stage = decidedByMe.find((s) => s.index === input.cardStage) ?? decidedByMe.at(-1);
+  if (!stage?.result) return undefined;
+  const now = deps.now().toISOString();
+  const lock = await deps.store.lock(input.kind, input.id, stage.id);
+  if (lock && lock.value.userId === me.id && lock.value.status === 'deciding') {
+    await deps.store.settleLock(input.kind, input.id, stage.id, { ...lock.value, status: 'decided', at: now });
+  }
+  await deps.store.finishOperation(op, me.id, now);
+  const state = await syncRecord(deps, input, record, stages, now);
+  deps.log.info({ kind: input.kind, request: input.id, stage: stage.index }, 'in-flight decision found in Graph');
+  if (stage.result !== resultOf(input.decision)) {
+    return { kind: 'alreadyDecided', state, by: stage.by, at: stage.at, result: stage.result };
+  }
+  const opened = !state.outcome && state.currentStage !== stage.index;
+  const nextApprovers = opened ? (state.details.stages[state.currentStage - 1]?.approvers ?? []) : [];
+  return { kind: 'recorded', state, result: stage.result, stage: stage.index, nextApprovers };
+}
+
+const resultOf = (decision: Decision): StageResult => (decision === 'Approve' ? 'Approved' : 'Denied');
 
 interface PatchPlan {
   kind: 'patch';
@@ -148,6 +206,7 @@ async function planDecision(
     decision: input.decision,
     status: 'deciding',
     at: now,
+    ...(deps.identity ? { holder: deps.identity } : {}),
   };
   const held = await acquireLock(deps, input, stage.id, lock);
   if (held !== 'mine') return answer(held);
@@ -162,7 +221,7 @@ async function afterPatch(
   plan: PatchPlan,
 ): Promise<DecisionOutcome> {
   const now = deps.now().toISOString();
-  const result: StageResult = input.decision === 'Approve' ? 'Approved' : 'Denied';
+  const result = resultOf(input.decision);
   await deps.store.settleLock(input.kind, input.id, plan.stage.id, { ...plan.lock, status: 'decided', at: now });
   const stages = withDecision(plan.stages, plan.stage.id, result, me, now, input.reason);
   const state = (await syncRecord(deps, input, record, stages, now)) ?? applyStages(record.state, stages, now);
@@ -266,7 +325,7 @@ async function acquireLock(
       const result: StageResult = seen.value.decision === 'Approve' ? 'Approved' : 'Denied';
       return { kind: 'alreadyDecided', by: holder, at: seen.value.at, result };
     }
-    if (isStale(seen.value.at, deps.now())) {
+    if (abandoned(deps, seen.value)) {
       if (await store.retakeLock(input.kind, input.id, stageId, seen, lock)) return 'mine';
       continue;
     }
@@ -275,22 +334,33 @@ async function acquireLock(
   }
 }
 
-/** 'go' when this click is new (or took over a dead one); otherwise what to answer without doing anything. */
-async function enterOperation(deps: DecisionDeps, me: PersonRef, op: string): Promise<'go' | DecisionOutcome> {
+/** A started click of a process that died (an earlier one of this instance); it may have reached Graph. */
+type Abandoned = { kind: 'abandoned'; seen: Stored<OperationRecord> };
+
+/**
+ * 'go' when this click is new (or took over a stale one); `abandoned` at once for a dead process's click; otherwise
+ * what to answer without doing anything.
+ */
+async function enterOperation(
+  deps: DecisionDeps,
+  me: PersonRef,
+  op: string,
+): Promise<'go' | Abandoned | DecisionOutcome> {
   const { store } = deps;
-  if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+  if (await store.startOperation(op, me.id, deps.now().toISOString(), deps.identity)) return 'go';
   const deadline = Date.now() + (deps.waitMs ?? 3000);
   for (;;) {
     const seen = await store.operation(op, me.id);
     if (!seen) {
-      if (await store.startOperation(op, me.id, deps.now().toISOString())) return 'go';
+      if (await store.startOperation(op, me.id, deps.now().toISOString(), deps.identity)) return 'go';
       continue;
     }
     if (seen.value.status === 'done') return { kind: 'repeat' };
     if (isStale(seen.value.at, deps.now())) {
-      if (await store.retakeOperation(op, me.id, seen, deps.now().toISOString())) return 'go';
+      if (await store.retakeOperation(op, me.id, seen, deps.now().toISOString(), deps.identity)) return 'go';
       continue;
     }
+    if (diedWith(deps, seen.value)) return { kind: 'abandoned', seen };
     if (Date.now() > deadline) return { kind: 'inProgress', by: me };
     await sleep(POLL_MS);
   }
@@ -299,6 +369,16 @@ async function enterOperation(deps: DecisionDeps, me: PersonRef, op: string): Pr
 async function leaveOperation(deps: DecisionDeps, me: PersonRef, op: string, wrote: boolean): Promise<void> {
   if (wrote) await deps.store.finishOperation(op, me.id, deps.now().toISOString());
   else await deps.store.abandonOperation(op, me.id);
+}
+
+/** Written by an earlier process of this bot instance: that process is gone (only one runs per instance). */
+function diedWith(deps: DecisionDeps, mark: { holder?: HolderMark }): boolean {
+  const me = deps.identity;
+  return !!me && !!mark.holder && mark.holder.instance === me.instance && mark.holder.incarnation < me.incarnation;
+}
+
+function abandoned(deps: DecisionDeps, mark: { at: string; holder?: HolderMark }): boolean {
+  return isStale(mark.at, deps.now()) || diedWith(deps, mark);
 }
 
 function isStale(at: string, now: Date): boolean {
@@ -328,7 +408,12 @@ export async function approveMany(
   op: string,
 ): Promise<BulkOutcome[] | 'repeat' | 'inProgress'> {
   const gate = await enterOperation(deps, me, op);
-  if (gate !== 'go') return gate.kind === 'repeat' ? 'repeat' : 'inProgress';
+  if (gate !== 'go') {
+    if (gate.kind !== 'abandoned') return gate.kind === 'repeat' ? 'repeat' : 'inProgress';
+    // Locks stay per stage: a request the dead click approved shows as decided, the others are approved now.
+    const now = deps.now().toISOString();
+    if (!(await deps.store.retakeOperation(op, me.id, gate.seen, now, deps.identity))) return 'inProgress';
+  }
   let wrote = false;
   try {
     const outcomes = await approveManyOnce(deps, graph, me, items);

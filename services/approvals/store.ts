@@ -127,12 +127,25 @@ const pendingSchema: z.ZodType<PendingIndex> = z.object({
   ),
 });
 
+/** The bot process that wrote a started operation or a lock (bot/proactive/identity.ts). */
+export interface HolderMark {
+  instance: string;
+  incarnation: string;
+}
+
+const holderSchema = z.object({ instance: z.string(), incarnation: z.string() });
+
 export interface OperationRecord {
   status: 'started' | 'done';
   at: string;
+  holder?: HolderMark;
 }
 
-const operationSchema: z.ZodType<OperationRecord> = z.object({ status: z.enum(['started', 'done']), at: z.string() });
+const operationSchema: z.ZodType<OperationRecord> = z.object({
+  status: z.enum(['started', 'done']),
+  at: z.string(),
+  holder: holderSchema.optional(),
+});
 
 export interface StageLock {
   userId: string;
@@ -140,6 +153,7 @@ export interface StageLock {
   decision: 'Approve' | 'Deny';
   status: 'deciding' | 'decided';
   at: string;
+  holder?: HolderMark;
 }
 
 const lockSchema: z.ZodType<StageLock> = z.object({
@@ -148,6 +162,7 @@ const lockSchema: z.ZodType<StageLock> = z.object({
   decision: z.enum(['Approve', 'Deny']),
   status: z.enum(['deciding', 'decided']),
   at: z.string(),
+  holder: holderSchema.optional(),
 });
 
 export interface ReminderRecord {
@@ -173,7 +188,7 @@ const lockKey = (kind: ApprovalKind, id: string, stageId: string) =>
   `${PREFIX}lock/${kind}/${id.toLowerCase()}/${stageId.toLowerCase()}`;
 const reminderKey = (kind: ApprovalKind, id: string) => `${PREFIX}remind/${kind}/${id.toLowerCase()}`;
 
-interface Stored<T> {
+export interface Stored<T> {
   value: T;
   eTag: string;
 }
@@ -225,8 +240,8 @@ export class ApprovalStore {
   }
 
   /** Starts an operation (a click) exactly once: false when the same operation was started before. */
-  async startOperation(op: string, userId: string, at: string): Promise<boolean> {
-    return this.createIfAbsent(opKey(op, userId), { status: 'started', at } satisfies OperationRecord);
+  async startOperation(op: string, userId: string, at: string, holder?: HolderMark): Promise<boolean> {
+    return this.createIfAbsent(opKey(op, userId), started(at, holder));
   }
 
   async operation(op: string, userId: string): Promise<Stored<OperationRecord> | undefined> {
@@ -243,8 +258,14 @@ export class ApprovalStore {
   }
 
   /** Takes a stale started operation over (the process that started it died): true when this caller got it. */
-  async retakeOperation(op: string, userId: string, seen: Stored<OperationRecord>, at: string): Promise<boolean> {
-    return this.replace(opKey(op, userId), seen.eTag, { status: 'started', at } satisfies OperationRecord);
+  async retakeOperation(
+    op: string,
+    userId: string,
+    seen: Stored<OperationRecord>,
+    at: string,
+    holder?: HolderMark,
+  ): Promise<boolean> {
+    return this.replace(opKey(op, userId), seen.eTag, started(at, holder));
   }
 
   async lock(kind: ApprovalKind, id: string, stageId: string): Promise<Stored<StageLock> | undefined> {
@@ -358,4 +379,8 @@ function withoutEtag(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object') return raw;
   const { eTag: _eTag, ...rest } = raw as Record<string, unknown>;
   return rest;
+}
+
+function started(at: string, holder?: HolderMark): OperationRecord {
+  return { status: 'started', at, ...(holder ? { holder } : {}) };
 }

@@ -61,6 +61,15 @@ export async function listMyRequests(user: GraphFacade): Promise<RequestView[]> 
   return raw.map((r) => toRequestView(r)).sort(newestFirst);
 }
 
+/** The user's own requests with the justification each was sent with (to tell a submit's request from others). */
+export async function listMyRequestsWithJustification(
+  user: GraphFacade,
+): Promise<(RequestView & { justification: string })[]> {
+  const path = `${EM}/assignmentRequests/filterByCurrentUser(on='target')`;
+  const raw = await listWithOptionalExpand<AccessPackageAssignmentRequest>(user, path, REQUEST_EXPAND);
+  return raw.map((r) => ({ ...toRequestView(r), justification: r.justification ?? '' })).sort(newestFirst);
+}
+
 /** The user's access package assignments (current and ended). */
 export async function listMyAssignments(user: GraphFacade): Promise<AssignmentView[]> {
   const path = `${EM}/assignments/filterByCurrentUser(on='target')`;

@@ -47,7 +47,13 @@ export function approverContext(app: BotServices): ApproverContext {
 
 export function decisionDeps(app: BotServices): DecisionDeps {
   const ctx = approverContext(app);
-  return { store: ctx.store, log: app.log, now: () => app.clock.now(), segments: ctx.segments };
+  return {
+    store: ctx.store,
+    log: app.log,
+    now: () => app.clock.now(),
+    segments: ctx.segments,
+    identity: app.proactive.identity,
+  };
 }
 
 /**

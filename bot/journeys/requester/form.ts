@@ -4,6 +4,7 @@ import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
 import { type Verb, Verbs } from '../../../cards/verbs.js';
+import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { fieldErrorsFromGraph } from '../../../services/entitlement/errors.js';
 import {
   checkRequestForm,
@@ -12,10 +13,12 @@ import {
   type RequestFormValues,
 } from '../../../services/entitlement/requestForm.js';
 import { createRequest, getRequirements, listMyAssignments } from '../../../services/entitlement/requests.js';
+import { GraphRequestError } from '../../../services/graph/errors.js';
 import type { AssignmentView, FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import { notRequestableCard } from './find.js';
+import { justificationHash, reconcileIntent } from './intent.js';
 import { localeOf, problemCard, userGraph } from './replies.js';
 import { inputValue, packageData, renewData, requestFormData, submitData } from './schemas.js';
 import { statusReply, trackRequest } from './status.js';
@@ -184,26 +187,74 @@ async function submit(
   const store = new RequesterStore(app);
   const claim = await store.claimForm(user.aadObjectId, data.formId);
   if (claim.kind !== 'claimed') return afterOtherSubmit(scope, claim, data.formId);
+  // A claim taken over from a submit whose process died may have reached Graph: adopt that request, never send twice.
+  let adopted: string | undefined;
+  try {
+    adopted = await adoptEarlierSubmit(scope, data.formId);
+  } catch (err) {
+    await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
+    throw err;
+  }
+  if (adopted) return statusReply(scope, adopted);
+  const intent = await store.recordIntent({
+    userId: user.aadObjectId,
+    teamsId: user.teamsId,
+    tenantId: user.tenantId,
+    formId: data.formId,
+    packageId: form.packageId,
+    packageName: form.packageName,
+    policyId: req.policyId,
+    kind: 'add',
+    justificationHash: justificationHash(checked.body.justification),
+    ...clickedCard(scope),
+  });
   let created: Awaited<ReturnType<typeof createRequest>>;
   try {
     created = await createRequest(userGraph(app, user), checked.body, { id: form.packageId, name: form.packageName });
   } catch (err) {
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
+    // Only a refusal proves nothing was created; after a timeout or 5xx the intent stays to be reconciled.
+    if (err instanceof GraphRequestError && err.status >= 400 && err.status < 500 && err.status !== 408) {
+      await store.dropIntent(user.aadObjectId, data.formId, intent.at);
+    }
     const fieldErrors = fieldErrorsFromGraph(err);
     if (fieldErrors) return again(fieldErrors);
     throw err;
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
   await trackRequest(app, user, created, req.policyId);
+  await store.dropIntent(user.aadObjectId, data.formId, intent.at);
   return statusReply(scope, created.id);
 }
 
+/** The form card the click came from: it becomes the status card if the request has to be adopted later. */
+function clickedCard(scope: ActionScope): { card?: { activityId: string; conversationId: string } } {
+  const { replyToId, conversation } = scope.turn.activity;
+  return replyToId ? { card: { activityId: replyToId, conversationId: conversation?.id ?? '' } } : {};
+}
+
+/** The request an earlier submit of this form created but never recorded (its intent, reconciled now), if any. */
+async function adoptEarlierSubmit(scope: ActionScope, formId: string): Promise<string | undefined> {
+  const intent = await new RequesterStore(scope.app).intent(scope.user.aadObjectId, formId);
+  if (!intent) return undefined;
+  const result = await reconcileIntent(scope.app, intent, userGraph(scope.app, scope.user));
+  return result.kind === 'adopted' ? result.request.id : undefined;
+}
+
 /**
- * Another click of the same form (double click, Teams retry) got there first: show what it created, waiting a moment
- * if it is still sending. Nothing is sent twice.
+ * Another click of the same form (double click, Teams retry, or a submit whose process died) got there first: show
+ * what it created, reading the person's own requests when it left only its intent, and waiting a moment if it is
+ * still sending. Nothing is sent twice.
  */
 async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string): Promise<CardJson> {
   const store = new RequesterStore(scope.app);
+  if (claim.kind === 'busy') {
+    const adopted = await adoptEarlierSubmit(scope, formId).catch((err) => {
+      if (err instanceof SignInRequiredError) throw err;
+      return undefined; // could not read the person's requests now: wait as for any other click
+    });
+    if (adopted) return statusReply(scope, adopted);
+  }
   const result = await waitForResult(claim, () => store.claimState(scope.user.aadObjectId, formId, 'form'));
   if (result.kind === 'done') return statusReply(scope, result.requestId);
   if (result.kind === 'missing') return expiredFormCard();

@@ -18,9 +18,10 @@ import { type SubjectKind, subjectKey } from '../../proactive/subjects.js';
 import type { TrackedCard, WatchSource } from '../../proactive/types.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext } from '../approver/context.js';
+import { reconcileIntents } from './intent.js';
 import { problemCard, userGraph } from './replies.js';
 import { requestData } from './schemas.js';
-import { RequesterStore, type TrackRecord } from './store.js';
+import { RequesterStore, type SubmitIntent, type TrackRecord } from './store.js';
 
 /**
  * The status card of a request (subject `request:<id>`, role `requester`): drawn from app-only reads so any journey
@@ -131,6 +132,42 @@ export async function statusReply(scope: ActionScope, requestId: string): Promis
   return requestStatusCard(view);
 }
 
+/**
+ * The status card of a request adopted without a click (its submit's process died): the form card the submit came
+ * from turns into it, or, when that card is not known, it arrives as a new message.
+ */
+export async function showAdopted(
+  app: BotServices,
+  intent: Pick<SubmitIntent, 'userId' | 'card'>,
+  requestId: string,
+): Promise<void> {
+  const store = new RequesterStore(app);
+  const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
+  const view = statusView(app, record, request);
+  const subject = requestSubject(requestId);
+  const version = versionOf(request);
+  if (intent.card) {
+    const { activityId, conversationId } = intent.card;
+    await app.proactive.registry.track({
+      subject,
+      userAadObjectId: intent.userId,
+      activityId,
+      conversationId,
+      role: REQUESTER_ROLE,
+      version: '',
+    });
+    await app.proactive.registry.refreshAll(subject, version, renderFor(view));
+  } else {
+    await app.proactive.notifier.notifyOnce(`${subject}:adopted`, intent.userId, requestStatusCard(view), {
+      subject,
+      role: REQUESTER_ROLE,
+      version,
+    });
+  }
+  if (record)
+    await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+}
+
 /** Starts tracking a request the user just created (or proved theirs), so its card stays current. */
 export async function trackRequest(
   app: BotServices,
@@ -221,6 +258,7 @@ export function requestWatchSource(app: BotServices): WatchSource {
   return {
     name: 'requester.requests',
     async tick() {
+      await reconcileIntents(app);
       const store = new RequesterStore(app);
       const open = await store.openTracked();
       if (open.length === 0) return;

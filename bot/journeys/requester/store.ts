@@ -22,6 +22,8 @@ import type { BotServices } from '../../services.js';
  * - `requester/action/<user>/<actionId>`: a "give up access" confirmation and the removal request it created.
  * - `requester/track/<requestId>`: a request whose status card the bot keeps current, and `requester/open/<requestId>`
  *   while it is not final, so the watcher lists only the requests still moving.
+ * - `requester/intent/<user>/<formId>`: a submit about to POST (written before the call, removed once its outcome is
+ *   recorded). One left behind means the process died mid-submit: bot/journeys/requester/intent.ts reconciles it.
  */
 
 const PREFIX = 'requester';
@@ -37,8 +39,10 @@ const key = {
   action: (user: string, actionId: string) => `${PREFIX}/action/${user}/${actionId}`,
   track: (requestId: string) => `${PREFIX}/track/${requestId}`,
   open: (requestId: string) => `${PREFIX}/open/${requestId}`,
+  intent: (user: string, formId: string) => `${PREFIX}/intent/${user}/${formId}`,
 };
 const OPEN_PREFIX = `${PREFIX}/open/`;
+const INTENT_PREFIX = `${PREFIX}/intent/`;
 
 // ---------- schemas (a stored item that does not match is treated as missing) ----------
 
@@ -138,6 +142,24 @@ const trackSchema = z.object({
   createdAt: z.string(),
 });
 export type TrackRecord = z.infer<typeof trackSchema>;
+
+const intentSchema = z.object({
+  userId: z.string(),
+  teamsId: z.string().optional(),
+  tenantId: z.string().optional(),
+  /** The submit's idempotency key. */
+  formId: z.string(),
+  packageId: z.string(),
+  packageName: z.string(),
+  policyId: z.string(),
+  kind: z.enum(['add', 'update', 'remove', 'other']),
+  /** sha256 of the justification sent, so a match can be told from another request for the same package. */
+  justificationHash: z.string().optional(),
+  /** The form card the click came from, which becomes the status card once the request is adopted. */
+  card: z.object({ activityId: z.string().min(1), conversationId: z.string() }).optional(),
+  at: z.string(),
+});
+export type SubmitIntent = z.infer<typeof intentSchema>;
 
 export class RequesterStore {
   constructor(private readonly app: Pick<BotServices, 'storage' | 'log' | 'clock'>) {}
@@ -270,6 +292,34 @@ export class RequesterStore {
     await updateItem(this.storage, itemKey, schema, this.app.log, (current) =>
       current ? { ...current, submit: { ...outcome, at: this.now() } } : UNCHANGED,
     );
+  }
+
+  // ---------- submit intents (what a POST in flight was for) ----------
+
+  async recordIntent(intent: Omit<SubmitIntent, 'at'>): Promise<SubmitIntent> {
+    const value: SubmitIntent = { ...intent, at: this.now() };
+    await this.storage.write({ [key.intent(intent.userId, intent.formId)]: value });
+    return value;
+  }
+
+  async intent(user: string, formId: string): Promise<SubmitIntent | undefined> {
+    return (await readItem(this.storage, key.intent(user, formId), intentSchema, this.app.log))?.value;
+  }
+
+  async intents(): Promise<SubmitIntent[]> {
+    const keys = await this.storage.keys(INTENT_PREFIX);
+    if (keys.length === 0) return [];
+    const items = await this.storage.read(keys);
+    return Object.values(items).flatMap((raw) => {
+      const parsed = intentSchema.safeParse(raw);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** With `at`, only that intent: a newer one (another click of the form sending again) stays. */
+  async dropIntent(user: string, formId: string, at?: string): Promise<void> {
+    if (at !== undefined && (await this.intent(user, formId))?.at !== at) return;
+    await this.storage.delete([key.intent(user, formId)]);
   }
 
   // ---------- tracked requests ----------
