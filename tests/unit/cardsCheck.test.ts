@@ -194,6 +194,17 @@ describe('element builders', () => {
     expect(plainText('Anne-Marie O.Brien')).toBe('Anne-Marie O.Brien');
   });
 
+  it('puts only a valid YYYY-MM-DD into Input.Date and HH:MM into Input.Time', () => {
+    for (const bad of ['next week', '2026-02-30', '2026-13-01', '26-03-01', '2026-03-01T10:00']) {
+      expect(dateInput('d', { value: bad, min: bad })).toEqual({ type: 'Input.Date', id: 'd' });
+    }
+    for (const bad of ['25:99', '24:00', '9:30', 'noon', '10:00:00']) {
+      expect(timeInput('t', { value: bad })).toEqual({ type: 'Input.Time', id: 't' });
+    }
+    expect(dateInput('d', { value: '2028-02-29', min: '2026-01-01' })).toMatchObject({ value: '2028-02-29' });
+    expect(timeInput('t', { value: '23:59' })).toMatchObject({ value: '23:59' });
+  });
+
   it('shortens long text with an ellipsis and leaves short text alone', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
