@@ -184,6 +184,10 @@ function walkRefresh(walk: Walk, refresh: unknown, path: string): void {
   if (userIds === undefined) return;
   if (!Array.isArray(userIds) || !userIds.every((id) => typeof id === 'string')) {
     walk.problems.push(`${path}.userIds must be a list of user ids`);
+  } else if (userIds.length === 0) {
+    walk.problems.push(
+      `${path}.userIds is empty, which turns automatic refresh off: list the ids or leave refresh out`,
+    );
   } else if (userIds.length > MAX_REFRESH_USER_IDS) {
     walk.problems.push(`${path}.userIds has ${userIds.length} users; Teams refreshes at most ${MAX_REFRESH_USER_IDS}`);
   }

@@ -128,6 +128,11 @@ describe('checkCard reports what Teams would reject or the bot would mishandle',
       /userIds has 61 users/,
     ],
     [
+      'an empty refresh.userIds',
+      (c) => (c.refresh.userIds = []),
+      /userIds is empty, which turns automatic refresh off/,
+    ],
+    [
       'a duplicate input id in a shown card',
       (c) => (c.actions[1].card.body[0].id = 'justification'),
       /input id "justification" is used 2 times/,
