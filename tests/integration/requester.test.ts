@@ -662,3 +662,84 @@ describe('requester journey: Graph round trips', () => {
     ]);
   });
 });
+
+/**
+ * Finance Reports with 7 policies (its two and five copies of its standard policy), the third asking a required choice question whose
+ * choices have no usable `actualValue`, so none can be sent back to Graph.
+ */
+function seedWithManyFinancePolicies(): SeedData {
+  const seed = seedWithDbaQuestions();
+  const finance = seed.accessPackages?.find((p: any) => p.id === PACKAGES.financeReports) as any;
+  const standard = finance.policies[0];
+  const copies = Array.from({ length: 5 }, (_, i) => ({
+    ...structuredClone(standard),
+    id: id('50000000', 700 + i),
+    displayName: `Finance policy ${i + 3}`,
+  }));
+  // The chosen policy shows in the outcome: "Finance policy 4" needs no approval.
+  copies[1].requestApprovalSettings = {
+    ...copies[1].requestApprovalSettings,
+    isApprovalRequiredForAdd: false,
+    stages: [],
+  };
+  finance.policies = [...finance.policies, ...copies];
+  finance.policies[2].questions = [
+    {
+      '@odata.type': '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+      id: id('70000000', 10),
+      sequence: 0,
+      isRequired: true,
+      text: 'Reporting line',
+      isMultipleSelectionAllowed: false,
+      // The devtenant's seed needs the property; an empty actualValue is as unusable as a missing one.
+      choices: [
+        { actualValue: '', text: 'Controlling' },
+        { actualValue: '', text: 'Treasury' },
+      ],
+    },
+  ];
+  return seed;
+}
+
+describe('requester journey: forms Teams can show and a person can answer', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ devtenant: { seed: seedWithManyFinancePolicies() } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('7 policies: a policy list with Continue (never more than 6 buttons), then the chosen policy is sent', async () => {
+    const results = await say(stack, alex, 'finance reports');
+    const form = await click(stack, alex, results, 'Request');
+    expect(form.card.actions).toHaveLength(1);
+    expect(buttonTitles(form.card)).toEqual(['Continue']);
+    const choice = form.card.body.find((e: any) => e.id === 'policyId');
+    expect(choice.choices.map((c: any) => c.title)).toEqual([
+      'Standard access (30 days)',
+      'Extended access for planning (180 days)',
+      ...Array.from({ length: 5 }, (_, i) => `Finance policy ${i + 3}`),
+    ]);
+    const chosen = await click(stack, alex, form, 'Continue', { policyId: id('50000000', 701) });
+    expect(cardText(chosen.card)).toMatch(/Policy: \*\*Finance policy 4\*\*/);
+    const status = await click(stack, alex, chosen, 'Submit request', {
+      [formInputId(3, 'justification')]: 'FY27 forecast',
+    });
+    // The chosen policy needs no approval: the other six would wait for Alex's manager.
+    expect(cardText(status.card)).toMatch(/^Finance Reports – Read\nDelivered\n/);
+    const back = await click(stack, alex, chosen, 'Choose another policy');
+    expect(buttonTitles(back.card)).toEqual(['Continue']);
+  });
+
+  it('a required question with no answer to choose is explained, with My Access instead of Submit', async () => {
+    const results = await say(stack, alex, 'finance reports');
+    const form = await click(stack, alex, results, 'Request');
+    const first = await click(stack, alex, form, 'Continue', { policyId: id('50000000', 700) });
+    expect(cardText(first.card)).toMatch(/Policy: \*\*Finance policy 3\*\*/);
+    expect(cardText(first.card)).toContain(
+      'This policy asks "Reporting line", but offers no answers that can be chosen here. Request it in My Access instead.',
+    );
+    expect(inputIds(first.card)).toEqual([formInputId(2, 'justification')]);
+    expect(findAction(first.card, 'Submit request')).toBeUndefined();
+    expect(findAction(first.card, 'Request in My Access')?.action).toMatchObject({ type: 'Action.OpenUrl' });
+  });
+});

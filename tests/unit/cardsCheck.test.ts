@@ -128,6 +128,11 @@ describe('checkCard reports what Teams would reject or the bot would mishandle',
       /userIds has 61 users/,
     ],
     [
+      'seven buttons',
+      (c) => c.actions.push(...Array.from({ length: 4 }, (_, i) => openUrlAction(`Link ${i}`, 'https://example.com'))),
+      /^actions has 7 buttons; Teams shows at most 6$/,
+    ],
+    [
       'an empty refresh.userIds',
       (c) => (c.refresh.userIds = []),
       /userIds is empty, which turns automatic refresh off/,

@@ -252,6 +252,75 @@ describe('request form card', () => {
     expect(buttonTitles(card)).toEqual(['Submit request', 'Choose another policy']);
   });
 
+  it('with more than 5 policies, offers a required choice set and Continue instead of a button each', () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        requirements({ policyId: `5000000${i}-0000-4000-8000-000000000002`, policyDisplayName: `Policy ${i + 1}` }),
+      );
+    const five = requestFormCard({ ...base, policies: many(5) });
+    expect(checkCard(five)).toEqual([]);
+    expect(five.actions?.map((a) => a.type)).toEqual(Array(5).fill('Action.ShowCard'));
+    for (const n of [6, 7, 12]) {
+      const card = requestFormCard({ ...base, policies: many(n) });
+      expect(checkCard(card)).toEqual([]);
+      expect(card.actions).toHaveLength(1);
+      expect(findAction(card, 'Continue')?.action).toMatchObject({
+        verb: 'requestForm',
+        data: { formId: base.formId },
+      });
+      const choice = inputs(card).find((i) => i.id === 'policyId');
+      expect(choice).toMatchObject({ type: 'Input.ChoiceSet', isRequired: true, label: 'Policy' });
+      expect(choice.choices.map((c: any) => c.title)).toEqual(many(n).map((p) => p.policyDisplayName));
+      expect(choice.choices.map((c: any) => c.value)).toEqual(many(n).map((p) => p.policyId));
+      expect(cardText(card)).toContain(`You can get this package in ${n} ways.`);
+    }
+  });
+
+  const unanswerable = (required: boolean) =>
+    requirements({
+      questions: [
+        {
+          kind: 'choice',
+          id: 'q3',
+          odataType: '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+          sequence: 0,
+          required,
+          text: 'Which **region**?',
+          multiple: false,
+          choices: [],
+        },
+      ],
+    });
+
+  it('never renders a required question that cannot be answered: says what it asks and links to My Access', () => {
+    const card = requestFormCard({ ...base, policies: [unanswerable(true)] });
+    expect(checkCard(card)).toEqual([]);
+    expect(inputs(card).map((i) => i.id)).toEqual(['p0.justification']);
+    expect(cardText(card)).toContain(
+      'This policy asks "Which \\*\\*region\\*\\*?", but offers no answers that can be chosen here. Request it in My Access instead.',
+    );
+    expect(findAction(card, 'Submit request')).toBeUndefined();
+    expect(findAction(card, 'Request in My Access')?.action).toMatchObject({
+      type: 'Action.OpenUrl',
+      url: 'https://myaccess.microsoft.com',
+    });
+    // With several policies, only the blocked one sends to My Access.
+    const two = requestFormCard({
+      ...base,
+      policies: [unanswerable(true), requirements({ policyId: 'other', policyDisplayName: 'Fast lane' })],
+    });
+    expect(checkCard(two)).toEqual([]);
+    expect(buttonTitles(two)).toEqual(['Manager approval', 'Request in My Access', 'Fast lane', 'Submit request']);
+  });
+
+  it('leaves out an optional question that has no answers to choose, and still submits', () => {
+    const card = requestFormCard({ ...base, policies: [unanswerable(false)] });
+    expect(checkCard(card)).toEqual([]);
+    expect(inputs(card).map((i) => i.id)).toEqual(['p0.justification']);
+    expect(cardText(card)).toContain('It is optional, so I leave it out.');
+    expect(buttonTitles(card)).toEqual(['Submit request']);
+  });
+
   it('titles a renewal as one', () => {
     expect(cardText(requestFormCard({ ...base, mode: 'renew', policies: [requirements()] }))).toMatch(/^Renew Sandbox/);
   });

@@ -16,8 +16,9 @@ export const noData = z.object({});
 
 export const packageData = z.object({ packageId: guid });
 
+/** `policyId` is the policy chosen from the list a form with many policies shows (its choice set input). */
 export const requestFormData = z
-  .object({ packageId: guid.optional(), formId: guid.optional() })
+  .object({ packageId: guid.optional(), formId: guid.optional(), policyId: guid.optional() })
   .refine((d) => d.packageId !== undefined || d.formId !== undefined, 'needs a packageId or a formId');
 
 export const renewData = z.object({ packageId: guid, assignmentId: guid });
