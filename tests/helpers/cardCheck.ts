@@ -1,4 +1,5 @@
 import * as AC from 'adaptivecards';
+import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../../cards/size.js';
 import { allVerbs } from '../../cards/verbs.js';
 
 /**
@@ -10,7 +11,8 @@ import { allVerbs } from '../../cards/verbs.js';
  * Action.Submit, refresh.userIds, input ids, TextBlock text, action data shape and the card size.
  */
 export const TEAMS_MAX_VERSION = { major: 1, minor: 5 };
-export const MAX_CARD_BYTES = 28 * 1024;
+/** The same budget the bot's own guard (cards/size.ts) enforces before sending. */
+export const MAX_CARD_BYTES = MAX_CARD_UTF16_BYTES;
 export const MAX_REFRESH_USER_IDS = 60;
 /** Teams shows at most 6 buttons in one action list (the card's, an ActionSet's or a shown card's). */
 export const MAX_ACTIONS = 6;
@@ -73,8 +75,8 @@ function envelopeProblems(card: Json): string[] {
 }
 
 function sizeProblems(card: Json): string[] {
-  const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
-  return bytes > MAX_CARD_BYTES ? [`the card is ${bytes} bytes; keep it under ${MAX_CARD_BYTES}`] : [];
+  const bytes = cardUtf16Bytes(card);
+  return bytes > MAX_CARD_BYTES ? [`the card is ${bytes} bytes in UTF-16; keep it under ${MAX_CARD_BYTES}`] : [];
 }
 
 function objectModelProblems(card: Json): string[] {

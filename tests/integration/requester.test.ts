@@ -276,24 +276,27 @@ describe('requester journey over HTTP', () => {
     expect(cardText(weather.card)).toMatch(/I didn't understand "what is the weather"/);
   });
 
-  it('pages through search results with Show more, keeping the order and showing each package once', async () => {
+  it('pages through search results with Next and Previous, keeping the order and showing each package once', async () => {
     const first = await say(stack, alex, 'request platform tools cloud finance');
     expect(cardText(first.card)).toMatch(/Access packages for "platform tools cloud finance"/);
     const total = Number(/Showing 1–5 of (\d+)/.exec(cardText(first.card))?.[1]);
     expect(total).toBeGreaterThan(5);
-    const second = await click(stack, alex, first, 'Show more');
+    const second = await click(stack, alex, first, 'Next');
     expect(cardText(second.card)).toMatch(new RegExp(`Showing 6–${Math.min(10, total)} of ${total}`));
+    const back = await click(stack, alex, second, 'Previous');
+    expect(cardText(back.card)).toBe(cardText(first.card));
     const names = (c: Card) => [...cardText(c).matchAll(/^\*\*(.+)\*\*$/gm)].map((m) => m[1]);
     const shown = [...names(first.card), ...names(second.card)];
     expect(shown).toHaveLength(Math.min(10, total));
     expect(new Set(shown).size).toBe(shown.length);
-    if (total <= 10) expect(buttonTitles(second.card)).not.toContain('Show more');
+    if (total <= 10) expect(buttonTitles(second.card)).not.toContain('Next');
   });
 
-  it('lists the catalog in pages with Show more, without hidden or forbidden packages', async () => {
+  it('lists the catalog in pages with Next and Previous, without hidden or forbidden packages', async () => {
     const first = await say(stack, alex, 'catalog');
     expect(cardText(first.card)).toMatch(/Showing 1–5 of 10/);
-    const second = await click(stack, alex, first, 'Show more');
+    const second = await click(stack, alex, first, 'Next');
+    expect(buttonTitles(second.card).slice(0, 2)).toEqual(['Previous', 'My requests']);
     expect(cardText(second.card)).toMatch(/Showing 6–10 of 10/);
     const all = cardText(first.card) + cardText(second.card);
     expect(all).not.toMatch(/Payroll Administration/);

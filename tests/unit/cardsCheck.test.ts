@@ -150,7 +150,16 @@ describe('checkCard reports what Teams would reject or the bot would mishandle',
     ['nested data', (c) => (c.actions[0].data.answers = [{ q: 'a' }]), /data\.answers is nested deeper than one level/],
     ['null data', (c) => (c.actions[0].data.packageId = null), /data\.packageId is null/],
     ['text carried as data', (c) => (c.actions[0].data.note = 'x'.repeat(300)), /data\.note is 300 characters/],
-    ['a card over 28 kB', (c) => c.body.push(textBlock('x'.repeat(MAX_CARD_BYTES))), /keep it under 28672/],
+    [
+      'a card over 40 KB in UTF-16 (20,000 characters)',
+      (c) => c.body.push(textBlock('x'.repeat(MAX_CARD_BYTES / 2))),
+      /bytes in UTF-16; keep it under 40960/,
+    ],
+    [
+      'a card of 25,000 plain characters (25 KB in UTF-8, but 50 KB in UTF-16 as Teams counts)',
+      (c) => c.body.push(textBlock('x'.repeat(25_000))),
+      /bytes in UTF-16; keep it under 40960/,
+    ],
     [
       'a refresh without Action.Execute',
       (c) => (c.refresh.action.type = 'Action.OpenUrl'),
