@@ -21,6 +21,7 @@ import {
   textInput,
   truncate,
 } from '../elements.js';
+import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../size.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText } from './format.js';
 
@@ -240,15 +241,17 @@ function policyLines(view: RequestFormView): CardElement[] {
   ];
 }
 
+/** One button per policy with its fields inside; a list instead when there are too many, or they would not fit. */
 function policyChoiceCard(view: RequestFormView): AdaptiveCard {
   if (view.policies.length > MAX_POLICY_BUTTONS) return policyListCard(view);
   const actions = view.policies.map((p, index) =>
     showCardAction(truncate(p.policyDisplayName, 60), policyFields(view, index, p), [submitAction(view, p)]),
   );
-  return adaptiveCard([heading(title(view)), ...policyLines(view)], {
+  const card = adaptiveCard([heading(title(view)), ...policyLines(view)], {
     actions,
     fallbackText: `Request form for ${view.packageName}.`,
   });
+  return cardUtf16Bytes(card) <= MAX_CARD_UTF16_BYTES ? card : policyListCard(view);
 }
 
 /** More policies than Teams shows buttons: pick one from a list, then the form of that policy follows. */
