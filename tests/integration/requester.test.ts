@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import type { SeedData } from '../../devtenant/index.js';
 import { PEOPLE } from '../devtenant/tokens.js';
+import { checkCard } from '../helpers/cardCheck.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import {
@@ -744,5 +745,61 @@ describe('requester journey: forms Teams can show and a person can answer', () =
     expect(inputIds(first.card)).toEqual([formInputId(2, 'justification')]);
     expect(findAction(first.card, 'Submit request')).toBeUndefined();
     expect(findAction(first.card, 'Request in My Access')?.action).toMatchObject({ type: 'Action.OpenUrl' });
+  });
+});
+
+/** Alex holds 70 more access packages (clones of Finance Reports): past the 100 KB Teams limit in one card. */
+const MANY_ASSIGNMENTS = 70;
+function seedWithManyAssignments(): SeedData {
+  const seed = seedWithDbaQuestions() as any;
+  const finance = seed.accessPackages.find((p: any) => p.id === PACKAGES.financeReports);
+  for (let n = 0; n < MANY_ASSIGNMENTS; n++) {
+    const packageId = id('40000000', 900 + n);
+    const policyId = id('50000000', 900 + n);
+    seed.accessPackages.push({
+      ...structuredClone(finance),
+      id: packageId,
+      displayName: `Regional report ${n + 1} – Read`,
+      policies: [{ ...structuredClone(finance.policies[0]), id: policyId }],
+    });
+    seed.assignments.push({
+      id: id('80000000', 900 + n),
+      accessPackageId: packageId,
+      policyId,
+      targetId: PEOPLE.alex,
+      startDateTime: '-P1D',
+      endDateTime: '+P30D',
+    });
+  }
+  return seed;
+}
+
+describe('requester journey: my access with more than one Teams message holds', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ devtenant: { seed: seedWithManyAssignments() } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('pages with Next and Previous, each page well under the Teams limit, every package on one page', async () => {
+    const first = await say(stack, alex, 'my access');
+    const pages: Shown[] = [first];
+    while (findAction(pages.at(-1)?.card as Card, 'Next')) {
+      pages.push(await click(stack, alex, pages.at(-1) as Shown, 'Next'));
+      expect(pages.length).toBeLessThan(20);
+    }
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(MANY_ASSIGNMENTS / 10));
+    for (const page of pages) {
+      expect(checkCard(page.card)).toEqual([]);
+      expect(JSON.stringify(page.card).length * 2).toBeLessThan(40 * 1024);
+    }
+    const texts = pages.map((p) => cardText(p.card));
+    expect(texts[0]).toMatch(/^Your access\nShowing 1–10 of \d+\./);
+    for (let n = 1; n <= MANY_ASSIGNMENTS; n++) {
+      expect(texts.filter((t) => t.includes(`**Regional report ${n} – Read**\n`))).toHaveLength(1);
+    }
+    expect(texts.at(-1)).toContain('Active group memberships');
+    const back = await click(stack, alex, pages[2], 'Previous');
+    expect(cardText(back.card)).toBe(texts[1]);
   });
 });
