@@ -512,6 +512,25 @@ describe('my requests and my access cards', () => {
     expect(cardText(myAccessCard({ assignments, page: 9, now: NOW }, [section]))).toContain('Showing 21–23 of 23.');
   });
 
+  it('my access shows an empty section where its place falls: no packages first, no memberships last', () => {
+    const role = (i: number) => ({
+      group: { id: `20000000-0000-4000-8000-0000000002${String(i).padStart(2, '0')}`, displayName: `Group ${i + 1}` },
+      accessId: 'member' as const,
+      startDateTime: '2026-03-02T09:30:00Z',
+      assignmentType: 'assigned' as const,
+    });
+    const roles = activeRolesSection({ roles: Array.from({ length: 12 }, (_, i) => role(i)), now: NOW });
+    const noPackages = [0, 1].map((page) => cardText(myAccessCard({ assignments: [], page, now: NOW }, [roles])));
+    expect(noPackages[0]).toMatch(/^Your access\nShowing 1–10 of 12\.\nAccess packages\nYou have no access packages/);
+    expect(noPackages[1]).toMatch(/^Your access\nShowing 11–12 of 12\.\nActive group memberships\n\*\*Group 11\*\*/);
+    expect(noPackages[1]).not.toContain('Access packages');
+    const ten = Array.from({ length: 10 }, (_, i) => assignment({ id: `a${i}`, packageName: `Package ${i + 1}` }));
+    const none = activeRolesSection({ roles: [], now: NOW });
+    const card = myAccessCard({ assignments: ten, now: NOW }, [none]);
+    expect(cardText(card)).toMatch(/\*\*Package 10\*\*[\s\S]*Active group memberships\nNone right now/);
+    expect(buttonTitles(card)).not.toContain('Next');
+  });
+
   it('my access with the active group memberships: end times, Deactivate only for an activation', () => {
     const group = (n: number, displayName: string) => ({ id: `20000000-0000-4000-8000-00000000001${n}`, displayName });
     const card = myAccessCard({ assignments: [assignment()], now: NOW }, [
