@@ -66,7 +66,7 @@ async function myRequests({ app, user }: Who, page = 0): Promise<CardJson> {
 
 /**
  * The access-package part of `my access` for this user (one Graph call), soonest end first. Exported so another
- * journey can compose its own sections (active group memberships) into the same card with `myAccessSections`.
+ * journey can compose its own sections (active group memberships) into the same card with `myAccessSection`.
  */
 export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView> {
   const assignments = (await listMyAssignments(userGraph(app, user)))
