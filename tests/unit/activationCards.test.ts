@@ -3,8 +3,10 @@ import type { ActivationRecord } from '../../bot/journeys/activation/store.js';
 import { withKnownTeamsId } from '../../bot/journeys/activation/subject.js';
 import type { BotServices } from '../../bot/services.js';
 import { type ActivationCardView, activationCard } from '../../cards/activation/activationCard.js';
-import type { ActivationState } from '../../services/model/pim.js';
+import { eligibleListCard } from '../../cards/activation/listCard.js';
+import type { ActivationState, EligibleRole } from '../../services/model/pim.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { cardText, findAction } from '../helpers/teamsHarness.js';
 
 const NOW = '2026-03-02T10:00:00.000Z';
 const REQUEST = 'a0000000-0000-4000-8000-000000000001';
@@ -58,5 +60,27 @@ describe('activation card refresh', () => {
     expect((await withKnownTeamsId(app('29:alex'), record)).teamsId).toBe('29:alex');
     expect((await withKnownTeamsId(app(), record)).teamsId).toBeUndefined();
     expect((await withKnownTeamsId(app('29:other'), { ...record, teamsId: '29:alex' })).teamsId).toBe('29:alex');
+  });
+});
+
+describe('eligible roles list paging', () => {
+  const role = (i: number): EligibleRole => ({
+    group: { id: `20000000-0000-4000-8000-0000000003${String(i).padStart(2, '0')}`, displayName: `Finance ${i + 1}` },
+    accessId: 'member',
+    eligibleFrom: '2026-01-01T00:00:00Z',
+  });
+  const roles = Array.from({ length: 12 }, (_, i) => role(i));
+
+  it('pages with Previous and Next, keeping the filter the person typed', () => {
+    const first = eligibleListCard({ roles, now: NOW, filter: 'fin' });
+    const second = eligibleListCard({ roles, now: NOW, filter: 'fin', page: 1 });
+    for (const card of [first, second]) expect(checkCard(card)).toEqual([]);
+    expect(cardText(first)).toContain('Showing 1–8 of 12.');
+    expect(cardText(second)).toContain('Showing 9–12 of 12.');
+    expect(findAction(first, 'Next')?.action).toMatchObject({ verb: 'activateList', data: { filter: 'fin', page: 1 } });
+    expect(findAction(first, 'Previous')).toBeUndefined();
+    expect(findAction(second, 'Previous')?.action).toMatchObject({ data: { filter: 'fin', page: 0 } });
+    expect(findAction(second, 'Next')).toBeUndefined();
+    expect(findAction(second, 'Refresh')?.action).toMatchObject({ data: { filter: 'fin', page: 1 } });
   });
 });
