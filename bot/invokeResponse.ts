@@ -1,10 +1,13 @@
 import type { AdaptiveCardInvokeResponse, InvokeResponse } from 'botbuilder';
+import { fitForTeams } from '../cards/size.js';
 
 /** The one place that shapes `adaptiveCard/action` replies. Teams always gets HTTP 200; the outcome is in the body. */
 export type CardJson = object;
 
+/** Every card the bot answers with or sends passes `fitForTeams` (here and in cardSender.ts): never over budget. */
 export function cardReply(card: CardJson): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as Record<string, unknown> };
+  const value = fitForTeams(card).card as Record<string, unknown>;
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value };
 }
 
 export function messageReply(text: string): AdaptiveCardInvokeResponse {

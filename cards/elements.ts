@@ -259,12 +259,47 @@ export function choiceSetInput(
   return defined({ type: 'Input.ChoiceSet', id, choices: choices.map((c) => ({ ...c })), ...options });
 }
 
-export function dateInput(id: string, options: Options<DateInput, 'id'> = {}): DateInput {
-  return defined({ type: 'Input.Date', id, ...options });
+const INPUT_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const INPUT_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A real calendar day written `YYYY-MM-DD`, the only value Input.Date accepts ("2026-02-30" is not one). */
+export function isInputDate(text: string | undefined): text is string {
+  const match = INPUT_DATE.exec(text ?? '');
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** A clock time written `HH:MM` (00:00 to 23:59), the only value Input.Time accepts. */
+export function isInputTime(text: string | undefined): text is string {
+  return INPUT_TIME.test(text ?? '');
+}
+
+/** Only a valid `YYYY-MM-DD` goes into the input: anything else would be shown as typed text or break the picker. */
+export function dateInput(id: string, options: Options<DateInput, 'id'> = {}): DateInput {
+  const { value, min, max } = options;
+  return defined({
+    type: 'Input.Date',
+    id,
+    ...options,
+    value: isInputDate(value) ? value : undefined,
+    min: isInputDate(min) ? min : undefined,
+    max: isInputDate(max) ? max : undefined,
+  });
+}
+
+/** Only a valid `HH:MM` goes into the input. */
 export function timeInput(id: string, options: Options<TimeInput, 'id'> = {}): TimeInput {
-  return defined({ type: 'Input.Time', id, ...options });
+  const { value, min, max } = options;
+  return defined({
+    type: 'Input.Time',
+    id,
+    ...options,
+    value: isInputTime(value) ? value : undefined,
+    min: isInputTime(min) ? min : undefined,
+    max: isInputTime(max) ? max : undefined,
+  });
 }
 
 export function executeAction(

@@ -58,11 +58,19 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
   ];
   return adaptiveCard(body, {
     actions: drawn.actions,
-    refresh: isLive(state)
-      ? refresh(Verbs.refreshActivation, { requestId: state.requestId }, view.viewerTeamsId ? [view.viewerTeamsId] : [])
-      : undefined,
+    refresh: refreshFor(view),
     fallbackText: `${drawn.title}.`,
   });
+}
+
+/**
+ * Only the person's own client refreshes the card. Without their Teams id there is no refresh at all: `userIds: []`
+ * would turn automatic refresh off and show a manual "Refresh card" item instead, and leaving `userIds` out would
+ * refresh every member's client. The watcher still updates the card in place when the activation changes.
+ */
+function refreshFor(view: ActivationCardView): AdaptiveCard['refresh'] {
+  if (!isLive(view.state) || !view.viewerTeamsId) return undefined;
+  return refresh(Verbs.refreshActivation, { requestId: view.state.requestId }, [view.viewerTeamsId]);
 }
 
 function isLive(state: ActivationState): boolean {

@@ -1,5 +1,6 @@
 import type { ActiveRole, RolePart } from '../../services/model/pim.js';
-import { actionSet, type CardElement, container, executeAction, plainText, textBlock } from '../elements.js';
+import { actionSet, type CardElement, container, executeAction, plainText, textBlock, truncate } from '../elements.js';
+import type { ListSection } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { DEACTIVATE_BUTTON } from './activationCard.js';
 import { missingPartsText, roleWord, timeText } from './format.js';
@@ -18,23 +19,25 @@ export interface ActiveRolesView {
  * membership or ownership with its end time, and Deactivate for a just-in-time activation (a standing assignment is
  * not the person's to end).
  */
-export function activeRolesSection(view: ActiveRolesView): CardElement[] {
+export function activeRolesSection(view: ActiveRolesView): ListSection {
   const title = textBlock('Active group memberships', { weight: 'bolder', spacing: 'medium', separator: true });
   if (view.unavailable) {
-    return [title, textBlock('I could not read your group memberships just now; type **activate** to try again.')];
-  }
-  if (view.roles.length === 0) {
-    return [
+    return {
       title,
-      textBlock('None right now. Type **activate** to see the roles you can activate.', { isSubtle: true }),
-    ];
+      rows: [],
+      whenEmpty: [textBlock('I could not read your group memberships just now; type **activate** to try again.')],
+    };
   }
   const gaps = view.missing?.length ? [textBlock(missingPartsText(view.missing), { color: 'warning' })] : [];
-  return [title, ...gaps, ...view.roles.map((role) => roleLine(role, view.now))];
+  return {
+    title: gaps.length > 0 ? container([title, ...gaps]) : title,
+    rows: view.roles.map((role) => roleLine(role, view.now)),
+    whenEmpty: [textBlock('None right now. Type **activate** to see the roles you can activate.', { isSubtle: true })],
+  };
 }
 
 function roleLine(role: ActiveRole, now: string): CardElement {
-  const name = `**${plainText(role.group.displayName)}** (${roleWord(role.accessId)})`;
+  const name = `**${plainText(truncate(role.group.displayName, 120))}** (${roleWord(role.accessId)})`;
   const until = role.endDateTime ? `until ${timeText(role.endDateTime, now)}` : 'permanent assignment';
   const canEnd = role.assignmentType === 'activated' && !!role.requestId;
   return container(

@@ -42,6 +42,8 @@ export interface ActivationFormView {
   /** What the person entered, shown again when the bot sends the form back with problems. */
   values?: FormValues;
   problems?: string[];
+  /** Problems with one input, shown beside it (the start date or time that was not a date or time). */
+  fieldProblems?: Partial<Record<'startDate' | 'startTime', string>>;
 }
 
 export const MAX_JUSTIFICATION_INPUT = 500;
@@ -53,7 +55,7 @@ export function activationFormCard(view: ActivationFormView): AdaptiveCard {
   return adaptiveCard(
     [
       heading(`Activate: ${plainText(title)}`),
-      ...problemBlocks(view.problems),
+      ...problemBlocks(view),
       factSet([
         ['Group', plainText(role.group.displayName)],
         ['Rules', policySummary(policy)],
@@ -62,7 +64,7 @@ export function activationFormCard(view: ActivationFormView): AdaptiveCard {
       durationInput(view),
       justificationInput(policy, view.values?.justification),
       ...(policy.ticketRequired ? ticketInputs(view.values) : []),
-      ...startInputs(view.values),
+      ...startInputs(view.values, view.fieldProblems),
     ],
     {
       actions: [
@@ -79,8 +81,10 @@ export function activationFormCard(view: ActivationFormView): AdaptiveCard {
   );
 }
 
-function problemBlocks(problems?: string[]): CardElement[] {
-  if (!problems?.length) return [];
+function problemBlocks(view: ActivationFormView): CardElement[] {
+  const besideInputs = Object.values(view.fieldProblems ?? {}).some(Boolean);
+  const problems = [...(view.problems ?? []), ...(besideInputs ? ['The start date or time: see below.'] : [])];
+  if (problems.length === 0) return [];
   return [
     textBlock('Please fix this first:', { color: 'attention', weight: 'bolder' }),
     ...problems.map((p) => textBlock(`- ${p}`, { color: 'attention', spacing: 'none' })),
@@ -153,16 +157,27 @@ function ticketInputs(values?: FormValues): CardElement[] {
   ];
 }
 
-function startInputs(values?: FormValues): CardElement[] {
+/** The date and time builders drop a value that is not `YYYY-MM-DD` / `HH:MM`; its error shows under the input. */
+function startInputs(values?: FormValues, problems: ActivationFormView['fieldProblems'] = {}): CardElement[] {
+  const beside = (problem?: string): CardElement[] =>
+    problem ? [textBlock(problem, { color: 'attention', size: 'small', spacing: 'none' })] : [];
   return [
     textBlock('Start later (optional; UTC). Leave empty to start now.', { weight: 'bolder', spacing: 'medium' }),
     columnSet([
-      column([dateInput(FormInputs.startDate, { label: 'Date (UTC)', value: values?.startDate || undefined })], {
-        width: 'stretch',
-      }),
-      column([timeInput(FormInputs.startTime, { label: 'Time (UTC)', value: values?.startTime || undefined })], {
-        width: 'stretch',
-      }),
+      column(
+        [
+          dateInput(FormInputs.startDate, { label: 'Date (UTC)', value: values?.startDate || undefined }),
+          ...beside(problems.startDate),
+        ],
+        { width: 'stretch' },
+      ),
+      column(
+        [
+          timeInput(FormInputs.startTime, { label: 'Time (UTC)', value: values?.startTime || undefined }),
+          ...beside(problems.startTime),
+        ],
+        { width: 'stretch' },
+      ),
     ]),
   ];
 }

@@ -12,6 +12,7 @@ import {
   textBlock,
   truncate,
 } from '../elements.js';
+import { pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { dateText, missingPartsText, policySummary, roleWord, timeText } from './format.js';
 
@@ -22,10 +23,12 @@ export interface EligibleListView {
   filter?: string;
   /** Parts Graph did not give: the card names them. */
   unavailable?: RolePart[];
+  /** 0-based page to show. */
+  page?: number;
 }
 
-/** Teams cards stay small; a person with more eligible roles narrows the list by typing "activate <name>". */
-export const MAX_LISTED_ROLES = 15;
+/** Each role shows its policy in full, so a page holds few of them; Previous and Next page through the rest. */
+export const ROLES_PAGE_SIZE = 8;
 
 /** The label of a role's Activate button; unique per role so people (and tests) can tell the buttons apart. */
 export function activateButtonTitle(role: Pick<EligibleRole, 'accessId'> & { group: { displayName: string } }) {
@@ -38,32 +41,41 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
     ? [textBlock(missingPartsText(view.unavailable), { color: 'warning', wrap: true, spacing: 'small' })]
     : [];
   if (roles.length === 0) return emptyListCard(filter);
-  const shown = roles.slice(0, MAX_LISTED_ROLES);
-  const more = roles.length - shown.length;
+  const { items: shown, page } = pageOf(roles, view.page ?? 0, ROLES_PAGE_SIZE);
+  const filterData = filter ? { filter: truncate(filter, 60) } : undefined;
+  const range = rangeText(page);
   return adaptiveCard(
     [
       heading(filter ? `Your eligible roles matching "${plainText(truncate(filter, 40))}"` : 'Your eligible roles'),
-      textBlock('Activate a membership or ownership when you need it; I remove you automatically when it ends.', {
-        isSubtle: true,
-        spacing: 'small',
-      }),
+      textBlock(
+        [
+          'Activate a membership or ownership when you need it; I remove you automatically when it ends.',
+          ...(range ? [range] : []),
+        ].join(' '),
+        { isSubtle: true, spacing: 'small' },
+      ),
       ...gaps,
       ...shown.map((role) => roleSection(role, now)),
-      ...(more > 0
-        ? [textBlock(`${more} more not shown: type **activate** *group name* to narrow the list.`, { isSubtle: true })]
-        : []),
     ],
     {
-      actions: [executeAction('Refresh', Verbs.activateList, filter ? { filter: truncate(filter, 60) } : undefined)],
+      actions: [
+        ...pagerActions(page, Verbs.activateList, filterData),
+        executeAction(
+          'Refresh',
+          Verbs.activateList,
+          filterData ? { ...filterData, page: page.index } : { page: page.index },
+        ),
+      ],
       fallbackText: `You have ${roles.length} eligible group role(s). Type "activate" in Teams to see them.`,
     },
   );
 }
 
 function roleSection(role: EligibleRole, now: string): CardElement {
-  const name = plainText(role.group.displayName);
   const items: CardElement[] = [
-    textBlock(`**${name}** · ${roleWord(role.accessId)}`, { size: 'medium' }),
+    textBlock(`**${plainText(truncate(role.group.displayName, 120))}** · ${roleWord(role.accessId)}`, {
+      size: 'medium',
+    }),
     ...(role.group.description
       ? [textBlock(plainText(truncate(role.group.description, 160)), { isSubtle: true, spacing: 'none', maxLines: 3 })]
       : []),

@@ -9,15 +9,29 @@ import {
   heading,
   plainText,
   textBlock,
+  truncate,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText, grantText } from './format.js';
 
-/** One package: what it grants, who approves, how long access lasts. */
+/**
+ * One package: what it grants, who approves, how long access lasts. Long lists are cut with a count so the card stays
+ * within Teams' size limit; the request form still offers every policy.
+ */
+
+export const MAX_APPROVERS_NAMED = 5;
+export const MAX_POLICIES_SHOWN = 5;
+export const MAX_GRANTS_SHOWN = 20;
+
+function approversText(approvers: string[]): string {
+  const named = approvers.slice(0, MAX_APPROVERS_NAMED).map(plainText);
+  const others = approvers.length - named.length;
+  return others > 0 ? `${named.join(', ')} or ${others} others` : named.join(' or ');
+}
 
 export function approvalText(stages: ApprovalStageView[]): string {
   if (stages.length === 0) return 'No approval needed';
-  return stages.map((s) => s.approvers.map(plainText).join(' or ')).join(', then ');
+  return stages.map((s) => approversText(s.approvers)).join(', then ');
 }
 
 function policyFacts(policy: PolicySummary): CardElement {
@@ -33,8 +47,10 @@ function policySection(policy: PolicySummary, several: boolean): CardElement[] {
   return [
     container(
       [
-        textBlock(`**${plainText(policy.displayName)}**`),
-        ...(policy.description ? [textBlock(plainText(policy.description), { isSubtle: true, spacing: 'none' })] : []),
+        textBlock(`**${plainText(truncate(policy.displayName, 120))}**`),
+        ...(policy.description
+          ? [textBlock(plainText(truncate(policy.description, 300)), { isSubtle: true, spacing: 'none' })]
+          : []),
         policyFacts(policy),
       ],
       { spacing: 'medium' },
@@ -43,7 +59,9 @@ function policySection(policy: PolicySummary, several: boolean): CardElement[] {
 }
 
 function grantsSection(details: PackageDetails): CardElement[] {
-  const lines = details.grants.map((g) => `- ${grantText(g)}`);
+  const lines = details.grants.slice(0, MAX_GRANTS_SHOWN).map((g) => `- ${truncate(grantText(g), 200)}`);
+  const more = details.grants.length - lines.length;
+  if (more > 0) lines.push(`- and ${more} more`);
   return [
     textBlock('What you get', { weight: 'bolder', spacing: 'medium' }),
     textBlock(lines.length > 0 ? lines.join('\n') : 'No resources are listed for this package.', { spacing: 'small' }),
@@ -54,12 +72,19 @@ export function packageDetailsCard(details: PackageDetails): AdaptiveCard {
   const several = details.policies.length > 1;
   const howTitle = several ? `${details.policies.length} ways to get it` : 'How you get it';
   const body: CardElement[] = [
-    heading(plainText(details.displayName)),
-    ...(details.description ? [textBlock(plainText(details.description))] : []),
+    heading(plainText(truncate(details.displayName, 200))),
+    ...(details.description ? [textBlock(plainText(truncate(details.description, 2000)))] : []),
     factSet([['Catalog', details.catalogName ? plainText(details.catalogName) : undefined]]),
     ...grantsSection(details),
     textBlock(howTitle, { weight: 'bolder', spacing: 'medium' }),
-    ...details.policies.flatMap((p) => policySection(p, several)),
+    ...details.policies.slice(0, MAX_POLICIES_SHOWN).flatMap((p) => policySection(p, several)),
+    ...(details.policies.length > MAX_POLICIES_SHOWN
+      ? [
+          textBlock(`${details.policies.length - MAX_POLICIES_SHOWN} more: select Request to see them all.`, {
+            isSubtle: true,
+          }),
+        ]
+      : []),
   ];
   return adaptiveCard(
     body.filter((el) => el.type !== 'FactSet' || el.facts.length > 0),

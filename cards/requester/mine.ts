@@ -10,26 +10,34 @@ import {
   heading,
   plainText,
   textBlock,
+  truncate,
 } from '../elements.js';
+import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { formatDate, relativeTime, stateLabel } from './format.js';
 
 /** `my requests` and `my access` (the package part, composable with other journeys' sections). */
 
 export interface MyRequestsView {
-  /** Pending first, then the most recent others; already cut to what the card shows. */
+  /** Pending first, then the most recent others: all of them; the card shows one page. */
   requests: RequestView[];
-  /** How many requests there are in all. */
-  total: number;
+  /** 0-based page to show. */
+  page?: number;
   now: string;
 }
+
+export const MY_REQUESTS_PAGE_SIZE = 10;
+export const MY_ACCESS_PAGE_SIZE = 10;
+/** Names are shown whole up to this length, so that a row's size is bounded. */
+const MAX_NAME_CHARS = 120;
 
 const PENDING = new Set(['submitted', 'pendingApproval', 'scheduled']);
 const RETRYABLE = new Set(['denied', 'expired', 'canceled', 'deliveryFailed']);
 
 function requestLine(request: RequestView, now: Date): CardElement {
   const label = stateLabel(request.state, request.kind);
-  const what = request.kind === 'remove' ? `Give up ${plainText(request.packageName)}` : plainText(request.packageName);
+  const name = plainText(truncate(request.packageName, MAX_NAME_CHARS));
+  const what = request.kind === 'remove' ? `Give up ${name}` : name;
   const when = request.createdAt ? `requested ${relativeTime(request.createdAt, now)}` : '';
   const buttons: CardAction[] = [];
   if (PENDING.has(request.state)) {
@@ -54,28 +62,34 @@ function requestLine(request: RequestView, now: Date): CardElement {
 
 export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
   const now = new Date(view.now);
+  const { items, page } = pageOf(view.requests, view.page ?? 0, MY_REQUESTS_PAGE_SIZE);
   const body: CardElement[] = [heading('Your requests')];
-  if (view.requests.length === 0) {
+  if (items.length === 0) {
     body.push(textBlock('You have no access requests yet.'));
   } else {
-    const more = view.total - view.requests.length;
     body.push(
-      textBlock(more > 0 ? `Pending and recent requests (${more} older not shown).` : 'Pending and recent requests.', {
+      textBlock(['Pending first, then the most recent.', rangeText(page)].filter(Boolean).join(' '), {
         isSubtle: true,
         spacing: 'none',
       }),
-      ...view.requests.map((r) => requestLine(r, now)),
+      ...items.map((r) => requestLine(r, now)),
     );
   }
   return adaptiveCard(body, {
-    actions: [executeAction('Find access', Verbs.showCatalog), executeAction('My access', Verbs.myAccess)],
-    fallbackText: `You have ${view.total} access requests.`,
+    actions: [
+      ...pagerActions(page, Verbs.myRequests),
+      executeAction('Find access', Verbs.showCatalog),
+      executeAction('My access', Verbs.myAccess),
+    ],
+    fallbackText: `You have ${view.requests.length} access requests.`,
   });
 }
 
 export interface MyAccessView {
-  /** Current (delivered or being delivered) assignments. */
+  /** Current (delivered or being delivered) assignments: all of them; the card shows one page. */
   assignments: AssignmentView[];
+  /** 0-based page to show. */
+  page?: number;
   now: string;
 }
 
@@ -97,7 +111,7 @@ function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
   }
   return container(
     [
-      textBlock(`**${plainText(assignment.packageName)}**`),
+      textBlock(`**${plainText(truncate(assignment.packageName, MAX_NAME_CHARS))}**`),
       textBlock(untilText(assignment, now), { isSubtle: true, spacing: 'none' }),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
@@ -106,23 +120,33 @@ function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
 }
 
 /**
- * The access-package part of `my access`: a heading and one line per assignment with Renew and Give up access.
- * Other journeys append their own sections (active group memberships) to the same card.
+ * The access-package part of `my access`: a title and one row per assignment with Renew and Give up access. Other
+ * journeys add their own sections (active group memberships); the card pages through all of them as one list.
  */
-export function myAccessSections(view: MyAccessView): CardElement[] {
+export function myAccessSection(view: MyAccessView): ListSection {
   const now = new Date(view.now);
-  const lines =
-    view.assignments.length > 0
-      ? view.assignments.map((a) => assignmentLine(a, now))
-      : [textBlock('You have no access packages at the moment.', { spacing: 'small' })];
-  return [textBlock('Access packages', { weight: 'bolder', size: 'medium', spacing: 'medium' }), ...lines];
+  return {
+    title: textBlock('Access packages', { weight: 'bolder', size: 'medium', spacing: 'medium' }),
+    rows: view.assignments.map((a) => assignmentLine(a, now)),
+    whenEmpty: [textBlock('You have no access packages at the moment.', { spacing: 'small' })],
+  };
 }
 
-export function myAccessCard(view: MyAccessView, extraSections: CardElement[] = []): AdaptiveCard {
-  return adaptiveCard([heading('Your access'), ...myAccessSections(view), ...extraSections], {
-    actions: [executeAction('Find access', Verbs.showCatalog), executeAction('My requests', Verbs.myRequests)],
-    fallbackText: `You have ${view.assignments.length} access packages.`,
-  });
+export function myAccessCard(view: MyAccessView, otherSections: ListSection[] = []): AdaptiveCard {
+  const sections = [myAccessSection(view), ...otherSections];
+  const { body, page } = pagedSections(sections, view.page ?? 0, MY_ACCESS_PAGE_SIZE);
+  const range = rangeText(page);
+  return adaptiveCard(
+    [heading('Your access'), ...(range ? [textBlock(range, { isSubtle: true, spacing: 'none' })] : []), ...body],
+    {
+      actions: [
+        ...pagerActions(page, Verbs.myAccess),
+        executeAction('Find access', Verbs.showCatalog),
+        executeAction('My requests', Verbs.myRequests),
+      ],
+      fallbackText: `You have ${view.assignments.length} access packages.`,
+    },
+  );
 }
 
 export interface GiveUpView {
@@ -132,7 +156,7 @@ export interface GiveUpView {
 }
 
 export function giveUpConfirmCard(view: GiveUpView): AdaptiveCard {
-  const name = plainText(view.assignment.packageName);
+  const name = plainText(truncate(view.assignment.packageName, MAX_NAME_CHARS));
   return adaptiveCard(
     [
       heading(`Give up ${name}?`),

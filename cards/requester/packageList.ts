@@ -12,6 +12,7 @@ import {
   textBlock,
   truncate,
 } from '../elements.js';
+import { pagerActions } from '../paging.js';
 import { Verbs } from '../verbs.js';
 
 /** Search results and the catalog: one page of packages, each with Details and Request. */
@@ -25,7 +26,7 @@ export interface PackageListView {
   /** 0-based. */
   page: number;
   pageSize: number;
-  /** Stored search the "Show more" button continues; undefined for the catalog. */
+  /** Stored search that Previous and Next page through; undefined for the catalog. */
   searchId?: string;
   /** Graph returned no catalog or resource names, so the ranking used names and descriptions only. */
   limitedRanking?: boolean;
@@ -63,15 +64,11 @@ function rangeLine(view: PackageListView): string {
 }
 
 export function packageListCard(view: PackageListView): AdaptiveCard {
-  const more = (view.page + 1) * view.pageSize < view.total;
-  const actions: CardAction[] = [];
-  if (more) {
-    const page = view.page + 1;
-    actions.push(
-      executeAction('Show more', Verbs.showMore, view.searchId ? { searchId: view.searchId, page } : { page }),
-    );
-  }
-  actions.push(executeAction('My requests', Verbs.myRequests));
+  const page = { index: view.page, size: view.pageSize, total: view.total };
+  const actions: CardAction[] = [
+    ...pagerActions(page, Verbs.showMore, view.searchId ? { searchId: view.searchId } : {}),
+    executeAction('My requests', Verbs.myRequests),
+  ];
   const notes: CardElement[] = view.limitedRanking
     ? [textBlock('Matched on package names and descriptions only.', { isSubtle: true, size: 'small' })]
     : [];

@@ -14,20 +14,28 @@ import {
   dateInput,
   executeAction,
   heading,
+  openUrlAction,
   plainText,
   showCardAction,
   textBlock,
   textInput,
+  truncate,
 } from '../elements.js';
+import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../size.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText } from './format.js';
 
 /**
  * The request form: exactly what the policy asks (justification, questions, dates), with field errors next to the
- * inputs. Several applicable policies become one Action.ShowCard each, so choosing a policy costs no round trip.
+ * inputs. Up to MAX_POLICY_BUTTONS applicable policies become one Action.ShowCard each, so choosing a policy costs no
+ * round trip; more become a choice set and a Continue button (Teams shows at most 6 buttons on a card).
  */
 
 export const MAX_JUSTIFICATION_INPUT = 1000;
+export const MAX_POLICY_BUTTONS = 5;
+/** Input id of the policy choice when there are more policies than buttons; read back as `policyId`. */
+export const POLICY_CHOICE_INPUT = 'policyId';
+export const MY_ACCESS_URL = 'https://myaccess.microsoft.com';
 
 /** Form fields as the domain names them (services/entitlement FormField): justification, startDate, endDate, q:<id>. */
 export type FormFieldName = string;
@@ -92,8 +100,30 @@ function textQuestionInput(view: RequestFormView, index: number, q: TextQuestion
   ];
 }
 
+/** Choices whose `actualValue` Graph left empty are dropped when parsed, so a question can end up with none. */
+function isUnanswerable(q: PolicyQuestion): boolean {
+  return q.kind === 'choice' && q.choices.length === 0;
+}
+
+/** A required question that cannot be answered here blocks the policy: the card says so and sends to My Access. */
+function blocksSubmit(req: RequestRequirements): boolean {
+  return req.questions.some((q) => q.required && isUnanswerable(q));
+}
+
 function choiceQuestionInput(view: RequestFormView, index: number, q: ChoiceQuestion): CardElement[] {
   const field = `q:${q.id}`;
+  if (isUnanswerable(q)) {
+    const asks = `This policy asks "${plainText(q.text)}", but offers no answers that can be chosen here.`;
+    return [
+      textBlock(
+        q.required ? `${asks} Request it in My Access instead.` : `${asks} It is optional, so I leave it out.`,
+        {
+          color: q.required ? 'warning' : undefined,
+          isSubtle: !q.required || undefined,
+        },
+      ),
+    ];
+  }
   return [
     choiceSetInput(
       formInputId(index, field),
@@ -157,6 +187,7 @@ function policyFields(view: RequestFormView, index: number, req: RequestRequirem
 }
 
 function submitAction(view: RequestFormView, req: RequestRequirements): CardAction {
+  if (blocksSubmit(req)) return openUrlAction('Request in My Access', MY_ACCESS_URL);
   return executeAction(
     'Submit request',
     Verbs.submitRequest,
@@ -197,19 +228,45 @@ function singlePolicyCard(view: RequestFormView, index: number): AdaptiveCard {
   return adaptiveCard(body, { actions, fallbackText: `Request form for ${view.packageName}.` });
 }
 
-function policyChoiceCard(view: RequestFormView): AdaptiveCard {
-  const body: CardElement[] = [
-    heading(title(view)),
+function policyLines(view: RequestFormView): CardElement[] {
+  return [
     textBlock(`You can get this package in ${view.policies.length} ways. Choose one to see what it asks:`),
     ...view.policies.map((p) =>
       textBlock(
-        `- **${plainText(p.policyDisplayName)}**` + (p.policyDescription ? `: ${plainText(p.policyDescription)}` : ''),
+        `- **${plainText(p.policyDisplayName)}**` +
+          (p.policyDescription ? `: ${plainText(truncate(p.policyDescription, 200))}` : ''),
         { spacing: 'small' },
       ),
     ),
   ];
+}
+
+/** One button per policy with its fields inside; a list instead when there are too many, or they would not fit. */
+function policyChoiceCard(view: RequestFormView): AdaptiveCard {
+  if (view.policies.length > MAX_POLICY_BUTTONS) return policyListCard(view);
   const actions = view.policies.map((p, index) =>
-    showCardAction(p.policyDisplayName, policyFields(view, index, p), [submitAction(view, p)]),
+    showCardAction(truncate(p.policyDisplayName, 60), policyFields(view, index, p), [submitAction(view, p)]),
   );
-  return adaptiveCard(body, { actions, fallbackText: `Request form for ${view.packageName}.` });
+  const card = adaptiveCard([heading(title(view)), ...policyLines(view)], {
+    actions,
+    fallbackText: `Request form for ${view.packageName}.`,
+  });
+  return cardUtf16Bytes(card) <= MAX_CARD_UTF16_BYTES ? card : policyListCard(view);
+}
+
+/** More policies than Teams shows buttons: pick one from a list, then the form of that policy follows. */
+function policyListCard(view: RequestFormView): AdaptiveCard {
+  const body: CardElement[] = [
+    heading(title(view)),
+    ...policyLines(view),
+    choiceSetInput(
+      POLICY_CHOICE_INPUT,
+      view.policies.map((p) => ({ title: truncate(p.policyDisplayName, 80), value: p.policyId })),
+      { label: 'Policy', style: 'compact', isRequired: true, errorMessage: 'Choose a policy.' },
+    ),
+  ];
+  return adaptiveCard(body, {
+    actions: [executeAction('Continue', Verbs.requestForm, { formId: view.formId }, { style: 'positive' })],
+    fallbackText: `Request form for ${view.packageName}.`,
+  });
 }

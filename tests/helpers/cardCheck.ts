@@ -1,4 +1,5 @@
 import * as AC from 'adaptivecards';
+import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../../cards/size.js';
 import { allVerbs } from '../../cards/verbs.js';
 
 /**
@@ -10,8 +11,11 @@ import { allVerbs } from '../../cards/verbs.js';
  * Action.Submit, refresh.userIds, input ids, TextBlock text, action data shape and the card size.
  */
 export const TEAMS_MAX_VERSION = { major: 1, minor: 5 };
-export const MAX_CARD_BYTES = 28 * 1024;
+/** The same budget the bot's own guard (cards/size.ts) enforces before sending. */
+export const MAX_CARD_BYTES = MAX_CARD_UTF16_BYTES;
 export const MAX_REFRESH_USER_IDS = 60;
+/** Teams shows at most 6 buttons in one action list (the card's, an ActionSet's or a shown card's). */
+export const MAX_ACTIONS = 6;
 /** Data carries ids and flags; a longer string is text or state that belongs in storage. */
 export const MAX_DATA_STRING_CHARS = 256;
 
@@ -71,8 +75,8 @@ function envelopeProblems(card: Json): string[] {
 }
 
 function sizeProblems(card: Json): string[] {
-  const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
-  return bytes > MAX_CARD_BYTES ? [`the card is ${bytes} bytes; keep it under ${MAX_CARD_BYTES}`] : [];
+  const bytes = cardUtf16Bytes(card);
+  return bytes > MAX_CARD_BYTES ? [`the card is ${bytes} bytes in UTF-16; keep it under ${MAX_CARD_BYTES}`] : [];
 }
 
 function objectModelProblems(card: Json): string[] {
@@ -106,6 +110,7 @@ function walkCard(walk: Walk, card: Json, path: string, topLevel: boolean): void
   checkKeys(walk, card, path, 'AdaptiveCard', new AC.AdaptiveCard(), extra);
   eachOf(walk, card.body, at(path, 'body'), walkElement);
   eachOf(walk, card.actions, at(path, 'actions'), walkAction);
+  checkActionCount(walk, card.actions, at(path, 'actions'));
   if (card.selectAction !== undefined) walkAction(walk, card.selectAction, at(path, 'selectAction'));
   if (card.refresh !== undefined) walkRefresh(walk, card.refresh, at(path, 'refresh'));
   if (topLevel && card.msteams !== undefined) checkMsteams(walk, card.msteams, at(path, 'msteams'));
@@ -129,12 +134,19 @@ function walkChildren(walk: Walk, element: Json, path: string): void {
   eachOf(walk, element.items, at(path, 'items'), walkElement);
   eachOf(walk, element.columns, at(path, 'columns'), walkColumn);
   eachOf(walk, element.actions, at(path, 'actions'), walkAction);
+  checkActionCount(walk, element.actions, at(path, 'actions'));
   eachOf(walk, element.facts, at(path, 'facts'), (w, fact, p) => checkPlainKeys(w, fact, p, 'Fact', new AC.Fact()));
   eachOf(walk, element.choices, at(path, 'choices'), (w, c, p) => checkPlainKeys(w, c, p, 'Choice', new AC.Choice()));
   for (const key of ['selectAction', 'inlineAction'] as const) {
     if (element[key] !== undefined) walkAction(walk, element[key], at(path, key));
   }
   if (isObject(element.fallback)) walkElement(walk, element.fallback, at(path, 'fallback'));
+}
+
+function checkActionCount(walk: Walk, actions: unknown, path: string): void {
+  if (Array.isArray(actions) && actions.length > MAX_ACTIONS) {
+    walk.problems.push(`${path} has ${actions.length} buttons; Teams shows at most ${MAX_ACTIONS}`);
+  }
 }
 
 function walkColumn(walk: Walk, column: unknown, path: string): void {
@@ -184,6 +196,10 @@ function walkRefresh(walk: Walk, refresh: unknown, path: string): void {
   if (userIds === undefined) return;
   if (!Array.isArray(userIds) || !userIds.every((id) => typeof id === 'string')) {
     walk.problems.push(`${path}.userIds must be a list of user ids`);
+  } else if (userIds.length === 0) {
+    walk.problems.push(
+      `${path}.userIds is empty, which turns automatic refresh off: list the ids or leave refresh out`,
+    );
   } else if (userIds.length > MAX_REFRESH_USER_IDS) {
     walk.problems.push(`${path}.userIds has ${userIds.length} users; Teams refreshes at most ${MAX_REFRESH_USER_IDS}`);
   }

@@ -43,6 +43,12 @@ async function activeInstances(stack: ActivationStack, groupId: string): Promise
   return body.value.filter((i: any) => i.groupId === groupId);
 }
 
+/** The column of the activation form that holds the start input `id`, with what stands beside it. */
+function startColumn(card: Card, id: string): any[] {
+  const columns = card.body.flatMap((e: any) => e.columns ?? []);
+  return columns.find((c: any) => c.items.some((e: any) => e.id === id))?.items ?? [];
+}
+
 async function postedActivations(stack: ActivationStack): Promise<LogEntry[]> {
   return (await stack.roundTrips()).filter(
     (e) => e.method === 'POST' && e.path.startsWith(`${PIM}/assignmentScheduleRequests`),
@@ -248,21 +254,39 @@ describe('activate: bad input is refused or explained, never sent to Graph blind
       ]),
     );
     const today = stack.clock.now().toISOString().slice(0, 10);
-    const cases: [Record<string, string>, string][] = [
-      [{ startDate: today, startTime: '25:99' }, 'The start date or time is not valid.'],
-      [{ startDate: 'next week', startTime: '10:00' }, 'The start date is not a date (YYYY-MM-DD).'],
-      [{ startDate: today, startTime: 'noon' }, 'The start time is not a time (HH:MM).'],
-      [{ startDate: today }, 'Choose a start time too, or leave both empty to start now.'],
+    // Each error stands under its own input, and only a valid YYYY-MM-DD / HH:MM goes back into Input.Date/Time.
+    const cases: [Record<string, string>, Partial<Record<'startDate' | 'startTime', RegExp>>][] = [
+      [{ startDate: today, startTime: '25:99' }, { startTime: /^Not a time: choose one between 00:00 and 23:59/ }],
+      [{ startDate: 'next week', startTime: '10:00' }, { startDate: /^Not a date: choose a day \(YYYY-MM-DD\)/ }],
+      [{ startDate: '2026-02-30', startTime: '10:00' }, { startDate: /^Not a date/ }],
+      [{ startDate: today, startTime: 'noon' }, { startTime: /^Not a time/ }],
+      [
+        { startDate: 'next week', startTime: '25:99' },
+        { startDate: /^Not a date/, startTime: /^Not a time/ },
+      ],
+      [{ startDate: today }, { startTime: /^Choose a start time too, or leave both empty to start now\.$/ }],
     ];
-    for (const [start, problem] of cases) {
+    for (const [start, problems] of cases) {
       const card = await stack.press(
         form,
         'Activate',
         { duration: '60', justification: 'Month-end close', ...start },
         id,
       );
-      expect(cardText(card)).toContain(problem);
       expect(cardText(card)).toMatch(/^Activate: Membership of Finance Admins/);
+      expect(cardText(card)).toContain('Please fix this first:\n- The start date or time: see below.');
+      expect(checkCard(card)).toEqual([]);
+      for (const field of ['startDate', 'startTime'] as const) {
+        const beside = startColumn(card, field);
+        const input = beside.find((e: any) => e.id === field);
+        const typed = start[field];
+        const valid = field === 'startDate' ? /^\d{4}-\d{2}-\d{2}$/ : /^\d{2}:\d{2}$/;
+        if (problems[field] && typed) expect(input).not.toHaveProperty('value');
+        if (input.value !== undefined) expect(input.value).toMatch(valid);
+        const errors = beside.filter((e: any) => e.type === 'TextBlock').map((e: any) => e.text);
+        if (problems[field]) expect(errors).toEqual([expect.stringMatching(problems[field] as RegExp)]);
+        else expect(errors).toEqual([]);
+      }
     }
     expect(await postedActivations(stack)).toHaveLength(0);
     expect(await stack.roundTrips()).toHaveLength(0);

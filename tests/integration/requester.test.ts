@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import type { SeedData } from '../../devtenant/index.js';
 import { PEOPLE } from '../devtenant/tokens.js';
+import { checkCard } from '../helpers/cardCheck.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import {
@@ -276,24 +277,27 @@ describe('requester journey over HTTP', () => {
     expect(cardText(weather.card)).toMatch(/I didn't understand "what is the weather"/);
   });
 
-  it('pages through search results with Show more, keeping the order and showing each package once', async () => {
+  it('pages through search results with Next and Previous, keeping the order and showing each package once', async () => {
     const first = await say(stack, alex, 'request platform tools cloud finance');
     expect(cardText(first.card)).toMatch(/Access packages for "platform tools cloud finance"/);
     const total = Number(/Showing 1–5 of (\d+)/.exec(cardText(first.card))?.[1]);
     expect(total).toBeGreaterThan(5);
-    const second = await click(stack, alex, first, 'Show more');
+    const second = await click(stack, alex, first, 'Next');
     expect(cardText(second.card)).toMatch(new RegExp(`Showing 6–${Math.min(10, total)} of ${total}`));
+    const back = await click(stack, alex, second, 'Previous');
+    expect(cardText(back.card)).toBe(cardText(first.card));
     const names = (c: Card) => [...cardText(c).matchAll(/^\*\*(.+)\*\*$/gm)].map((m) => m[1]);
     const shown = [...names(first.card), ...names(second.card)];
     expect(shown).toHaveLength(Math.min(10, total));
     expect(new Set(shown).size).toBe(shown.length);
-    if (total <= 10) expect(buttonTitles(second.card)).not.toContain('Show more');
+    if (total <= 10) expect(buttonTitles(second.card)).not.toContain('Next');
   });
 
-  it('lists the catalog in pages with Show more, without hidden or forbidden packages', async () => {
+  it('lists the catalog in pages with Next and Previous, without hidden or forbidden packages', async () => {
     const first = await say(stack, alex, 'catalog');
     expect(cardText(first.card)).toMatch(/Showing 1–5 of 10/);
-    const second = await click(stack, alex, first, 'Show more');
+    const second = await click(stack, alex, first, 'Next');
+    expect(buttonTitles(second.card).slice(0, 2)).toEqual(['Previous', 'My requests']);
     expect(cardText(second.card)).toMatch(/Showing 6–10 of 10/);
     const all = cardText(first.card) + cardText(second.card);
     expect(all).not.toMatch(/Payroll Administration/);
@@ -660,5 +664,142 @@ describe('requester journey: Graph round trips', () => {
       `POST ${EM}/assignmentRequests`,
       'POST /$batch',
     ]);
+  });
+});
+
+/**
+ * Finance Reports with 7 policies (its two and five copies of its standard policy), the third asking a required choice question whose
+ * choices have no usable `actualValue`, so none can be sent back to Graph.
+ */
+function seedWithManyFinancePolicies(): SeedData {
+  const seed = seedWithDbaQuestions();
+  const finance = seed.accessPackages?.find((p: any) => p.id === PACKAGES.financeReports) as any;
+  const standard = finance.policies[0];
+  const copies = Array.from({ length: 5 }, (_, i) => ({
+    ...structuredClone(standard),
+    id: id('50000000', 700 + i),
+    displayName: `Finance policy ${i + 3}`,
+  }));
+  // The chosen policy shows in the outcome: "Finance policy 4" needs no approval.
+  copies[1].requestApprovalSettings = {
+    ...copies[1].requestApprovalSettings,
+    isApprovalRequiredForAdd: false,
+    stages: [],
+  };
+  finance.policies = [...finance.policies, ...copies];
+  finance.policies[2].questions = [
+    {
+      '@odata.type': '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+      id: id('70000000', 10),
+      sequence: 0,
+      isRequired: true,
+      text: 'Reporting line',
+      isMultipleSelectionAllowed: false,
+      // The devtenant's seed needs the property; an empty actualValue is as unusable as a missing one.
+      choices: [
+        { actualValue: '', text: 'Controlling' },
+        { actualValue: '', text: 'Treasury' },
+      ],
+    },
+  ];
+  return seed;
+}
+
+describe('requester journey: forms Teams can show and a person can answer', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ devtenant: { seed: seedWithManyFinancePolicies() } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('7 policies: a policy list with Continue (never more than 6 buttons), then the chosen policy is sent', async () => {
+    const results = await say(stack, alex, 'finance reports');
+    const form = await click(stack, alex, results, 'Request');
+    expect(form.card.actions).toHaveLength(1);
+    expect(buttonTitles(form.card)).toEqual(['Continue']);
+    const choice = form.card.body.find((e: any) => e.id === 'policyId');
+    expect(choice.choices.map((c: any) => c.title)).toEqual([
+      'Standard access (30 days)',
+      'Extended access for planning (180 days)',
+      ...Array.from({ length: 5 }, (_, i) => `Finance policy ${i + 3}`),
+    ]);
+    const chosen = await click(stack, alex, form, 'Continue', { policyId: id('50000000', 701) });
+    expect(cardText(chosen.card)).toMatch(/Policy: \*\*Finance policy 4\*\*/);
+    const status = await click(stack, alex, chosen, 'Submit request', {
+      [formInputId(3, 'justification')]: 'FY27 forecast',
+    });
+    // The chosen policy needs no approval: the other six would wait for Alex's manager.
+    expect(cardText(status.card)).toMatch(/^Finance Reports – Read\nDelivered\n/);
+    const back = await click(stack, alex, chosen, 'Choose another policy');
+    expect(buttonTitles(back.card)).toEqual(['Continue']);
+  });
+
+  it('a required question with no answer to choose is explained, with My Access instead of Submit', async () => {
+    const results = await say(stack, alex, 'finance reports');
+    const form = await click(stack, alex, results, 'Request');
+    const first = await click(stack, alex, form, 'Continue', { policyId: id('50000000', 700) });
+    expect(cardText(first.card)).toMatch(/Policy: \*\*Finance policy 3\*\*/);
+    expect(cardText(first.card)).toContain(
+      'This policy asks "Reporting line", but offers no answers that can be chosen here. Request it in My Access instead.',
+    );
+    expect(inputIds(first.card)).toEqual([formInputId(2, 'justification')]);
+    expect(findAction(first.card, 'Submit request')).toBeUndefined();
+    expect(findAction(first.card, 'Request in My Access')?.action).toMatchObject({ type: 'Action.OpenUrl' });
+  });
+});
+
+/** Alex holds 70 more access packages (clones of Finance Reports): past the 100 KB Teams limit in one card. */
+const MANY_ASSIGNMENTS = 70;
+function seedWithManyAssignments(): SeedData {
+  const seed = seedWithDbaQuestions() as any;
+  const finance = seed.accessPackages.find((p: any) => p.id === PACKAGES.financeReports);
+  for (let n = 0; n < MANY_ASSIGNMENTS; n++) {
+    const packageId = id('40000000', 900 + n);
+    const policyId = id('50000000', 900 + n);
+    seed.accessPackages.push({
+      ...structuredClone(finance),
+      id: packageId,
+      displayName: `Regional report ${n + 1} – Read`,
+      policies: [{ ...structuredClone(finance.policies[0]), id: policyId }],
+    });
+    seed.assignments.push({
+      id: id('80000000', 900 + n),
+      accessPackageId: packageId,
+      policyId,
+      targetId: PEOPLE.alex,
+      startDateTime: '-P1D',
+      endDateTime: '+P30D',
+    });
+  }
+  return seed;
+}
+
+describe('requester journey: my access with more than one Teams message holds', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ devtenant: { seed: seedWithManyAssignments() } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('pages with Next and Previous, each page well under the Teams limit, every package on one page', async () => {
+    const first = await say(stack, alex, 'my access');
+    const pages: Shown[] = [first];
+    while (findAction(pages.at(-1)?.card as Card, 'Next')) {
+      pages.push(await click(stack, alex, pages.at(-1) as Shown, 'Next'));
+      expect(pages.length).toBeLessThan(20);
+    }
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(MANY_ASSIGNMENTS / 10));
+    for (const page of pages) {
+      expect(checkCard(page.card)).toEqual([]);
+      expect(JSON.stringify(page.card).length * 2).toBeLessThan(40 * 1024);
+    }
+    const texts = pages.map((p) => cardText(p.card));
+    expect(texts[0]).toMatch(/^Your access\nShowing 1–10 of \d+\./);
+    for (let n = 1; n <= MANY_ASSIGNMENTS; n++) {
+      expect(texts.filter((t) => t.includes(`**Regional report ${n} – Read**\n`))).toHaveLength(1);
+    }
+    expect(texts.at(-1)).toContain('Active group memberships');
+    const back = await click(stack, alex, pages[2], 'Previous');
+    expect(cardText(back.card)).toBe(texts[1]);
   });
 });

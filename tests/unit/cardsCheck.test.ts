@@ -128,6 +128,16 @@ describe('checkCard reports what Teams would reject or the bot would mishandle',
       /userIds has 61 users/,
     ],
     [
+      'seven buttons',
+      (c) => c.actions.push(...Array.from({ length: 4 }, (_, i) => openUrlAction(`Link ${i}`, 'https://example.com'))),
+      /^actions has 7 buttons; Teams shows at most 6$/,
+    ],
+    [
+      'an empty refresh.userIds',
+      (c) => (c.refresh.userIds = []),
+      /userIds is empty, which turns automatic refresh off/,
+    ],
+    [
       'a duplicate input id in a shown card',
       (c) => (c.actions[1].card.body[0].id = 'justification'),
       /input id "justification" is used 2 times/,
@@ -140,7 +150,16 @@ describe('checkCard reports what Teams would reject or the bot would mishandle',
     ['nested data', (c) => (c.actions[0].data.answers = [{ q: 'a' }]), /data\.answers is nested deeper than one level/],
     ['null data', (c) => (c.actions[0].data.packageId = null), /data\.packageId is null/],
     ['text carried as data', (c) => (c.actions[0].data.note = 'x'.repeat(300)), /data\.note is 300 characters/],
-    ['a card over 28 kB', (c) => c.body.push(textBlock('x'.repeat(MAX_CARD_BYTES))), /keep it under 28672/],
+    [
+      'a card over 40 KB in UTF-16 (20,000 characters)',
+      (c) => c.body.push(textBlock('x'.repeat(MAX_CARD_BYTES / 2))),
+      /bytes in UTF-16; keep it under 40960/,
+    ],
+    [
+      'a card of 25,000 plain characters (25 KB in UTF-8, but 50 KB in UTF-16 as Teams counts)',
+      (c) => c.body.push(textBlock('x'.repeat(25_000))),
+      /bytes in UTF-16; keep it under 40960/,
+    ],
     [
       'a refresh without Action.Execute',
       (c) => (c.refresh.action.type = 'Action.OpenUrl'),
@@ -192,6 +211,17 @@ describe('element builders', () => {
     expect(plainText('**Sales** [team](http://x) _a_')).toBe('\\*\\*Sales\\*\\* \\[team\\](http://x) \\_a\\_');
     expect(plainText('- not a list\n1. nor this')).toBe('\\- not a list\n1\\. nor this');
     expect(plainText('Anne-Marie O.Brien')).toBe('Anne-Marie O.Brien');
+  });
+
+  it('puts only a valid YYYY-MM-DD into Input.Date and HH:MM into Input.Time', () => {
+    for (const bad of ['next week', '2026-02-30', '2026-13-01', '26-03-01', '2026-03-01T10:00']) {
+      expect(dateInput('d', { value: bad, min: bad })).toEqual({ type: 'Input.Date', id: 'd' });
+    }
+    for (const bad of ['25:99', '24:00', '9:30', 'noon', '10:00:00']) {
+      expect(timeInput('t', { value: bad })).toEqual({ type: 'Input.Time', id: 't' });
+    }
+    expect(dateInput('d', { value: '2028-02-29', min: '2026-01-01' })).toMatchObject({ value: '2028-02-29' });
+    expect(timeInput('t', { value: '23:59' })).toMatchObject({ value: '23:59' });
   });
 
   it('shortens long text with an ellipsis and leaves short text alone', () => {

@@ -3,7 +3,7 @@ import { remindData } from '../../bot/journeys/approver/schemas.js';
 import { activeRolesSection } from '../../cards/activation/activeRolesSection.js';
 import { packageDetailsCard } from '../../cards/requester/details.js';
 import { accessLengthText, relativeTime } from '../../cards/requester/format.js';
-import { giveUpConfirmCard, myAccessCard, myAccessSections, myRequestsCard } from '../../cards/requester/mine.js';
+import { giveUpConfirmCard, myAccessCard, myAccessSection, myRequestsCard } from '../../cards/requester/mine.js';
 import { noMatchCard, packageListCard } from '../../cards/requester/packageList.js';
 import { formInputId, requestFormCard } from '../../cards/requester/requestForm.js';
 import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../cards/requester/status.js';
@@ -65,7 +65,7 @@ const statusView = (extra: Partial<RequestView> = {}, view: Partial<RequestStatu
 });
 
 describe('search results and catalog cards', () => {
-  it('lists a page with Details and Request per package and Show more when there is more', () => {
+  it('lists a page with Details and Request per package and Next when there is more', () => {
     const card = packageListCard({
       query: 'finanse',
       packages: [pkg(1), pkg(2)],
@@ -76,15 +76,29 @@ describe('search results and catalog cards', () => {
     });
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(/Access packages for "finanse"[\s\S]*Showing 1–2 of 7[\s\S]*Package 1/);
-    expect(buttonTitles(card)).toEqual(['Show more', 'My requests', 'Details', 'Request', 'Details', 'Request']);
-    expect(findAction(card, 'Show more')?.action.data).toEqual({
-      searchId: '11111111-1111-4111-8111-111111111111',
+    expect(buttonTitles(card)).toEqual(['Next', 'My requests', 'Details', 'Request', 'Details', 'Request']);
+    expect(findAction(card, 'Next')?.action).toMatchObject({
+      verb: 'showMore',
+      data: { searchId: '11111111-1111-4111-8111-111111111111', page: 1 },
+    });
+    const middle = packageListCard({
+      query: 'finanse',
+      packages: [pkg(3), pkg(4)],
+      total: 7,
       page: 1,
+      pageSize: 2,
+      searchId: '11111111-1111-4111-8111-111111111111',
+    });
+    expect(checkCard(middle)).toEqual([]);
+    expect(buttonTitles(middle).slice(0, 3)).toEqual(['Previous', 'Next', 'My requests']);
+    expect(findAction(middle, 'Previous')?.action.data).toEqual({
+      searchId: '11111111-1111-4111-8111-111111111111',
+      page: 0,
     });
     expect(findAction(card, 'Request')?.action).toMatchObject({ verb: 'requestForm', data: { packageId: pkg(1).id } });
   });
 
-  it('has no Show more on the last page, and escapes names and what the person typed', () => {
+  it('has no Previous or Next on a single page, and escapes names and what the person typed', () => {
     const card = packageListCard({
       query: '**bold** [link](x)',
       packages: [pkg(1, { displayName: '**Admins**' })],
@@ -92,7 +106,7 @@ describe('search results and catalog cards', () => {
       page: 0,
       pageSize: 5,
     });
-    expect(buttonTitles(card)).not.toContain('Show more');
+    expect(buttonTitles(card)).toEqual(['My requests', 'Details', 'Request']);
     expect(cardText(card)).toContain('\\*\\*bold\\*\\* \\[link\\](x)');
     expect(cardText(card)).toContain('**\\*\\*Admins\\*\\***');
   });
@@ -252,6 +266,75 @@ describe('request form card', () => {
     expect(buttonTitles(card)).toEqual(['Submit request', 'Choose another policy']);
   });
 
+  it('with more than 5 policies, offers a required choice set and Continue instead of a button each', () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        requirements({ policyId: `5000000${i}-0000-4000-8000-000000000002`, policyDisplayName: `Policy ${i + 1}` }),
+      );
+    const five = requestFormCard({ ...base, policies: many(5) });
+    expect(checkCard(five)).toEqual([]);
+    expect(five.actions?.map((a) => a.type)).toEqual(Array(5).fill('Action.ShowCard'));
+    for (const n of [6, 7, 12]) {
+      const card = requestFormCard({ ...base, policies: many(n) });
+      expect(checkCard(card)).toEqual([]);
+      expect(card.actions).toHaveLength(1);
+      expect(findAction(card, 'Continue')?.action).toMatchObject({
+        verb: 'requestForm',
+        data: { formId: base.formId },
+      });
+      const choice = inputs(card).find((i) => i.id === 'policyId');
+      expect(choice).toMatchObject({ type: 'Input.ChoiceSet', isRequired: true, label: 'Policy' });
+      expect(choice.choices.map((c: any) => c.title)).toEqual(many(n).map((p) => p.policyDisplayName));
+      expect(choice.choices.map((c: any) => c.value)).toEqual(many(n).map((p) => p.policyId));
+      expect(cardText(card)).toContain(`You can get this package in ${n} ways.`);
+    }
+  });
+
+  const unanswerable = (required: boolean) =>
+    requirements({
+      questions: [
+        {
+          kind: 'choice',
+          id: 'q3',
+          odataType: '#microsoft.graph.accessPackageMultipleChoiceQuestion',
+          sequence: 0,
+          required,
+          text: 'Which **region**?',
+          multiple: false,
+          choices: [],
+        },
+      ],
+    });
+
+  it('never renders a required question that cannot be answered: says what it asks and links to My Access', () => {
+    const card = requestFormCard({ ...base, policies: [unanswerable(true)] });
+    expect(checkCard(card)).toEqual([]);
+    expect(inputs(card).map((i) => i.id)).toEqual(['p0.justification']);
+    expect(cardText(card)).toContain(
+      'This policy asks "Which \\*\\*region\\*\\*?", but offers no answers that can be chosen here. Request it in My Access instead.',
+    );
+    expect(findAction(card, 'Submit request')).toBeUndefined();
+    expect(findAction(card, 'Request in My Access')?.action).toMatchObject({
+      type: 'Action.OpenUrl',
+      url: 'https://myaccess.microsoft.com',
+    });
+    // With several policies, only the blocked one sends to My Access.
+    const two = requestFormCard({
+      ...base,
+      policies: [unanswerable(true), requirements({ policyId: 'other', policyDisplayName: 'Fast lane' })],
+    });
+    expect(checkCard(two)).toEqual([]);
+    expect(buttonTitles(two)).toEqual(['Manager approval', 'Request in My Access', 'Fast lane', 'Submit request']);
+  });
+
+  it('leaves out an optional question that has no answers to choose, and still submits', () => {
+    const card = requestFormCard({ ...base, policies: [unanswerable(false)] });
+    expect(checkCard(card)).toEqual([]);
+    expect(inputs(card).map((i) => i.id)).toEqual(['p0.justification']);
+    expect(cardText(card)).toContain('It is optional, so I leave it out.');
+    expect(buttonTitles(card)).toEqual(['Submit request']);
+  });
+
   it('titles a renewal as one', () => {
     expect(cardText(requestFormCard({ ...base, mode: 'renew', policies: [requirements()] }))).toMatch(/^Renew Sandbox/);
   });
@@ -346,12 +429,26 @@ describe('my requests and my access cards', () => {
   it('my requests: Cancel for pending, Request again for denied', () => {
     const card = myRequestsCard({
       requests: [request(), request({ id: 'r2', state: 'denied', status: 'Denied', packageName: 'Visio' })],
-      total: 12,
       now: NOW,
     });
     expect(checkCard(card)).toEqual([]);
-    expect(cardText(card)).toMatch(/10 older not shown/);
+    expect(cardText(card)).toMatch(/Pending first, then the most recent\./);
     expect(buttonTitles(card)).toEqual(['Find access', 'My access', 'Cancel request', 'Request again']);
+  });
+
+  it('my requests pages with Previous and Next, 10 a page', () => {
+    const requests = Array.from({ length: 23 }, (_, i) => request({ id: `r${i}`, packageName: `Package ${i + 1}` }));
+    const pages = [0, 1, 2].map((page) => myRequestsCard({ requests, page, now: NOW }));
+    for (const card of pages) expect(checkCard(card)).toEqual([]);
+    expect(cardText(pages[0])).toContain('Showing 1–10 of 23.');
+    expect(cardText(pages[2])).toContain('Showing 21–23 of 23.');
+    expect(buttonTitles(pages[0]).slice(0, 3)).toEqual(['Next', 'Find access', 'My access']);
+    expect(buttonTitles(pages[1]).slice(0, 2)).toEqual(['Previous', 'Next']);
+    expect(buttonTitles(pages[2]).slice(0, 2)).toEqual(['Previous', 'Find access']);
+    expect(findAction(pages[1], 'Next')?.action).toMatchObject({ verb: 'myRequests', data: { page: 2 } });
+    expect(findAction(pages[1], 'Previous')?.action).toMatchObject({ verb: 'myRequests', data: { page: 0 } });
+    const names = pages.flatMap((card) => cardText(card).match(/\*\*Package \d+\*\*/g) ?? []);
+    expect(names).toEqual(requests.map((r) => `**${r.packageName}**`));
   });
 
   const assignment = (extra: Partial<AssignmentView> = {}): AssignmentView => ({
@@ -378,17 +475,65 @@ describe('my requests and my access cards', () => {
   });
 
   it("my access sections compose with other journeys' sections", () => {
-    const sections = myAccessSections({ assignments: [], now: NOW });
-    expect(sections[0]).toMatchObject({ type: 'TextBlock', text: 'Access packages' });
-    const card = myAccessCard({ assignments: [], now: NOW }, [{ type: 'TextBlock', text: 'Active group memberships' }]);
+    const own = myAccessSection({ assignments: [], now: NOW });
+    expect(own.title).toMatchObject({ type: 'TextBlock', text: 'Access packages' });
+    const other = { title: { type: 'TextBlock' as const, text: 'Active group memberships' }, rows: [], whenEmpty: [] };
+    const card = myAccessCard({ assignments: [], now: NOW }, [other]);
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(/no access packages at the moment[\s\S]*Active group memberships$/);
   });
 
+  it('my access pages through packages and group memberships as one list, with Previous and Next', () => {
+    const assignments = Array.from({ length: 14 }, (_, i) =>
+      assignment({ id: `a${i}`, packageName: `Package ${i + 1}` }),
+    );
+    const roles = Array.from({ length: 9 }, (_, i) => ({
+      group: { id: `20000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`, displayName: `Group ${i + 1}` },
+      accessId: 'member' as const,
+      startDateTime: '2026-03-02T09:30:00Z',
+      endDateTime: '2026-03-02T10:30:00Z',
+      assignmentType: 'activated' as const,
+      requestId: `a0000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`,
+    }));
+    const section = activeRolesSection({ roles, now: NOW });
+    const pages = [0, 1, 2].map((page) => myAccessCard({ assignments, page, now: NOW }, [section]));
+    for (const card of pages) expect(checkCard(card)).toEqual([]);
+    expect(cardText(pages[0])).toMatch(/^Your access\nShowing 1–10 of 23\.\nAccess packages\n/);
+    expect(cardText(pages[0])).not.toContain('Active group memberships');
+    expect(cardText(pages[1])).toMatch(/Access packages\n\*\*Package 11\*\*[\s\S]*Active group memberships\n/);
+    expect(cardText(pages[2])).toMatch(/^Your access\nShowing 21–23 of 23\.\nActive group memberships\n/);
+    expect(buttonTitles(pages[1]).slice(0, 2)).toEqual(['Previous', 'Next']);
+    expect(findAction(pages[1], 'Next')?.action).toMatchObject({ verb: 'myAccess', data: { page: 2 } });
+    expect(buttonTitles(pages[2])).not.toContain('Next');
+    const all = pages.map(cardText).join('\n');
+    for (const a of assignments) expect(all.split(`**${a.packageName}**`)).toHaveLength(2);
+    for (const r of roles) expect(all.split(`**${r.group.displayName}**`)).toHaveLength(2);
+    // A page past the end (the list shrank since the click) shows the last one.
+    expect(cardText(myAccessCard({ assignments, page: 9, now: NOW }, [section]))).toContain('Showing 21–23 of 23.');
+  });
+
+  it('my access shows an empty section where its place falls: no packages first, no memberships last', () => {
+    const role = (i: number) => ({
+      group: { id: `20000000-0000-4000-8000-0000000002${String(i).padStart(2, '0')}`, displayName: `Group ${i + 1}` },
+      accessId: 'member' as const,
+      startDateTime: '2026-03-02T09:30:00Z',
+      assignmentType: 'assigned' as const,
+    });
+    const roles = activeRolesSection({ roles: Array.from({ length: 12 }, (_, i) => role(i)), now: NOW });
+    const noPackages = [0, 1].map((page) => cardText(myAccessCard({ assignments: [], page, now: NOW }, [roles])));
+    expect(noPackages[0]).toMatch(/^Your access\nShowing 1–10 of 12\.\nAccess packages\nYou have no access packages/);
+    expect(noPackages[1]).toMatch(/^Your access\nShowing 11–12 of 12\.\nActive group memberships\n\*\*Group 11\*\*/);
+    expect(noPackages[1]).not.toContain('Access packages');
+    const ten = Array.from({ length: 10 }, (_, i) => assignment({ id: `a${i}`, packageName: `Package ${i + 1}` }));
+    const none = activeRolesSection({ roles: [], now: NOW });
+    const card = myAccessCard({ assignments: ten, now: NOW }, [none]);
+    expect(cardText(card)).toMatch(/\*\*Package 10\*\*[\s\S]*Active group memberships\nNone right now/);
+    expect(buttonTitles(card)).not.toContain('Next');
+  });
+
   it('my access with the active group memberships: end times, Deactivate only for an activation', () => {
     const group = (n: number, displayName: string) => ({ id: `20000000-0000-4000-8000-00000000001${n}`, displayName });
-    const card = myAccessCard(
-      { assignments: [assignment()], now: NOW },
+    const card = myAccessCard({ assignments: [assignment()], now: NOW }, [
       activeRolesSection({
         now: NOW,
         roles: [
@@ -408,7 +553,7 @@ describe('my requests and my access cards', () => {
           },
         ],
       }),
-    );
+    ]);
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(
       /\*\*Campaign\*\*[\s\S]*Active group memberships\n\*\*Finance Admins\*\* \(member\): until \{\{TIME\(2026-03-02T10:30:00Z\)\}\}\n\*\*Helpdesk\*\* \(owner\): permanent assignment$/,
@@ -421,10 +566,9 @@ describe('my requests and my access cards', () => {
   });
 
   it('my access says when the group memberships could not be read, and still lists the packages', () => {
-    const card = myAccessCard(
-      { assignments: [assignment()], now: NOW },
+    const card = myAccessCard({ assignments: [assignment()], now: NOW }, [
       activeRolesSection({ roles: [], now: NOW, unavailable: true }),
-    );
+    ]);
     expect(cardText(card)).toMatch(/\*\*Campaign\*\*[\s\S]*I could not read your group memberships just now/);
     expect(cardText(card)).not.toMatch(/None right now/);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { activationFormCard, type FormValues } from '../../../cards/activation/formCard.js';
+import { type ActivationFormView, activationFormCard, type FormValues } from '../../../cards/activation/formCard.js';
 import { stepUpCard } from '../../../cards/activation/stepUpCard.js';
-import type { AdaptiveCard } from '../../../cards/elements.js';
+import { type AdaptiveCard, isInputDate, isInputTime } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { Verbs } from '../../../cards/verbs.js';
@@ -60,7 +60,7 @@ export async function formFor(
   app: BotServices,
   user: ActingUser,
   role: EligibleRole & { policy: ActivationPolicy },
-  extra: { op?: string; values?: FormValues; problems?: string[] } = {},
+  extra: { op?: string; values?: FormValues; problems?: string[]; fieldProblems?: StartProblems } = {},
 ): Promise<AdaptiveCard> {
   const durations = durationChoices(role.policy.maximumMinutes);
   const remembered = await lastChoice(app, user.aadObjectId, role.group.id, role.accessId);
@@ -73,6 +73,7 @@ export async function formFor(
     now: app.clock.now().toISOString(),
     values: extra.values,
     problems: extra.problems,
+    fieldProblems: extra.fieldProblems,
   });
 }
 
@@ -96,9 +97,10 @@ export const activateAction = defineAction({
     }
     if (!role.policy) return cardReply(policyUnreadableCard(role));
     const withPolicy = { ...role, policy: role.policy };
-    const { input, problems } = readInput(app, withPolicy, data);
-    if (problems.length > 0) {
-      return cardReply(await formFor(app, user, withPolicy, { op: data.op, values: valuesOf(data), problems }));
+    const { input, problems, fieldProblems } = readInput(app, withPolicy, data);
+    if (problems.length > 0 || Object.keys(fieldProblems).length > 0) {
+      const values = valuesOf(data);
+      return cardReply(await formFor(app, user, withPolicy, { op: data.op, values, problems, fieldProblems }));
     }
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(await repeatedClickCard(app, claimKey));
@@ -116,7 +118,7 @@ function readInput(
   app: BotServices,
   role: EligibleRole & { policy: ActivationPolicy },
   data: ActivateData,
-): { input: ActivationInput; problems: string[] } {
+): { input: ActivationInput; problems: string[]; fieldProblems: StartProblems } {
   const now = app.clock.now();
   const start = startOf(data, now);
   const input: ActivationInput = {
@@ -127,20 +129,26 @@ function readInput(
     startDateTime: start.date,
   };
   const checked: InputProblem[] = checkActivationInput(role.policy, input, { now, eligibleUntil: role.eligibleUntil });
-  return { input, problems: [...(start.problem ? [start.problem] : []), ...checked.map((p) => p.message)] };
+  return { input, problems: checked.map((p) => p.message), fieldProblems: start.problems ?? {} };
 }
 
-/** Input.Date gives `YYYY-MM-DD` and Input.Time `HH:MM`, both read as UTC (the form says so). */
-function startOf(data: ActivateData, now: Date): { date?: Date; problem?: string } {
+type StartProblems = NonNullable<ActivationFormView['fieldProblems']>;
+
+/**
+ * Input.Date gives `YYYY-MM-DD` and Input.Time `HH:MM` (some clients add `:SS`), both read as UTC (the form says so).
+ * Anything else (typed by hand on a client without pickers, or forged) is an error beside that input.
+ */
+function startOf(data: ActivateData, now: Date): { date?: Date; problems?: StartProblems } {
   const date = data.startDate?.trim();
-  const time = data.startTime?.trim();
+  const time = data.startTime?.trim().replace(/^(\d{2}:\d{2}):[0-5]\d$/, '$1');
   if (!date && !time) return {};
-  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return { problem: 'The start date is not a date (YYYY-MM-DD).' };
-  if (time && !/^\d{2}:\d{2}(:\d{2})?$/.test(time)) return { problem: 'The start time is not a time (HH:MM).' };
-  if (date && !time) return { problem: 'Choose a start time too, or leave both empty to start now.' };
+  const problems: StartProblems = {};
+  if (date && !isInputDate(date)) problems.startDate = 'Not a date: choose a day (YYYY-MM-DD).';
+  if (time && !isInputTime(time)) problems.startTime = 'Not a time: choose one between 00:00 and 23:59 (HH:MM).';
+  else if (!time) problems.startTime = 'Choose a start time too, or leave both empty to start now.';
+  if (Object.keys(problems).length > 0) return { problems };
   const day = date ?? now.toISOString().slice(0, 10);
-  const parsed = new Date(`${day}T${(time as string).slice(0, 5)}:00Z`);
-  if (Number.isNaN(parsed.getTime())) return { problem: 'The start date or time is not valid.' };
+  const parsed = new Date(`${day}T${time}:00Z`);
   // A start within a minute of now is "now": Graph then starts it at once.
   return parsed.getTime() - now.getTime() < 60_000 && parsed.getTime() >= now.getTime() - 60_000
     ? {}

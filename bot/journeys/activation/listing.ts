@@ -16,18 +16,14 @@ import { trackCopy } from './subject.js';
 
 /** `activate`: my eligible roles with each group's rules; each role's button opens its activation form. */
 
-async function listCard(app: BotServices, user: ActingUser, filter?: string): Promise<AdaptiveCard> {
+async function listCard(app: BotServices, user: ActingUser, filter?: string, page = 0): Promise<AdaptiveCard> {
   try {
     const { roles, unavailable } = await activationContext(app).eligibleRoleList(user, true);
     const wanted = filter?.trim().toLowerCase();
     const shown = wanted ? roles.filter((r) => r.group.displayName.toLowerCase().includes(wanted)) : roles;
     if (unavailable.length > 0) app.log.warn({ unavailable }, 'eligible roles listed with parts missing');
-    return eligibleListCard({
-      roles: shown,
-      now: app.clock.now().toISOString(),
-      filter: wanted ? filter : undefined,
-      unavailable,
-    });
+    const now = app.clock.now().toISOString();
+    return eligibleListCard({ roles: shown, now, filter: wanted ? filter : undefined, page, unavailable });
   } catch (err) {
     app.log.warn({ err }, 'could not list eligible roles');
     return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
@@ -46,7 +42,7 @@ export const activateListAction = defineAction({
   verb: Verbs.activateList,
   data: listData,
   async run({ user, app }, data) {
-    return cardReply(await listCard(app, user, data.filter));
+    return cardReply(await listCard(app, user, data.filter, data.page));
   },
 });
 

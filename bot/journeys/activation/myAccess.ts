@@ -1,5 +1,5 @@
 import { activeRolesSection as drawSection } from '../../../cards/activation/activeRolesSection.js';
-import type { CardElement } from '../../../cards/elements.js';
+import type { ListSection } from '../../../cards/paging.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { loadActiveRoles } from '../../../services/pim/roles.js';
 import type { ActingUser, BotServices } from '../../services.js';
@@ -10,7 +10,7 @@ import type { ActingUser, BotServices } from '../../services.js';
  * trips at most; when Graph fails the section says so instead of failing the whole card. A missing sign-in is not a
  * Graph failure: it goes up, so the person is asked to sign in like for any other command.
  */
-export async function activeRolesSection(app: BotServices, user: ActingUser): Promise<CardElement[]> {
+export async function activeRolesSection(app: BotServices, user: ActingUser): Promise<ListSection> {
   const now = app.clock.now().toISOString();
   try {
     const { roles, unavailable } = await loadActiveRoles(app.graph.forUser(user));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PAGE_INDEX } from '../../../cards/paging.js';
 
 /** Card action data is untrusted input: every string is bounded and every id has the shape of a Graph id. */
 
@@ -19,7 +20,11 @@ export const roleData = z.object({
   here: z.boolean().optional(),
 });
 
-export const listData = z.object({ filter: optionalText(60) });
+/** `page` is the list card's Previous / Next (0-based). */
+export const listData = z.object({
+  filter: optionalText(60),
+  page: z.number().int().min(0).max(MAX_PAGE_INDEX).default(0),
+});
 
 /**
  * The activation form's button: the role, the form's idempotency key and the inputs (Teams sends input values as

@@ -22,6 +22,16 @@ export function renderRecord(app: BotServices, record: ActivationRecord, notice?
   });
 }
 
+/**
+ * A record made without a Teams id (found by the watcher, or kept from before the id was stored) takes the one from
+ * the person's conversation with the bot, so their card still refreshes by itself.
+ */
+export async function withKnownTeamsId(app: BotServices, record: ActivationRecord): Promise<ActivationRecord> {
+  if (record.teamsId) return record;
+  const conversation = await app.proactive.conversations.get(record.userAadObjectId).catch(() => undefined);
+  return conversation?.teamsUserId ? { ...record, teamsId: conversation.teamsUserId } : record;
+}
+
 /** What the card shows, as a fingerprint: a copy is only updated when this changes. */
 export function versionOf(app: BotServices, record: ActivationRecord): string {
   return [
@@ -98,7 +108,7 @@ export function activationKind(app: BotServices): SubjectKind {
     async load(id: string): Promise<LoadedSubject | undefined> {
       const stored = await readRecord(app, id);
       if (!stored) return undefined;
-      const record = await syncRecord(app, stored);
+      const record = await withKnownTeamsId(app, await syncRecord(app, stored));
       const card: AdaptiveCard = renderRecord(app, record);
       return { version: versionOf(app, record), render: (): CardJson => card };
     },

@@ -2,7 +2,14 @@ import { readItem } from '../../proactive/storeItem.js';
 import type { WatchSource } from '../../proactive/types.js';
 import type { BotServices } from '../../services.js';
 import { type ActivationRecord, changeRecord, FINAL_PHASES, RECORD_PREFIX, recordSchema } from './store.js';
-import { activationSubject, refreshActivation, renderRecord, syncRecord, versionOf } from './subject.js';
+import {
+  activationSubject,
+  refreshActivation,
+  renderRecord,
+  syncRecord,
+  versionOf,
+  withKnownTeamsId,
+} from './subject.js';
 
 /**
  * The watcher's view of tracked activations, each tick: waiting ones are re-read (approved, denied, started); active
@@ -53,7 +60,7 @@ async function watchOne(app: BotServices, key: string, now: Date): Promise<void>
 
 /** One reminder per end time: a new message to ping the person, and every existing card shows Extend. */
 async function remind(app: BotServices, stored: ActivationRecord): Promise<void> {
-  const record = await syncRecord(app, stored);
+  const record = await withKnownTeamsId(app, await syncRecord(app, stored));
   if (record.phase !== 'active' || !record.endDateTime) {
     await refreshActivation(app, record.requestId);
     return;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorCard } from '../../../cards/errorCard.js';
 import { helpCard } from '../../../cards/helpCard.js';
+import { pageOf } from '../../../cards/paging.js';
 import { packageDetailsCard } from '../../../cards/requester/details.js';
 import { noMatchCard, packageListCard } from '../../../cards/requester/packageList.js';
 import { Verbs } from '../../../cards/verbs.js';
@@ -23,7 +24,7 @@ import { problemCard, userGraph } from './replies.js';
 import { noData, packageData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
 
-/** Find: `request <words>`, `catalog`, a plain sentence; Show more; Details. One Graph call per step. */
+/** Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. One Graph call per step. */
 
 export const PAGE_SIZE = 5;
 
@@ -39,16 +40,12 @@ async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
   );
 }
 
-function pageOf<T>(items: T[], page: number): T[] {
-  return items.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
-}
-
 async function catalogCard(who: Who, page: number): Promise<CardJson> {
   const list = await listRequestablePackages(userGraph(who.app, who.user));
   const all = sortForCatalog(browsable(list.packages));
-  const shown = pageOf(all, page);
+  const { items: shown, page: at } = pageOf(all, page, PAGE_SIZE);
   await remember(who, shown);
-  return packageListCard({ packages: shown, total: all.length, page, pageSize: PAGE_SIZE });
+  return packageListCard({ packages: shown, total: all.length, page: at.index, pageSize: PAGE_SIZE });
 }
 
 interface SearchResult {
@@ -64,14 +61,14 @@ async function searchCard(who: Who, query: string, page = 0, searchId: string = 
     await remember(who, suggestions);
     return { card: noMatchCard({ query, suggestions }), matched: false };
   }
-  const shown = pageOf(outcome.matches, page);
+  const { items: shown, page: at } = pageOf(outcome.matches, page, PAGE_SIZE);
   await remember(who, shown);
   if (page === 0) await new RequesterStore(who.app).saveSearch(who.user.aadObjectId, searchId, query);
   const card = packageListCard({
     query,
     packages: shown,
     total: outcome.matches.length,
-    page,
+    page: at.index,
     pageSize: PAGE_SIZE,
     searchId,
     limitedRanking: !list.expanded,

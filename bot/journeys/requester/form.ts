@@ -74,7 +74,9 @@ export const requestFormAction = defineAction({
   async run(scope, data) {
     if (data.packageId) return formAction(Verbs.requestForm, 'new')(scope, data.packageId);
     const form = await new RequesterStore(scope.app).form(scope.user.aadObjectId, data.formId ?? '');
-    return cardReply(form ? formCard(scope, data.formId ?? '', form) : expiredFormCard());
+    if (!form) return cardReply(expiredFormCard());
+    const chosen = form.policies.find((p) => p.policyId === data.policyId);
+    return cardReply(formCard(scope, data.formId ?? '', form, { chosenPolicyId: chosen?.policyId }));
   },
 });
 

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { errorCard } from '../../../cards/errorCard.js';
-import { giveUpConfirmCard, type MyAccessView, myAccessCard, myRequestsCard } from '../../../cards/requester/mine.js';
+import { pageOf } from '../../../cards/paging.js';
+import {
+  giveUpConfirmCard,
+  MY_REQUESTS_PAGE_SIZE,
+  type MyAccessView,
+  myAccessCard,
+  myRequestsCard,
+} from '../../../cards/requester/mine.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { CANCELABLE_STATES } from '../../../services/entitlement/parse.js';
 import {
@@ -19,7 +26,7 @@ import type { ActingUser, BotServices } from '../../services.js';
 import { activeRolesSection } from '../activation/index.js';
 import { earlierAttemptFailedCard, stillSendingCard, waitForResult } from './form.js';
 import { problemCard, userGraph } from './replies.js';
-import { assignmentData, confirmGiveUpData, noData } from './schemas.js';
+import { assignmentData, confirmGiveUpData, pageData } from './schemas.js';
 import { statusReply, trackRequest } from './status.js';
 import { RequesterStore } from './store.js';
 
@@ -28,7 +35,6 @@ import { RequesterStore } from './store.js';
  * memberships read in parallel), and giving access up (`userRemove`, after a confirmation).
  */
 
-const MAX_REQUESTS_SHOWN = 10;
 const CURRENT = new Set<AssignmentView['state']>(['delivered', 'delivering', 'partiallyDelivered']);
 
 interface Who {
@@ -40,18 +46,19 @@ interface Who {
 function forCard(requests: RequestView[]): RequestView[] {
   const pending = requests.filter((r) => CANCELABLE_STATES.has(r.state));
   const others = requests.filter((r) => !CANCELABLE_STATES.has(r.state));
-  return [...pending, ...others].slice(0, MAX_REQUESTS_SHOWN);
+  return [...pending, ...others];
 }
 
-async function myRequests({ app, user }: Who): Promise<CardJson> {
+async function myRequests({ app, user }: Who, page = 0): Promise<CardJson> {
   try {
-    const requests = await listMyRequests(userGraph(app, user));
-    const shown = forCard(requests);
+    const requests = forCard(await listMyRequests(userGraph(app, user)));
+    const view = { requests, page, now: app.clock.now().toISOString() };
+    const shown = pageOf(requests, page, MY_REQUESTS_PAGE_SIZE).items;
     await new RequesterStore(app).rememberPackages(
       user.aadObjectId,
       shown.map((r) => ({ id: r.packageId, name: r.packageName })),
     );
-    return myRequestsCard({ requests: shown, total: requests.length, now: app.clock.now().toISOString() });
+    return myRequestsCard(view);
   } catch (err) {
     return problemCard(err, 'list your requests', app.log, { title: 'Try again', verb: Verbs.myRequests });
   }
@@ -59,7 +66,7 @@ async function myRequests({ app, user }: Who): Promise<CardJson> {
 
 /**
  * The access-package part of `my access` for this user (one Graph call), soonest end first. Exported so another
- * journey can compose its own sections (active group memberships) into the same card with `myAccessSections`.
+ * journey can compose its own sections (active group memberships) into the same card with `myAccessSection`.
  */
 export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView> {
   const assignments = (await listMyAssignments(userGraph(app, user)))
@@ -77,14 +84,14 @@ export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView
  * same time (neither waits for the other). The section handles its own Graph failures (it says it could not read
  * them), so a failing PIM read never hides the packages; a failing package read fails the card as before.
  */
-async function myAccessReply({ app, user }: Who, known?: MyAccessView): Promise<CardJson> {
+async function myAccessReply({ app, user }: Who, known?: MyAccessView, page = 0): Promise<CardJson> {
   const [view, roles] = await Promise.all([known ?? loadMyAccessView({ app, user }), activeRolesSection(app, user)]);
-  return myAccessCard(view, roles);
+  return myAccessCard({ ...view, page }, [roles]);
 }
 
-async function myAccess(who: Who): Promise<CardJson> {
+async function myAccess(who: Who, page = 0): Promise<CardJson> {
   try {
-    return await myAccessReply(who);
+    return await myAccessReply(who, undefined, page);
   } catch (err) {
     return problemCard(err, 'list your access', who.app.log, { title: 'Try again', verb: Verbs.myAccess });
   }
@@ -108,14 +115,14 @@ export const myAccessCommand: TextCommand = {
 
 export const myRequestsAction = defineAction({
   verb: Verbs.myRequests,
-  data: noData,
-  run: async ({ app, user }) => cardReply(await myRequests({ app, user })),
+  data: pageData,
+  run: async ({ app, user }, { page }) => cardReply(await myRequests({ app, user }, page)),
 });
 
 export const myAccessAction = defineAction({
   verb: Verbs.myAccess,
-  data: noData,
-  run: async ({ app, user }) => cardReply(await myAccess({ app, user })),
+  data: pageData,
+  run: async ({ app, user }, { page }) => cardReply(await myAccess({ app, user }, page)),
 });
 
 /** "Give up access": re-reads the user's assignments (a stale card refreshes instead), then asks to confirm. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PAGE_INDEX } from '../../../cards/paging.js';
 
 /**
  * Card action data of the requester journey: untrusted input from the Teams client. Ids must look like GUIDs; unknown
@@ -14,10 +15,14 @@ export const guid = z
 
 export const noData = z.object({});
 
+/** A list card's Previous / Next (0-based); a text command or a button without it shows the first page. */
+export const pageData = z.object({ page: z.number().int().min(0).max(MAX_PAGE_INDEX).default(0) });
+
 export const packageData = z.object({ packageId: guid });
 
+/** `policyId` is the policy chosen from the list a form with many policies shows (its choice set input). */
 export const requestFormData = z
-  .object({ packageId: guid.optional(), formId: guid.optional() })
+  .object({ packageId: guid.optional(), formId: guid.optional(), policyId: guid.optional() })
   .refine((d) => d.packageId !== undefined || d.formId !== undefined, 'needs a packageId or a formId');
 
 export const renewData = z.object({ packageId: guid, assignmentId: guid });
@@ -25,9 +30,10 @@ export const renewData = z.object({ packageId: guid, assignmentId: guid });
 /** The form's inputs arrive merged into the data (`p0.justification`, `p0.q:<id>`, …) and are read by name. */
 export const submitData = z.looseObject({ formId: guid, policyId: guid });
 
+/** Previous / Next on search results and the catalog (0-based page). */
 export const showMoreData = z.object({
   searchId: guid.optional(),
-  page: z.number().int().min(1).max(200),
+  page: z.number().int().min(0).max(MAX_PAGE_INDEX),
 });
 
 export const requestData = z.object({ requestId: guid });

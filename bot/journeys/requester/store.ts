@@ -16,7 +16,7 @@ import type { BotServices } from '../../services.js';
  *
  * - `requester/seen/<user>`: packages the bot showed this user (id → name): names for later cards, and the packages
  *   whose details the user may open without another check.
- * - `requester/searches/<user>`: the user's recent search words, so "Show more" carries only an id.
+ * - `requester/searches/<user>`: the user's recent search words, so Previous and Next carry only an id.
  * - `requester/form/<user>/<formId>`: a request form as shown (the policies' requirements) and, once submitted, the
  *   request it created. `formId` is the idempotency key of the submit.
  * - `requester/action/<user>/<actionId>`: a "give up access" confirmation and the removal request it created.
