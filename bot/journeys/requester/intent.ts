@@ -116,7 +116,8 @@ export async function reconcileIntents(app: BotServices): Promise<void> {
         await finishRecorded(app, intent, form.submit.requestId);
         continue;
       }
-      const graph = app.graph.forUser({ aadObjectId: intent.userId, tenantId: intent.tenantId });
+      // The person's own requests, read with their background token (they signed in before / talked to the bot).
+      const graph = app.graph.forBackgroundUser({ aadObjectId: intent.userId });
       const result = await reconcileIntent(app, intent, graph);
       if (result.kind === 'adopted') await showAdopted(app, intent, result.request.id);
     } catch (err) {
