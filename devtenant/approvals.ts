@@ -151,7 +151,7 @@ export function decideStage(
     throw badRequest("Property 'justification' must be a string.");
   }
   if (caller.oid === approval.requestorId) {
-    throw forbidden('Approvers are not able to approve their own requests.', 'SelfApprovalNotAllowed');
+    throw forbidden('Approvers are not able to approve their own requests.', 'accessDenied');
   }
   if (!stageApprovers(state, approval, stage).has(caller.oid)) {
     throw forbidden('The caller is not an approver of this approval stage.');
@@ -165,7 +165,7 @@ export function decideStage(
     );
   }
   if (stage.spec.isApproverJustificationRequired && !(typeof justification === 'string' && justification.trim())) {
-    throw badRequest('A justification is required to review this approval stage.', 'ApproverJustificationRequired');
+    throw badRequest('A justification is required to review this approval stage.');
   }
   const reviewer = state.user(caller.oid);
   stage.status = 'Completed';

@@ -4,7 +4,6 @@ import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
 import { type Verb, Verbs } from '../../../cards/verbs.js';
-import { fieldErrorsFromGraph } from '../../../services/entitlement/errors.js';
 import {
   checkRequestForm,
   FormField,
@@ -171,9 +170,8 @@ async function submit(
   try {
     created = await createRequest(userGraph(app, user), checked.body, { id: form.packageId, name: form.packageName });
   } catch (err) {
+    // Graph names no field in its refusal (a generic `BadRequest`): the error card shows its message.
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
-    const fieldErrors = fieldErrorsFromGraph(err);
-    if (fieldErrors) return again(fieldErrors);
     throw err;
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
