@@ -152,6 +152,16 @@ export class ApproverResolver {
     return [];
   }
 
+  /** Who `sets` name, in words an approver reads; a named user without a description by the name read for them. */
+  words(sets: readonly SubjectSetJson[] | null | undefined): string[] {
+    const words = (sets ?? []).map((set) => {
+      const read =
+        kindOf(set) === 'singleUser' && !set.description && set.userId && this.users.get(set.userId.toLowerCase());
+      return read && read.displayName !== UNKNOWN_NAME ? read.displayName : describeSubjectSet(set, 'approver');
+    });
+    return [...new Set(words)];
+  }
+
   /** The kinds in `sets` that stand for nobody the bot can send a card to, in words an approver reads. */
   unresolvedKinds(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): string[] {
     const words = (sets ?? [])
@@ -159,11 +169,6 @@ export class ApproverResolver {
       .map((set) => describeSubjectSet(set, 'approver'));
     return [...new Set(words)];
   }
-}
-
-/** Who a list of subject sets is, in words an approver reads. */
-function approverWords(sets: readonly SubjectSetJson[] | null | undefined): string[] {
-  return [...new Set((sets ?? []).map((set) => describeSubjectSet(set, 'approver')))];
 }
 
 interface PersonJson {
@@ -185,8 +190,10 @@ function get(id: string, url: string): BatchRequest {
   return { id, method: 'GET', url };
 }
 
+const UNKNOWN_NAME = 'An approver';
+
 function unknown(id: string): PersonRef {
-  return { id: id.toLowerCase(), displayName: 'An approver' };
+  return { id: id.toLowerCase(), displayName: UNKNOWN_NAME };
 }
 
 function isPerson(p: PersonRef | undefined): p is PersonRef {
@@ -248,7 +255,7 @@ function namedApprovers(
 ): Pick<StagePlan, 'approverKinds' | 'unresolvedKinds' | 'usesFallback'> {
   const unresolved = resolver.unresolvedKinds(sets, requester);
   return {
-    approverKinds: approverWords(sets),
+    approverKinds: resolver.words(sets),
     ...(unresolved.length > 0 ? { unresolvedKinds: unresolved } : {}),
     ...(usesFallback ? { usesFallback } : {}),
   };

@@ -5,9 +5,11 @@ import {
   ApproverResolver,
   emStageNeeds,
   emStagePlan,
+  pimStageNeeds,
+  pimStagePlan,
   type RequesterContext,
 } from '../../services/approvals/approvers.js';
-import type { EmStageJson, SubjectSetJson } from '../../services/approvals/graphShapes.js';
+import type { EmStageJson, PimStageJson, SubjectSetJson } from '../../services/approvals/graphShapes.js';
 import { toPolicySummary } from '../../services/entitlement/parse.js';
 import { describeSubjectSet } from '../../services/entitlement/subjectSets.js';
 import type { BatchItemResult, BatchRequest, GraphFacade } from '../../services/graph/client.js';
@@ -51,6 +53,8 @@ function fakeGraph() {
           const value = [user('lee', 'Lee Gu'), { '@odata.type': '#microsoft.graph.group', id: 'g', displayName: 'G' }];
           return { id: r.id, headers: {}, status: 200, body: { value } };
         }
+        if (r.url.startsWith('/users/nestor?'))
+          return { id: r.id, headers: {}, status: 200, body: user('nestor', 'Nestor Wilke') };
         return { id: r.id, headers: {}, status: 404, body: {} };
       });
     },
@@ -148,6 +152,18 @@ describe('approvers who are people', () => {
     });
     expect(plan.approvers.map((p) => p.displayName)).toEqual(['Patti Fernandez']);
     expect(plan).toMatchObject({ usesFallback: true, unresolvedKinds: ["the requester's fourth-level manager"] });
+  });
+});
+
+describe('who approves, as the approval card says it', () => {
+  it('names a PIM approver given by id only by the name read for them', async () => {
+    const stage: PimStageJson = {
+      primaryApprovers: [set('singleUser', { userId: 'nestor' }), set('singleUser', { userId: 'gone' })],
+    };
+    const resolver = new ApproverResolver();
+    pimStageNeeds(stage, alex, resolver);
+    await resolver.load(fakeGraph().graph, log);
+    expect(pimStagePlan(stage, alex, resolver).approverKinds).toEqual(['Nestor Wilke', 'a named approver']);
   });
 });
 
