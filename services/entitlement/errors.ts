@@ -33,8 +33,11 @@ export function readableGraphMessage(message: string): string | undefined {
   return text.length > MAX_GRAPH_MESSAGE_CHARS ? `${text.slice(0, MAX_GRAPH_MESSAGE_CHARS - 1).trimEnd()}…` : text;
 }
 
+/** Cards render `userMessage` as Markdown: Graph's words show literally (as `plainText` in cards/elements.ts does). */
+const MARKDOWN = /[\\*_[\]]/g;
+
 function withGraphsWords(ours: string, err: GraphRequestError): string {
-  const theirs = readableGraphMessage(err.graphMessage);
+  const theirs = readableGraphMessage(err.graphMessage)?.replace(MARKDOWN, (c) => `\\${c}`);
   return theirs ? `${ours} Microsoft Graph says: “${theirs}”` : ours;
 }
 
@@ -52,7 +55,7 @@ function rejected(err: GraphRequestError, context: ErrorContext): DomainError {
   return new DomainError({
     ...base(err),
     kind: 'badRequest',
-    userMessage: withGraphsWords(`Microsoft Entra did not accept the request to ${context.action}.`, err),
+    userMessage: withGraphsWords(`I couldn't ${context.action}: Microsoft Entra did not accept it.`, err),
     nextStep: 'Type **my requests** to see what is already open, check what you entered, and try again.',
   });
 }

@@ -325,7 +325,7 @@ describe('requester journey over HTTP', () => {
     // carries Graph's own words beside the bot's.
     const refused = await click(stack, alex, form, 'Submit request', { [formInputId(0, 'justification')]: 'Diagrams' });
     expect(cardText(refused.card)).toMatch(
-      /did not accept the request .* Microsoft Graph says: “There is already an open request for this access package/,
+      /couldn't request Visio & Project Licences: Microsoft Entra did not accept it\. Microsoft Graph says: “There is already an open request for this access package/,
     );
     expect(cardText(refused.card)).toMatch(/my requests/);
 

@@ -359,7 +359,7 @@ describe('Graph errors of a request in words', () => {
     const open = words(err(400, 'BadRequest', 'There is already an open request for this access package.'));
     expect(open.kind).toBe('badRequest');
     expect(open.userMessage).toBe(
-      'Microsoft Entra did not accept the request to request X. Microsoft Graph says: “There is already an open request for this access package.”',
+      "I couldn't request X: Microsoft Entra did not accept it. Microsoft Graph says: “There is already an open request for this access package.”",
     );
     const refused = words(err(403, 'accessDenied', 'The requestor is not allowed to request this access package.'));
     expect(refused.kind).toBe('notAllowed');
@@ -368,7 +368,11 @@ describe('Graph errors of a request in words', () => {
     );
     expect(words(err(404, 'ResourceNotFound', 'The resource was not found.')).kind).toBe('notFound');
     expect(words(err(429, 'TooManyRequests')).kind).toBe('throttled');
-    expect(words(err(400, 'BadRequest')).userMessage).toBe('Microsoft Entra did not accept the request to request X.');
+    expect(words(err(400, 'BadRequest')).userMessage).toBe("I couldn't request X: Microsoft Entra did not accept it.");
+    // Cards render Markdown: Graph's words show literally.
+    expect(words(err(400, 'BadRequest', 'Use **only** [this](https://x.example) one_time')).userMessage).toContain(
+      'says: “Use \\*\\*only\\*\\* \\[this\\](… one\\_time”',
+    );
   });
 
   it("never shows a stack, an internal id, an address or more than a short paragraph of Graph's message", () => {
