@@ -16,10 +16,11 @@ function managerAt(state: TenantState, userId: string, level: number): string | 
 }
 
 /**
- * User ids a list of subject sets stands for: singleUser, groupMembers, requestorManager, connectedOrganizationMembers,
- * and internalSponsors / externalSponsors (the sponsors of the requestor's connected organization; nobody for a
- * requestor outside one). targetUserSponsors stands for nobody: users' own sponsors are not modelled (GRAPH-API.md
- * documents no endpoint the bot could read them with), so fallback approvers apply.
+ * User ids a list of subject sets stands for: singleUser, groupMembers, requestorManager and targetManager (at
+ * `managerLevel`; the target of a self request is the requestor), connectedOrganizationMembers, internalSponsors /
+ * externalSponsors (the sponsors of the requestor's connected organization; nobody for a requestor outside one) and
+ * targetUserSponsors (the requestor's own `sponsors`). Other kinds (attribute rules, service principals, application
+ * or agent owners) stand for nobody here, so fallback approvers apply.
  */
 export function resolveSubjects(state: TenantState, sets: SubjectSetJson[], requestorId: string): Set<string> {
   const out = new Set<string>();
@@ -39,7 +40,10 @@ export function resolveSubjects(state: TenantState, sets: SubjectSetJson[], requ
       const group = state.groups.get(set.groupId.toLowerCase());
       if (group) for (const m of group.members) out.add(m);
     }
-    if (kind === 'requestormanager') {
+    if (kind === 'targetusersponsors') {
+      for (const id of state.user(requestorId)?.sponsorIds ?? []) if (state.user(id)) out.add(id);
+    }
+    if (kind === 'requestormanager' || kind === 'targetmanager') {
       const level = typeof set.managerLevel === 'number' ? set.managerLevel : 1;
       const manager = managerAt(state, requestorId, level);
       if (manager) out.add(manager);
@@ -147,7 +151,7 @@ export function decideStage(
     throw badRequest("Property 'justification' must be a string.");
   }
   if (caller.oid === approval.requestorId) {
-    throw forbidden('Approvers are not able to approve their own requests.', 'SelfApprovalNotAllowed');
+    throw forbidden('Approvers are not able to approve their own requests.', 'accessDenied');
   }
   if (!stageApprovers(state, approval, stage).has(caller.oid)) {
     throw forbidden('The caller is not an approver of this approval stage.');
@@ -161,7 +165,7 @@ export function decideStage(
     );
   }
   if (stage.spec.isApproverJustificationRequired && !(typeof justification === 'string' && justification.trim())) {
-    throw badRequest('A justification is required to review this approval stage.', 'ApproverJustificationRequired');
+    throw badRequest('A justification is required to review this approval stage.');
   }
   const reviewer = state.user(caller.oid);
   stage.status = 'Completed';

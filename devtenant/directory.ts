@@ -137,6 +137,11 @@ function manager(req: GraphRequest, u: User) {
   return entity(req, directoryObjectType, m, 'directoryObjects');
 }
 
+function sponsors(req: GraphRequest, u: User) {
+  const list = u.sponsorIds.map((id) => req.state.user(id)).filter((s): s is User => !!s);
+  return collection(req, directoryObjectType, list, { context: 'directoryObjects' });
+}
+
 function directReports(req: GraphRequest, u: User) {
   const reports = [...req.state.users.values()].filter((x) => x.managerId === u.id);
   return collection(req, directoryObjectType, reports, { context: 'directoryObjects' });
@@ -153,6 +158,7 @@ export function registerDirectory(router: Router): void {
     .add('GET', '/users/{id}', 'any', (req, [id]) => entity(req, userType, userById(req, id), 'users'))
     .add('GET', '/users/{id}/manager', 'any', (req, [id]) => manager(req, userById(req, id)))
     .add('GET', '/users/{id}/directReports', 'any', (req, [id]) => directReports(req, userById(req, id)))
+    .add('GET', '/users/{id}/sponsors', 'any', (req, [id]) => sponsors(req, userById(req, id)))
     .add('GET', '/me', 'me', (req) => entity(req, userType, me(req), 'users'))
     .add('GET', '/me/manager', 'me', (req) => manager(req, me(req)))
     .add('GET', '/me/directReports', 'me', (req) => directReports(req, me(req)))

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentStage, emStageSpec, resolveSubjects, startStage } from './approvals.js';
 import type { Caller } from './auth.js';
-import { badRequest, forbidden, GraphError, notFound } from './errors.js';
+import { badRequest, forbidden, notFound } from './errors.js';
 import type { AccessId, AccessPackage, Approval, EmAssignment, EmRequest, Policy, Schedule } from './model.js';
 import { addEligibility, eligibilityEndFor, setEligibilityEnd } from './pim-engine.js';
 import { enumValue, optionalObject, optionalString, rejectUnknown } from './router.js';
@@ -10,17 +10,18 @@ import { parseDuration, parseTimestamp, stableGuid } from './time.js';
 
 /** Entitlement management behaviour: who may request, request validation, the request/assignment state machine. */
 
-/** Error codes for EM failures Graph does not document (GRAPH-API.md §4.4: UNCONFIRMED); listed in the README. */
-export const EM_ERRORS = {
-  notAllowed: 'AccessPackageRequestNotAllowed',
-  openRequest: 'ExistingOpenRequest',
-  justification: 'RequestorJustificationRequired',
-  answers: 'InvalidAnswers',
-  schedule: 'InvalidSchedule',
-  policy: 'InvalidAssignmentPolicy',
-  notCancelable: 'RequestNotCancelable',
-  assignment: 'AssignmentNotFound',
+/**
+ * Graph documents no error codes of its own for entitlement-management requests (GRAPH-API.md §4.4), so only generic
+ * ones are used, each cited in the README: 400 `BadRequest` with the reason in the message, 403 `accessDenied`, 404
+ * `ResourceNotFound`.
+ */
+export const EM_ERROR_CODES = {
+  rejected: 'BadRequest',
+  notAllowed: 'accessDenied',
+  notFound: 'ResourceNotFound',
 } as const;
+
+const notAllowed = (message: string) => forbidden(message, EM_ERROR_CODES.notAllowed);
 
 const OPEN_STATES = new Set(['submitted', 'pendingApproval', 'delivering', 'scheduled']);
 
@@ -92,7 +93,7 @@ export function createRequest(
   if (!assignment) throw badRequest("The property 'assignment' is required.");
   rejectUnknown(assignment, 'microsoft.graph.accessPackageAssignment', ASSIGNMENT_PROPERTIES);
   if (requestType !== 'userAdd' && requestType !== 'userUpdate' && requestType !== 'userRemove') {
-    throw forbidden(
+    throw notAllowed(
       `Request type '${requestType}' needs an entitlement management administrator, which the devtenant does not model.`,
     );
   }
@@ -131,15 +132,12 @@ function userAdd(
   if (!pkg) throw notFound(`Access package '${packageId}' was not found.`);
   const targetId = optionalString(assignment, 'targetId') ?? caller.oid;
   if (targetId.toLowerCase() !== caller.oid.toLowerCase()) {
-    throw forbidden(
-      'userAdd requests access for the signed-in user only; targetId must be the caller.',
-      EM_ERRORS.notAllowed,
-    );
+    throw notAllowed('userAdd requests access for the signed-in user only; targetId must be the caller.');
   }
   const policy = pickPolicy(state, pkg, optionalString(assignment, 'assignmentPolicyId'), caller.oid);
   assertNoOpenRequest(state, pkg.id, caller.oid);
   if (policy.requestApprovalSettings.isRequestorJustificationRequired && !justification?.trim()) {
-    throw badRequest('A justification is required to request this access package.', EM_ERRORS.justification);
+    throw badRequest('A justification is required to request this access package.');
   }
   const answers = validateAnswers(policy, body.answers);
   const schedule = validateSchedule(policy, body.schedule ?? assignment.schedule, now);
@@ -163,21 +161,14 @@ function pickPolicy(state: TenantState, pkg: AccessPackage, policyId: string | n
   if (policyId) {
     const policy = state.policies.get(policyId.toLowerCase());
     if (!policy || policy.accessPackageId !== pkg.id) {
-      throw badRequest(
-        `Assignment policy '${policyId}' is not a policy of access package '${pkg.id}'.`,
-        EM_ERRORS.policy,
-      );
+      throw badRequest(`Assignment policy '${policyId}' is not a policy of access package '${pkg.id}'.`);
     }
     if (!allowed.includes(policy)) {
-      throw forbidden(
-        'The requestor is not allowed to request this access package through this policy.',
-        EM_ERRORS.notAllowed,
-      );
+      throw notAllowed('The requestor is not allowed to request this access package through this policy.');
     }
     return policy;
   }
-  if (allowed.length === 0)
-    throw forbidden('The requestor is not allowed to request this access package.', EM_ERRORS.notAllowed);
+  if (allowed.length === 0) throw notAllowed('The requestor is not allowed to request this access package.');
   return allowed[0];
 }
 
@@ -186,7 +177,6 @@ function assertNoOpenRequest(state: TenantState, packageId: string, targetId: st
     if (r.accessPackageId === packageId && r.targetId === targetId && OPEN_STATES.has(r.state)) {
       throw badRequest(
         'There is already an open request for this access package for the target user. Wait for it to complete or cancel it.',
-        EM_ERRORS.openRequest,
       );
     }
   }
@@ -212,24 +202,21 @@ function changeOwnAssignment(
   if (!assignmentId) throw badRequest(`The property 'assignment/id' is required for ${requestType}.`);
   const assignment = state.emAssignments.get(assignmentId.toLowerCase());
   if (assignment?.state !== 'delivered') {
-    throw notFound(`No delivered access package assignment '${assignmentId}' was found.`, EM_ERRORS.assignment);
+    throw notFound(`No delivered access package assignment '${assignmentId}' was found.`);
   }
-  if (assignment.targetId !== caller.oid)
-    throw forbidden('Only the assignment target can change or remove it.', EM_ERRORS.notAllowed);
+  if (assignment.targetId !== caller.oid) throw notAllowed('Only the assignment target can change or remove it.');
   const policy = state.policies.get(assignment.policyId) as Policy;
   const settings = policy.requestorSettings;
   const allowed =
     requestType === 'userRemove' ? settings.enableTargetsToSelfRemoveAccess : settings.enableTargetsToSelfUpdateAccess;
   if (!allowed)
-    throw forbidden(
+    throw notAllowed(
       `The assignment's policy does not let its target ${requestType === 'userRemove' ? 'remove' : 'update'} it.`,
-      EM_ERRORS.notAllowed,
     );
   assertNoOpenRequest(state, assignment.accessPackageId, caller.oid);
   let schedule: Schedule | null = null;
   if (requestType === 'userUpdate') {
-    if (body.schedule === undefined || body.schedule === null)
-      throw badRequest('userUpdate needs a schedule.', EM_ERRORS.schedule);
+    if (body.schedule === undefined || body.schedule === null) throw badRequest('userUpdate needs a schedule.');
     schedule = validateSchedule(policy, body.schedule, now);
   }
   return newRequest({
@@ -248,20 +235,19 @@ function changeOwnAssignment(
 
 function validateAnswers(policy: Policy, raw: unknown, optional = false): unknown[] {
   if (raw !== undefined && raw !== null && !Array.isArray(raw))
-    throw badRequest("Property 'answers' must be an array.", EM_ERRORS.answers);
+    throw badRequest("Property 'answers' must be an array.");
   const answers = (raw ?? []) as unknown[];
   const byQuestion = new Map<string, string[]>();
   for (const a of answers) {
-    if (!a || typeof a !== 'object') throw badRequest('Each answer must be an object.', EM_ERRORS.answers);
+    if (!a || typeof a !== 'object') throw badRequest('Each answer must be an object.');
     const answer = a as Record<string, unknown>;
     rejectUnknown(answer, 'microsoft.graph.accessPackageAnswerString', ['value', 'displayValue', 'answeredQuestion']);
     const q = optionalObject(answer, 'answeredQuestion');
     const qid = q ? optionalString(q, 'id') : null;
     const value = optionalString(answer, 'value');
-    if (!qid || value === null)
-      throw badRequest('Each answer needs a value and answeredQuestion.id.', EM_ERRORS.answers);
+    if (!qid || value === null) throw badRequest('Each answer needs a value and answeredQuestion.id.');
     if (!policy.questions.some((x) => x.id.toLowerCase() === qid.toLowerCase())) {
-      throw badRequest(`Question '${qid}' is not a question of this policy.`, EM_ERRORS.answers);
+      throw badRequest(`Question '${qid}' is not a question of this policy.`);
     }
     byQuestion.set(qid.toLowerCase(), [...(byQuestion.get(qid.toLowerCase()) ?? []), value]);
   }
@@ -272,22 +258,20 @@ function validateAnswers(policy: Policy, raw: unknown, optional = false): unknow
 function checkAnswer(q: Policy['questions'][number], values: string[], optional: boolean): void {
   const given = values.filter((v) => v.trim() !== '');
   if (given.length === 0) {
-    if (q.isRequired && !optional) throw badRequest(`An answer to '${q.text}' is required.`, EM_ERRORS.answers);
+    if (q.isRequired && !optional) throw badRequest(`An answer to '${q.text}' is required.`);
     return;
   }
   if (q['@odata.type'] === '#microsoft.graph.accessPackageTextInputQuestion') {
-    if (given.length > 1) throw badRequest(`Question '${q.text}' takes one answer.`, EM_ERRORS.answers);
+    if (given.length > 1) throw badRequest(`Question '${q.text}' takes one answer.`);
     if (q.regexPattern && !safeRegex(q.regexPattern).test(given[0])) {
-      throw badRequest(`The answer to '${q.text}' does not match the required format.`, EM_ERRORS.answers);
+      throw badRequest(`The answer to '${q.text}' does not match the required format.`);
     }
     return;
   }
   const choices = (q.choices ?? []).map((c) => c.actualValue.toLowerCase());
-  if (given.length > 1 && !q.isMultipleSelectionAllowed)
-    throw badRequest(`Question '${q.text}' takes one choice.`, EM_ERRORS.answers);
+  if (given.length > 1 && !q.isMultipleSelectionAllowed) throw badRequest(`Question '${q.text}' takes one choice.`);
   for (const v of given) {
-    if (!choices.includes(v.toLowerCase()))
-      throw badRequest(`'${v}' is not one of the choices of '${q.text}'.`, EM_ERRORS.answers);
+    if (!choices.includes(v.toLowerCase())) throw badRequest(`'${v}' is not one of the choices of '${q.text}'.`);
   }
 }
 
@@ -302,8 +286,7 @@ function safeRegex(pattern: string): RegExp {
 /** A requested custom schedule, checked against the policy's limits. */
 function validateSchedule(policy: Policy, raw: unknown, now: number): Schedule | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'object' || Array.isArray(raw))
-    throw badRequest("Property 'schedule' must be an object.", EM_ERRORS.schedule);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw badRequest("Property 'schedule' must be an object.");
   const schedule = raw as Record<string, unknown>;
   rejectUnknown(schedule, 'microsoft.graph.entitlementManagementSchedule', [
     'startDateTime',
@@ -311,14 +294,13 @@ function validateSchedule(policy: Policy, raw: unknown, now: number): Schedule |
     'recurrence',
   ]);
   if (!policy.requestorSettings.allowCustomAssignmentSchedule) {
-    throw badRequest('This policy does not allow a custom assignment schedule.', EM_ERRORS.schedule);
+    throw badRequest('This policy does not allow a custom assignment schedule.');
   }
   const start =
     schedule.startDateTime === undefined || schedule.startDateTime === null
       ? now
       : parseTimestamp(schedule.startDateTime);
-  if (start === null)
-    throw badRequest(`Invalid startDateTime '${String(schedule.startDateTime)}'.`, EM_ERRORS.schedule);
+  if (start === null) throw badRequest(`Invalid startDateTime '${String(schedule.startDateTime)}'.`);
   const exp = optionalObject(schedule, 'expiration') ?? {};
   rejectUnknown(exp, 'microsoft.graph.expirationPattern', ['type', 'duration', 'endDateTime']);
   const type = enumValue(
@@ -328,12 +310,9 @@ function validateSchedule(policy: Policy, raw: unknown, now: number): Schedule |
   );
   const end = scheduleEnd(type, optionalString(exp, 'duration'), exp.endDateTime, start);
   const limit = policyEnd(policy, start);
-  if (end !== null && end <= start) throw badRequest('The schedule must end after it starts.', EM_ERRORS.schedule);
+  if (end !== null && end <= start) throw badRequest('The schedule must end after it starts.');
   if (limit !== null && (end === null || end > limit + 60_000)) {
-    throw badRequest(
-      "The requested schedule is longer than the policy's assignment duration allows.",
-      EM_ERRORS.schedule,
-    );
+    throw badRequest("The requested schedule is longer than the policy's assignment duration allows.");
   }
   return {
     startDateTime: start,
@@ -348,13 +327,12 @@ function validateSchedule(policy: Policy, raw: unknown, now: number): Schedule |
 function scheduleEnd(type: string, duration: string | null, endText: unknown, start: number): number | null {
   if (type === 'afterDuration') {
     const ms = duration === null ? null : parseDuration(duration);
-    if (ms === null || ms <= 0)
-      throw badRequest(`Invalid expiration duration '${String(duration)}'.`, EM_ERRORS.schedule);
+    if (ms === null || ms <= 0) throw badRequest(`Invalid expiration duration '${String(duration)}'.`);
     return start + ms;
   }
   if (type === 'afterDateTime') {
     const end = parseTimestamp(endText);
-    if (end === null) throw badRequest(`Invalid expiration endDateTime '${String(endText)}'.`, EM_ERRORS.schedule);
+    if (end === null) throw badRequest(`Invalid expiration endDateTime '${String(endText)}'.`);
     return end;
   }
   return null;
@@ -575,10 +553,10 @@ export function cancelRequest(state: TenantState, caller: Caller, id: string, at
   const request = state.emRequests.get(id.toLowerCase());
   if (!request) throw notFound(`Access package assignment request '${id}' was not found.`);
   if (request.requestorId !== caller.oid && request.targetId !== caller.oid) {
-    throw forbidden('Only the requestor can cancel this request.');
+    throw notAllowed('Only the requestor can cancel this request.');
   }
   if (!['submitted', 'pendingApproval', 'scheduled'].includes(request.state)) {
-    throw new GraphError(400, EM_ERRORS.notCancelable, `A request in state '${request.state}' cannot be canceled.`);
+    throw badRequest(`A request in state '${request.state}' cannot be canceled.`);
   }
   request.state = 'canceled';
   request.status = 'Canceled';

@@ -28,6 +28,8 @@ const user = z.object({
   businessPhones: z.array(z.string()).default([]),
   employeeId: z.string().nullable().default(null),
   managerId: guid.nullable().default(null),
+  /** The user's `sponsors` (users of this tenant): who `targetUserSponsors` approvers stand for. */
+  sponsorIds: z.array(guid).default([]),
   accountEnabled: z.boolean().default(true),
   preferredLanguage: z.string().default('en-US'),
   /** `Guest` = an external user (B2B); `allMemberUsers` policies leave guests out. */
@@ -312,8 +314,10 @@ function checkReferences(seed: Seed): void {
   const need = (ok: boolean, what: string): void => {
     if (!ok) problems.push(what);
   };
-  for (const u of seed.users)
+  for (const u of seed.users) {
     need(!u.managerId || users.has(u.managerId), `user ${u.id}: unknown managerId ${u.managerId}`);
+    for (const s of u.sponsorIds) need(users.has(s), `user ${u.id}: unknown sponsor ${s}`);
+  }
   const orgs = new Set(seed.connectedOrganizations.map((o) => o.id.toLowerCase()));
   for (const u of seed.users) {
     if (!u.connectedOrganizationId) continue;

@@ -24,6 +24,7 @@ import {
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { agoWithDate, durationText, names, until, utc } from './format.js';
+import { unresolvedApproversNote, whoApprovesText } from './whoApproves.js';
 
 /** Longest reason an approver can type (the card input and the action's data schema agree on it). */
 export const MAX_REASON_CHARS = 500;
@@ -59,6 +60,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
     ...(view.reminder && !state.outcome ? [reminderBlock(state)] : []),
     headerBlock(state),
     requestFacts(state, view.now),
+    ...(state.outcome ? [] : unresolvedApproversNote(state.details.stages[state.currentStage - 1])),
     ...earlierDecisions(state, view),
     statusBlock(view),
   ];
@@ -128,6 +130,7 @@ function requestFacts(state: ApprovalState, now: string): CardElement {
     ['Access', accessWindow(state)],
   ];
   if (!state.outcome) {
+    facts.push(['Who approves', whoApprovesText(d.stages[state.currentStage - 1])]);
     facts.push(['Decision due', decisionDue(state, now)]);
     if (d.stages.length > 1) facts.push(['Stage', `${state.currentStage} of ${d.stages.length}`]);
   }

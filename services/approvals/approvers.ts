@@ -1,3 +1,10 @@
+import {
+  describeSubjectSet,
+  MAX_MANAGER_LEVEL,
+  managerLevelOf,
+  PEOPLE_KINDS,
+  subjectKindOf,
+} from '../entitlement/subjectSets.js';
 import type { BatchRequest, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { PersonRef, StagePlan } from '../model/approvals.js';
@@ -5,9 +12,10 @@ import type { EmStageJson, PimStageJson, SubjectSetJson } from './graphShapes.js
 import { EM_ROOT, personOf } from './graphShapes.js';
 
 /**
- * The requester as approver resolution needs them: `requestorManager` means their manager (or the manager's);
- * `internalSponsors` / `externalSponsors` mean the sponsors of the connected organization they came from
- * (`requestor($expand=connectedOrganization)`, GRAPH-API.md 4.13).
+ * The requester as approver resolution needs them: `requestorManager` / `targetManager` mean their manager at the
+ * policy's `managerLevel` (the bot's requests are for oneself, so the target is the requester); `internalSponsors` /
+ * `externalSponsors` mean the sponsors of the connected organization they came from
+ * (`requestor($expand=connectedOrganization)`, GRAPH-API.md 4.13); `targetUserSponsors` their own `sponsors`.
  */
 export interface RequesterContext {
   id: string;
@@ -16,35 +24,39 @@ export interface RequesterContext {
 }
 
 type SponsorKind = 'internal' | 'external';
-const SPONSOR_KINDS: Record<string, SponsorKind> = { internalsponsors: 'internal', externalsponsors: 'external' };
+const SPONSOR_KINDS: Record<string, SponsorKind> = { internalSponsors: 'internal', externalSponsors: 'external' };
 
-function kindOf(set: SubjectSetJson): string {
-  return (set['@odata.type'] ?? '').replace('#microsoft.graph.', '').toLowerCase();
-}
+const kindOf = subjectKindOf;
+const isManagerKind = (kind: string) => kind === 'requestorManager' || kind === 'targetManager';
 
 const seg = encodeURIComponent;
 
 /**
- * Turns policy subject sets (singleUser, groupMembers, requestorManager, internalSponsors, externalSponsors) into
- * people, with one `$batch` for every lookup all the stages of all the requests at hand need: first `need(...)`
- * everything, then `load`, then `resolve`.
+ * Turns policy subject sets that stand for people (`PEOPLE_KINDS`) into people, with one `$batch` for every lookup all
+ * the stages of all the requests at hand need (managers above the second level take one more round each): first
+ * `need(...)` everything, then `load`, then `resolve`. Other kinds resolve to nobody, so fallback approvers apply.
  */
 export class ApproverResolver {
   private readonly groups = new Map<string, PersonRef[]>();
   private readonly users = new Map<string, PersonRef>();
+  /** user id → their manager (null: none or unreadable). */
   private readonly managers = new Map<string, PersonRef | null>();
+  /** Manager chains still to walk: the requester's direct manager and how many levels above them are needed. */
+  private readonly chains: { from: PersonRef; above: number }[] = [];
+  private readonly userSponsors = new Map<string, PersonRef[]>();
   /** `internal:<orgId>` / `external:<orgId>` → the organization's sponsors. */
   private readonly sponsors = new Map<string, PersonRef[]>();
 
   need(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): void {
     for (const set of sets ?? []) {
       const kind = kindOf(set);
-      if (kind === 'groupmembers' && set.groupId) this.groups.set(set.groupId.toLowerCase(), []);
-      if (kind === 'singleuser' && set.userId && !set.description)
+      if (kind === 'groupMembers' && set.groupId) this.groups.set(set.groupId.toLowerCase(), []);
+      if (kind === 'singleUser' && set.userId && !set.description)
         this.users.set(set.userId.toLowerCase(), unknown(set.userId));
-      if (kind === 'requestormanager' && (set.managerLevel ?? 1) === 2 && requester.manager) {
-        this.managers.set(requester.manager.id, null);
+      if (isManagerKind(kind) && managerLevelOf(set) > 1 && requester.manager) {
+        this.chains.push({ from: requester.manager, above: managerLevelOf(set) - 1 });
       }
+      if (kind === 'targetUserSponsors') this.userSponsors.set(requester.id.toLowerCase(), []);
       const sponsorKind = SPONSOR_KINDS[kind];
       if (sponsorKind && requester.connectedOrganizationId) {
         this.sponsors.set(`${sponsorKind}:${requester.connectedOrganizationId.toLowerCase()}`, []);
@@ -54,10 +66,11 @@ export class ApproverResolver {
 
   /** Reads what `need` collected, in one round trip (chunks of 20 inside the batch). Failed items resolve to nobody. */
   async load(app: GraphFacade, log: Logger): Promise<void> {
-    const requests: BatchRequest[] = [
+    await this.loadRound(app, log, [
       ...[...this.groups.keys()].map((id) => get(`g:${id}`, `/groups/${seg(id)}/members?$select=id,displayName`)),
       ...[...this.users.keys()].map((id) => get(`u:${id}`, `/users/${seg(id)}?$select=id,displayName`)),
-      ...[...this.managers.keys()].map((id) => get(`m:${id}`, `/users/${seg(id)}/manager?$select=id,displayName`)),
+      ...[...this.userSponsors.keys()].map((id) => get(`p:${id}`, `/users/${seg(id)}/sponsors?$select=id,displayName`)),
+      ...this.managerReads(),
       ...[...this.sponsors.keys()].map((key) => {
         const [kind, orgId] = key.split(':');
         return get(
@@ -65,11 +78,34 @@ export class ApproverResolver {
           `${EM_ROOT}/connectedOrganizations/${seg(orgId)}/${kind}Sponsors?$select=id,displayName`,
         );
       }),
-    ];
+    ]);
+    // Each further level of a manager chain is known only once the level below it is read.
+    for (let round = 2; round < MAX_MANAGER_LEVEL; round++) await this.loadRound(app, log, this.managerReads());
+  }
+
+  /** `/users/{id}/manager` for the next unread link of every chain. */
+  private managerReads(): BatchRequest[] {
+    const ids = new Set<string>();
+    for (const chain of this.chains) {
+      let person: PersonRef | null | undefined = chain.from;
+      for (let i = 0; i < chain.above && person; i++) {
+        if (!this.managers.has(person.id)) {
+          ids.add(person.id);
+          break;
+        }
+        person = this.managers.get(person.id);
+      }
+    }
+    return [...ids].map((id) => get(`m:${id}`, `/users/${seg(id)}/manager?$select=id,displayName`));
+  }
+
+  private async loadRound(app: GraphFacade, log: Logger, requests: BatchRequest[]): Promise<void> {
     if (requests.length === 0) return;
     for (const result of await app.batch(requests)) {
       const [kind, id] = [result.id.slice(0, 1), result.id.slice(2)];
       if (result.status !== 200) {
+        // No manager is a 404 on Graph: the chain ends there, and fallback approvers apply.
+        if (kind === 'm') this.managers.set(id, null);
         log.warn({ lookup: kind, id, status: result.status }, 'could not resolve an approver subject');
         continue;
       }
@@ -78,6 +114,8 @@ export class ApproverResolver {
       // Sponsors are directory objects; only users are asked (a sponsor group is not expanded here).
       if (kind === 's') this.sponsors.set(id, (body.value ?? []).filter(isUserObject).map(personOf).filter(isPerson));
       if (kind === 'u') this.users.set(id, personOf(body) ?? unknown(id));
+      if (kind === 'p')
+        this.userSponsors.set(id, (body.value ?? []).filter(isUserObject).map(personOf).filter(isPerson));
       if (kind === 'm') this.managers.set(id, personOf(body) ?? null);
     }
   }
@@ -93,25 +131,43 @@ export class ApproverResolver {
 
   private resolveOne(set: SubjectSetJson, requester: RequesterContext): PersonRef[] {
     const kind = kindOf(set);
-    if (kind === 'singleuser' && set.userId) {
+    if (kind === 'singleUser' && set.userId) {
       const id = set.userId.toLowerCase();
       return [set.description ? { id, displayName: set.description } : (this.users.get(id) ?? unknown(id))];
     }
-    if (kind === 'groupmembers' && set.groupId) return this.groups.get(set.groupId.toLowerCase()) ?? [];
-    if (kind === 'requestormanager') {
-      const level = set.managerLevel ?? 1;
-      if (level === 1) return requester.manager ? [requester.manager] : [];
-      const second = level === 2 && requester.manager ? this.managers.get(requester.manager.id) : undefined;
-      return second ? [second] : [];
+    if (kind === 'groupMembers' && set.groupId) return this.groups.get(set.groupId.toLowerCase()) ?? [];
+    if (isManagerKind(kind)) {
+      let person: PersonRef | null | undefined = requester.manager;
+      for (let level = 1; level < managerLevelOf(set) && person; level++) person = this.managers.get(person.id);
+      return person ? [person] : [];
     }
+    if (kind === 'targetUserSponsors') return this.userSponsors.get(requester.id.toLowerCase()) ?? [];
     const sponsorKind = SPONSOR_KINDS[kind];
     if (sponsorKind) {
       const orgId = requester.connectedOrganizationId?.toLowerCase();
       return orgId ? (this.sponsors.get(`${sponsorKind}:${orgId}`) ?? []) : [];
     }
-    // targetUserSponsors (a user's own sponsors: GRAPH-API.md documents no read for them), connected organization
-    // members and attribute rules cannot be resolved here; fallback approvers apply.
+    // Connected organization members, attribute rules, apps and the other kinds outside PEOPLE_KINDS resolve to
+    // nobody here; fallback approvers apply, and the card says so (`unresolvedKinds`).
     return [];
+  }
+
+  /** Who `sets` name, in words an approver reads; a named user without a description by the name read for them. */
+  words(sets: readonly SubjectSetJson[] | null | undefined): string[] {
+    const words = (sets ?? []).map((set) => {
+      const read =
+        kindOf(set) === 'singleUser' && !set.description && set.userId && this.users.get(set.userId.toLowerCase());
+      return read && read.displayName !== UNKNOWN_NAME ? read.displayName : describeSubjectSet(set, 'approver');
+    });
+    return [...new Set(words)];
+  }
+
+  /** The kinds in `sets` that stand for nobody the bot can send a card to, in words an approver reads. */
+  unresolvedKinds(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): string[] {
+    const words = (sets ?? [])
+      .filter((set) => !PEOPLE_KINDS.has(kindOf(set)) || this.resolveOne(set, requester).length === 0)
+      .map((set) => describeSubjectSet(set, 'approver'));
+    return [...new Set(words)];
   }
 }
 
@@ -134,8 +190,10 @@ function get(id: string, url: string): BatchRequest {
   return { id, method: 'GET', url };
 }
 
+const UNKNOWN_NAME = 'An approver';
+
 function unknown(id: string): PersonRef {
-  return { id: id.toLowerCase(), displayName: 'An approver' };
+  return { id: id.toLowerCase(), displayName: UNKNOWN_NAME };
 }
 
 function isPerson(p: PersonRef | undefined): p is PersonRef {
@@ -151,10 +209,9 @@ export function emStageNeeds(stage: EmStageJson, requester: RequesterContext, re
 }
 
 export function emStagePlan(stage: EmStageJson, requester: RequesterContext, resolver: ApproverResolver): StagePlan {
-  const primary = firstNonEmpty(
-    resolver.resolve(stage.primaryApprovers, requester),
-    resolver.resolve(stage.fallbackPrimaryApprovers, requester),
-  );
+  const resolvedPrimary = resolver.resolve(stage.primaryApprovers, requester);
+  const usesFallback = resolvedPrimary.length === 0 && (stage.fallbackPrimaryApprovers ?? []).length > 0;
+  const primary = usesFallback ? resolver.resolve(stage.fallbackPrimaryApprovers, requester) : resolvedPrimary;
   const escalationEnabled = !!stage.isEscalationEnabled;
   const escalation = escalationEnabled
     ? firstNonEmpty(
@@ -164,6 +221,7 @@ export function emStagePlan(stage: EmStageJson, requester: RequesterContext, res
     : [];
   return {
     approvers: primary,
+    ...namedApprovers(stage.primaryApprovers, requester, resolver, usesFallback),
     escalationApprovers: escalation,
     escalateAfter: escalationEnabled ? (stage.durationBeforeEscalation ?? undefined) : undefined,
     timeout: stage.durationBeforeAutomaticDenial ?? undefined,
@@ -180,11 +238,26 @@ export function pimStagePlan(stage: PimStageJson, requester: RequesterContext, r
   const escalationEnabled = !!stage.isEscalationEnabled && (stage.escalationTimeInMinutes ?? 0) > 0;
   return {
     approvers: resolver.resolve(stage.primaryApprovers, requester),
+    ...namedApprovers(stage.primaryApprovers, requester, resolver, false),
     escalationApprovers: escalationEnabled ? resolver.resolve(stage.escalationApprovers, requester) : [],
     escalateAfter: escalationEnabled ? `PT${stage.escalationTimeInMinutes}M` : undefined,
     // PIM for Groups gives approvers 24 hours unless the policy says otherwise (GRAPH-API.md 6.9).
     timeout: `P${stage.approvalStageTimeOutInDays ?? 1}D`,
     justificationRequired: !!stage.isApproverJustificationRequired,
+  };
+}
+
+function namedApprovers(
+  sets: readonly SubjectSetJson[] | null | undefined,
+  requester: RequesterContext,
+  resolver: ApproverResolver,
+  usesFallback: boolean,
+): Pick<StagePlan, 'approverKinds' | 'unresolvedKinds' | 'usesFallback'> {
+  const unresolved = resolver.unresolvedKinds(sets, requester);
+  return {
+    approverKinds: resolver.words(sets),
+    ...(unresolved.length > 0 ? { unresolvedKinds: unresolved } : {}),
+    ...(usesFallback ? { usesFallback } : {}),
   };
 }
 

@@ -15,6 +15,9 @@ const PREFIX = 'approver/';
 const person = z.object({ id: z.string(), displayName: z.string() });
 const stagePlan = z.object({
   approvers: z.array(person),
+  approverKinds: z.array(z.string()).optional(),
+  unresolvedKinds: z.array(z.string()).optional(),
+  usesFallback: z.boolean().optional(),
   escalationApprovers: z.array(person),
   escalateAfter: z.string().optional(),
   timeout: z.string().optional(),

@@ -28,6 +28,7 @@ import type {
   ResourceKind,
   TextQuestion,
 } from '../model/entitlement.js';
+import { describeSubjectSet } from './subjectSets.js';
 
 /**
  * Graph JSON → the journey's view types. Tolerant on purpose (GRAPH-API.md §2, §8): enum casing varies, older beta
@@ -132,30 +133,9 @@ function toStage(stage: AccessPackageApprovalStage, managerName?: string): Appro
   return { approvers: approvers.length > 0 ? approvers : ['an approver'] };
 }
 
-/** A subjectSet in words (GRAPH-API.md §3.3). */
+/** A subjectSet in words, as the requester reads it (GRAPH-API.md §3.3; every kind in subjectSets.ts). */
 export function describeApprover(subject: object, managerName?: string): string {
-  const s = subject as Record<string, unknown>;
-  const type = lower(s['@odata.type']).replace('#microsoft.graph.', '');
-  const description = str(s.description);
-  switch (type) {
-    case 'requestormanager': {
-      const level = typeof s.managerLevel === 'number' ? s.managerLevel : 1;
-      if (level >= 2) return "your manager's manager";
-      return managerName ? `your manager (${managerName})` : 'your manager';
-    }
-    case 'singleuser':
-      return description || 'a named approver';
-    case 'groupmembers':
-      return description ? `a member of ${description}` : 'a member of an approver group';
-    case 'internalsponsors':
-      return 'a sponsor of your organisation';
-    case 'externalsponsors':
-      return 'a sponsor in your own organisation';
-    case 'targetusersponsors':
-      return 'your sponsor';
-    default:
-      return description || 'an approver';
-  }
+  return describeSubjectSet(subject, 'requester', managerName);
 }
 
 export function accessLengthOf(expiration: ExpirationPattern | null | undefined): AccessLength {

@@ -43,6 +43,12 @@ export interface RequestAnswer {
 /** One approval stage of the policy, with its approvers resolved to people. */
 export interface StagePlan {
   approvers: PersonRef[];
+  /** Who the policy names as this stage's approvers, in words (e.g. "the requester's second-level manager"). */
+  approverKinds?: string[];
+  /** Those of them the bot cannot turn into people to send a card to (they still decide in My Access). */
+  unresolvedKinds?: string[];
+  /** True when no primary approver could be found and the policy's fallback approvers were asked instead. */
+  usesFallback?: boolean;
   /** Approvers added when the stage escalates (they can decide from then on, as can the primary ones). */
   escalationApprovers: PersonRef[];
   /** ISO-8601 duration after which the stage escalates, when escalation is enabled. */

@@ -222,7 +222,10 @@ describe('request validation', () => {
   it('checks required answers, the regex and the choices', async () => {
     const none = await requestAccess(alex, PACKAGES.sandbox);
     expect(none.status).toBe(400);
-    expect(none.body.error.code).toBe('InvalidAnswers');
+    expect(none.body.error).toMatchObject({
+      code: 'BadRequest',
+      message: expect.stringMatching(/answer to .* is required/),
+    });
     const badFormat = await requestAccess(alex, PACKAGES.sandbox, { answers: sandboxAnswers('1234', 'westeurope') });
     expect(badFormat.status).toBe(400);
     expect(badFormat.body.error.message).toMatch(/format/);
@@ -240,7 +243,10 @@ describe('request validation', () => {
       schedule: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration: 'P60D' } },
     });
     expect(tooLong.status).toBe(400);
-    expect(tooLong.body.error.code).toBe('InvalidSchedule');
+    expect(tooLong.body.error).toMatchObject({
+      code: 'BadRequest',
+      message: expect.stringMatching(/longer than the policy/),
+    });
     const start = new Date(Date.now() + 3 * DAY * 1000).toISOString();
     const end = new Date(Date.now() + 10 * DAY * 1000).toISOString();
     const r = await requestAccess(alex, PACKAGES.sandbox, {
@@ -258,14 +264,20 @@ describe('request validation', () => {
   it('needs a justification when the policy says so', async () => {
     const r = await requestAccess(alex, PACKAGES.devToolsOwner);
     expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('RequestorJustificationRequired');
+    expect(r.body.error).toMatchObject({
+      code: 'BadRequest',
+      message: expect.stringMatching(/justification is required/),
+    });
   });
 
   it('refuses callers outside the allowed requestors, other targets, wrong policies and open duplicates', async () => {
+    // Only codes Microsoft documents or public reports show (devtenant/README.md cites each).
     const payroll = await requestAccess(alex, PACKAGES.payroll, { justification: 'x' });
     expect(payroll.status).toBe(403);
+    expect(payroll.body.error.code).toBe('accessDenied');
     const other = await requestAccess(alex, PACKAGES.campaign, { justification: 'x' }, { targetId: PEOPLE.megan });
     expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('accessDenied');
     const wrongPolicy = await requestAccess(
       alex,
       PACKAGES.campaign,
@@ -273,11 +285,16 @@ describe('request validation', () => {
       { assignmentPolicyId: POLICIES.devops },
     );
     expect(wrongPolicy.status).toBe(400);
+    expect(wrongPolicy.body.error.code).toBe('BadRequest');
     const duplicate = await requestAccess(alex, PACKAGES.visio, { justification: 'again' });
     expect(duplicate.status).toBe(400);
-    expect(duplicate.body.error.code).toBe('ExistingOpenRequest');
+    expect(duplicate.body.error).toMatchObject({
+      code: 'BadRequest',
+      message: expect.stringMatching(/already an open request/),
+    });
     const missing = await requestAccess(alex, '40000000-0000-4000-8000-000000000999');
     expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('ResourceNotFound');
   });
 
   it('picks the named policy when several apply', async () => {

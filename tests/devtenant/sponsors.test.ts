@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedData } from '../../devtenant/index.js';
 import { DEFAULT_SEED_PATH, loadSeed } from '../../devtenant/seed.js';
@@ -166,7 +167,7 @@ describe('sponsor approval', () => {
     }
     const self = await t.patch(path, mona, { reviewResult: 'Approve' });
     expect(self.status).toBe(403);
-    expect(self.body.error.code).toBe('SelfApprovalNotAllowed');
+    expect(self.body.error).toMatchObject({ code: 'accessDenied', message: expect.stringMatching(/own requests/) });
     const ok = await t.patch(path, userToken(PEOPLE.isaiah), { reviewResult: 'Approve', justification: 'Known rep' });
     expect(ok.status).toBe(204);
     const request = await t.get(`${EM}/assignmentRequests/${requestId}?$expand=assignment`, appToken());
@@ -251,5 +252,56 @@ describe('other sponsor kinds and switches', () => {
     expect(() => loadSeed({ ...base, connectedOrganizations: guestSponsor })).toThrow(/must be a Member/);
     const lost = base.users.map((u) => (u.id === MONA ? { ...u, connectedOrganizationId: id('e0000000', 99) } : u));
     expect(() => loadSeed({ ...base, users: lost })).toThrow(/unknown connectedOrganizationId/);
+  });
+});
+
+describe("users' own sponsors and managers above the direct one", () => {
+  const VISIO_POLICY = id('50000000', 12);
+  function seedWith(approvers: object[]): SeedData {
+    const base = JSON.parse(readFileSync(DEFAULT_SEED_PATH, 'utf8')) as any;
+    for (const u of base.users) if (u.id === PEOPLE.lee) u.sponsorIds = [PEOPLE.isaiah];
+    for (const pkg of base.accessPackages)
+      for (const policy of pkg.policies)
+        if (policy.id === VISIO_POLICY) policy.requestApprovalSettings.stages[0].primaryApprovers = approvers;
+    return base as SeedData;
+  }
+  async function leeAsksForVisio(t: TestTenant): Promise<string> {
+    const r = await t.post(`${EM}/assignmentRequests`, userToken(PEOPLE.lee), {
+      requestType: 'userAdd',
+      justification: 'Diagrams',
+      assignment: { accessPackageId: VISIO_PACKAGE, assignmentPolicyId: VISIO_POLICY },
+    });
+    expect(r.status).toBe(201);
+    return r.body.id;
+  }
+
+  it('serves /users/{id}/sponsors and asks them for targetUserSponsors', async () => {
+    const t = await startTestTenant({ seed: seedWith([{ '@odata.type': '#microsoft.graph.targetUserSponsors' }]) });
+    try {
+      const sponsors = await t.get(`/v1.0/users/${PEOPLE.lee}/sponsors?$select=id,displayName`, appToken());
+      expect(sponsors.status).toBe(200);
+      expect(names(sponsors)).toEqual(['Isaiah Langer']);
+      expect(names(await t.get(`/v1.0/users/${PEOPLE.alex}/sponsors`, appToken()))).toEqual([]);
+      const requestId = await leeAsksForVisio(t);
+      expect((await stageOf(t, requestId, userToken(PEOPLE.isaiah))).assignedToMe).toBe(true);
+      const notApprover = await t.get(`${EM}/accessPackageAssignmentApprovals/${requestId}`, userToken(PEOPLE.megan));
+      expect(notApprover.status).toBe(403);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("asks the target's manager at managerLevel for targetManager (Lee → Megan → Patti → Debra)", async () => {
+    const t = await startTestTenant({
+      seed: seedWith([{ '@odata.type': '#microsoft.graph.targetManager', managerLevel: 3 }]),
+    });
+    try {
+      const requestId = await leeAsksForVisio(t);
+      expect((await stageOf(t, requestId, userToken(PEOPLE.debra))).assignedToMe).toBe(true);
+      const notApprover = await t.get(`${EM}/accessPackageAssignmentApprovals/${requestId}`, userToken(PEOPLE.megan));
+      expect(notApprover.status).toBe(403);
+    } finally {
+      await t.close();
+    }
   });
 });

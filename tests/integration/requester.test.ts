@@ -325,9 +325,13 @@ describe('requester journey over HTTP', () => {
   it('offers Request again after a denial, and the card says Denied by itself', async () => {
     const results = await say(stack, alex, 'request visio');
     const form = await click(stack, alex, results, 'Request');
-    // Alex's seeded Visio request is still open: Graph refuses a second one, and the bot explains it.
+    // Alex's seeded Visio request is still open: Graph refuses a second one with a bare BadRequest, and the card
+    // carries Graph's own words beside the bot's.
     const refused = await click(stack, alex, form, 'Submit request', { [formInputId(0, 'justification')]: 'Diagrams' });
-    expect(cardText(refused.card)).toMatch(/already have a request for this access package/);
+    expect(cardText(refused.card)).toMatch(
+      /couldn't request Visio & Project Licences: Microsoft Entra did not accept it\. Microsoft Graph says: “There is already an open request for this access package/,
+    );
+    expect(cardText(refused.card)).toMatch(/my requests/);
 
     await decide(stack, ALEX_VISIO_REQUEST, PEOPLE.megan, 'Deny');
     const mine = await say(stack, alex, 'my requests');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { guid, inputValue, submitData } from '../../bot/journeys/requester/schemas.js';
 import { RequesterStore } from '../../bot/journeys/requester/store.js';
-import { entitlementError, fieldErrorsFromGraph } from '../../services/entitlement/errors.js';
+import { entitlementError, MAX_GRAPH_MESSAGE_CHARS, readableGraphMessage } from '../../services/entitlement/errors.js';
 import {
   accessLengthOf,
   describeApprover,
@@ -351,24 +351,53 @@ describe('checking the request form before Graph sees it', () => {
 });
 
 describe('Graph errors of a request in words', () => {
-  const err = (status: number, code: string) =>
-    new GraphRequestError({ status, code, method: 'POST', path: '/identityGovernance/x' });
+  const err = (status: number, code: string, graphMessage = '') =>
+    new GraphRequestError({ status, code, graphMessage, method: 'POST', path: '/identityGovernance/x' });
+  const words = (e: GraphRequestError) => entitlementError(e, { action: 'request X' });
 
-  it('an open request, a refused requestor and bad answers each get their own explanation', () => {
-    expect(entitlementError(err(400, 'ExistingOpenRequest'), { action: 'request X' }).userMessage).toMatch(
-      /already have a request/,
+  it("recognises Graph's generic codes by status and shows Graph's own message beside the bot's words", () => {
+    const open = words(err(400, 'BadRequest', 'There is already an open request for this access package.'));
+    expect(open.kind).toBe('badRequest');
+    expect(open.userMessage).toBe(
+      "I couldn't request X: Microsoft Entra did not accept it. Microsoft Graph says: “There is already an open request for this access package.”",
     );
-    expect(entitlementError(err(403, 'AccessPackageRequestNotAllowed'), { action: 'request X' }).userMessage).toMatch(
-      /not allowed to request X/,
+    const refused = words(err(403, 'accessDenied', 'The requestor is not allowed to request this access package.'));
+    expect(refused.kind).toBe('notAllowed');
+    expect(refused.userMessage).toMatch(
+      /^You are not allowed to request X: .* Microsoft Graph says: “The requestor is not allowed/,
     );
-    expect(entitlementError(err(400, 'InvalidAnswers'), { action: 'request X' }).kind).toBe('badRequest');
-    expect(entitlementError(err(429, 'TooManyRequests'), { action: 'request X' }).kind).toBe('throttled');
+    expect(words(err(404, 'ResourceNotFound', 'The resource was not found.')).kind).toBe('notFound');
+    expect(words(err(429, 'TooManyRequests')).kind).toBe('throttled');
+    expect(words(err(400, 'BadRequest')).userMessage).toBe("I couldn't request X: Microsoft Entra did not accept it.");
+    // Cards render Markdown: Graph's words show literally.
+    expect(words(err(400, 'BadRequest', 'Use **only** [this](https://x.example) one_time')).userMessage).toContain(
+      'says: “Use \\*\\*only\\*\\* \\[this\\](… one\\_time”',
+    );
   });
 
-  it('a justification or schedule refusal points at the field', () => {
-    expect(fieldErrorsFromGraph(err(400, 'RequestorJustificationRequired'))).toHaveProperty('justification');
-    expect(fieldErrorsFromGraph(err(400, 'InvalidSchedule'))).toHaveProperty('endDate');
-    expect(fieldErrorsFromGraph(err(403, 'InvalidSchedule'))).toBeUndefined();
+  it("never shows a stack, an internal id, an address or more than a short paragraph of Graph's message", () => {
+    const stack = words(
+      err(
+        400,
+        'BadRequest',
+        'The policy does not allow this.\r\n   at Microsoft.IGA.Requests.Validate(Request r) in D:\\a\\s\\x.cs:line 62 ---> System.InvalidOperationException',
+      ),
+    ).userMessage;
+    expect(stack).toMatch(/“The policy does not allow this\.”$/);
+    const ids = words(
+      err(
+        400,
+        'BadRequest',
+        "Policy '50000000-0000-4000-8000-000000000012' failed, see https://aka.ms/x. Trace ID: 42",
+      ),
+    ).userMessage;
+    expect(ids).toMatch(/“Policy '…' failed, see … \.”$|“Policy '…' failed, see …”$/);
+    expect(ids).not.toMatch(/50000000|aka\.ms|Trace/);
+    const long = readableGraphMessage(`Refused. ${'word '.repeat(200)}`) ?? '';
+    expect(long.length).toBeLessThanOrEqual(MAX_GRAPH_MESSAGE_CHARS);
+    expect(long).toMatch(/^Refused\. word .*…$/);
+    expect(readableGraphMessage('{"@odata.context":"0-0"}')).toBeUndefined();
+    expect(readableGraphMessage('Look at this. It is fine.')).toBe('Look at this. It is fine.');
   });
 });
 

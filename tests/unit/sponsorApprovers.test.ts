@@ -85,11 +85,13 @@ describe('sponsor approvers', () => {
     expect(await plan(sponsorStage('externalSponsors'), [guest], failing.graph)).toEqual([['Patti']]);
   });
 
-  it("leaves targetUserSponsors to the fallback approvers (GRAPH-API.md has no read of a user's sponsors)", async () => {
+  it("reads targetUserSponsors from the requester's own sponsors (v1.0 user.sponsors), fallback when unreadable", async () => {
     const { graph, batches } = fakeGraph(sponsors);
     const guest = { id: 'mona', connectedOrganizationId: ORG };
-    expect(await plan(sponsorStage('targetUserSponsors'), [guest], graph)).toEqual([['Patti']]);
-    expect(batches).toHaveLength(0);
+    expect(await plan(sponsorStage('targetUserSponsors'), [guest], graph)).toEqual([['Sanjay Shah']]);
+    expect(batches.map((b) => b.map((r) => r.url))).toEqual([['/users/mona/sponsors?$select=id,displayName']]);
+    const failing = fakeGraph(() => ({ status: 403, body: {} }));
+    expect(await plan(sponsorStage('targetUserSponsors'), [guest], failing.graph)).toEqual([['Patti']]);
   });
 
   it('describes sponsors to the requester in words', () => {

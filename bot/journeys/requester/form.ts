@@ -5,7 +5,6 @@ import { messageCard } from '../../../cards/messageCard.js';
 import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
 import { type Verb, Verbs } from '../../../cards/verbs.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
-import { fieldErrorsFromGraph } from '../../../services/entitlement/errors.js';
 import {
   checkRequestForm,
   FormField,
@@ -214,13 +213,12 @@ async function submit(
   try {
     created = await createRequest(userGraph(app, user), checked.body, { id: form.packageId, name: form.packageName });
   } catch (err) {
+    // Graph names no field in its refusal (a generic `BadRequest`): the error card shows its message.
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
     // Only a refusal proves nothing was created; after a timeout or 5xx the intent stays to be reconciled.
     if (err instanceof GraphRequestError && err.status >= 400 && err.status < 500 && err.status !== 408) {
       await store.dropIntent(user.aadObjectId, data.formId, intent.at);
     }
-    const fieldErrors = fieldErrorsFromGraph(err);
-    if (fieldErrors) return again(fieldErrors);
     throw err;
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });

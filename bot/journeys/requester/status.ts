@@ -1,8 +1,7 @@
 import { errorCard } from '../../../cards/errorCard.js';
 import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../../cards/requester/status.js';
 import { Verbs } from '../../../cards/verbs.js';
-import { entitlementError } from '../../../services/entitlement/errors.js';
-import { eligibleRolesOf, FINAL_STATES } from '../../../services/entitlement/parse.js';
+import { CANCELABLE_STATES, eligibleRolesOf, FINAL_STATES } from '../../../services/entitlement/parse.js';
 import {
   cancelRequest,
   getRequest,
@@ -244,9 +243,20 @@ async function cancelOrMovedOn(scope: ActionScope, requestId: string): Promise<'
     await cancelRequest(userGraph(app, user), requestId);
     return 'canceled';
   } catch (err) {
-    if (entitlementError(err, { action: 'cancel this request' }).kind !== 'alreadyDecided') throw err;
+    if (!(await noLongerCancelable(scope, requestId, err))) throw err;
   }
   return 'movedOn';
+}
+
+/** Graph refuses the cancel of a request that moved on with a bare `BadRequest`: its state, read again, tells. */
+async function noLongerCancelable(scope: ActionScope, requestId: string, err: unknown): Promise<boolean> {
+  if (!(err instanceof GraphRequestError) || (err.status !== 400 && err.status !== 409)) return false;
+  try {
+    const now = await getRequest(userGraph(scope.app, scope.user), requestId);
+    return !CANCELABLE_STATES.has(now.state);
+  } catch {
+    return false;
+  }
 }
 
 /**
