@@ -100,7 +100,10 @@ export function parseCsdl(xml: string): { types: Map<string, CsdlType>; enums: M
       const pType = attr(p[2], 'Type');
       if (!pName || !pType) continue;
       if (p[1] === 'Property') t.properties[pName] = shortType(pType);
-      else (t.navigations ??= {})[pName] = shortType(pType);
+      else {
+        t.navigations ??= {};
+        t.navigations[pName] = shortType(pType);
+      }
     }
     types.set(name, t);
   }
