@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { loadTenant } from './load.js';
+import { type Refusals, refusalRegistry } from './refusals.js';
 import { loadSeed, type SeedData } from './seed.js';
 import { DevtenantServer } from './server.js';
 import { type Quirks, TenantState, type Timing } from './state.js';
@@ -32,6 +33,8 @@ export interface RunningDevtenant {
   close(): Promise<void>;
   /** For in-process tests. */
   state: TenantState;
+  /** Requests refused as malformed; tests declare the ones they provoke with `refusals.expect(...)`. */
+  refusals: Refusals;
 }
 
 export function createTenantState(opts: Omit<DevtenantOptions, 'port' | 'host'> = {}): TenantState {
@@ -51,9 +54,12 @@ export async function startDevtenant(opts: DevtenantOptions = {}): Promise<Runni
   });
   const { port } = server.http.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  refusalRegistry().add({ url, refusals: server.refusals });
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     state,
+    refusals: server.refusals,
     close: () =>
       new Promise<void>((resolve) => {
         server.http.close(() => resolve());
@@ -64,5 +70,6 @@ export async function startDevtenant(opts: DevtenantOptions = {}): Promise<Runni
 
 export { type Caller, decodeToken, mintToken, type TokenClaims } from './auth.js';
 export type { LogEntry } from './control.js';
+export { describeRefusal, type Refusal, type RefusalExpectation, refusalRegistry } from './refusals.js';
 export type { SeedData } from './seed.js';
 export { DEFAULT_QUIRKS, type Quirks, TenantState, type Timing } from './state.js';
