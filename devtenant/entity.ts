@@ -293,7 +293,7 @@ export function collection<T>(
   const ctx = viewContext(req);
   const anyType = type as EntityType<unknown>;
   const offset = q.skiptoken ? decodeSkipToken(q.skiptoken) : 0;
-  const size = q.top ?? req.state.pageSize;
+  const size = Math.min(q.top ?? req.state.pageSize, req.state.maxPageSize);
   const key = snapshotKey(req);
   const snapshots = snapshotsOf(req);
   const snapshot = offset > 0 ? snapshots.get(key) : undefined;

@@ -23,6 +23,11 @@ export interface DevtenantOptions {
   freezeClock?: boolean;
   timing?: Partial<Timing>;
   pageSize?: number;
+  /**
+   * No collection page is larger (server-driven paging, as Graph may page below `$top`). Default: the environment's
+   * DEVTENANT_PAGE_SIZE, so a whole test run can use small pages to prove every nextLink is followed.
+   */
+  maxPageSize?: number;
   /** Switches for behaviour GRAPH-API.md marks UNCONFIRMED (see devtenant/README.md). */
   quirks?: Partial<Quirks>;
 }
@@ -38,7 +43,21 @@ export interface RunningDevtenant {
 }
 
 export function createTenantState(opts: Omit<DevtenantOptions, 'port' | 'host'> = {}): TenantState {
-  return new TenantState(loadSeed(opts.seed), opts, loadTenant);
+  return new TenantState(
+    loadSeed(opts.seed),
+    { ...opts, maxPageSize: opts.maxPageSize ?? maxPageSizeFromEnv() },
+    loadTenant,
+  );
+}
+
+function maxPageSizeFromEnv(): number | undefined {
+  const raw = process.env.DEVTENANT_PAGE_SIZE;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 999) {
+    throw new Error(`DEVTENANT_PAGE_SIZE must be a whole number from 1 to 999, got '${raw}'.`);
+  }
+  return n;
 }
 
 export async function startDevtenant(opts: DevtenantOptions = {}): Promise<RunningDevtenant> {
