@@ -177,13 +177,18 @@ class GraphFacadeImpl implements GraphFacade {
 
   async batch(requests: BatchRequest[], opts: { version?: GraphVersion } = {}): Promise<BatchItemResult[]> {
     const results = await this.batchFirstPages(requests, opts);
-    return Promise.all(results.map((result, i) => this.withAllPages(result, requests[i])));
+    const version = opts.version ?? 'v1.0';
+    return Promise.all(results.map((result, i) => this.withAllPages(result, requests[i], version)));
   }
 
   /** A 200 collection item with a nextLink gets the rest of its pages; a failed page turns the item into that error. */
-  private async withAllPages(result: BatchItemResult, request: BatchRequest | undefined): Promise<BatchItemResult> {
+  private async withAllPages(
+    result: BatchItemResult,
+    request: BatchRequest | undefined,
+    version: GraphVersion,
+  ): Promise<BatchItemResult> {
     if (result.status !== 200 || !isCollectionPage(result.body) || !result.body['@odata.nextLink']) return result;
-    const describe = this.settings.describe(`${this.settings.root.href}/v1.0${request?.url ?? ''}`);
+    const describe = this.settings.describe(`${this.settings.root.href}/${version}${request?.url ?? ''}`);
     try {
       const value = await readAllPages(result.body, this.pageReader(describe, DEFAULT_MAX_PAGES, request?.headers));
       const { '@odata.nextLink': _followed, ...rest } = result.body;
