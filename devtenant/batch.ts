@@ -1,4 +1,7 @@
-import { badRequest, errorBody, GraphError } from './errors.js';
+import { errorBody, GraphError, malformed } from './errors.js';
+
+const badRequest = (message: string) => malformed('body', message);
+
 import type { GraphResponse } from './router.js';
 
 /** JSON `$batch`: up to 20 requests, `dependsOn`, one status per item (GRAPH-API.md §7.2). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { badRequest, notFound } from './errors.js';
 import type { Faults } from './faults.js';
+import type { RefusalExpectation, Refusals } from './refusals.js';
 import type { GraphResponse } from './router.js';
 import type { TenantState } from './state.js';
 import { iso } from './time.js';
@@ -50,6 +51,7 @@ export interface ControlDeps {
   state: TenantState;
   log: RequestLog;
   faults: Faults;
+  refusals: Refusals;
   /** Also forgets step-up sign-in codes and anything else held outside the tenant state. */
   onReset: () => void;
 }
@@ -76,6 +78,36 @@ function moveClock(state: TenantState, body: unknown): GraphResponse {
   return { status: 200, body: clockView(state) };
 }
 
+const REFUSAL_KINDS = [
+  'select',
+  'expand',
+  'filter',
+  'orderby',
+  'query',
+  'body',
+  'enum',
+  'requiredFilter',
+  'path',
+  'unmodelled',
+] as const;
+
+const expectationBody = z.strictObject({
+  pathPattern: z.string().min(1),
+  method: z.string().optional(),
+  kind: z.enum(REFUSAL_KINDS).optional(),
+});
+
+function parseExpectation(body: unknown): RefusalExpectation {
+  const parsed = expectationBody.safeParse(body ?? {});
+  if (!parsed.success) throw badRequest(`Invalid expectation: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  try {
+    new RegExp(parsed.data.pathPattern);
+  } catch (err) {
+    throw badRequest(`Invalid pathPattern '${parsed.data.pathPattern}': ${(err as Error).message}`);
+  }
+  return parsed.data;
+}
+
 const INDEX = {
   name: 'devtenant control plane',
   endpoints: [
@@ -83,6 +115,8 @@ const INDEX = {
     'POST /_devtenant/clock {"advanceSeconds": n} | {"set": iso} | {"freeze": bool}',
     'GET|DELETE /_devtenant/requests',
     'GET|POST|DELETE /_devtenant/faults {"rules": [...]}',
+    'GET|DELETE /_devtenant/refusals',
+    'POST /_devtenant/refusals/expected {"pathPattern": regex, "method"?, "kind"?}',
     'POST /_devtenant/reset',
   ],
 };
@@ -109,6 +143,17 @@ export function handleControl(deps: ControlDeps, method: string, sub: string, bo
       return { status: 200, body: { rules: deps.faults.list() } };
     case 'DELETE /faults':
       deps.faults.clear();
+      return { status: 204 };
+    case 'GET /refusals':
+      return {
+        status: 200,
+        body: { refusals: deps.refusals.list(), unexpected: deps.refusals.unexpected().length },
+      };
+    case 'DELETE /refusals':
+      deps.refusals.clear();
+      return { status: 204 };
+    case 'POST /refusals/expected':
+      deps.refusals.expect(parseExpectation(body));
       return { status: 204 };
     case 'POST /reset':
       deps.state.reset();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentStage, emStageSpec, resolveSubjects, startStage } from './approvals.js';
 import type { Caller } from './auth.js';
-import { badRequest, forbidden, notFound } from './errors.js';
+import { badRequest, forbidden, malformed, notFound } from './errors.js';
 import type { AccessId, AccessPackage, Approval, EmAssignment, EmRequest, Policy, Schedule } from './model.js';
 import { addEligibility, eligibilityEndFor, setEligibilityEnd } from './pim-engine.js';
 import { enumValue, optionalObject, optionalString, rejectUnknown } from './router.js';
@@ -90,7 +90,7 @@ export function createRequest(
   rejectUnknown(body, 'microsoft.graph.accessPackageAssignmentRequest', REQUEST_PROPERTIES);
   const requestType = enumValue(body.requestType, REQUEST_TYPES, 'requestType');
   const assignment = optionalObject(body, 'assignment');
-  if (!assignment) throw badRequest("The property 'assignment' is required.");
+  if (!assignment) throw malformed('body', "The property 'assignment' is required.");
   rejectUnknown(assignment, 'microsoft.graph.accessPackageAssignment', ASSIGNMENT_PROPERTIES);
   if (requestType !== 'userAdd' && requestType !== 'userUpdate' && requestType !== 'userRemove') {
     throw notAllowed(
@@ -127,7 +127,7 @@ function userAdd(
   now: number,
 ): EmRequest {
   const packageId = optionalString(assignment, 'accessPackageId');
-  if (!packageId) throw badRequest("The property 'assignment/accessPackageId' is required for userAdd.");
+  if (!packageId) throw malformed('body', "The property 'assignment/accessPackageId' is required for userAdd.");
   const pkg = state.accessPackages.get(packageId.toLowerCase());
   if (!pkg) throw notFound(`Access package '${packageId}' was not found.`);
   const targetId = optionalString(assignment, 'targetId') ?? caller.oid;
@@ -199,7 +199,7 @@ function changeOwnAssignment(
   now: number,
 ): EmRequest {
   const assignmentId = optionalString(assignmentRef, 'id');
-  if (!assignmentId) throw badRequest(`The property 'assignment/id' is required for ${requestType}.`);
+  if (!assignmentId) throw malformed('body', `The property 'assignment/id' is required for ${requestType}.`);
   const assignment = state.emAssignments.get(assignmentId.toLowerCase());
   if (assignment?.state !== 'delivered') {
     throw notFound(`No delivered access package assignment '${assignmentId}' was found.`);

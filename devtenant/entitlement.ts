@@ -10,7 +10,7 @@ import {
   policyEnd,
 } from './entitlement-engine.js';
 import { collection, contextUrl, type EntityType, entity, type ViewContext, viewContext } from './entity.js';
-import { badRequest, forbidden, notFound } from './errors.js';
+import { forbidden, malformed, notFound } from './errors.js';
 import type {
   AccessPackage,
   Approval,
@@ -368,7 +368,8 @@ function requirements(state: TenantState, pkg: AccessPackage, caller: Caller, ct
 function checkOn(on: string, allowed: string[]): string {
   const found = allowed.find((a) => a.toLowerCase() === on.toLowerCase());
   if (!found)
-    throw badRequest(
+    throw malformed(
+      'enum',
       `The parameter 'on' has an invalid value '${on}'. Allowed: ${allowed.map((a) => `'${a}'`).join(', ')}.`,
     );
   return found;

@@ -1,5 +1,6 @@
 import type { Caller } from './auth.js';
-import { badRequest } from './errors.js';
+import { MalformedRequestError, malformed, type RefusalKind } from './errors.js';
+import { metadataMember } from './metadata.js';
 import {
   compareForOrder,
   type ExpandItem,
@@ -37,8 +38,25 @@ export interface EntityType<T> {
   navigations?: Record<string, Navigation<T>>;
 }
 
-const notAProperty = (name: string, type: EntityType<unknown>) =>
-  badRequest(`Could not find a property named '${name}' on type '${type.name}'.`);
+const badRequest = (message: string) => malformed('query', message);
+
+/**
+ * A name the devtenant does not serve: Graph's refusal when the metadata lacks it too, otherwise a devtenant gap
+ * (`unmodelled`), which fails the tests just the same.
+ */
+function notAProperty(name: string, type: EntityType<unknown>, kind: RefusalKind) {
+  if (metadataMember(type.name, name)) {
+    return malformed('unmodelled', `The devtenant does not serve '${name}' on type '${type.name}' (Graph has it).`);
+  }
+  return malformed(kind, `Could not find a property named '${name}' on type '${type.name}'.`);
+}
+
+/** The devtenant's own lists may not offer a name the metadata lacks (the check that Graph would refuse it). */
+function inMetadata(type: EntityType<unknown>, name: string, kind: RefusalKind): void {
+  if (type.name !== 'complex' && !metadataMember(type.name, name)) {
+    throw malformed(kind, `Could not find a property named '${name}' on type '${type.name}'.`);
+  }
+}
 
 const keyIndexes = new WeakMap<readonly string[], Map<string, string>>();
 
@@ -88,7 +106,8 @@ export function project(
   for (const item of expansions) {
     if (item.name === '*') throw badRequest("Expanding '*' is not supported by the devtenant; name the relationships.");
     const nav = findNavigation(type, item.name);
-    if (!nav) throw notAProperty(item.name, type);
+    if (!nav) throw notAProperty(item.name, type, 'expand');
+    inMetadata(type, item.name, 'expand');
     const [key, navigation] = nav;
     out[key] = expandValue(navigation, entity, ctx, item);
   }
@@ -106,8 +125,11 @@ function pickProperties(type: EntityType<unknown>, full: Record<string, unknown>
   }
   for (const name of explicit) {
     const key = findKey(type.properties, name);
-    if (key) out[key] = full[key] ?? null;
-    else if (!findNavigation(type, name)) throw notAProperty(name, type);
+    if (key) {
+      inMetadata(type, name, 'select');
+      out[key] = full[key] ?? null;
+    } else if (!findNavigation(type, name)) throw notAProperty(name, type, 'select');
+    else inMetadata(type, name, 'select');
   }
   return out;
 }
@@ -149,18 +171,21 @@ const plainType: EntityType<unknown> = {
   toJson: (e) => e as Record<string, unknown>,
 };
 
-function validatePath(type: EntityType<unknown>, path: string[]): void {
+function validatePath(type: EntityType<unknown>, path: string[], kind: RefusalKind = 'filter'): void {
   const first = path[0];
   if (findNavigation(type, first)) {
+    inMetadata(type, first, kind);
     const [, nav] = findNavigation(type, first) as [string, Navigation<unknown>];
     if (nav.many)
-      throw badRequest(
+      throw malformed(
+        'unmodelled',
         `Filtering on the collection '${first}' needs a lambda operator, which the devtenant does not support.`,
       );
-    if (path.length > 1) validatePath(nav.type, path.slice(1));
+    if (path.length > 1) validatePath(nav.type, path.slice(1), kind);
     return;
   }
-  if (!findKey(type.properties, first)) throw notAProperty(first, type);
+  if (!findKey(type.properties, first)) throw notAProperty(first, type, kind);
+  inMetadata(type, first, kind);
 }
 
 export function applyFilter<T>(type: EntityType<unknown>, items: T[], filter: FilterExpr, ctx: ViewContext): T[] {
@@ -268,7 +293,7 @@ export function collection<T>(
   const ctx = viewContext(req);
   const anyType = type as EntityType<unknown>;
   const offset = q.skiptoken ? decodeSkipToken(q.skiptoken) : 0;
-  const size = q.top ?? req.state.pageSize;
+  const size = Math.min(q.top ?? req.state.pageSize, req.state.maxPageSize);
   const key = snapshotKey(req);
   const snapshots = snapshotsOf(req);
   const snapshot = offset > 0 ? snapshots.get(key) : undefined;
@@ -297,8 +322,10 @@ function computeList(
   if (q.filter) list = applyFilter(anyType, list, q.filter, ctx);
   if (q.search) {
     if (opts.searchNeedsConsistencyLevel && req.headers.consistencylevel?.toLowerCase() !== 'eventual') {
-      throw badRequest(
+      throw new MalformedRequestError(
+        'query',
         "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        400,
         'Request_BadRequest',
       );
     }
@@ -307,7 +334,7 @@ function computeList(
   }
   if (q.orderby) {
     const orderby = q.orderby;
-    for (const o of orderby) validatePath(anyType, o.path);
+    for (const o of orderby) validatePath(anyType, o.path, 'orderby');
     list = [...list].sort((a, b) => {
       for (const o of orderby) {
         const c = compareForOrder(readPath(anyType, a, o.path, ctx), readPath(anyType, b, o.path, ctx));

@@ -32,3 +32,35 @@ export function errorBody(code: string, message: string, requestId: string, clie
   innerError['client-request-id'] = clientRequestId ?? requestId;
   return { error: { code, message, innerError } };
 }
+
+/**
+ * Why Graph refuses a request as malformed: an unknown `$select`/`$expand`/`$filter`/`$orderby` name, bad query
+ * syntax, an unknown body property, a bad enum value, a missing required filter or an unknown path segment.
+ * `unmodelled`: the metadata has the name but the devtenant does not serve it (a gap here, never a pass).
+ */
+export type RefusalKind =
+  | 'select'
+  | 'expand'
+  | 'filter'
+  | 'orderby'
+  | 'query'
+  | 'body'
+  | 'enum'
+  | 'requiredFilter'
+  | 'path'
+  | 'unmodelled';
+
+/** A 400 the devtenant records as a malformed request (see refusals.ts); tests fail on any they did not expect. */
+export class MalformedRequestError extends GraphError {
+  constructor(
+    readonly refusal: RefusalKind,
+    message: string,
+    status = 400,
+    code = 'BadRequest',
+  ) {
+    super(status, code, message);
+  }
+}
+
+export const malformed = (kind: RefusalKind, message: string): MalformedRequestError =>
+  new MalformedRequestError(kind, message);

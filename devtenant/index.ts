@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { loadTenant } from './load.js';
+import { type Refusals, refusalRegistry } from './refusals.js';
 import { loadSeed, type SeedData } from './seed.js';
 import { DevtenantServer } from './server.js';
 import { type Quirks, TenantState, type Timing } from './state.js';
@@ -22,6 +23,11 @@ export interface DevtenantOptions {
   freezeClock?: boolean;
   timing?: Partial<Timing>;
   pageSize?: number;
+  /**
+   * No collection page is larger (server-driven paging, as Graph may page below `$top`). Default: the environment's
+   * DEVTENANT_PAGE_SIZE, so a whole test run can use small pages to prove every nextLink is followed.
+   */
+  maxPageSize?: number;
   /** Switches for behaviour GRAPH-API.md marks UNCONFIRMED (see devtenant/README.md). */
   quirks?: Partial<Quirks>;
 }
@@ -32,10 +38,26 @@ export interface RunningDevtenant {
   close(): Promise<void>;
   /** For in-process tests. */
   state: TenantState;
+  /** Requests refused as malformed; tests declare the ones they provoke with `refusals.expect(...)`. */
+  refusals: Refusals;
 }
 
 export function createTenantState(opts: Omit<DevtenantOptions, 'port' | 'host'> = {}): TenantState {
-  return new TenantState(loadSeed(opts.seed), opts, loadTenant);
+  return new TenantState(
+    loadSeed(opts.seed),
+    { ...opts, maxPageSize: opts.maxPageSize ?? maxPageSizeFromEnv() },
+    loadTenant,
+  );
+}
+
+function maxPageSizeFromEnv(): number | undefined {
+  const raw = process.env.DEVTENANT_PAGE_SIZE;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 999) {
+    throw new Error(`DEVTENANT_PAGE_SIZE must be a whole number from 1 to 999, got '${raw}'.`);
+  }
+  return n;
 }
 
 export async function startDevtenant(opts: DevtenantOptions = {}): Promise<RunningDevtenant> {
@@ -51,9 +73,12 @@ export async function startDevtenant(opts: DevtenantOptions = {}): Promise<Runni
   });
   const { port } = server.http.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  refusalRegistry().add({ url, refusals: server.refusals });
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     state,
+    refusals: server.refusals,
     close: () =>
       new Promise<void>((resolve) => {
         server.http.close(() => resolve());
@@ -64,5 +89,6 @@ export async function startDevtenant(opts: DevtenantOptions = {}): Promise<Runni
 
 export { type Caller, decodeToken, mintToken, type TokenClaims } from './auth.js';
 export type { LogEntry } from './control.js';
+export { describeRefusal, type Refusal, type RefusalExpectation, refusalRegistry } from './refusals.js';
 export type { SeedData } from './seed.js';
 export { DEFAULT_QUIRKS, type Quirks, TenantState, type Timing } from './state.js';

@@ -1,6 +1,9 @@
 import { startDevtenant } from './index.js';
 
-/** `npm run devtenant`: DEVTENANT_PORT (default 5100), DEVTENANT_SEED (path), DEVTENANT_DELAY_MS (default 2000). */
+/**
+ * `npm run devtenant`: DEVTENANT_PORT (default 5100), DEVTENANT_SEED (path), DEVTENANT_DELAY_MS (default 2000),
+ * DEVTENANT_PAGE_SIZE (largest collection page; default none).
+ */
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -1,4 +1,7 @@
-import { badRequest } from './errors.js';
+import { malformed } from './errors.js';
+
+const badRequest = (message: string) => malformed('query', message);
+
 import { parseTimestamp } from './time.js';
 
 /** The OData subset Graph clients send: `$filter`, `$select`, `$expand` (nested), `$top`, `$skiptoken`, `$search`, `$count`, `$orderby`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentStage, startStage } from './approvals.js';
 import type { Caller } from './auth.js';
-import { badRequest, forbidden, type GraphError, notFound } from './errors.js';
+import { badRequest, forbidden, type GraphError, malformed, notFound } from './errors.js';
 import type { AccessId, Approval, Group, PimActivation, PimEligibility, PimRequest, StageSpec } from './model.js';
 import { enumValue, optionalObject, optionalString, rejectUnknown } from './router.js';
 import { DEFAULT_PIM_RULES, type PimRulesSpec } from './seed.js';
@@ -187,8 +187,8 @@ function parseRequest(state: TenantState, caller: Caller, body: Record<string, u
   const accessId = enumValue(body.accessId, ['member', 'owner'] as const, 'accessId');
   const principalId = optionalString(body, 'principalId');
   const groupId = optionalString(body, 'groupId');
-  if (!principalId) throw badRequest("The property 'principalId' is required.");
-  if (!groupId) throw badRequest("The property 'groupId' is required.");
+  if (!principalId) throw malformed('body', "The property 'principalId' is required.");
+  if (!groupId) throw malformed('body', "The property 'groupId' is required.");
   if (principalId.toLowerCase() !== caller.oid.toLowerCase()) {
     throw forbidden(
       `${action} can only be requested by the principal itself (principalId must be the signed-in user).`,
@@ -203,7 +203,7 @@ function parseRequest(state: TenantState, caller: Caller, body: Record<string, u
     body.isValidationOnly !== null &&
     typeof body.isValidationOnly !== 'boolean'
   ) {
-    throw badRequest("Property 'isValidationOnly' must be a boolean.");
+    throw malformed('body', "Property 'isValidationOnly' must be a boolean.");
   }
   return {
     action,

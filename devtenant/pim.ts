@@ -1,7 +1,7 @@
 import { approvalStageType, approvalType, awaitsDecisionFrom, decideStage, isApproverOf } from './approvals.js';
 import { directoryObjectType, groupType } from './directory.js';
 import { collection, contextUrl, type EntityType, entity, type ViewContext, viewContext } from './entity.js';
-import { badRequest, forbidden, notFound } from './errors.js';
+import { badRequest, forbidden, malformed, notFound } from './errors.js';
 import type { Approval, PimActivation, PimEligibility, PimRequest } from './model.js';
 import { requiredEqValues } from './odata.js';
 import { afterPimDecision, assignmentInstances, cancelPimRequest, submitPimRequest } from './pim-engine.js';
@@ -198,7 +198,8 @@ export const pimRequestType: EntityType<PimRequest> = {
 function requireGroupOrPrincipalFilter(req: GraphRequest): void {
   const f = odata(req).filter;
   if (requiredEqValues(f, 'groupId').length === 0 && requiredEqValues(f, 'principalId').length === 0) {
-    throw badRequest(
+    throw malformed(
+      'requiredFilter',
       "This collection requires a filter on groupId or principalId, e.g. $filter=groupId eq '{groupId}'.",
     );
   }
@@ -207,7 +208,8 @@ function requireGroupOrPrincipalFilter(req: GraphRequest): void {
 function checkOn(on: string, allowed: string[]): string {
   const found = allowed.find((a) => a.toLowerCase() === on.toLowerCase());
   if (!found)
-    throw badRequest(
+    throw malformed(
+      'enum',
       `The parameter 'on' has an invalid value '${on}'. Allowed: ${allowed.map((a) => `'${a}'`).join(', ')}.`,
     );
   return found;

@@ -1,5 +1,5 @@
 import { collection, type EntityType, entity } from './entity.js';
-import { badRequest, notFound } from './errors.js';
+import { malformed, notFound } from './errors.js';
 import type { AccessId, Group } from './model.js';
 import { requiredEqValues } from './odata.js';
 import { rulesFor } from './pim-engine.js';
@@ -210,7 +210,8 @@ export const policyAssignmentType: EntityType<GroupPolicy> = {
 function requireScopeFilter(req: GraphRequest): void {
   const filter = odata(req).filter;
   if (requiredEqValues(filter, 'scopeId').length === 0 || requiredEqValues(filter, 'scopeType').length === 0) {
-    throw badRequest(
+    throw malformed(
+      'requiredFilter',
       "The filter must specify both scopeId and scopeType with 'eq', e.g. $filter=scopeId eq '{groupId}' and scopeType eq 'Group'.",
     );
   }

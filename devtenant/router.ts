@@ -1,5 +1,6 @@
 import type { Caller } from './auth.js';
-import { badRequest, GraphError } from './errors.js';
+import { GraphError, malformed } from './errors.js';
+import { acceptedInBody, checkBody } from './metadata.js';
 import { parseQueryOptions, type QueryOptions } from './odata.js';
 import type { TenantState } from './state.js';
 
@@ -87,7 +88,7 @@ export class Router {
         `The HTTP method '${method}' is not supported for the resource '${path}'.`,
       );
     }
-    throw badRequest(`Resource not found for the segment '${this.unknownSegment(path)}'.`);
+    throw malformed('path', `Resource not found for the segment '${this.unknownSegment(path)}'.`);
   }
 
   /** The first segment Graph would not recognise (ids after a known collection are fine). */
@@ -116,25 +117,33 @@ export function odata(req: GraphRequest): QueryOptions {
   return opts;
 }
 
-/** Validates a JSON body against the properties a Graph type accepts. */
+/** Validates a JSON body against the Graph metadata of its type (names, nested ones and enum values included). */
 export function objectBody(req: GraphRequest, typeName: string, allowed?: readonly string[]): Record<string, unknown> {
   const body = req.body;
-  if (body === undefined || body === null) throw badRequest('Empty Payload. JSON content expected.');
+  if (body === undefined || body === null) throw malformed('body', 'Empty Payload. JSON content expected.');
   if (typeof body !== 'object' || Array.isArray(body))
-    throw badRequest('Invalid request body: a JSON object is expected.');
+    throw malformed('body', 'Invalid request body: a JSON object is expected.');
   const record = body as Record<string, unknown>;
+  checkBody(typeName, record);
   if (allowed) rejectUnknown(record, typeName, allowed);
   return record;
 }
 
+/** Names the metadata does not define are refused as Graph does; names it defines but the devtenant ignores, too. */
 export function rejectUnknown(record: Record<string, unknown>, typeName: string, allowed: readonly string[]): void {
   for (const key of Object.keys(record)) {
     if (key.startsWith('@') || key.includes('@odata.')) continue;
-    if (!allowed.includes(key)) {
-      throw badRequest(
-        `The property '${key}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type.`,
+    if (allowed.includes(key)) continue;
+    if (acceptedInBody(typeName, key)) {
+      throw malformed(
+        'unmodelled',
+        `The devtenant does not accept the property '${key}' of '${typeName}' in this request.`,
       );
     }
+    throw malformed(
+      'body',
+      `The property '${key}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type.`,
+    );
   }
 }
 
@@ -144,7 +153,8 @@ export function enumValue<T extends string>(value: unknown, allowed: readonly T[
     const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
     if (found) return found;
   }
-  throw badRequest(
+  throw malformed(
+    'enum',
     `Invalid value '${String(value)}' for property '${property}'. Allowed values: ${allowed.join(', ')}.`,
   );
 }
@@ -152,14 +162,14 @@ export function enumValue<T extends string>(value: unknown, allowed: readonly T[
 export function optionalString(record: Record<string, unknown>, key: string): string | null {
   const v = record[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw badRequest(`Property '${key}' must be a string.`);
+  if (typeof v !== 'string') throw malformed('body', `Property '${key}' must be a string.`);
   return v;
 }
 
 export function optionalObject(record: Record<string, unknown>, key: string): Record<string, unknown> | null {
   const v = record[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Property '${key}' must be an object.`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw malformed('body', `Property '${key}' must be an object.`);
   return v as Record<string, unknown>;
 }
 

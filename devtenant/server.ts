@@ -5,10 +5,11 @@ import { type BatchItemInput, parseBatch, runBatch } from './batch.js';
 import { handleControl, RequestLog } from './control.js';
 import { registerDirectory } from './directory.js';
 import { registerEntitlement } from './entitlement.js';
-import { badRequest, errorBody, forbidden, GraphError } from './errors.js';
+import { errorBody, forbidden, GraphError, MalformedRequestError, malformed } from './errors.js';
 import { Faults, faultError } from './faults.js';
 import { registerPim } from './pim.js';
 import { registerPolicies } from './policies.js';
+import { Refusals } from './refusals.js';
 import { type GraphRequest, type GraphResponse, Router } from './router.js';
 import type { TenantState } from './state.js';
 import { StepUp } from './stepup.js';
@@ -49,7 +50,7 @@ function decodePath(raw: string): string {
     try {
       return decodeURIComponent(s);
     } catch {
-      throw badRequest(`The path segment '${s}' is not valid percent-encoding.`);
+      throw malformed('path', `The path segment '${s}' is not valid percent-encoding.`);
     }
   });
   const path = segments.join('/').replace(/\/+$/, '');
@@ -61,7 +62,8 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw badRequest(
+    throw malformed(
+      'body',
       'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
     );
   }
@@ -71,6 +73,7 @@ export class DevtenantServer {
   readonly router = buildRouter();
   readonly log = new RequestLog();
   readonly faults = new Faults();
+  readonly refusals = new Refusals();
   readonly stepUp: StepUp;
   readonly http: http.Server;
 
@@ -187,6 +190,7 @@ export class DevtenantServer {
         input.headers['client-request-id'],
       );
       response = { status, body, headers: e?.headers };
+      if (err instanceof MalformedRequestError) this.recordRefusal(input, caller, err);
     }
     response.headers = {
       'request-id': requestId,
@@ -200,14 +204,14 @@ export class DevtenantServer {
   private async route(input: GraphInput, caller: Caller): Promise<GraphResponse> {
     const path = decodePath(input.rawPath);
     if (path.toLowerCase() === '/$batch') {
-      if (input.batchItem) throw badRequest('A $batch request cannot contain another $batch.');
+      if (input.batchItem) throw malformed('path', 'A $batch request cannot contain another $batch.');
       if (input.method !== 'POST') throw new GraphError(405, 'BadRequest', 'Only POST is supported on $batch.');
       const items = parseBatch(parseJson(input.bodyText));
       return { status: 200, body: await runBatch(items, input.headers, (item) => this.batchItem(input, item)) };
     }
     const { route, params } = this.router.match(input.method, path);
     if (caller.kind === 'app' && route.audience === 'me')
-      throw badRequest('/me request is only valid with delegated authentication flow.');
+      throw new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
     if (caller.kind === 'app' && route.audience === 'user') {
       throw forbidden(
         'This API does not support application permissions ("Application: Not supported"); call it with a delegated user token.',
@@ -245,6 +249,19 @@ export class DevtenantServer {
     return this.dispatch(input);
   }
 
+  private recordRefusal(input: GraphInput, caller: Caller | null, err: MalformedRequestError): void {
+    this.refusals.record({
+      method: input.method,
+      path: `/${input.version}${input.rawPath}${input.search ? `?${input.search}` : ''}`,
+      caller: callerLabel(caller),
+      status: err.status,
+      kind: err.refusal,
+      message: err.message,
+      time: iso(this.state.now()),
+      ...(input.batchItem ? { batchItem: true } : {}),
+    });
+  }
+
   private logEntry(input: GraphInput, caller: Caller | null, status: number, error?: string): void {
     this.log.add({
       method: input.method,
@@ -260,7 +277,13 @@ export class DevtenantServer {
   private control(res: ServerResponse, method: string, sub: string, bodyText: string): void {
     try {
       const body = parseJson(bodyText);
-      const deps = { state: this.state, log: this.log, faults: this.faults, onReset: () => this.stepUp.clear() };
+      const deps = {
+        state: this.state,
+        log: this.log,
+        faults: this.faults,
+        refusals: this.refusals,
+        onReset: () => this.stepUp.clear(),
+      };
       this.send(res, handleControl(deps, method, sub, body));
     } catch (err) {
       if (!(err instanceof GraphError)) throw err;

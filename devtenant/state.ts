@@ -89,6 +89,8 @@ export interface StateOptions {
   timing?: Partial<Timing>;
   quirks?: Partial<Quirks>;
   pageSize?: number;
+  /** No collection page is larger, whatever `$top` or `pageSize` say (DEVTENANT_PAGE_SIZE). */
+  maxPageSize?: number;
 }
 
 /** The tenant's data, its clock and the timed events (request progress, timeouts, expiry) driven by that clock. */
@@ -97,6 +99,7 @@ export class TenantState {
   readonly timing: Timing;
   readonly quirks: Quirks;
   readonly pageSize: number;
+  readonly maxPageSize: number;
   readonly seed: Seed;
 
   tenant = { id: '', displayName: '', domain: '' };
@@ -131,6 +134,7 @@ export class TenantState {
     this.timing = { submittedToNextMs: 0, deliveringToDeliveredMs: 0, ...opts.timing };
     this.quirks = { ...DEFAULT_QUIRKS, ...opts.quirks };
     this.pageSize = opts.pageSize ?? 100;
+    this.maxPageSize = opts.maxPageSize ?? Number.POSITIVE_INFINITY;
     this.reset(false);
   }
 

@@ -15,6 +15,7 @@ import {
   retryAfterSeconds,
   TimeoutMiddleware,
 } from './middleware.js';
+import { DEFAULT_MAX_PAGES, isCollectionPage, readAllPages } from './pages.js';
 
 export type { BatchItemResult, BatchMethod, BatchRequest } from './batch.js';
 export type { RetryPolicy } from './middleware.js';
@@ -50,7 +51,10 @@ export interface GraphFacade {
   patch<T = undefined>(path: string, body: unknown, opts?: GraphCallOptions): Promise<T>;
   /** All `value` items, following @odata.nextLink (same host only) up to maxPages. */
   list<T>(path: string, opts?: GraphListOptions): Promise<T[]>;
-  /** Results in request order; chunks of 20; items answered 429 are retried once after their Retry-After. */
+  /**
+   * Results in request order; chunks of 20; items answered 429 are retried once after their Retry-After. A collection
+   * item comes back with every page in `value` (its @odata.nextLink followed); a page that fails fails the item.
+   */
   batch(requests: BatchRequest[], opts?: { version?: GraphVersion }): Promise<BatchItemResult[]>;
 }
 
@@ -79,8 +83,6 @@ export interface CreateGraphOptions {
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
 }
-
-const DEFAULT_MAX_PAGES = 50;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -185,28 +187,52 @@ class GraphFacadeImpl implements GraphFacade {
   async list<T>(path: string, opts: GraphListOptions = {}): Promise<T[]> {
     const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
     if (!(maxPages >= 1)) throw new Error('list: maxPages must be at least 1.');
-    const items: T[] = [];
-    let target = this.target(path, opts);
-    for (let page = 1; ; page++) {
-      const body = await this.send<CollectionPage<T>>('GET', target, undefined, opts.headers);
-      if (!body || !Array.isArray(body.value)) {
-        throw new Error(`Graph did not return a collection for ${this.settings.describe(this.urlOf(target))}.`);
-      }
-      items.push(...body.value);
-      const next = body['@odata.nextLink'];
-      if (!next) return items;
-      if (page >= maxPages) {
-        this.settings.log.warn(
-          { graph: { path: this.settings.describe(this.urlOf(target)), maxPages } },
-          'graph list stopped at maxPages',
-        );
-        return items;
-      }
-      target = this.nextTarget(next);
-    }
+    const target = this.target(path, opts);
+    const first = await this.send<unknown>('GET', target, undefined, opts.headers);
+    return readAllPages<T>(first, this.pageReader(this.settings.describe(this.urlOf(target)), maxPages, opts.headers));
   }
 
   async batch(requests: BatchRequest[], opts: { version?: GraphVersion } = {}): Promise<BatchItemResult[]> {
+    const results = await this.batchFirstPages(requests, opts);
+    const version = opts.version ?? 'v1.0';
+    return Promise.all(results.map((result, i) => this.withAllPages(result, requests[i], version)));
+  }
+
+  /** A 200 collection item with a nextLink gets the rest of its pages; a failed page turns the item into that error. */
+  private async withAllPages(
+    result: BatchItemResult,
+    request: BatchRequest | undefined,
+    version: GraphVersion,
+  ): Promise<BatchItemResult> {
+    if (result.status !== 200 || !isCollectionPage(result.body) || !result.body['@odata.nextLink']) return result;
+    const describe = this.settings.describe(`${this.settings.root.href}/${version}${request?.url ?? ''}`);
+    try {
+      const value = await readAllPages(result.body, this.pageReader(describe, DEFAULT_MAX_PAGES, request?.headers));
+      const { '@odata.nextLink': _followed, ...rest } = result.body;
+      return { ...result, body: { ...rest, value } };
+    } catch (err) {
+      const e = err instanceof GraphRequestError ? err : undefined;
+      const status = e?.status ?? 502;
+      const code = e?.code ?? 'NextPageFailed';
+      const message = e?.graphMessage || (err instanceof Error ? err.message : 'A later page could not be read.');
+      return { ...result, status, body: { error: { code, message } }, headers: {} };
+    }
+  }
+
+  private pageReader(describe: string, maxPages: number, headers?: Record<string, string>) {
+    return {
+      describe,
+      maxPages,
+      next: (link: string) => this.send<unknown>('GET', this.nextTarget(link), undefined, headers),
+      onTruncated: () =>
+        this.settings.log.warn({ graph: { path: describe, maxPages } }, 'graph list stopped at maxPages'),
+    };
+  }
+
+  private async batchFirstPages(
+    requests: BatchRequest[],
+    opts: { version?: GraphVersion },
+  ): Promise<BatchItemResult[]> {
     const target: Target = { version: opts.version ?? 'v1.0', relative: '/$batch' };
     return runBatch(requests, {
       send: async (chunk) => {
@@ -268,11 +294,6 @@ class GraphFacadeImpl implements GraphFacade {
   private urlOf(target: Target): string {
     return `${this.settings.root.href}/${target.version}${target.relative}`;
   }
-}
-
-interface CollectionPage<T> {
-  value?: T[];
-  '@odata.nextLink'?: string;
 }
 
 function parseBaseUrl(baseUrl: string): GraphRoot {

@@ -139,10 +139,9 @@ export async function loadActiveRoles(facade: GraphFacade): Promise<RoleList<Act
 
 /** The policy of one group role, read on its own (when the cached list no longer has it). */
 export async function loadPolicy(facade: GraphFacade, groupId: string, accessId: GroupAccess) {
-  const body = await facade.get<{ value?: UnifiedRoleManagementPolicyAssignment[] }>(
+  const [assignment] = await facade.list<UnifiedRoleManagementPolicyAssignment>(
     policyAssignmentPath(groupId, accessId),
   );
-  const assignment = body?.value?.[0];
   return assignment ? parseActivationPolicy(assignment) : undefined;
 }
 

@@ -28,6 +28,8 @@ export interface TestTenant extends RunningDevtenant {
 
 export async function startTestTenant(opts: DevtenantOptions = {}): Promise<TestTenant> {
   const running = await startDevtenant({ port: 0, ...opts });
+  // Contract tests send requests themselves, bad ones on purpose, and assert every answer.
+  running.refusals.expect(/./);
   const call: TestTenant['call'] = async (method, path, token, body, headers = {}) => {
     const h: Record<string, string> = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;

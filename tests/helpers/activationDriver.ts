@@ -3,6 +3,7 @@ import type { DevtenantOptions } from '../../devtenant/index.js';
 import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
 import type { ManualClock } from '../../services/clock.js';
 import { checkCard } from './cardCheck.js';
+import { withAllPages } from './devtenantGraph.js';
 import { type Stack, startStack } from './stack.js';
 import { type Card, cardsIn, type TeamsUser, teamsUser } from './teamsHarness.js';
 
@@ -112,7 +113,13 @@ export class ActivationDriver {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (method !== 'GET' || !res.ok) return { status: res.status, body: parsed };
+    const headers = { authorization: `Bearer ${token}` };
+    return {
+      status: res.status,
+      body: await withAllPages(parsed, async (url) => (await fetch(url, { headers })).json()),
+    };
   }
 
   async members(groupId: string): Promise<string[]> {

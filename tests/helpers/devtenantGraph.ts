@@ -13,6 +13,23 @@ function urlOf(at: DevtenantAt): string | undefined {
 
 const EM = '/identityGovernance/entitlementManagement';
 
+/**
+ * A collection read straight from the devtenant with every page in `value` (DEVTENANT_PAGE_SIZE may make pages tiny);
+ * anything else is returned as it is. `get` reads one absolute URL and returns its parsed body.
+ */
+export async function withAllPages(body: any, get: (url: string) => Promise<any>): Promise<any> {
+  if (!body || !Array.isArray(body.value) || !body['@odata.nextLink']) return body;
+  const value = [...body.value];
+  let next: string | undefined = body['@odata.nextLink'];
+  while (next) {
+    const page = await get(next);
+    value.push(...(page?.value ?? []));
+    next = page?.['@odata.nextLink'];
+  }
+  const { '@odata.nextLink': _followed, ...rest } = body;
+  return { ...rest, value };
+}
+
 /** Graph as a person; `pathAndQuery` comes after `/v1.0`. Throws on an error status, with what Graph said. */
 export async function graphAs(
   at: DevtenantAt,
@@ -28,7 +45,10 @@ export async function graphAs(
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${pathAndQuery} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
+  const parsed = text ? JSON.parse(text) : undefined;
+  if (method !== 'GET') return parsed;
+  const headers = { authorization: `Bearer ${userToken(who)}` };
+  return withAllPages(parsed, async (url) => (await fetch(url, { headers })).json());
 }
 
 /** An approver decides, in My Access, the stage of an access package request that waits for them. */

@@ -383,6 +383,65 @@ describe('paging', () => {
   });
 });
 
+describe('paging inside $batch', () => {
+  /** `members` answers two items and a nextLink in the batch; its later pages are plain GETs. */
+  function pagedBatch(secondPage: (res: ServerResponse) => void) {
+    return (req: Recorded, res: ServerResponse) => {
+      if (req.method === 'GET' && req.url.startsWith('/v1.0/groups/g1/members?$skiptoken=2')) return secondPage(res);
+      if (req.method === 'GET' && req.url.startsWith('/v1.0/groups/g1/members?$skiptoken=3'))
+        return json(res, 200, { value: [{ id: 'u5' }] });
+      const { requests } = JSON.parse(req.body) as { requests: { id: string; url: string }[] };
+      json(res, 200, {
+        responses: requests.map((r) =>
+          r.id === 'members'
+            ? {
+                id: r.id,
+                status: 200,
+                headers: { 'Content-Type': 'application/json' },
+                body: {
+                  value: [{ id: 'u1' }, { id: 'u2' }],
+                  '@odata.nextLink': `${baseUrl}/v1.0/groups/g1/members?$skiptoken=2`,
+                },
+              }
+            : { id: r.id, status: 200, headers: {}, body: { value: [{ id: 'x' }] } },
+        ),
+      });
+    };
+  }
+  const reads = [
+    { id: 'members', method: 'GET' as const, url: '/groups/g1/members?$select=id' },
+    { id: 'single', method: 'GET' as const, url: '/groups?$select=id' },
+  ];
+
+  it('follows every @odata.nextLink of a collection answered in a $batch', async () => {
+    fake.handler = pagedBatch((res) =>
+      json(res, 200, {
+        value: [{ id: 'u3' }, { id: 'u4' }],
+        '@odata.nextLink': `${baseUrl}/v1.0/groups/g1/members?$skiptoken=3`,
+      }),
+    );
+    const [members, single] = await graph().forApp().batch(reads);
+    expect(members.status).toBe(200);
+    expect((members.body as { value: { id: string }[] }).value.map((u) => u.id)).toEqual([
+      'u1',
+      'u2',
+      'u3',
+      'u4',
+      'u5',
+    ]);
+    expect(members.body).not.toHaveProperty('@odata.nextLink');
+    expect((single.body as { value: unknown[] }).value).toHaveLength(1);
+    expect(fake.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'GET']);
+  });
+
+  it('fails the item, never half a list, when a later page fails', async () => {
+    fake.handler = pagedBatch((res) => graphError(res, 403, 'Authorization_RequestDenied', 'No.'));
+    const [members, single] = await graph().forApp().batch(reads);
+    expect(members).toMatchObject({ status: 403, body: { error: { code: 'Authorization_RequestDenied' } } });
+    expect(single.status).toBe(200);
+  });
+});
+
 describe('$batch', () => {
   function batchHandler(itemStatus: (id: string, attempt: number) => number) {
     const attempts = new Map<string, number>();
