@@ -1036,7 +1036,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  it(`answers action data nested 17 to 40,000 levels deep (raw JSON over HTTP): an error card within ${MAX_JSON_DEPTH} levels, a 400 with the reason beyond, logging no error`, async () => {
+  it(`answers action data nested 17 to 40,000 levels deep (raw JSON over HTTP): an error card within ${MAX_JSON_DEPTH} levels (and at any depth in process), a 400 with the reason beyond, logging no error`, async () => {
     await rig.settle();
     const template = JSON.stringify(
       rig.teams.baseActivity(ALEX, {
@@ -1074,6 +1074,10 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         } else {
           expectDepthRefusal({ status: res.status, body });
         }
+        // Behind the edge, the registry alone holds at any depth: the same body in process gets its error card.
+        const inside = await rig.inProcessText(text);
+        expect(inside.status, `HTTP status in process at depth ${depth}`).toBe(200);
+        expect(cardText(inside.body?.value)).toMatch(/nested far deeper than any card of mine sends/);
         const errors = rig.logs.slice(logsBefore).filter((l) => ERROR_LINE.test(l));
         expect(errors, `error log lines at depth ${depth}`).toEqual([]);
       }

@@ -51,6 +51,8 @@ export interface Rig {
    * in process: the same guard, EdgeAdapter and middleware, AccessBot and services; no socket, no body reading.
    */
   inProcess(body: unknown): Promise<{ status: number; body: any; text: string }>;
+  /** The same with the body as JSON text, parsed without the HTTP edge's limits (what gets past an edge's checks). */
+  inProcessText(text: string): Promise<{ status: number; body: any; text: string }>;
   /** HTTP status of the bot's /healthz. */
   healthz(): Promise<number>;
   /** Waits until the bot has made no Graph call for `quietMs` (work it finishes after answering). */
@@ -98,7 +100,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     onGraphRequest: (info) => exchanges.push(info),
   });
   const teams = await new TeamsHarness(bot.url).start();
-  const inProcess = inProcessTurns(bot);
+  const inProcessText = inProcessTurns(bot);
+  const inProcess = (body: unknown) => inProcessText(JSON.stringify(body) ?? '');
   const control = async (path: string, method = 'GET', body?: unknown) => {
     const res = await fetch(`${devtenant.url}/_devtenant/${path}`, {
       method,
@@ -117,6 +120,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     exchanges,
     tokens,
     inProcess,
+    inProcessText,
     graphLog: () => control('requests') as Promise<LogEntry[]>,
     clearGraphLog: async () => {
       await control('requests', 'DELETE');
@@ -152,11 +156,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
  * The server's own handler for a body it has read (bot/http/messages.ts): the same guard, EdgeAdapter (with its
  * middleware), AccessBot and services, without the socket and restify's body reading.
  */
-function inProcessTurns(bot: RunningBot): Rig['inProcess'] {
-  return async (body) => {
-    // The body reader hands the handler parsed JSON, so it sees what a JSON round trip leaves of `body`.
-    const text = JSON.stringify(body);
-    const answer = await bot.handleActivity(text === undefined ? undefined : JSON.parse(text), '');
+function inProcessTurns(bot: RunningBot): Rig['inProcessText'] {
+  return async (text) => {
+    // The body reader hands the handler parsed JSON, so the handler sees what a JSON round trip leaves of a body.
+    const answer = await bot.handleActivity(text === '' ? undefined : JSON.parse(text), '');
     const sent = answer.body === undefined ? '' : JSON.stringify(answer.body);
     return { status: answer.status, body: sent ? JSON.parse(sent) : undefined, text: sent };
   };
