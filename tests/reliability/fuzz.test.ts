@@ -43,7 +43,7 @@ import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_609);
 const TOTAL = Number(process.env.FUZZ_CASES ?? (process.env.CI ? 10_000 : 1_000));
-/** Generous: a CI run of 10,000 cases takes about 60 s on 2 shared cores; this only stops a hung case. */
+/** Generous: a CI run of 10,000 cases takes 35 to 65 s on 2 shared cores; this only stops a hung case. */
 const PROPERTY_TIMEOUT_MS = 240_000;
 const RUNS = {
   cardActions: Math.ceil(TOTAL * 0.6),
