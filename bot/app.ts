@@ -16,6 +16,7 @@ import { ssoTokenSource, useTeamsSso } from './auth/index.js';
 import { sendCard } from './cardSender.js';
 import { commandTable } from './commands/index.js';
 import { EdgeAdapter } from './http/edgeAdapter.js';
+import { type ActivityHandler, activityHandler } from './http/messages.js';
 import { stepUpRoutes } from './journeys/activation/stepUpRoutes.js';
 import { journeys } from './journeys/index.js';
 import { createProactive, createWatcher, type ProactiveOverrides } from './proactive/index.js';
@@ -44,6 +45,8 @@ export interface RunningBot {
   server: restify.Server;
   /** The background watcher (started; tests can also call tickNow()). */
   watcher: Watcher;
+  /** What `/api/messages` does after reading the body; tests drive turns in process with it. */
+  handleActivity: ActivityHandler;
   close(): Promise<void>;
 }
 
@@ -118,7 +121,8 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     { name: 'graph', check: () => graphReachable(config.graphBaseUrl) },
     proactive.unreachable.readiness(config.authMode === 'local'),
   ];
-  const server = createServer({ app, adapter, bot, readiness, routes: stepUpRoutes(app) });
+  const handleActivity = activityHandler({ adapter, log, run: (turn) => bot.run(turn) });
+  const server = createServer({ app, handleActivity, readiness, routes: stepUpRoutes(app) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -140,6 +144,7 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     app,
     server,
     watcher,
+    handleActivity,
     async close() {
       await watcher.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,6 @@
 import restify from 'restify';
-import type { AccessBot } from './accessBot.js';
 import { MAX_BODY_BYTES } from './http/body.js';
-import type { EdgeAdapter } from './http/edgeAdapter.js';
-import { messagesRoute } from './http/messages.js';
+import { type ActivityHandler, messagesRoute } from './http/messages.js';
 import { applySecurityHeaders } from './http/securityHeaders.js';
 import type { BotServices } from './services.js';
 
@@ -20,14 +18,14 @@ export interface ReadinessCheck {
 
 export interface ServerParts {
   app: BotServices;
-  adapter: EdgeAdapter;
-  bot: AccessBot;
+  /** What `/api/messages` does with a body it has read (bot/http/messages.ts). */
+  handleActivity: ActivityHandler;
   readiness: ReadinessCheck[];
   /** Extra routes (e.g. the step-up pages) added by other parts of the edge. */
   routes?: (server: restify.Server) => void;
 }
 
-export function createServer({ app, adapter, bot, readiness, routes }: ServerParts): restify.Server {
+export function createServer({ app, handleActivity, readiness, routes }: ServerParts): restify.Server {
   // name '' keeps restify from announcing itself in a Server header.
   const server = restify.createServer({ name: '', handleUncaughtExceptions: false });
   server.server.requestTimeout = REQUEST_TIMEOUT_MS;
@@ -38,15 +36,7 @@ export function createServer({ app, adapter, bot, readiness, routes }: ServerPar
   });
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // No generic body parser: /api/messages reads its own body, bounded and JSON only (restify's gunzips unbounded).
-  server.post(
-    '/api/messages',
-    messagesRoute({
-      adapter,
-      log: app.log,
-      localMode: app.config.authMode === 'local',
-      run: (turn) => bot.run(turn),
-    }),
-  );
+  server.post('/api/messages', messagesRoute({ handleActivity, localMode: app.config.authMode === 'local' }));
 
   server.get('/healthz', async (_req, res) => {
     res.json({ status: 'ok' });

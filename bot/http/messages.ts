@@ -6,37 +6,59 @@ import { readJsonBody } from './body.js';
 import { crossSiteRefusal } from './crossSite.js';
 import type { EdgeAdapter } from './edgeAdapter.js';
 
-export interface MessagesRouteParts {
+export interface ActivityHandlerParts {
   adapter: EdgeAdapter;
   log: Logger;
-  localMode: boolean;
   run(turn: TurnContext): Promise<void>;
 }
 
+/** What `/api/messages` answers: an HTTP status, a JSON body (or none) and extra headers. */
+export interface ActivityAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** An activity body already read and parsed, with the request's Authorization header, turned into the answer. */
+export type ActivityHandler = (value: unknown, authHeader: string) => Promise<ActivityAnswer>;
+
+export interface MessagesRouteParts {
+  handleActivity: ActivityHandler;
+  localMode: boolean;
+}
+
 /**
- * `POST /api/messages`. The body is read and bounded here (no generic body parser runs before it), checked as an
- * activity, then authenticated by CloudAdapter. Only an activity that passed all of that reaches middleware (which
- * keeps conversation references) and the bot.
+ * `POST /api/messages`. The body is read and bounded here (no generic body parser runs before it), then handed to
+ * `handleActivity`.
  */
-export function messagesRoute({ adapter, log, localMode, run }: MessagesRouteParts) {
+export function messagesRoute({ handleActivity, localMode }: MessagesRouteParts) {
   return async (req: Request, res: Response) => {
     if (localMode) {
       const refusal = crossSiteRefusal(req.headers);
       if (refusal) {
         req.resume();
-        return refuse(res, 403, 'Forbidden', refusal);
+        return send(res, refuse(403, 'Forbidden', refusal));
       }
     }
     const body = await readJsonBody(req);
     if (!body.ok) {
       if (body.status === 413 || body.status === 415) res.setHeader('Connection', 'close');
-      return refuse(res, body.status, body.status === 400 ? 'BadRequest' : codeFor(body.status), body.reason);
+      return send(res, refuse(body.status, body.status === 400 ? 'BadRequest' : codeFor(body.status), body.reason));
     }
-    const verdict = checkActivity(body.value);
-    if (!verdict.ok) return refuse(res, 400, 'BadRequest', verdict.reason);
+    send(res, await handleActivity(body.value, String(req.headers.authorization ?? '')));
+  };
+}
 
-    const activity = withDates(body.value as Activity);
-    const authHeader = String(req.headers.authorization ?? '');
+/**
+ * The body is checked as an activity, then authenticated by CloudAdapter. Only an activity that passed all of that
+ * reaches middleware (which keeps conversation references) and the bot.
+ */
+export function activityHandler({ adapter, log, run }: ActivityHandlerParts): ActivityHandler {
+  return async (value, authHeader) => {
+    const verdict = checkActivity(value);
+    if (!verdict.ok) return refuse(400, 'BadRequest', verdict.reason);
+
+    const activity = withDates(value as Activity);
     let turnStarted = false;
     let invokeResponse: InvokeResponse | undefined;
     try {
@@ -45,27 +67,34 @@ export function messagesRoute({ adapter, log, localMode, run }: MessagesRoutePar
         await run(turn);
       });
     } catch (err) {
-      if (!turnStarted) return refuseUnauthenticated(res, log, err);
+      if (!turnStarted) return refuseUnauthenticated(log, err);
       log.error({ err, activityType: activity.type }, 'activity processing failed');
-      if (!res.headersSent) refuse(res, 400, 'BadRequest', 'The activity could not be processed.');
-      return;
+      return refuse(400, 'BadRequest', 'The activity could not be processed.');
     }
-    res.status(invokeResponse?.status ?? 200);
-    if (invokeResponse?.body !== undefined) res.json(invokeResponse.body);
-    else res.end();
+    return { status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   };
 }
 
-function refuseUnauthenticated(res: Response, log: Logger, err: unknown) {
+function send(res: Response, answer: ActivityAnswer): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  res.status(answer.status);
+  if (answer.body !== undefined) res.json(answer.body);
+  else res.end();
+}
+
+function refuseUnauthenticated(log: Logger, err: unknown): ActivityAnswer {
   const reason = err instanceof Error ? err.message.slice(0, 200) : 'unknown';
   if (authStatusOf(err) === 401) {
     log.warn({ reason }, 'refused an activity that is not authenticated');
-    return refuse(res, 401, 'Unauthorized', 'The request does not carry a valid Bot Framework token.');
+    return refuse(401, 'Unauthorized', 'The request does not carry a valid Bot Framework token.');
   }
   // Fetching Bot Framework's signing keys failed (network, DNS, their outage): we cannot tell who sent this.
   log.warn({ reason }, 'could not authenticate an activity');
-  res.setHeader('Retry-After', '30');
-  return refuse(res, 503, 'ServiceUnavailable', 'The sender could not be verified right now; try again later.');
+  return {
+    ...refuse(503, 'ServiceUnavailable', 'The sender could not be verified right now; try again later.'),
+    headers: { 'Retry-After': '30' },
+  };
 }
 
 /** botframework-connector's AuthenticationError carries the status it means; a failed key download has none or 500. */
@@ -74,9 +103,8 @@ function authStatusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-function refuse(res: Response, status: number, code: string, message: string) {
-  res.status(status);
-  res.json({ error: { code, message } });
+function refuse(status: number, code: string, message: string): ActivityAnswer {
+  return { status, body: { error: { code, message } } };
 }
 
 function codeFor(status: number): string {

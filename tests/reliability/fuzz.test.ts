@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkActivity } from '../../bot/activityGuard.js';
-import { MAX_BODY_BYTES } from '../../bot/server.js';
+import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../bot/http/body.js';
 import { allVerbs } from '../../cards/verbs.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
@@ -28,19 +28,22 @@ import { isWrite, isWriteExchange, type Rig, startRig } from './rig.js';
  * see a write: the bot's own Graph exchanges are checked after every case and the devtenant's request log (with the
  * items of every `$batch`) after every case that called Graph. Reads are judged too: other people's requests carry
  * planted justifications and approver reasons, and no answer to an outsider (neither requester nor approver) may
- * contain them. Action data is also nested deeply (in the properties, and 40,000 levels deep as raw JSON).
+ * contain them. Action data is also nested deeply (in the properties, and 40,000 levels deep as raw JSON): over HTTP
+ * a body nested deeper than the edge's 64 levels is a 400 with that reason; in process, or within 64 levels, the
+ * action registry answers with an error card at HTTP 200.
  *
  * Seeded and reproducible: FUZZ_SEED picks the seed (printed on failure), FUZZ_CASES the total number of cases
  * (default 10,000 when CI is set, 1,000 otherwise; 60% card actions, 35% other activities, 5% other invokes, plus
- * 20% outsider card actions for the read checks). A
- * quarter of the card actions and messages, and every raw body, go over HTTP; the rest run in process through the
- * same guard, CloudAdapter and bot (rig.inProcess), which is about 4× faster. Ids the bot generates itself (form
- * ids, operation keys) differ per run, so a counterexample names them by the card they came from.
+ * 20% outsider card actions for the read checks). Three in four card actions and messages, and every raw body and
+ * other invoke, go through the real restify server (each property checks that at least 60% of its cases did); the
+ * rest run in process through the server's own `/api/messages` handler after the body is read (rig.inProcess: the
+ * same guard, EdgeAdapter, middleware and bot). Ids the bot generates itself (form ids, operation keys) differ per
+ * run, so a counterexample names them by the card they came from.
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_609);
 const TOTAL = Number(process.env.FUZZ_CASES ?? (process.env.CI ? 10_000 : 1_000));
-/** Generous: a CI run of 10,000 cases takes about 30 s on 2 cores; this only stops a hung case. */
+/** Generous: a CI run of 10,000 cases takes 35 to 65 s on 2 shared cores; this only stops a hung case. */
 const PROPERTY_TIMEOUT_MS = 240_000;
 const RUNS = {
   cardActions: Math.ceil(TOTAL * 0.6),
@@ -50,8 +53,10 @@ const RUNS = {
   outsiderReads: Math.ceil(TOTAL * 0.2),
 };
 
-/** A quarter of the card actions and messages go over HTTP, the rest in process (same guard, adapter and bot). */
-const overHttp = fc.nat(3).map((n) => n === 0);
+/** Three in four card actions and messages go over HTTP, the rest in process (the server's own handler). */
+const overHttp = fc.nat(3).map((n) => n !== 0);
+/** The least share of a property's cases that went over HTTP (most go through the real restify server). */
+const MIN_HTTP_SHARE = 0.6;
 
 const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
 const seedId = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -514,10 +519,19 @@ function expectNoRawError(text: string, what: string) {
   if (m) throw new Error(`${what} shows a raw error ("${m[0]}"): ${text.slice(0, 400)}`);
 }
 const ERROR_LINE = /"level":"(error|fatal)"/;
+const DEPTH_REASON = new RegExp(`nests deeper than ${MAX_JSON_DEPTH} levels`);
+
+/** The HTTP edge's answer to JSON nested deeper than it reads: 400 with a JSON reason. */
+function expectDepthRefusal(res: { status: number; body: any }) {
+  expect(res.status, 'HTTP status of a body nested too deep').toBe(400);
+  expect(res.body?.error?.message, 'the reason for the 400').toMatch(DEPTH_REASON);
+}
 
 interface Tally {
   cases: number;
   overHttp: number;
+  /** Refused by the HTTP edge as nested deeper than MAX_JSON_DEPTH (400). */
+  tooDeep: number;
   reachedGraph: number;
   graphCalls: number;
   devtenantEntries: number;
@@ -529,6 +543,7 @@ interface Tally {
 const newTally = (): Tally => ({
   cases: 0,
   overHttp: 0,
+  tooDeep: 0,
   reachedGraph: 0,
   graphCalls: 0,
   devtenantEntries: 0,
@@ -540,7 +555,7 @@ const newTally = (): Tally => ({
 function summary(name: string, t: Tally): string {
   const statuses = [...t.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
   return (
-    `${name}: ${t.cases} cases (seed ${SEED}; ${t.overHttp} over HTTP, the rest in process); ${t.reachedGraph} reached Graph (${t.graphCalls} exchanges, ` +
+    `${name}: ${t.cases} cases (seed ${SEED}; ${t.overHttp} over HTTP, the rest in process; ${t.tooDeep} nested too deep for the edge); ${t.reachedGraph} reached Graph (${t.graphCalls} exchanges, ` +
     `${t.devtenantEntries} devtenant log entries incl. ${t.batchItems} $batch items, 0 writes); ` +
     `HTTP ${statuses}; ${t.messageReplies} message replies`
   );
@@ -611,9 +626,13 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
     const { raw } = opts;
     const logsBefore = rig.logs.length;
     const callsBefore = rig.exchanges.length;
+    const json = raw ? undefined : (JSON.stringify(body) ?? '');
     // Bodies over the HTTP limit are judged by the HTTP edge (413), so they always go over HTTP.
-    const tooLarge = !raw && Buffer.byteLength(JSON.stringify(body) ?? '') > MAX_BODY_BYTES;
+    const tooLarge = json !== undefined && Buffer.byteLength(json) > MAX_BODY_BYTES;
     const http = opts.http || !!raw || tooLarge;
+    // Over HTTP the edge refuses JSON nested deeper than MAX_JSON_DEPTH (400, Teams never sends such bodies) before
+    // the bot sees it; in process, or within that depth, the action registry's own limit answers with an error card.
+    const tooDeep = http && !tooLarge && json !== undefined && jsonDepth(json) > MAX_JSON_DEPTH;
     const res = raw
       ? await rawPost(rig.bot.url, raw.text, raw.contentType)
       : http
@@ -621,6 +640,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         : await rig.inProcess(body);
     tally.cases++;
     if (http) tally.overHttp++;
+    if (tooDeep) tally.tooDeep++;
     tally.statuses.set(res.status, (tally.statuses.get(res.status) ?? 0) + 1);
     if (res.status >= 500) throw new Error(`HTTP ${res.status} ${res.text.slice(0, 300)}`);
     const calls = rig.exchanges.slice(callsBefore);
@@ -635,7 +655,8 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
     if (opts.strict && errors.length > 0)
       throw new Error(`the bot logged an error (a handler crashed): ${errors.join('').slice(0, 600)}`);
     if (tooLarge) expect(res.status, 'HTTP status of a body over the limit').toBe(413);
-    return { ...res, tooLarge };
+    if (tooDeep) expectDepthRefusal(res);
+    return { ...res, refusedAtEdge: tooLarge || tooDeep };
   }
 
   async function expectNoWritesAtDevtenant(tally: Tally) {
@@ -674,6 +695,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
     await rig.settle();
     await expectNoWritesAtDevtenant(tally);
     expect(await rig.healthz(), 'healthz after the fuzz').toBe(200);
+    expect(tally.overHttp / tally.cases, 'share of cases sent over HTTP').toBeGreaterThanOrEqual(MIN_HTTP_SHARE);
     const after = await rig.teams.say(ALEX, 'help');
     expect(
       after.flatMap((e) => cardsIn(e.activity)),
@@ -683,7 +705,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
   }
 
   it(
-    `answers ${RUNS.cardActions} forged and mutated card actions with HTTP 200 and a card, writing nothing`,
+    `answers ${RUNS.cardActions} forged and mutated card actions with HTTP 200 and a card (the edge's 400 when nested deeper than ${MAX_JSON_DEPTH} levels), writing nothing`,
     async () => {
       const tally = await begin();
       const pool = [...SEED_IDS, ...new Set(real.flatMap((a) => JSON.stringify(a.data).match(GUID) ?? []))];
@@ -747,7 +769,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         activity.from = fromOf(c.sender);
         const verb = (forgedValue as { action?: { verb?: unknown } } | null)?.action?.verb;
         const res = await exchange(tally, activity, { strict: true, http: c.http });
-        if (!res.tooLarge) expectCardAnswer(tally, res, verb);
+        if (!res.refusedAtEdge) expectCardAnswer(tally, res, verb);
       });
       await finish('card actions', tally);
       expect(tally.cases).toBeGreaterThanOrEqual(RUNS.cardActions);
@@ -940,7 +962,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
           activity.from = fromOf(c.sender);
           const before = rig.teams.events.length;
           const res = await exchange(tally, unown(activity, owned[c.sender]), { strict: c.shaped, http: c.http });
-          if (c.shaped && !res.tooLarge) {
+          if (c.shaped && !res.refusedAtEdge) {
             expect(checkActivity(activity)).toEqual({ ok: true });
             // A message Teams could send is answered in the chat, whatever it says.
             expect(res.status, 'message HTTP status').toBeLessThan(300);
@@ -1014,37 +1036,58 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  it('answers action data nested 5,000 to 40,000 levels deep (raw JSON over HTTP) with an error card, logging no error', async () => {
+  it(`answers action data nested 17 to 40,000 levels deep (raw JSON over HTTP): an error card within ${MAX_JSON_DEPTH} levels (and at any depth in process), a 400 with the reason beyond, logging no error`, async () => {
     await rig.settle();
-    for (const depth of [17, 5_000, 40_000]) {
+    const template = JSON.stringify(
+      rig.teams.baseActivity(ALEX, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: {
+          action: {
+            type: 'Action.Execute',
+            verb: 'refreshApproval',
+            data: { kind: 'em', id: seedId('90000000', 1), deep: 'DEEP' },
+          },
+          trigger: 'manual',
+        },
+      }),
+    );
+    // Levels the envelope takes before the nested value (activity, value, action, data).
+    const envelope = jsonDepth(template);
+    const widest = MAX_JSON_DEPTH - envelope;
+    for (const depth of [17, widest, widest + 1, 5_000, 40_000]) {
       for (const [open, close] of [
         ['[', ']'],
         ['{"a":', '}'],
       ]) {
-        const activity = rig.teams.baseActivity(ALEX, {
-          type: 'invoke',
-          name: 'adaptiveCard/action',
-          value: {
-            action: {
-              type: 'Action.Execute',
-              verb: 'refreshApproval',
-              data: { kind: 'em', id: seedId('90000000', 1), deep: 'DEEP' },
-            },
-            trigger: 'manual',
-          },
-        });
-        const text = JSON.stringify(activity).replace('"DEEP"', `${open.repeat(depth)}1${close.repeat(depth)}`);
+        const text = template.replace('"DEEP"', `${open.repeat(depth)}1${close.repeat(depth)}`);
+        expect(jsonDepth(text), 'levels of the body').toBe(envelope + depth);
         const logsBefore = rig.logs.length;
         const res = await rawPost(rig.bot.url, text, 'application/json');
-        expect(res.status, `HTTP status at depth ${depth}`).toBe(200);
         const body = JSON.parse(res.body);
-        expect(body.type).toBe(ADAPTIVE_CARD);
-        expect(cardText(body.value)).toMatch(/This button did not send what I expected/);
+        if (envelope + depth <= MAX_JSON_DEPTH) {
+          // Past the edge: the action registry refuses data nested deeper than any card sends.
+          expect(res.status, `HTTP status at depth ${depth}`).toBe(200);
+          expect(body.type).toBe(ADAPTIVE_CARD);
+          expect(cardText(body.value)).toMatch(/This button did not send what I expected/);
+          expect(cardText(body.value)).toMatch(/nested far deeper than any card of mine sends/);
+        } else {
+          expectDepthRefusal({ status: res.status, body });
+        }
+        // Behind the edge, the registry alone holds at any depth: the same body in process gets its error card.
+        const inside = await rig.inProcessText(text);
+        expect(inside.status, `HTTP status in process at depth ${depth}`).toBe(200);
+        expect(cardText(inside.body?.value)).toMatch(/nested far deeper than any card of mine sends/);
         const errors = rig.logs.slice(logsBefore).filter((l) => ERROR_LINE.test(l));
         expect(errors, `error log lines at depth ${depth}`).toEqual([]);
       }
     }
     expect(await rig.healthz()).toBe(200);
+    const after = await rig.teams.say(ALEX, 'help');
+    expect(
+      after.flatMap((e) => cardsIn(e.activity)),
+      'a normal turn after the deep bodies',
+    ).toHaveLength(1);
   });
 
   /**
@@ -1187,7 +1230,7 @@ describe('fuzz: random and mutated activities at /api/messages', () => {
         });
         activity.from = fromOf(c.sender);
         const res = await exchange(tally, activity, { strict: true, http: c.http });
-        if (!res.tooLarge) expectCardAnswer(tally, res, c.payload.verb);
+        if (!res.refusedAtEdge) expectCardAnswer(tally, res, c.payload.verb);
         const shown = [
           res.text,
           ...rig.teams.events
