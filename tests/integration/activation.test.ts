@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { timeText } from '../../cards/activation/format.js';
 import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
@@ -29,9 +30,12 @@ type LogEntry = GraphLogEntry;
 const ActivationStack = ActivationDriver;
 type ActivationStack = ActivationDriver;
 
-/** `{{TIME(2026-11-29T14:32:00Z)}}` for an ISO time, as the cards write it. */
-function time(iso: string): string {
-  return `{{TIME(${new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z')})}}`;
+/**
+ * A moment as the cards write it when rendered at the bot's clock now, through the cards' own formatter: the time
+ * alone on the same UTC day, date and time otherwise (an activation started at 23:50 UTC ends on the next day).
+ */
+function time(stack: ActivationStack, iso: string): string {
+  return timeText(iso, stack.clock.now().toISOString());
 }
 
 async function activeInstances(stack: ActivationStack, groupId: string): Promise<any[]> {
@@ -84,7 +88,7 @@ describe('activate: eligible roles and the activation form', () => {
     expect(text).toMatch(/from the access package \*\*Finance Month-end Close \(JIT\)\*\*, which ends \{\{DATE\(/);
     // Developer Tools is already active (seeded): it shows its end time instead of an Activate button.
     const devtools = await activeInstances(stack, GROUP.devtools);
-    expect(text).toContain(`active until ${time(devtools[0].endDateTime)}`);
+    expect(text).toContain(`active until ${time(stack, devtools[0].endDateTime)}`);
     expect(buttonTitles(card)).not.toContain('Activate Developer Tools Power Users');
     expect(buttonTitles(card)).toEqual(
       expect.arrayContaining([
@@ -135,7 +139,9 @@ describe('activate: eligible roles and the activation form', () => {
     expect((await stack.roundTrips()).length).toBe(1);
     const [instance] = await activeInstances(stack, GROUP.finance);
     expect(Date.parse(instance.endDateTime) - Date.parse(instance.startDateTime)).toBe(30 * 60_000);
-    expect(cardText(card)).toContain(`You are a member of **Finance Admins** until ${time(instance.endDateTime)}`);
+    expect(cardText(card)).toContain(
+      `You are a member of **Finance Admins** until ${time(stack, instance.endDateTime)}`,
+    );
     expect(buttonTitles(card)).toContain('Deactivate');
     expect(await stack.members(GROUP.finance)).toContain(ALEX.aadObjectId);
   });
@@ -359,7 +365,7 @@ describe('activate: roles that are already active, and deactivation', () => {
     const card = reply.body!.value as Card;
     expect(cardText(card)).toContain('already active');
     expect(cardText(card)).toContain(
-      `You are a member of **Developer Tools Power Users** until ${time(instance.endDateTime)}`,
+      `You are a member of **Developer Tools Power Users** until ${time(stack, instance.endDateTime)}`,
     );
     const ended = await stack.press(card, 'Deactivate', {}, id);
     expect(cardText(ended)).toMatch(/Membership of Developer Tools Power Users deactivated/);
@@ -409,7 +415,9 @@ describe('activate: roles that are already active, and deactivation', () => {
     await stack.clearGraphLog();
     const refused = await stack.press(card, 'Deactivate', {}, id);
     expect(cardText(refused)).toMatch(/Not yet: Microsoft Entra does not end an activation in its first 5 minutes/);
-    expect(cardText(refused)).toMatch(/You can deactivate from \{\{TIME\(/);
+    const [started] = await activeInstances(stack, GROUP.devtools);
+    const fiveMinutesIn = new Date(Date.parse(started.startDateTime) + 5 * 60_000).toISOString();
+    expect(cardText(refused)).toContain(`You can deactivate from ${time(stack, fiveMinutesIn)}.`);
     expect(await postedActivations(stack)).toHaveLength(0);
     expect(await stack.members(GROUP.devtools)).toContain(ALEX.aadObjectId);
     await stack.advance(4 * 60);
@@ -452,14 +460,16 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     const extended = await stack.press(reminder, 'Extend', {}, reminders[0].activityId);
     const [instance] = await activeInstances(stack, GROUP.finance);
     expect(Date.parse(instance.endDateTime) - stack.clock.now().getTime()).toBe(60 * 60_000);
-    expect(cardText(extended)).toContain(`You are a member of **Finance Admins** until ${time(instance.endDateTime)}`);
+    expect(cardText(extended)).toContain(
+      `You are a member of **Finance Admins** until ${time(stack, instance.endDateTime)}`,
+    );
     expect(cardText(stack.current(id))).toMatch(/Membership of Finance Admins extended/);
 
     await stack.advance(61 * 60);
     await stack.tick();
     const end = cardText(stack.current(reminders[0].activityId));
     expect(end).toMatch(/Membership of Finance Admins has ended/);
-    expect(end).toContain(`It ended at ${time(instance.endDateTime)}`);
+    expect(end).toContain(`It ended at ${time(stack, instance.endDateTime)}`);
     expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
   });
 
@@ -482,9 +492,9 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     expect(await postedActivations(stack)).toHaveLength(1);
     const text = cardText(card);
     expect(text).toMatch(/^Scheduled: Membership of Finance Admins/);
-    expect(text).toContain(`You become a member of **Finance Admins** at `);
-    expect(text).toContain(`${time(start)} until `);
-    expect(text).toContain(time(end));
+    expect(text).toContain(
+      `You become a member of **Finance Admins** at ${time(stack, start)} until ${time(stack, end)}`,
+    );
     expect(buttonTitles(card)).not.toContain('Deactivate');
     const { body } = await stack.graph(
       ALEX.aadObjectId,
@@ -501,7 +511,7 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     expect(cardText(stack.current(id))).toMatch(/^Scheduled: Membership of Finance Admins/);
     await stack.advance(61 * 60);
     await stack.tick();
-    expect(cardText(stack.current(id))).toContain(`You are a member of **Finance Admins** until ${time(end)}`);
+    expect(cardText(stack.current(id))).toContain(`You are a member of **Finance Admins** until ${time(stack, end)}`);
     expect(await stack.members(GROUP.finance)).toContain(ALEX.aadObjectId);
   });
 
@@ -561,8 +571,8 @@ describe('my access: active group memberships next to the access packages', () =
     expect(text).toMatch(
       /Active group memberships\n\*\*Finance Admins\*\* \(member\): until [^\n]*\n\*\*Developer Tools Power Users\*\* \(member\): until /,
     );
-    expect(text).toContain(`**Finance Admins** (member): until ${time(finance.endDateTime)}`);
-    expect(text).toContain(`**Developer Tools Power Users** (member): until ${time(devtools.endDateTime)}`);
+    expect(text).toContain(`**Finance Admins** (member): until ${time(stack, finance.endDateTime)}`);
+    expect(text).toContain(`**Developer Tools Power Users** (member): until ${time(stack, devtools.endDateTime)}`);
     const financeLine = sectionAbout(access.card, 'Finance Admins');
     expect(buttonTitles(financeLine)).toEqual(['Deactivate']);
 

@@ -201,7 +201,9 @@ describe("the requester's card, the manager, reminders and decisions made outsid
 
   it('sends each approver a daily digest of what still waits for them', async () => {
     const [digest] = approverJourney.watchSources!(stack.bot.app).filter((s) => s.name === 'approvalDigest');
-    const now = new Date();
+    // Noon UTC today: the ticks 24 h and 25 h later then fall in one 24 h digest period (periods start at midnight
+    // UTC), at any hour the test runs.
+    const now = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3600_000);
     await digest.tick(now); // a fresh bot only notes the period
     const before = stack.teams.events.length;
     await digest.tick(new Date(now.getTime() + 24 * 3600_000));
@@ -269,12 +271,13 @@ describe('APPROVAL_DIGEST_HOURS sets the digest period; 0 turns it off', () => {
   });
   afterAll(async () => Promise.all([sixHourly?.stop(), off?.stop()]));
 
-  /** Digests Megan gets over a day of digest ticks every 6 hours (the first tick only notes the period). */
+  /** Digests Megan gets over a day of digest ticks every 6 hours, after a first tick that only notes the period. */
   async function digestsOverADay(stack: Stack): Promise<number> {
     const [digest] = approverJourney.watchSources!(stack.bot.app).filter((s) => s.name === 'approvalDigest');
     const start = Date.now();
+    await digest.tick(new Date(start));
     const before = stack.teams.events.length;
-    for (let h = 0; h <= 24; h += 6) await digest.tick(new Date(start + h * 3600_000));
+    for (let h = 6; h <= 24; h += 6) await digest.tick(new Date(start + h * 3600_000));
     return stack.teams.events
       .slice(before)
       .filter((e) => e.kind === 'send' && e.conversationId.includes(megan.aadObjectId))

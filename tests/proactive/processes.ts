@@ -158,34 +158,57 @@ export function numberedSends(events: ConnectorEvent[]): NumberedSend[] {
   return sends;
 }
 
+/** What one kill -9 did: the card that was in flight then (the last one its process sent), and whether it came twice. */
+export interface KillOutcome {
+  pid: number;
+  inFlight?: NumberedSend;
+  duplicated: boolean;
+}
+
 /**
- * Checks the exactly-once guarantee (bot/proactive/notifier.ts): every card arrived; a card arrived twice only when
- * its first copy was the last card a killed process sent (the kill fell between the connector accepting it and the
- * `sent` record), and never more than twice. Returns the duplicated cards.
+ * Checks the exactly-once guarantee (bot/proactive/notifier.ts), counted per kill. Every card arrived. A card may
+ * arrive again only as the recovery of a kill: the copy before the repeat is the card that was in flight at that
+ * kill (the last card its killed process sent: the kill fell between the connector accepting it and the `sent`
+ * record), and the repeat is the very next card that arrived from anyone (the process that took over sends the
+ * interrupted card before any other). So each kill adds at most one copy, and only of its own in-flight card; a card
+ * sent again after two kills (in flight at both) arrives three times, which is allowed. Returns the copies that
+ * were repeated (in arrival order), what each kill did (in kill order), and every copy outside that rule.
  */
 export function checkExactlyOnce(
   sends: NumberedSend[],
   expected: { n: number; user: string }[],
   killedPids: Set<number>,
-): { duplicates: NumberedSend[]; problems: string[] } {
+): { duplicates: NumberedSend[]; kills: KillOutcome[]; problems: string[] } {
   const problems: string[] = [];
+  const cardOf = (s: { n: number; user: string }) => `card ${s.n} for ${s.user}`;
   const byCard = new Map<string, NumberedSend[]>();
-  for (const s of sends) byCard.set(`${s.n}/${s.user}`, [...(byCard.get(`${s.n}/${s.user}`) ?? []), s]);
+  for (const s of sends) byCard.set(cardOf(s), [...(byCard.get(cardOf(s)) ?? []), s]);
   const lastOf = new Map<number, NumberedSend>();
   for (const s of sends) lastOf.set(s.from, s);
   const duplicates: NumberedSend[] = [];
   for (const { n, user } of expected) {
-    const copies = byCard.get(`${n}/${user}`) ?? [];
-    if (copies.length === 0) problems.push(`card ${n} for ${user} never arrived`);
-    if (copies.length > 2) problems.push(`card ${n} for ${user} arrived ${copies.length} times`);
-    if (copies.length === 2) {
-      const [first, second] = copies;
-      duplicates.push(first);
-      const allowed = killedPids.has(first.from) && lastOf.get(first.from) === first && second.from !== first.from;
-      if (!allowed) problems.push(`card ${n} for ${user} arrived twice outside the crash window`);
+    const copies = byCard.get(cardOf({ n, user })) ?? [];
+    if (copies.length === 0) problems.push(`${cardOf({ n, user })} never arrived`);
+    for (let i = 0; i + 1 < copies.length; i++) {
+      const [copy, repeat] = [copies[i], copies[i + 1]];
+      duplicates.push(copy);
+      const where = `${cardOf(copy)} arrived again (copy ${i + 2} of ${copies.length}, first from ${copy.from})`;
+      if (!killedPids.has(copy.from)) problems.push(`${where}, but process ${copy.from} was not killed`);
+      else if (lastOf.get(copy.from) !== copy) {
+        problems.push(`${where}, but it was not the card in flight when process ${copy.from} was killed`);
+      } else if (sends[copy.order + 1] !== repeat) {
+        problems.push(`${where}, but not as the first card after the kill of process ${copy.from}`);
+      }
     }
   }
-  return { duplicates, problems };
+  const unexpected = new Set([...byCard.keys()].filter((k) => !expected.some((e) => cardOf(e) === k)));
+  for (const card of unexpected) problems.push(`${card} was never meant to be sent`);
+  const kills = [...killedPids].map((pid) => {
+    const inFlight = lastOf.get(pid);
+    return { pid, inFlight, duplicated: inFlight !== undefined && duplicates.includes(inFlight) };
+  });
+  duplicates.sort((a, b) => a.order - b.order);
+  return { duplicates, kills, problems };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
