@@ -36,6 +36,8 @@ export interface EntityType<T> {
   searchable?: readonly string[];
   toJson(entity: T, ctx: ViewContext): Record<string, unknown>;
   navigations?: Record<string, Navigation<T>>;
+  /** Names a quirky tenant serves although the v1.0 metadata lacks them (e.g. PIM approval `steps`). */
+  beyondMetadata?: readonly string[];
 }
 
 const badRequest = (message: string) => malformed('query', message);
@@ -53,7 +55,7 @@ function notAProperty(name: string, type: EntityType<unknown>, kind: RefusalKind
 
 /** The devtenant's own lists may not offer a name the metadata lacks (the check that Graph would refuse it). */
 function inMetadata(type: EntityType<unknown>, name: string, kind: RefusalKind): void {
-  if (type.name !== 'complex' && !metadataMember(type.name, name)) {
+  if (type.name !== 'complex' && !metadataMember(type.name, name) && !type.beyondMetadata?.includes(name)) {
     throw malformed(kind, `Could not find a property named '${name}' on type '${type.name}'.`);
   }
 }

@@ -334,6 +334,7 @@ function registerRequests(router: Router): void {
 const approvalWithSteps: EntityType<Approval> = {
   ...approvalType,
   autoExpand: ['steps'],
+  beyondMetadata: ['steps'],
   navigations: { steps: (approvalType.navigations as NonNullable<typeof approvalType.navigations>).stages },
 };
 

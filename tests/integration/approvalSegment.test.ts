@@ -20,6 +20,8 @@ describe('PIM approval stages under steps', () => {
   let chats: Chats;
   beforeAll(async () => {
     stack = await startStack({ devtenant: { quirks: { pimApprovalSegment: 'steps' } } });
+    // This tenant refuses `$expand=stages` on purpose: the bot's one try of it is part of what these tests prove.
+    stack.devtenant?.refusals.expect(/assignmentApprovals\/[^?]*\?(\$|%24)expand=stages/);
     chats = new Chats(stack.teams, { checkReplies: true });
     await stack.teams.install(alex);
   });
@@ -74,6 +76,8 @@ describe('PIM approval stages under steps, met first by a click', () => {
 
   it('a click on Approve tries stages, then steps once, and decides there', async () => {
     stack = await startStack({ devtenant: { quirks: { pimApprovalSegment: 'steps' } } });
+    // This tenant refuses `$expand=stages` on purpose: the bot's one try of it is part of what these tests prove.
+    stack.devtenant?.refusals.expect(/assignmentApprovals\/[^?]*\?(\$|%24)expand=stages/);
     const chats = new Chats(stack.teams, { checkReplies: true });
     await stack.teams.install(alex);
     await stack.bot.watcher.tickNow();

@@ -81,6 +81,7 @@ describe('a PIM activation decided outside Teams, read back app-only', () => {
     expect(finalRead).toMatchObject({ status: 200 });
     expect(decodeURIComponent(finalRead?.path ?? '')).toContain('$select=id,status,completedDateTime');
     // As Graph does, the devtenant refuses what the watcher used to select: a PIM request has no state.
+    stack.devtenant?.refusals.expect(/assignmentScheduleRequests\/[^?]*\?(\$|%24)select=id,state$/);
     await expect(
       graphAs(stack, PEOPLE.lee, 'GET', `${PIM}/assignmentScheduleRequests/${LEE_NETWORK_ACTIVATION}?$select=id,state`),
     ).rejects.toThrow(/answered 400.*Could not find a property named 'state'/);
