@@ -42,17 +42,13 @@ export function createServer({ app, handleActivity, readiness, routes }: ServerP
     res.json({ status: 'ok' });
   });
 
+  const checkReadiness = cachedFor(READINESS_CACHE_MS, () => runReadiness(readiness));
   server.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(
-      readiness.map(async (r) => {
-        try {
-          await withTimeout(r.check(), 3000);
-          return { name: r.name, ok: true as const, ...(r.details ? { details: r.details() } : {}) };
-        } catch (err) {
-          return { name: r.name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
-        }
-      }),
-    );
+    // Details (e.g. people the bot cannot reach) are in memory and always current; only the checks are shared.
+    const results = (await checkReadiness()).map((r, i) => {
+      const details = readiness[i].details;
+      return r.ok && details ? { ...r, details: details() } : r;
+    });
     const ready = results.every((r) => r.ok);
     res.status(ready ? 200 : 503);
     res.json({ status: ready ? 'ready' : 'not ready', checks: results });
@@ -71,6 +67,40 @@ export function createServer({ app, handleActivity, readiness, routes }: ServerP
   });
 
   return server;
+}
+
+/** /readyz is public in entra mode: probes within this window share one run of the checks (one storage write). */
+const READINESS_CACHE_MS = 5000;
+
+async function runReadiness(readiness: ReadinessCheck[]) {
+  return Promise.all(
+    readiness.map(async (r) => {
+      try {
+        await withTimeout(r.check(), 3000);
+        return { name: r.name, ok: true as const };
+      } catch (err) {
+        return { name: r.name, ok: false as const, error: shortReason(err) };
+      }
+    }),
+  );
+}
+
+/** The first line of an error's message, bounded: enough for an operator, never a stack or a connection string. */
+function shortReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .split('\n')[0]
+    .replace(/(AccountKey|SharedAccessSignature|sig)=[^;&\s]+/gi, '$1=…')
+    .slice(0, 160);
+}
+
+function cachedFor<T>(ms: number, run: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; result: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= ms) last = { at: now, result: run() };
+    return last.result;
+  };
 }
 
 function publicMessage(status: number): string {

@@ -85,11 +85,10 @@ function send(res: Response, answer: ActivityAnswer): void {
 
 function refuseUnauthenticated(log: Logger, err: unknown): ActivityAnswer {
   const reason = err instanceof Error ? err.message.slice(0, 200) : 'unknown';
-  if (authStatusOf(err) === 401) {
+  if (!verifierUnavailable(err)) {
     log.warn({ reason }, 'refused an activity that is not authenticated');
     return refuse(401, 'Unauthorized', 'The request does not carry a valid Bot Framework token.');
   }
-  // Fetching Bot Framework's signing keys failed (network, DNS, their outage): we cannot tell who sent this.
   log.warn({ reason }, 'could not authenticate an activity');
   return {
     ...refuse(503, 'ServiceUnavailable', 'The sender could not be verified right now; try again later.'),
@@ -97,10 +96,19 @@ function refuseUnauthenticated(log: Logger, err: unknown): ActivityAnswer {
   };
 }
 
-/** botframework-connector's AuthenticationError carries the status it means; a failed key download has none or 500. */
-function authStatusOf(err: unknown): number | undefined {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
+
+/**
+ * True when the sender could not be checked because Bot Framework's signing keys could not be fetched (network, DNS,
+ * their outage: node-fetch's FetchError, or botframework-connector's AuthenticationError with a 5xx status). Every
+ * other failure (a missing, forged, expired or foreign token, botbuilder's plain claim-validation errors) is a 401.
+ */
+export function verifierUnavailable(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; name?: unknown; code?: unknown; errno?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.statusCode === 'number') return e.statusCode >= 500;
+  if (e.name === 'FetchError') return true;
+  return NETWORK_CODES.has(String(e.code ?? e.errno ?? ''));
 }
 
 function refuse(status: number, code: string, message: string): ActivityAnswer {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { activationContext } from '../../bot/journeys/activation/context.js';
 import { decodeJwtClaims, GRAPH_DEFAULT_SCOPE } from '../../services/auth/tokens.js';
 import {
   ActivationDriver,
@@ -121,6 +122,23 @@ describe('step-up pages: a sign-in that cannot be used', () => {
     // Megan's sign-in did not burn Alex's link: opening it again starts a sign-in, and Alex's own finishes the job.
     const again = await fetch(link.url, { redirect: 'manual' });
     expect(again.status).toBe(302);
+    await verifyAgainAsAlex(link);
+  });
+
+  it('refuses a redeemed sign-in whose token names no user, like another account, and keeps the link', async () => {
+    const link = await stepUpLink();
+    // An authority that answers without oid/localAccountId (a misconfigured app, another token version).
+    const context = activationContext(driver.stack.bot.app);
+    const authority = context.stepUpAuthority();
+    const redeem = authority.redeem.bind(authority);
+    authority.redeem = async (args) => ({ ...(await redeem(args)), objectId: undefined });
+    const { callback } = await signInUntilCallback(link.url);
+    await driver.stack.clearGraphLog();
+    const page = await openPage(callback);
+    expect(page.status).toBe(403);
+    expect(pageWords(page.text)).toContain('This link was made for another account, so nothing was activated.');
+    await expectNothingActivated(link.id);
+    authority.redeem = redeem;
     await verifyAgainAsAlex(link);
   });
 

@@ -126,7 +126,8 @@ async function redeem(
     ]);
     return undefined;
   }
-  if (token.objectId && token.objectId.toLowerCase() !== record.user.aadObjectId.toLowerCase()) {
+  // A token that names no user cannot be shown to be the link's person: refused like another account.
+  if (!token.objectId || token.objectId.toLowerCase() !== record.user.aadObjectId.toLowerCase()) {
     app.log.warn({ user: record.user.aadObjectId }, 'step-up sign-in by a different account refused');
     sendPage(
       res,
