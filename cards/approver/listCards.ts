@@ -42,9 +42,12 @@ function unavailableBlock(parts: readonly string[] | undefined): CardElement[] {
   if (words.length === 0) return [];
   const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
   return [
-    textBlock(`I could not load ${list} just now, so this list may be incomplete. Try Refresh in a moment.`, {
-      color: 'warning',
-    }),
+    textBlock(
+      `I could not load ${list} just now, so this list may be incomplete. Select Refresh to try again in a moment.`,
+      {
+        color: 'warning',
+      },
+    ),
   ];
 }
 

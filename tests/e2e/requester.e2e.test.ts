@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { PEOPLE, userToken } from '../devtenant/tokens.js';
+import { withAllPages } from '../helpers/devtenantGraph.js';
 import { clickOnCard, describeE2E, type E2E, send } from './playgroundE2E.js';
 
 const EM = '/v1.0/identityGovernance/entitlementManagement';
@@ -7,18 +8,23 @@ const EM = '/v1.0/identityGovernance/entitlementManagement';
 /** Megan (an IT Operations approver) approves, straight in the devtenant: the bot is not told about it. */
 async function approveAsMegan(e2e: E2E): Promise<void> {
   const headers = { authorization: `Bearer ${userToken(PEOPLE.megan)}`, 'content-type': 'application/json' };
+  const get = (url: string) => fetch(url, { headers }).then((r) => r.json());
   const pending = await fetch(
     `${e2e.devtenant.url}${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`,
     {
       headers,
     },
-  ).then((r) => r.json());
+  )
+    .then((r) => r.json())
+    .then((body) => withAllPages(body, get));
   const requests = await fetch(
     `${e2e.devtenant.url}${EM}/assignmentRequests/filterByCurrentUser(on='approver')?$expand=accessPackage,requestor`,
     {
       headers,
     },
-  ).then((r) => r.json());
+  )
+    .then((r) => r.json())
+    .then((body) => withAllPages(body, get));
   // Alex's request, not the seeded Salesforce request of Isaiah's that also waits for Megan.
   const salesforce = requests.value.find(
     (r: any) => r.accessPackage.displayName.startsWith('Salesforce') && r.requestor?.objectId === PEOPLE.alex,
