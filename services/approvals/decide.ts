@@ -127,9 +127,7 @@ async function settleInFlight(
 ): Promise<DecisionOutcome | undefined> {
   let stages: StageInfo[];
   try {
-    stages = stagesOf(
-      await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), { query: { $expand: 'stages' } }),
-    );
+    stages = stagesOf(await readApproval(segmentsOf(deps), graph, input.kind, input.id));
   } catch {
     return undefined;
   }
@@ -243,10 +241,7 @@ async function afterFailedPatch(
   if (!(err instanceof GraphRequestError) || err.status !== 409) return failure(err, input);
   // Someone decided this stage outside the bot just before us: one more read says who.
   try {
-    const approval = await graph.get<ApprovalJson>(approvalPath(input.kind, input.id), {
-      query: { $expand: segmentsOf(deps).of(input.kind) },
-    });
-    const stages = stagesOf(approval);
+    const stages = stagesOf(await readApproval(segmentsOf(deps), graph, input.kind, input.id));
     const state = await syncRecord(deps, input, record, stages, deps.now().toISOString());
     const decided = stages.find((s) => s.id === plan.stage.id);
     return { kind: 'alreadyDecided', state, by: decided?.by, at: decided?.at, result: decided?.result };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { approverContext } from '../../bot/journeys/approver/context.js';
 import type { SeedData } from '../../devtenant/index.js';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { checkCard } from '../helpers/cardCheck.js';
@@ -166,5 +167,36 @@ describe("refreshing someone else's approval card shows nothing of it", () => {
     });
     expect(answerText(own)).toMatch(/Renew /);
     expect(buttonTitles(own.body?.value)).toContain('Submit request');
+  });
+});
+
+describe('refreshApproval with an id the bot has not met', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack?.stop());
+
+  const stored = (requestId: string) => approverContext(stack.bot.app).store.record('em', requestId);
+
+  it('stores nothing for an outsider, and answers the same whether or not the id exists', async () => {
+    expect(await stored(SALESFORCE_REQUEST)).toBeUndefined();
+    const existing = await stack.teams.invoke(lynne, 'refreshApproval', { kind: 'em', id: SALESFORCE_REQUEST });
+    expect(answerText(existing)).toMatch(/This approval is not yours/);
+    expectNothingOf(existing, ISAIAH_SECRETS);
+    expect(await stored(SALESFORCE_REQUEST)).toBeUndefined();
+
+    const missingId = id('90000000', 777);
+    const missing = await stack.teams.invoke(lynne, 'refreshApproval', { kind: 'em', id: missingId });
+    expect(missing.httpStatus).toBe(existing.httpStatus);
+    expect(missing.body).toEqual(existing.body);
+    expect(await stored(missingId)).toBeUndefined();
+  });
+
+  it('stores the record once an approver (one of its people) refreshes it, and shows them the card', async () => {
+    const forAlex = await stack.teams.invoke(alex, 'refreshApproval', { kind: 'em', id: SALESFORCE_REQUEST });
+    expect(answerText(forAlex)).toContain('Salesforce');
+    expect(buttonTitles(forAlex.body?.value)).toEqual(expect.arrayContaining(['Approve', 'Deny']));
+    expect((await stored(SALESFORCE_REQUEST))?.state.details.requester.id).toBe(PEOPLE.isaiah);
   });
 });

@@ -182,6 +182,11 @@ describe("the requester's card, the manager, reminders and decisions made outsid
     expect(again.body?.value).toMatch(/already reminded the approvers today/);
     const stranger = await stack.teams.invoke(lee, 'remindApprovers', { requestId });
     expect(stranger.body?.value).toMatch(/Only the person who made the request/);
+    // An id that does not exist gets the stranger's answer too, so the answer does not tell which ids exist.
+    const unknown = await stack.teams.invoke(lee, 'remindApprovers', {
+      requestId: '90000000-0000-4000-8000-000000000777',
+    });
+    expect(unknown.body).toEqual(stranger.body);
   });
 
   it('notices a decision made in My Access within one tick: every copy and the requester card change', async () => {

@@ -7,6 +7,7 @@ import { type DecisionInput, decide } from '../../services/approvals/decide.js';
 import { type ApprovalRecord, ApprovalStore } from '../../services/approvals/store.js';
 import { ManualClock } from '../../services/clock.js';
 import type { GraphFacade } from '../../services/graph/client.js';
+import { GraphRequestError } from '../../services/graph/errors.js';
 import type { PersonRef } from '../../services/model/approvals.js';
 import { MemoryBotStorage } from '../../services/storage/memoryStorage.js';
 import { captureLog } from '../proactive/helpers.js';
@@ -37,6 +38,18 @@ const record: ApprovalRecord = {
   updatedAt: AT,
 };
 
+const pimRecord: ApprovalRecord = {
+  ...record,
+  state: {
+    ...record.state,
+    details: {
+      ...record.state.details,
+      kind: 'pim',
+      target: { kind: 'pim', groupId: 'g', groupName: 'Security Operations', accessId: 'member' },
+    },
+  },
+};
+
 const input: DecisionInput = { kind: 'em', id: REQUEST, decision: 'Approve', cardStage: 1 };
 
 function stageJson(reviewResult: 'NotReviewed' | 'Approve' | 'Approved' | 'Deny' | 'Denied') {
@@ -59,21 +72,46 @@ function stageJson(reviewResult: 'NotReviewed' | 'Approve' | 'Approved' | 'Deny'
 
 const DEAD = { instance: 'bot-host:3978', incarnation: '0000000001-dead' };
 
-async function rig(reviewResult: Parameters<typeof stageJson>[0], me?: { instance: string; incarnation: string }) {
-  const clock = new ManualClock(new Date(AT));
-  const { log } = captureLog();
-  const store = new ApprovalStore(new MemoryBotStorage(), log);
-  const deps = { store, log, now: () => clock.now(), waitMs: 50, ...(me ? { identity: me } : {}) };
-  const calls: string[] = [];
-  const graph = {
-    get: async (path: string) => {
-      calls.push(`GET ${path}`);
-      return stageJson(reviewResult);
+/** A tenant that serves PIM approval stages only under `steps` (devtenant quirk `pimApprovalSegment: 'steps'`). */
+function stepsTenant(reviewResult: Parameters<typeof stageJson>[0], calls: string[]): GraphFacade {
+  return {
+    get: async (path: string, options?: { query?: Record<string, string> }) => {
+      const expand = options?.query?.$expand;
+      calls.push(`GET ${path}?$expand=${expand}`);
+      if (expand !== 'steps') {
+        throw new GraphRequestError({ status: 400, code: 'BadRequest', method: 'GET', path });
+      }
+      const { stages, ...rest } = stageJson(reviewResult);
+      return { ...rest, steps: stages };
     },
     patch: async (path: string) => {
       calls.push(`PATCH ${path}`);
     },
   } as unknown as GraphFacade;
+}
+
+async function rig(
+  reviewResult: Parameters<typeof stageJson>[0],
+  me?: { instance: string; incarnation: string },
+  kind: 'em' | 'pim' = 'em',
+) {
+  const clock = new ManualClock(new Date(AT));
+  const { log } = captureLog();
+  const store = new ApprovalStore(new MemoryBotStorage(), log);
+  const deps = { store, log, now: () => clock.now(), waitMs: 50, ...(me ? { identity: me } : {}) };
+  const calls: string[] = [];
+  const graph =
+    kind === 'pim'
+      ? stepsTenant(reviewResult, calls)
+      : ({
+          get: async (path: string) => {
+            calls.push(`GET ${path}`);
+            return stageJson(reviewResult);
+          },
+          patch: async (path: string) => {
+            calls.push(`PATCH ${path}`);
+          },
+        } as unknown as GraphFacade);
   // The dead click: its operation and its stage lock were written, then the process was killed.
   expect(await store.startOperation(OP, megan.id, AT, DEAD)).toBe(true);
   const lock = {
@@ -84,7 +122,7 @@ async function rig(reviewResult: Parameters<typeof stageJson>[0], me?: { instanc
     at: AT,
     holder: DEAD,
   };
-  expect(await store.takeLock('em', REQUEST, STAGE, lock)).toBe(true);
+  expect(await store.takeLock(kind, REQUEST, STAGE, lock)).toBe(true);
   clock.advance(2000);
   return { deps, graph, calls, store };
 }
@@ -135,5 +173,17 @@ describe('a decision click left in flight by a dead process', () => {
     const { deps, graph, calls } = await rig('NotReviewed', { instance: 'other-host:3978', incarnation: '0000000002' });
     expect(await decide(deps, graph, megan, record, input, OP)).toEqual({ kind: 'inProgress', by: megan });
     expect(calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
+  });
+
+  it('is recorded on a tenant that serves PIM stages only under `steps`', async () => {
+    const { deps, graph, calls, store } = await rig('Approved', undefined, 'pim');
+    const pimInput: DecisionInput = { ...input, kind: 'pim' };
+    const outcome = await decide(deps, graph, megan, pimRecord, pimInput, OP);
+    expect(outcome).toMatchObject({ kind: 'recorded', result: 'Approved', stage: 1 });
+    expect(calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
+    expect(calls.at(-1)).toBe(
+      `GET /identityGovernance/privilegedAccess/group/assignmentApprovals/${REQUEST}?$expand=steps`,
+    );
+    expect((await store.lock('pim', REQUEST, STAGE))?.value.status).toBe('decided');
   });
 });

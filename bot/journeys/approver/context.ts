@@ -106,9 +106,23 @@ export async function ensureRecord(
   kind: ApprovalKind,
   id: string,
 ): Promise<ApprovalRecord | undefined> {
+  const found = await findRecord(app, kind, id);
+  if (!found) return undefined;
+  return found.stored ? found.record : keepRecord(app, found.record);
+}
+
+/**
+ * The approval's stored record, or one read from Graph (app-only) and not stored: for data anyone can send (a refresh),
+ * it is stored only once the viewer is shown to belong to the request (see viewers.ts).
+ */
+export async function findRecord(
+  app: BotServices,
+  kind: ApprovalKind,
+  id: string,
+): Promise<{ record: ApprovalRecord; stored: boolean } | undefined> {
   const ctx = approverContext(app);
   const known = await ctx.store.record(kind, id);
-  if (known) return known;
+  if (known) return { record: known, stored: true };
   const now = app.clock.now();
   const details = await loadDetailsById({ app: app.graph.forApp(), log: app.log, pimPolicies: ctx.pimPolicies, now }, [
     { kind, id },
@@ -126,5 +140,11 @@ export async function ensureRecord(
     shownTo: [],
     updatedAt: now.toISOString(),
   };
-  return (await ctx.store.updateRecord(kind, id, (current) => current ?? record)) ?? record;
+  return { record, stored: false };
+}
+
+/** Stores a record `findRecord` read from Graph; one stored meanwhile wins. */
+export async function keepRecord(app: BotServices, record: ApprovalRecord): Promise<ApprovalRecord> {
+  const { kind, id } = record.state.details;
+  return (await approverContext(app).store.updateRecord(kind, id, (current) => current ?? record)) ?? record;
 }

@@ -10,7 +10,7 @@ import { GraphRequestError } from '../../../services/graph/errors.js';
 import type { ApprovalState } from '../../../services/model/approvals.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { cardReply, messageReply } from '../../invokeResponse.js';
-import { approverContext, ensureRecord } from './context.js';
+import { approverContext, findRecord, keepRecord } from './context.js';
 import { notApproverCard } from './decisions.js';
 import { notifyApprovers, publishChange, withinBudget } from './fanout.js';
 import { renderApproval, versionOf } from './render.js';
@@ -27,9 +27,12 @@ export const refreshApprovalAction = defineAction({
   data: approvalRef,
   async run(scope, data) {
     const { app, user } = scope;
-    const record = await ensureRecord(app, data.kind, data.id);
-    if (!record) return messageReply('This request is no longer there.');
-    const known = mayViewRecord(record, user.aadObjectId);
+    const found = await findRecord(app, data.kind, data.id);
+    // An id Graph does not have gets the answer an outsider gets: anyone can send any id.
+    if (!found) return cardReply(notYourApprovalCard());
+    const known = mayViewRecord(found.record, user.aadObjectId);
+    // Stored for someone in the record's people now; for anyone else only once their own read succeeds (liveState).
+    const record = found.stored || !known ? found.record : await keepRecord(app, found.record);
     let state = record.state;
     if (!state.outcome || !known) {
       const live = await liveState(scope, record, known);
@@ -94,8 +97,12 @@ export const remindApproversAction = defineAction({
   async run(scope, data) {
     const { app, user } = scope;
     const ctx = approverContext(app);
-    const record = await ensureRecord(app, data.kind, data.requestId);
-    if (!record) return messageReply('I could not find this request any more.');
+    const found = await findRecord(app, data.kind, data.requestId);
+    // Anyone can send any id: someone else gets one answer whether or not it exists, and nothing is stored for them.
+    if (!found || found.record.state.details.requester.id !== user.aadObjectId.toLowerCase()) {
+      return messageReply(refusal({ ok: false, reason: 'notRequester' }, app.clock.now()));
+    }
+    const record = found.stored ? found.record : await keepRecord(app, found.record);
     const now = app.clock.now();
     const claim = await claimReminder(ctx.store, record, user.aadObjectId, now, ctx.settings.reminderGapHours);
     if (!claim.ok) return messageReply(refusal(claim, now));
