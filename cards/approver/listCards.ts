@@ -21,7 +21,6 @@ import { ago, span } from './format.js';
 
 /** Approvals on one page of the "approvals" summary (each also comes as its own card) and of the digest. */
 export const APPROVALS_PAGE_SIZE = 10;
-export const DIGEST_PAGE_SIZE = 15;
 
 /** The page `index` of what waits, oldest first (an index past the end shows the last page). */
 export function approvalsPage<T>(items: readonly T[], index: number): { items: T[]; page: Page } {
@@ -212,7 +211,7 @@ export function digestCard(view: DigestView): AdaptiveCard {
     });
   }
   const title = n === 1 ? '1 request still waits for your decision' : `${n} requests still wait for your decision`;
-  const { items, page } = pageOf(view.items, view.page ?? 0, DIGEST_PAGE_SIZE);
+  const { items, page } = approvalsPage(view.items, view.page ?? 0);
   const facts = items.map((state): [string, string] => {
     const since = state.stageStartedAt ?? state.details.requestedAt;
     const waited = since ? Date.parse(view.now) - Date.parse(since) : Number.NaN;
