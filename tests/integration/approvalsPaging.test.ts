@@ -112,6 +112,30 @@ describe('"approvals" with more than one page', () => {
   });
 });
 
+describe('a page that is not a page', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.teams.install(alex);
+  });
+  afterAll(async () => stack?.stop());
+
+  it('answers Previous / Next data with a bad page with a card that says so, for the list and the digest', async () => {
+    for (const verb of ['listApprovals', 'approvalDigest']) {
+      for (const page of [-1, 1.5, 'two', 100_000]) {
+        const reply = await stack.teams.invoke(alex, verb, { page });
+        expect(reply.httpStatus, `${verb} ${page}`).toBe(200);
+        const text = cardText(reply.body?.value as any);
+        expect(text, `${verb} ${page}`).toMatch(/Something on this card is not right\n- page: /);
+        expect(text).not.toMatch(/requests? (still )?waits? for your decision/);
+      }
+    }
+    // A page past the end (the list shrank since the click) shows the last page.
+    const last = await stack.teams.invoke(alex, 'listApprovals', { page: 7 });
+    expect(cardText(last.body?.value as any)).toMatch(/3 requests wait for your decision/);
+  });
+});
+
 describe('the daily digest with more than one page', () => {
   const seed = seedWithManySalesforceRequests();
   let stack: Stack;
