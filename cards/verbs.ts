@@ -17,6 +17,7 @@ export const Verbs = {
   deny: 'deny',
   approveAll: 'approveAll',
   listApprovals: 'listApprovals',
+  approvalDigest: 'approvalDigest',
   activateList: 'activateList',
   activateForm: 'activateForm',
   activate: 'activate',

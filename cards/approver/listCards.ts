@@ -12,18 +12,28 @@ import {
   textBlock,
   truncate,
 } from '../elements.js';
+import { type Page, pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { type CardBinding, outcomeTitle } from './approvalCard.js';
 import { ago, span } from './format.js';
 
 /** The "approvals" summary (with "Approve all shown"), the bulk result and the daily digest. */
 
+/** Approvals on one page of the "approvals" summary (each also comes as its own card) and of the digest. */
+export const APPROVALS_PAGE_SIZE = 10;
+
+/** The page `index` of what waits, oldest first (an index past the end shows the last page). */
+export function approvalsPage<T>(items: readonly T[], index: number): { items: T[]; page: Page } {
+  return pageOf(items, index, APPROVALS_PAGE_SIZE);
+}
+
 export interface ApprovalsSummaryView {
+  /** Everything that waits, oldest first; the card shows one page. */
   items: PendingApprovalItem[];
-  /** How many wait in total (items holds the oldest ones shown). */
-  total: number;
+  /** 0-based page to show. */
+  page?: number;
   now: string;
-  /** Present when at least one shown request can be approved without a reason: signs the bulk button. */
+  /** Present when at least one request on the page can be approved without a reason: signs the bulk button. */
   bulk?: { refs: string[]; binding: CardBinding };
   /** Lists Graph did not give (`emRequests`, `pimApprovals`, …): the card names them. */
   unavailable?: readonly string[];
@@ -71,7 +81,9 @@ function itemFacts(items: readonly PendingApprovalItem[], now: string): CardElem
 }
 
 export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
-  const { items, total, now } = view;
+  const { now } = view;
+  const total = view.items.length;
+  const { items, page } = approvalsPage(view.items, view.page ?? 0);
   const gaps = unavailableBlock(view.unavailable);
   if (total === 0) {
     return adaptiveCard(
@@ -92,25 +104,30 @@ export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
     textBlock('Oldest first. Each one follows as its own card with Approve and Deny.'),
     ...gaps,
   ];
-  if (items.length < total)
-    body.push(textBlock(`Showing the ${items.length} oldest.`, { isSubtle: true, spacing: 'small' }));
+  const range = rangeText(page);
+  if (range) body.push(textBlock(range, { isSubtle: true, spacing: 'small' }));
   body.push(itemFacts(items, now));
   const actions: CardAction[] = [];
   const bulk = view.bulk;
-  if (bulk && bulk.refs.length > 0) actions.push(approveAllAction(items, bulk));
-  actions.push(executeAction('Refresh', Verbs.listApprovals));
+  if (bulk && bulk.refs.length > 0) actions.push(approveAllAction(items, bulk, total - items.length));
+  actions.push(...pagerActions(page, Verbs.listApprovals));
+  actions.push(executeAction('Refresh', Verbs.listApprovals, { page: page.index }));
   return adaptiveCard(body, { actions, fallbackText: title });
 }
 
+/** Approves the requests on this page only (`items`); `elsewhere` wait on other pages and are not touched. */
 function approveAllAction(
   items: readonly PendingApprovalItem[],
   bulk: { refs: string[]; binding: CardBinding },
+  elsewhere: number,
 ): CardAction {
   const eligible = items.filter((i) => !i.needsReason);
   const skipped = items.length - eligible.length;
   const count = eligible.length === 1 ? '1 request' : `${eligible.length} requests`;
   const confirm: CardElement[] = [
-    textBlock(`Approve these ${count}?`, { weight: 'bolder' }),
+    textBlock(elsewhere > 0 ? `Approve these ${count} shown on this page?` : `Approve these ${count}?`, {
+      weight: 'bolder',
+    }),
     ...eligible.map((i) =>
       textBlock(`- ${plainText(i.state.details.requester.displayName)}: ${whatLine(i.state)}`, { spacing: 'none' }),
     ),
@@ -120,6 +137,14 @@ function approveAllAction(
       textBlock(`${skipped === 1 ? '1 request needs' : `${skipped} requests need`} a reason: decide on its own card.`, {
         isSubtle: true,
       }),
+    );
+  }
+  if (elsewhere > 0) {
+    confirm.push(
+      textBlock(
+        `Only this page: the ${elsewhere === 1 ? 'request' : `${elsewhere} requests`} on other pages ${elsewhere === 1 ? 'stays' : 'stay'} as ${elsewhere === 1 ? 'it is' : 'they are'}.`,
+        { isSubtle: true },
+      ),
     );
   }
   const data = { items: bulk.refs, op: bulk.binding.op, sig: bulk.binding.sig };
@@ -172,27 +197,39 @@ export function bulkResultCard(lines: BulkLine[], viewerId: string): AdaptiveCar
 }
 
 export interface DigestView {
+  /** Everything that still waits for this approver, oldest first; the card shows one page. */
   items: ApprovalState[];
+  /** 0-based page to show. */
+  page?: number;
   now: string;
 }
 
 export function digestCard(view: DigestView): AdaptiveCard {
   const n = view.items.length;
+  const showApprovals = executeAction('Show my approvals', Verbs.listApprovals);
+  if (n === 0) {
+    return adaptiveCard([heading('Nothing still waits for your decision')], {
+      actions: [showApprovals],
+      fallbackText: 'Nothing still waits for your decision.',
+    });
+  }
   const title = n === 1 ? '1 request still waits for your decision' : `${n} requests still wait for your decision`;
-  const facts = view.items.slice(0, 15).map((state): [string, string] => {
+  const { items, page } = approvalsPage(view.items, view.page ?? 0);
+  const facts = items.map((state): [string, string] => {
     const since = state.stageStartedAt ?? state.details.requestedAt;
     const waited = since ? Date.parse(view.now) - Date.parse(since) : Number.NaN;
     const text = Number.isNaN(waited) ? whatLine(state) : `${whatLine(state)} · waiting ${span(waited)}`;
     return [plainText(state.details.requester.displayName), text];
   });
+  const range = rangeText(page);
   const body: CardElement[] = [
     heading(title),
     textBlock('Your daily reminder of requests that wait for you.'),
+    ...(range ? [textBlock(range, { isSubtle: true, spacing: 'small' })] : []),
     factSet(facts),
   ];
-  if (n > facts.length) body.push(textBlock(`And ${n - facts.length} more.`, { isSubtle: true }));
   return adaptiveCard(body, {
-    actions: [executeAction('Show my approvals', Verbs.listApprovals)],
+    actions: [...pagerActions(page, Verbs.approvalDigest), showApprovals],
     fallbackText: title,
   });
 }

@@ -9,7 +9,7 @@ import { activeRolesSection } from '../../cards/activation/activeRolesSection.js
 import { activationFormCard } from '../../cards/activation/formCard.js';
 import { eligibleListCard } from '../../cards/activation/listCard.js';
 import { approvalCard } from '../../cards/approver/approvalCard.js';
-import { approvalsSummaryCard, bulkResultCard, digestCard } from '../../cards/approver/listCards.js';
+import { approvalsPage, approvalsSummaryCard, bulkResultCard, digestCard } from '../../cards/approver/listCards.js';
 import { type AdaptiveCard, adaptiveCard, container, executeAction, heading, textBlock } from '../../cards/elements.js';
 import { packageDetailsCard } from '../../cards/requester/details.js';
 import { expiryReminderCard } from '../../cards/requester/expiry.js';
@@ -341,7 +341,12 @@ describe(`every card with ${TIMES} times the demo's data stays within Teams' lim
     decisions: [],
   });
 
-  it(`approvals: the card with ${people.length} approvers, the summary, the digest and the bulk result`, () => {
+  const waiting = tenfold(seed.requests, (_r, n) => ({ state: approval(n), needsReason: n % 3 === 0 }));
+  /** The fact line of one waiting request, on the summary and the digest alike. */
+  const factOf = (state: ApprovalState) =>
+    `${state.details.requester.displayName} ${(state.details.target as { packageName: string }).packageName} · `;
+
+  it(`approvals: the card with ${people.length} approvers and the bulk result`, () => {
     const binding = { op: uuid('55555555', 1), sig: 'x'.repeat(43) };
     expectWithinTeams(
       approvalCard({
@@ -354,24 +359,52 @@ describe(`every card with ${TIMES} times the demo's data stays within Teams' lim
       }),
       'approval card',
     );
-    const items = tenfold(seed.requests, (_r, n) => ({ state: approval(n), needsReason: n % 3 === 0 }));
-    expectWithinTeams(
-      approvalsSummaryCard({
-        items,
-        total: items.length,
-        now: NOW,
-        bulk: { refs: items.map((i) => i.state.details.id), binding },
-      }),
-      'summary',
-    );
-    expectWithinTeams(digestCard({ items: items.map((i) => i.state), now: NOW }), 'digest');
     expectWithinTeams(
       bulkResultCard(
-        items.map((i, n) => ({ state: i.state, approved: n % 2 === 0 })),
+        waiting.map((i, n) => ({ state: i.state, approved: n % 2 === 0 })),
         people[1].id,
       ),
       'bulk',
     );
+  });
+
+  it(`approvals: ${waiting.length} waiting requests, paged, "Approve all shown" for the page only`, () => {
+    const binding = { op: uuid('55555555', 1), sig: 'x'.repeat(43) };
+    const build = (page: number) => {
+      const shown = approvalsPage(waiting, page).items.filter((i) => !i.needsReason);
+      const refs = shown.map((i) => `em:${i.state.details.id}:1`);
+      return approvalsSummaryCard({ items: waiting, page, now: NOW, bulk: { refs, binding } });
+    };
+    const texts = everyPage('approvals', build, 'listApprovals');
+    expect(texts.length).toBeGreaterThan(1);
+    for (const i of waiting) expect(pagesWith(texts, factOf(i.state)), i.state.details.id).toBe(1);
+    texts.forEach((text, page) => {
+      expect(text).toContain(`${waiting.length} requests wait for your decision`);
+      expect(text).toMatch(
+        new RegExp(`Showing ${page * 10 + 1}–${Math.min(waiting.length, page * 10 + 10)} of ${waiting.length}\\.`),
+      );
+      // The confirmation names exactly this page's requests that need no reason, and says the others stay.
+      const onPage = approvalsPage(waiting, page).items.filter((i) => !i.needsReason);
+      const confirm = findAction(build(page), 'Approve all shown')?.action.card;
+      const confirmText = cardText(confirm);
+      expect(confirmText).toContain(`Approve these ${onPage.length} requests shown on this page?`);
+      expect(confirmText).toContain(
+        `the ${waiting.length - approvalsPage(waiting, page).items.length} requests on other pages stay`,
+      );
+      const named = waiting.filter((i) => confirmText.includes(`${i.state.details.requester.displayName}: `));
+      expect(named.map((i) => i.state.details.id)).toEqual(onPage.map((i) => i.state.details.id));
+    });
+    expect(buttonTitles(build(texts.length - 1))).not.toContain('Next');
+    expect(findAction(build(1), 'Refresh')?.action.data).toEqual({ page: 1 });
+  });
+
+  it(`the digest: ${waiting.length} waiting requests, paged`, () => {
+    const states = waiting.map((i) => i.state);
+    const texts = everyPage('digest', (page) => digestCard({ items: states, page, now: NOW }), 'approvalDigest');
+    expect(texts.length).toBeGreaterThan(1);
+    for (const state of states) expect(pagesWith(texts, factOf(state)), state.details.id).toBe(1);
+    for (const text of texts) expect(text).not.toMatch(/more\./);
+    expect(texts[0]).toContain(`Showing 1–10 of ${states.length}.`);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Journey } from '../journey.js';
 import { approveAction, approveAllAction, denyAction } from './decisions.js';
 import { approvalsCommand, listApprovalsAction } from './listing.js';
 import { refreshApprovalAction, remindApproversAction } from './refresh.js';
-import { approvalDigestSource, approvalSubjectKind, approvalWatchSource } from './sources.js';
+import { approvalDigestAction, approvalDigestSource, approvalSubjectKind, approvalWatchSource } from './sources.js';
 
 export { rememberPimGroup } from '../../../services/approvals/watch.js';
 export { approvalSubject } from './render.js';
@@ -19,6 +19,7 @@ export const approverJourney: Journey = {
     denyAction,
     approveAllAction,
     listApprovalsAction,
+    approvalDigestAction,
     refreshApprovalAction,
     remindApproversAction,
   ],

@@ -1,6 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import { z } from 'zod';
-import { approvalsSummaryCard } from '../../../cards/approver/listCards.js';
+import { approvalsPage, approvalsSummaryCard } from '../../../cards/approver/listCards.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { Verbs } from '../../../cards/verbs.js';
@@ -14,12 +13,12 @@ import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext } from './context.js';
 import { APPROVER_ROLE, approvalSubject, renderApproval, versionOf } from './render.js';
-import { MAX_BULK } from './schemas.js';
+import { MAX_BULK, pageData } from './schemas.js';
 
-/** "approvals": what waits for me right now, oldest first, one card each, plus a summary with "Approve all shown". */
-
-/** At most this many approval cards are sent for one "approvals" (the summary says how many more wait). */
-export const MAX_SHOWN = 10;
+/**
+ * "approvals": what waits for me right now, oldest first, a page at a time: a summary of the page (with "Approve all
+ * shown" for that page only, Previous and Next) and one card for each request on it.
+ */
 
 export const approvalsCommand: TextCommand = {
   name: 'approvals',
@@ -30,20 +29,20 @@ export const approvalsCommand: TextCommand = {
       await sendCard(scope.turn, result.error);
       return;
     }
-    await sendCard(scope.turn, await summaryCard(scope.app, result));
-    await sendItemCards(scope.app, scope.turn, scope.user, result);
+    await sendCard(scope.turn, await summaryCard(scope.app, result, 0));
+    await sendItemCards(scope.app, scope.turn, scope.user, result, 0);
   },
 };
 
 export const listApprovalsAction = defineAction({
   verb: Verbs.listApprovals,
-  // The menu and summary buttons carry no data; anything Teams merges in is dropped.
-  data: z.object({}),
-  async run(scope: ActionScope) {
+  // The menu buttons carry no data (page 0); Previous, Next and Refresh carry the page. Other keys are dropped.
+  data: pageData,
+  async run(scope: ActionScope, { page }) {
     const result = await pendingFor(scope.app, scope.user);
     if ('error' in result) return cardReply(result.error);
-    const summary = await summaryCard(scope.app, result);
-    await sendItemCards(scope.app, scope.turn, scope.user, result);
+    const summary = await summaryCard(scope.app, result, page);
+    await sendItemCards(scope.app, scope.turn, scope.user, result, page);
     return cardReply(summary);
   },
 });
@@ -74,28 +73,34 @@ async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending
   }
 }
 
-async function summaryCard(app: BotServices, pending: MyPending): Promise<AdaptiveCard> {
-  const shown = pending.items.slice(0, MAX_SHOWN);
-  const bulkRefs = shown
+async function summaryCard(app: BotServices, pending: MyPending, page: number): Promise<AdaptiveCard> {
+  const shown = approvalsPage(pending.items, page);
+  const bulkRefs = shown.items
     .filter((i) => !i.needsReason)
     .slice(0, MAX_BULK)
     .map((i) => `${i.state.details.kind}:${i.state.details.id}:${i.state.currentStage}`);
   const signer = await approverContext(app).signer();
   return approvalsSummaryCard({
-    items: shown,
-    total: pending.items.length,
+    items: pending.items,
+    page: shown.page.index,
     now: app.clock.now().toISOString(),
     unavailable: pending.unavailable,
     bulk: bulkRefs.length > 0 ? { refs: bulkRefs, binding: signer.bindMany(bulkRefs) } : undefined,
   });
 }
 
-/** One card per pending approval, each tracked as this approver's copy (so it changes when anyone decides). */
-async function sendItemCards(app: BotServices, turn: TurnContext, user: ActingUser, pending: MyPending): Promise<void> {
+/** One card per approval on the page, each tracked as this approver's copy (so it changes when anyone decides). */
+async function sendItemCards(
+  app: BotServices,
+  turn: TurnContext,
+  user: ActingUser,
+  pending: MyPending,
+  page: number,
+): Promise<void> {
   const ctx = approverContext(app);
   const signer = await ctx.signer();
   const now = app.clock.now();
-  for (const record of pending.records.slice(0, MAX_SHOWN)) {
+  for (const record of approvalsPage(pending.records, page).items) {
     const { state } = record;
     const card = renderApproval(state, user.aadObjectId, { now, signer, refreshUserIds: [user.teamsId] });
     const activityId = await sendCard(turn, card);

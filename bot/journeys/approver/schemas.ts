@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_REASON_CHARS } from '../../../cards/approver/approvalCard.js';
+import { MAX_PAGE_INDEX } from '../../../cards/paging.js';
 
 /**
  * Card action data of the approver journey: untrusted input. Ids are GUIDs, the stage a small number, the operation
@@ -47,3 +48,6 @@ export function parseBulkRef(ref: string): { kind: 'em' | 'pim'; id: string; sta
 
 /** `remindApprovers` from the requester's status card: `{requestId}` (an access package request unless kind says pim). */
 export const remindData = z.object({ requestId: guid, kind: kindSchema.default('em') });
+
+/** Previous / Next / Refresh on the "approvals" summary and the digest (0-based); a menu button without it: page 0. */
+export const pageData = z.object({ page: z.number().int().min(0).max(MAX_PAGE_INDEX).default(0) });

@@ -1,13 +1,17 @@
 import { digestCard } from '../../../cards/approver/listCards.js';
+import { Verbs } from '../../../cards/verbs.js';
 import { digestPeriod, digestsByApprover } from '../../../services/approvals/reminders.js';
 import { watchApprovals } from '../../../services/approvals/watch.js';
-import type { CardJson } from '../../invokeResponse.js';
+import type { ApprovalState } from '../../../services/model/approvals.js';
+import { defineAction } from '../../actions/registry.js';
+import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { LoadedSubject, SubjectKind } from '../../proactive/subjects.js';
 import type { WatchSource } from '../../proactive/types.js';
 import type { BotServices } from '../../services.js';
 import { approverContext } from './context.js';
 import { notifyApprovers, publishChange, teamsIdsOf } from './fanout.js';
 import { APPROVAL_SUBJECT, APPROVER_ROLE, renderApproval, versionOf } from './render.js';
+import { pageData } from './schemas.js';
 
 /** The approval subject kind and the watcher sources (new and changed approvals, the daily digest). */
 
@@ -84,14 +88,8 @@ export function approvalDigestSource(app: BotServices): WatchSource {
       const period = digestPeriod(now, hours);
       const claim = await ctx.store.claimDigestPeriod(period);
       if (!claim.claimed || claim.first) return;
-      const keys = Object.keys((await ctx.store.pending()).requests).map((key) => {
-        const [kind, id] = key.split(':');
-        return { kind: kind === 'pim' ? ('pim' as const) : ('em' as const), id };
-      });
-      const records = [...(await ctx.store.records(keys)).values()];
-      const minWait = Math.min(DIGEST_MIN_WAIT_MS, (hours * 3600_000) / 2);
       let sent = 0;
-      for (const [approverId, items] of digestsByApprover(records, now, minWait)) {
+      for (const [approverId, items] of await digests(app, now)) {
         const card = digestCard({ items, now: now.toISOString() });
         try {
           const outcome = await app.proactive.notifier.notifyOnce(
@@ -108,3 +106,27 @@ export function approvalDigestSource(app: BotServices): WatchSource {
     },
   };
 }
+
+/** For each approver, what has waited for them long enough to be in the digest, oldest first (from the store). */
+async function digests(app: BotServices, now: Date): Promise<Map<string, ApprovalState[]>> {
+  const ctx = approverContext(app);
+  const keys = Object.keys((await ctx.store.pending()).requests).map((key) => {
+    const [kind, id] = key.split(':');
+    return { kind: kind === 'pim' ? ('pim' as const) : ('em' as const), id };
+  });
+  const records = [...(await ctx.store.records(keys)).values()];
+  const hours = ctx.settings.digestHours > 0 ? ctx.settings.digestHours : 24;
+  const minWait = Math.min(DIGEST_MIN_WAIT_MS, (hours * 3600_000) / 2);
+  return digestsByApprover(records, now, minWait);
+}
+
+/** Previous / Next on the digest: the clicker's own digest as it stands now, at that page. */
+export const approvalDigestAction = defineAction({
+  verb: Verbs.approvalDigest,
+  data: pageData,
+  async run({ app, user }, { page }) {
+    const now = app.clock.now();
+    const items = (await digests(app, now)).get(user.aadObjectId) ?? [];
+    return cardReply(digestCard({ items, page, now: now.toISOString() }));
+  },
+});
