@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formInputId } from '../../cards/requester/requestForm.js';
 import { PEOPLE } from '../devtenant/tokens.js';
-import { checkCard } from '../helpers/cardCheck.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { type Card, cardsIn, cardText, findAction, teamsUser } from '../helpers/teamsHarness.js';
 
@@ -77,7 +76,6 @@ describe('Submit again after a 5xx, while the first POST may still land', () => 
     const text = cardText(again.body?.value);
     expect(text).toMatch(/Still checking/);
     expect(text).not.toMatch(/Nothing was created/);
-    expect(checkCard(again.body?.value)).toEqual([]);
     expect(await posts()).toHaveLength(sentFirst);
 
     // Past the window with no such request in Graph: the POST is known to be lost, so this Submit sends it.
