@@ -188,20 +188,15 @@ async function submit(
   const store = new RequesterStore(app);
   const claim = await store.claimForm(user.aadObjectId, data.formId);
   if (claim.kind !== 'claimed') return afterOtherSubmit(scope, claim, data.formId);
-  // An earlier submit that died, timed out or got a 5xx may have reached Graph: adopt its request, never send twice.
-  let earlier: EarlierSubmit;
+  // A claim taken over from a submit whose process died may have reached Graph: adopt that request, never send twice.
+  let adopted: string | undefined;
   try {
-    earlier = await earlierSubmit(scope, data.formId);
+    adopted = await adoptEarlierSubmit(scope, data.formId);
   } catch (err) {
     await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
     throw err;
   }
-  if (earlier.kind === 'adopted') return statusReply(scope, earlier.requestId);
-  if (earlier.kind === 'waiting') {
-    // Its request may still show up: the next click checks again, and sends once the POST is known to be lost.
-    await store.finishForm(user.aadObjectId, data.formId, { state: 'failed' });
-    return stillCheckingCard();
-  }
+  if (adopted) return statusReply(scope, adopted);
   const intent = await store.recordIntent({
     userId: user.aadObjectId,
     teamsId: user.teamsId,
@@ -238,27 +233,12 @@ function clickedCard(scope: ActionScope): { card?: { activityId: string; convers
   return replyToId ? { card: { activityId: replyToId, conversationId: conversation?.id ?? '' } } : {};
 }
 
-/**
- * What an earlier submit of this form left behind: the request it created but never recorded (its intent, reconciled
- * now); `waiting` while its POST may still be on its way (no answer, or a 5xx); `none` when nothing was sent (no
- * intent: it was refused with a 4xx or never written, or it is past the window with no match).
- */
-type EarlierSubmit = { kind: 'adopted'; requestId: string } | { kind: 'waiting' } | { kind: 'none' };
-
-async function earlierSubmit(scope: ActionScope, formId: string): Promise<EarlierSubmit> {
+/** The request an earlier submit of this form created but never recorded (its intent, reconciled now), if any. */
+async function adoptEarlierSubmit(scope: ActionScope, formId: string): Promise<string | undefined> {
   const intent = await new RequesterStore(scope.app).intent(scope.user.aadObjectId, formId);
-  if (!intent) return { kind: 'none' };
+  if (!intent) return undefined;
   const result = await reconcileIntent(scope.app, intent, userGraph(scope.app, scope.user));
-  if (result.kind === 'adopted') return { kind: 'adopted', requestId: result.request.id };
-  return result.kind === 'waiting' ? { kind: 'waiting' } : { kind: 'none' };
-}
-
-/** `earlierSubmit`, where a failed read of the person's requests counts as "may still be on its way". */
-function earlierSubmitOrWaiting(scope: ActionScope, formId: string): Promise<EarlierSubmit> {
-  return earlierSubmit(scope, formId).catch((err): EarlierSubmit => {
-    if (err instanceof SignInRequiredError) throw err;
-    return { kind: 'waiting' };
-  });
+  return result.kind === 'adopted' ? result.request.id : undefined;
 }
 
 /**
@@ -269,20 +249,16 @@ function earlierSubmitOrWaiting(scope: ActionScope, formId: string): Promise<Ear
 async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string): Promise<CardJson> {
   const store = new RequesterStore(scope.app);
   if (claim.kind === 'busy') {
-    // Could not read the person's requests now ('waiting'): wait as for any other click.
-    const earlier = await earlierSubmitOrWaiting(scope, formId);
-    if (earlier.kind === 'adopted') return statusReply(scope, earlier.requestId);
+    const adopted = await adoptEarlierSubmit(scope, formId).catch((err) => {
+      if (err instanceof SignInRequiredError) throw err;
+      return undefined; // could not read the person's requests now: wait as for any other click
+    });
+    if (adopted) return statusReply(scope, adopted);
   }
   const result = await waitForResult(claim, () => store.claimState(scope.user.aadObjectId, formId, 'form'));
   if (result.kind === 'done') return statusReply(scope, result.requestId);
   if (result.kind === 'missing') return expiredFormCard();
-  if (result.kind === 'failed') {
-    // Only a refusal drops the intent; after a timeout or 5xx the other click's request may still show up.
-    const earlier = await earlierSubmitOrWaiting(scope, formId);
-    if (earlier.kind === 'adopted') return statusReply(scope, earlier.requestId);
-    if (earlier.kind === 'waiting') return stillCheckingCard();
-    return earlierAttemptFailedCard({ verb: Verbs.requestForm, data: { formId } });
-  }
+  if (result.kind === 'failed') return earlierAttemptFailedCard({ verb: Verbs.requestForm, data: { formId } });
   return stillSendingCard();
 }
 
@@ -302,17 +278,6 @@ export async function waitForResult(first: Claim, read: () => Promise<Claim>): P
     claim = await read();
   }
   return claim;
-}
-
-/** An earlier submit got no answer (or a 5xx) and Graph does not show its request yet: it is not sent again. */
-export function stillCheckingCard() {
-  return messageCard({
-    title: 'Still checking',
-    text:
-      'Your earlier click got no clear answer from Microsoft Entra, and I cannot see the request yet. ' +
-      'It may still arrive, so I did not send it again.',
-    facts: [['What now', 'Type **my requests** in a moment to see it, or press **Submit request** again in a minute.']],
-  });
 }
 
 export function stillSendingCard() {
