@@ -265,8 +265,8 @@ async function afterOtherSubmit(scope: ActionScope, claim: Claim, formId: string
 export function earlierAttemptFailedCard(retry: { verb: Verb; data: ActionData }) {
   return errorCard({
     title: 'The earlier attempt did not go through',
-    message: 'Another click on this card was sent first, and Microsoft Entra did not accept it. Nothing was created.',
-    nextStep: 'Try again.',
+    message: 'Another click on this card was sent first and did not get a clear answer from Microsoft Entra.',
+    nextStep: 'Try again: I look for a request it may have made before I send anything.',
     retry: { title: 'Try again', ...retry },
   });
 }
