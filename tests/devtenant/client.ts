@@ -27,7 +27,9 @@ export interface TestTenant extends RunningDevtenant {
 }
 
 export async function startTestTenant(opts: DevtenantOptions = {}): Promise<TestTenant> {
-  const running = await startDevtenant({ port: 0, ...opts });
+  // Contract tests assert the devtenant's own paging (its page size, `$top`): a run with DEVTENANT_PAGE_SIZE (which
+  // proves the bot follows every nextLink) must not shrink their pages.
+  const running = await startDevtenant({ port: 0, maxPageSize: Number.POSITIVE_INFINITY, ...opts });
   // Contract tests send requests themselves, bad ones on purpose, and assert every answer.
   running.refusals.expect(/./);
   const call: TestTenant['call'] = async (method, path, token, body, headers = {}) => {

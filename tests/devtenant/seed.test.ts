@@ -93,7 +93,7 @@ describe('replaceable seed', () => {
   };
 
   it('starts from a seed object', async () => {
-    const d = await startDevtenant({ port: 0, seed: tiny });
+    const d = await startDevtenant({ port: 0, seed: tiny, maxPageSize: Number.POSITIVE_INFINITY });
     try {
       const r = await fetch(`${d.url}/v1.0/users`, { headers: { authorization: `Bearer ${userToken(PEOPLE.alex)}` } });
       expect((await r.json()).value.map((u: { displayName: string }) => u.displayName)).toEqual(['Only One']);
