@@ -42,7 +42,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function settingsFromEnv(env: Env): PackageSettings {
   const bot = botId(env);
-  return { BOT_ID: bot, BOT_DOMAIN: botDomain(env), TEAMS_APP_ID: teamsAppId(env), AAD_APP_CLIENT_ID: ssoAppId(env, bot) };
+  return {
+    BOT_ID: bot,
+    BOT_DOMAIN: botDomain(env),
+    TEAMS_APP_ID: teamsAppId(env),
+    AAD_APP_CLIENT_ID: ssoAppId(env, bot),
+  };
 }
 
 function botId(env: Env): string {

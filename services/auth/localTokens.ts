@@ -22,7 +22,7 @@ export const LOCAL_APP_ROLES = [
   'RoleManagementPolicy.Read.AzureADGroup',
   'User.Read.All',
   'GroupMember.Read.All',
-  'TeamsAppInstallation.ReadWriteForUser.All',
+  'TeamsAppInstallation.ReadWriteSelfForUser.All',
 ] as const;
 
 export const LOCAL_APP_OBJECT_ID = 'b0700000-0000-4000-8000-0000000000b0';

@@ -159,7 +159,10 @@ describe('package settings', () => {
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'https://bot.contoso.com/' }, /BOT_DOMAIN must be a host name/],
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_ENDPOINT: 'not a url' }, /BOT_ENDPOINT must be a URL/],
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'b.contoso.com', TEAMS_APP_ID: '42' }, /TEAMS_APP_ID must be a GUID/],
-    [{ BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'b.contoso.com', AAD_APP_CLIENT_ID: 'x' }, /AAD_APP_CLIENT_ID must be a GUID/],
+    [
+      { BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'b.contoso.com', AAD_APP_CLIENT_ID: 'x' },
+      /AAD_APP_CLIENT_ID must be a GUID/,
+    ],
   ])('rejects %j with a message naming the setting', (env, message) => {
     expect(() => settingsFromEnv(env)).toThrow(message);
   });
