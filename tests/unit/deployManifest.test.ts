@@ -214,14 +214,18 @@ function envFile(file: string): EnvFile {
   return env;
 }
 
-/** Files each action reads from the environment's placeholders besides its own yml text. */
+const INFRA_FILES = ['./infra/azure.bicep', './infra/azure.parameters.json'];
+/** The infrastructure comes from its own part of the work; until it is in the tree its files are not checked. */
+const HAS_INFRA = existsSync(join(ROOT, 'infra'));
+
+/** Files each action fills placeholders of, besides its own yml text. */
 const READS_FILES: Record<string, string[]> = {
   'aadApp/update': ['aad.manifest.json'],
   'teamsApp/zipAppPackage': ['appPackage/manifest.json'],
   'teamsApp/validateManifest': ['appPackage/manifest.json'],
+  ...(HAS_INFRA ? { 'arm/deploy': ['infra/azure.parameters.json'] } : {}),
 };
 const OUTPUT_KEYS = new Set(['outputFilePath', 'outputZipPath', 'outputFolder', 'target']);
-const INFRA_FILES = ['./infra/azure.bicep', './infra/azure.parameters.json'];
 
 describe.each([
   ['m365agents.yml', 'env/.env.dev'],
@@ -314,7 +318,12 @@ describe('Agents Toolkit files around the yml', () => {
     expect(rules.has('node_modules')).toBe(true);
   });
 
-  it.skipIf(!existsSync(join(ROOT, 'infra')))('deploys the infrastructure files it names (infra/)', () => {
+  it.skipIf(!HAS_INFRA)('deploys the infrastructure files it names, whose outputs env/.env.dev lists (infra/)', () => {
     for (const path of INFRA_FILES) expect(existsSync(join(ROOT, path)), path).toBe(true);
+    const outputs = [...read('infra/azure.bicep').matchAll(/^output (\w+) /gm)].map((m) => m[1]);
+    const env = envFile('env/.env.dev');
+    const declared = [...env.given, ...(env.writtenBy.get('arm/deploy') ?? [])];
+    expect(outputs.length).toBeGreaterThan(3);
+    expect(outputs.filter((name) => !declared.includes(name))).toEqual([]);
   });
 });
