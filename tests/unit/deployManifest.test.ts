@@ -225,7 +225,7 @@ const READS_FILES: Record<string, string[]> = {
   'teamsApp/validateManifest': ['appPackage/manifest.json'],
   ...(HAS_INFRA ? { 'arm/deploy': ['infra/azure.parameters.json'] } : {}),
 };
-const OUTPUT_KEYS = new Set(['outputFilePath', 'outputZipPath', 'outputFolder', 'target']);
+const OUTPUT_KEYS = new Set(['outputFilePath', 'outputZipPath', 'outputFolder', 'target', 'artifactFolder']);
 
 describe.each([
   ['m365agents.yml', 'env/.env.dev'],
@@ -303,23 +303,20 @@ describe('Agents Toolkit files around the yml', () => {
     expect(ignored('env/.env.dev')).toBe(false);
   });
 
-  it('zip-deploys only dist/, package.json and package-lock.json (.webappignore)', () => {
-    const rules = new Set(
-      read('.webappignore')
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line && !line.startsWith('#')),
-    );
-    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const topLevel = new Set(tracked.map((path) => path.split('/')[0]));
-    const shipped = ['dist', 'package.json', 'package-lock.json'];
-    expect([...topLevel].filter((entry) => !shipped.includes(entry) && !rules.has(entry))).toEqual([]);
-    for (const entry of shipped) expect(rules.has(entry)).toBe(false);
-    expect(rules.has('node_modules')).toBe(true);
+  it('zip-deploys the folder pack:deploy stages, after running it', () => {
+    const deploy = steps(read('m365agents.yml')).filter((step) => step.stage === 'deploy');
+    const zipAt = deploy.findIndex((step) => step.uses === 'azureAppService/zipDeploy');
+    expect(zipAt).toBeGreaterThan(0);
+    expect(deploy[zipAt].text).toMatch(/^ {6}artifactFolder: \.\/build\/deploy$/m);
+    const packAt = deploy.findIndex((step) => /args: run pack:deploy$/m.test(step.text));
+    expect(packAt).toBeGreaterThanOrEqual(0);
+    expect(packAt).toBeLessThan(zipAt);
+    expect(read('.gitignore').split('\n')).toContain('build/');
   });
 
   it.skipIf(!HAS_INFRA)('deploys the infrastructure files it names, whose outputs env/.env.dev lists (infra/)', () => {
     for (const path of INFRA_FILES) expect(existsSync(join(ROOT, path)), path).toBe(true);
+    expect(JSON.parse(read('package.json')).scripts['pack:deploy']).toBeDefined();
     const outputs = [...read('infra/azure.bicep').matchAll(/^output (\w+) /gm)].map((m) => m[1]);
     const env = envFile('env/.env.dev');
     const declared = [...env.given, ...(env.writtenBy.get('arm/deploy') ?? [])];
