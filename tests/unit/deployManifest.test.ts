@@ -38,6 +38,7 @@ const GRAPH_PERMISSION_IDS: Record<'Scope' | 'Role', Record<string, string>> = {
     'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup': '41202f2c-f7ab-45be-b001-85c9728b9d69',
     'RoleManagementPolicy.Read.AzureADGroup': '69e67828-780e-47fd-b28c-7b27d14864e6',
     'TeamsAppInstallation.ReadWriteSelfForUser.All': '908de74d-f8b2-4d6b-a9ed-2a17b3b78179',
+    'AppCatalog.Read.All': 'e12dae10-5a57-4817-b79d-dfbec5348930',
   },
 };
 
@@ -150,7 +151,7 @@ describe('aad.manifest.json (the Entra app registration the Agents Toolkit appli
     const { delegated, application } = manifestPermissions(aad());
     const requested = new Set([...delegated, ...application]);
     const permissionLiteral =
-      /['"`]((?:User|Group|GroupMember|EntitlementManagement|EntitlementMgmt-SubjectAccess|Privileged\w+|RoleManagement\w*|TeamsAppInstallation)\.(?:Read|ReadWrite|ReadWriteSelfForUser|ReadWriteForUser|ReadBasic)(?:\.\w+)?)['"`]/g;
+      /['"`]((?:User|Group|GroupMember|EntitlementManagement|EntitlementMgmt-SubjectAccess|Privileged\w+|RoleManagement\w*|TeamsAppInstallation|AppCatalog)\.(?:Read|ReadWrite|ReadWriteSelfForUser|ReadWriteForUser|ReadBasic)(?:\.\w+)?)['"`]/g;
     const found = new Map<string, string>();
     for (const file of [...sourceFiles('bot'), ...sourceFiles('services')]) {
       for (const match of read(file).matchAll(permissionLiteral)) found.set(match[1], file);
