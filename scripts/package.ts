@@ -3,9 +3,12 @@
  * validates the result against the bundled Teams manifest schema (offline), checks the icon sizes and zips
  * manifest.json + color.png + outline.png into appPackage/build/appPackage.zip.
  *
- *   BOT_ID=<guid> BOT_DOMAIN=<host> [TEAMS_APP_ID=<guid>] npm run package [-- --out <file.zip>]
+ *   BOT_ID=<guid> BOT_DOMAIN=<host> [TEAMS_APP_ID=<guid>] [AAD_APP_CLIENT_ID=<guid>] npm run package [-- --out <file.zip>]
  *
- * BOT_DOMAIN defaults to the host of BOT_ENDPOINT; TEAMS_APP_ID defaults to DEFAULT_TEAMS_APP_ID.
+ * BOT_DOMAIN defaults to the host of BOT_ENDPOINT; TEAMS_APP_ID defaults to DEFAULT_TEAMS_APP_ID. AAD_APP_CLIENT_ID is
+ * the Entra app that Teams SSO issues tokens for (webApplicationInfo.id): the Agents Toolkit project (m365agents.yml)
+ * creates it apart from the bot's managed identity; by hand the bot's own app registration is that app, so it
+ * defaults to BOT_ID. The Toolkit's teamsApp/zipAppPackage fills the same manifest from env/.env.<env>.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -32,12 +35,19 @@ export interface PackageSettings {
   BOT_ID: string;
   BOT_DOMAIN: string;
   TEAMS_APP_ID: string;
+  AAD_APP_CLIENT_ID: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function settingsFromEnv(env: Env): PackageSettings {
-  return { BOT_ID: botId(env), BOT_DOMAIN: botDomain(env), TEAMS_APP_ID: teamsAppId(env) };
+  const bot = botId(env);
+  return {
+    BOT_ID: bot,
+    BOT_DOMAIN: botDomain(env),
+    TEAMS_APP_ID: teamsAppId(env),
+    AAD_APP_CLIENT_ID: ssoAppId(env, bot),
+  };
 }
 
 function botId(env: Env): string {
@@ -53,6 +63,13 @@ function teamsAppId(env: Env): string {
   const value = env.TEAMS_APP_ID?.trim();
   if (!value) return DEFAULT_TEAMS_APP_ID;
   if (!GUID.test(value)) throw new PackageError(`TEAMS_APP_ID must be a GUID when set, got ${quote(value)}.`);
+  return value.toLowerCase();
+}
+
+function ssoAppId(env: Env, bot: string): string {
+  const value = env.AAD_APP_CLIENT_ID?.trim();
+  if (!value) return bot;
+  if (!GUID.test(value)) throw new PackageError(`AAD_APP_CLIENT_ID must be a GUID when set, got ${quote(value)}.`);
   return value.toLowerCase();
 }
 

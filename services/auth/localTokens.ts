@@ -14,7 +14,7 @@ export const LOCAL_DELEGATED_SCOPES = [
   'RoleManagementPolicy.Read.AzureADGroup',
 ] as const;
 
-/** Application permissions for the watcher's reads and the proactive app installation. */
+/** Application permissions for the watcher's reads, the proactive app installation and the doctor's catalog check. */
 export const LOCAL_APP_ROLES = [
   'EntitlementManagement.Read.All',
   'PrivilegedEligibilitySchedule.Read.AzureADGroup',
@@ -22,7 +22,8 @@ export const LOCAL_APP_ROLES = [
   'RoleManagementPolicy.Read.AzureADGroup',
   'User.Read.All',
   'GroupMember.Read.All',
-  'TeamsAppInstallation.ReadWriteForUser.All',
+  'TeamsAppInstallation.ReadWriteSelfForUser.All',
+  'AppCatalog.Read.All',
 ] as const;
 
 export const LOCAL_APP_OBJECT_ID = 'b0700000-0000-4000-8000-0000000000b0';

@@ -36,7 +36,7 @@ interface Manifest {
 
 async function sampleManifest(): Promise<Manifest> {
   const template = JSON.parse(await readFile(join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8'));
-  return fillPlaceholders(template, SAMPLE) as Manifest;
+  return fillPlaceholders(template, { ...settingsFromEnv(SAMPLE) }) as Manifest;
 }
 
 interface Png {
@@ -129,6 +129,17 @@ describe('Teams manifest', () => {
     expect(manifest.webApplicationInfo).toEqual({ id: SAMPLE.BOT_ID, resource: `api://botid-${SAMPLE.BOT_ID}` });
     expect(manifest.validDomains).toEqual(expect.arrayContaining(['token.botframework.com', SAMPLE.BOT_DOMAIN]));
   });
+
+  it('names the SSO app the Agents Toolkit creates apart from the bot identity (m365agents.yml)', async () => {
+    const ssoApp = '7d2f9c1e-8a4b-4c6d-9e0f-1a2b3c4d5e6f';
+    const template = JSON.parse(await readFile(join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8'));
+    const manifest = fillPlaceholders(template, {
+      ...settingsFromEnv({ ...SAMPLE, AAD_APP_CLIENT_ID: ssoApp.toUpperCase() }),
+    }) as Manifest;
+    expect(manifest.webApplicationInfo).toEqual({ id: ssoApp, resource: `api://botid-${SAMPLE.BOT_ID}` });
+    expect(manifest.bots[0].botId).toBe(SAMPLE.BOT_ID);
+    expect(await validateManifest(manifest)).toEqual([]);
+  });
 });
 
 describe('package settings', () => {
@@ -148,6 +159,10 @@ describe('package settings', () => {
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'https://bot.contoso.com/' }, /BOT_DOMAIN must be a host name/],
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_ENDPOINT: 'not a url' }, /BOT_ENDPOINT must be a URL/],
     [{ BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'b.contoso.com', TEAMS_APP_ID: '42' }, /TEAMS_APP_ID must be a GUID/],
+    [
+      { BOT_ID: SAMPLE.BOT_ID, BOT_DOMAIN: 'b.contoso.com', AAD_APP_CLIENT_ID: 'x' },
+      /AAD_APP_CLIENT_ID must be a GUID/,
+    ],
   ])('rejects %j with a message naming the setting', (env, message) => {
     expect(() => settingsFromEnv(env)).toThrow(message);
   });
