@@ -81,13 +81,14 @@ async function createBlobStorageWithIdentity(
 ): Promise<BotStorage> {
   const accountUrl = blobAccountUrl(env.AZURE_STORAGE_ACCOUNT_URL ?? '');
   const clientId = env.MANAGED_IDENTITY_CLIENT_ID?.trim();
-  const credential =
-    injected ??
-    (await import('@azure/identity').then((id) =>
-      clientId ? new id.ManagedIdentityCredential({ clientId }) : new id.DefaultAzureCredential(),
-    ));
+  const credential: TokenCredential = injected ?? (await identityCredential(clientId));
   const { AzureBlobStorage } = await import('./blobStorage.js');
   return new AzureBlobStorage({ accountUrl, credential }, container, { log });
+}
+
+async function identityCredential(clientId?: string): Promise<TokenCredential> {
+  const id = await import('@azure/identity');
+  return clientId ? new id.ManagedIdentityCredential({ clientId }) : new id.DefaultAzureCredential();
 }
 
 /** The account's blob endpoint without a trailing slash; only https, since the SDK sends bearer tokens only there. */
