@@ -27,11 +27,9 @@ param oauthConnectionName string
 @description('Client id of the Entra app registration from aad.manifest.json (aadApp/create writes AAD_APP_CLIENT_ID)')
 param aadAppClientId string
 
-@description('uniqueName of that app registration, for the Microsoft Graph Bicep extension')
-param aadAppUniqueName string
-
-@description('Tenant id as base64url of its 16 bytes, for the Bot Service federated credential subject')
-param encodedTenantId string
+@secure()
+@description('Its client secret, for the Azure Bot OAuth connection only (kept by the Bot Service, not an app setting)')
+param aadAppClientSecret string
 
 @description('Teams app id of the app package (TEAMS_APP_ID), used for the proactive install for approvers')
 param teamsAppId string
@@ -46,7 +44,6 @@ param location string = resourceGroup().location
 var tenantId = tenant().tenantId
 // The Linux Node image starts the app with this port in PORT; WEBSITES_PORT tells the front end the same.
 var appPort = '8080'
-var oauthConnectionUniqueId = guid(resourceGroup().id, resourceBaseName, 'BotServiceOauthConnection')
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   location: location
@@ -114,7 +111,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MicrosoftAppType', value: 'UserAssignedMSI' }
         { name: 'MicrosoftAppId', value: identity.properties.clientId }
         { name: 'MicrosoftAppTenantId', value: tenantId }
-        // The Entra app's credential is the identity itself (entra/federatedCredentials.bicep): no secret setting.
+        // The Entra app's credential is this identity, as a federated credential of the app
+        // (entra/federatedCredentials.bicep): no secret in any setting.
         { name: 'APP_CREDENTIAL', value: 'managedIdentity' }
         { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identity.properties.clientId }
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
@@ -151,17 +149,6 @@ resource webAppLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' =
   }
 }
 
-module entraCredentials './entra/federatedCredentials.bicep' = {
-  name: 'Entra-app-federated-credentials'
-  params: {
-    aadAppUniqueName: aadAppUniqueName
-    tenantId: tenantId
-    identityPrincipalId: identity.properties.principalId
-    encodedTenantId: encodedTenantId
-    oauthConnectionUniqueId: oauthConnectionUniqueId
-  }
-}
-
 module azureBotRegistration './botRegistration/azurebot.bicep' = {
   name: 'Azure-Bot-registration'
   params: {
@@ -173,7 +160,7 @@ module azureBotRegistration './botRegistration/azurebot.bicep' = {
     botDisplayName: botDisplayName
     oauthConnectionName: oauthConnectionName
     aadAppClientId: aadAppClientId
-    oauthConnectionUniqueId: oauthConnectionUniqueId
+    aadAppClientSecret: aadAppClientSecret
   }
 }
 
@@ -183,6 +170,8 @@ output BOT_DOMAIN string = webApp.properties.defaultHostName
 output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
 output BOT_ID string = identity.properties.clientId
 output BOT_TENANT_ID string = tenantId
+// For infra/entra/federatedCredentials.bicep: the subject of the Entra app's federated credential.
+output BOT_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
 output PUBLIC_URL string = 'https://${webApp.properties.defaultHostName}'
 output OAUTH_CONNECTION_NAME string = azureBotRegistration.outputs.oauthConnectionName
 output AZURE_STORAGE_ACCOUNT_URL string = storage.outputs.blobEndpoint

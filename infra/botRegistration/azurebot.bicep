@@ -1,7 +1,9 @@
 // Azure Bot registration for the bot's user-assigned managed identity, with the Teams channel and the OAuth
 // connection Teams SSO uses. Follows the Agents Toolkit templates (OfficeDev/microsoft-365-agents-toolkit,
 // templates/vs/csharp/foundry-proxy-agent/infra, generator bicep 0.38.33): botServices and channels @2021-03-01,
-// connections @2022-09-15 with the "AAD v2 with Federated Credentials" provider (no client secret anywhere).
+// connections @2022-09-15 ("Azure Active Directory v2" provider, as the Toolkit-era Teams SSO samples have it, e.g.
+// OfficeDev/Copilot-for-M365-Samples msgext-product-support-sso-ts infra/botRegistration/azurebot.bicep). The
+// connection's client secret is a secure deployment parameter kept by the Bot Service; it is never an app setting.
 
 @maxLength(20)
 @minLength(4)
@@ -24,8 +26,9 @@ param oauthConnectionName string
 @description('Client id of the Entra app registration (aad.manifest.json) whose access_as_user scope Teams SSO asks for.')
 param aadAppClientId string
 
-@description('Identifier of this connection in the Entra app federated credential subject (see entra/federatedCredentials.bicep).')
-param oauthConnectionUniqueId string
+@secure()
+@description('Client secret of that app (aadApp/create writes SECRET_AAD_APP_CLIENT_SECRET to .env.dev.user)')
+param aadAppClientSecret string
 
 resource botService 'Microsoft.BotService/botServices@2021-03-01' = {
   kind: 'azurebot'
@@ -59,15 +62,14 @@ resource ssoConnection 'Microsoft.BotService/botServices/connections@2022-09-15'
   name: oauthConnectionName
   location: 'global'
   properties: {
-    serviceProviderId: 'c00b44ab-5e16-c44c-af26-2fd5bc55eb18'
-    serviceProviderDisplayName: 'AAD v2 with Federated Credentials'
+    serviceProviderDisplayName: 'Azure Active Directory v2'
+    serviceProviderId: '30dd229c-58e3-4a48-bdfd-91ec48eb906c'
     clientId: aadAppClientId
+    clientSecret: aadAppClientSecret
     scopes: 'api://botid-${identityClientId}/access_as_user'
     parameters: [
-      { key: 'ClientId', value: aadAppClientId }
-      { key: 'UniqueIdentifier', value: oauthConnectionUniqueId }
-      { key: 'TokenExchangeUrl', value: 'api://botid-${identityClientId}' }
-      { key: 'TenantId', value: identityTenantId }
+      { key: 'tenantID', value: identityTenantId }
+      { key: 'tokenExchangeUrl', value: 'api://botid-${identityClientId}' }
     ]
   }
 }

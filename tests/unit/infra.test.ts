@@ -167,6 +167,16 @@ describe('infra/azure.bicep Web App settings', () => {
     expect(read(join(infra, 'modules', 'storage.bicep'))).toMatch(/allowSharedKeyAccess:\s*false/);
   });
 
+  it('marks every secret parameter @secure so the deployment never shows or logs it', () => {
+    for (const file of [join(infra, 'azure.bicep'), join(infra, 'botRegistration', 'azurebot.bicep')]) {
+      const source = read(file);
+      for (const m of source.matchAll(/^param\s+(\w*(?:Secret|Password)\w*)\s/gim)) {
+        const before = source.slice(0, m.index).trimEnd().split('\n');
+        expect(before.slice(-2).join('\n'), `${m[1]} in ${file}`).toContain('@secure()');
+      }
+    }
+  });
+
   it('sends Application Insights its connection string', () => {
     expect(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toMatch(/monitoring\.outputs\.connectionString/);
   });
