@@ -99,7 +99,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
       http20Enabled: true
       appSettings: [
         // zipDeploy ships dist/, package.json and package-lock.json (npm run pack:deploy); the platform build
-        // installs the production dependencies instead of running npm run build.
+        // installs the production dependencies instead of running npm run build (Oryx doc/runtimes/nodejs.md:
+        // CUSTOM_BUILD_COMMAND replaces its npm install + npm run build).
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' }
         { name: 'CUSTOM_BUILD_COMMAND', value: 'npm ci --omit=dev' }
         { name: 'NODE_ENV', value: 'production' }
