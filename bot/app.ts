@@ -62,7 +62,11 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
     overrides.storage ??
     (await createStorage(
       config.storage,
-      { AZURE_STORAGE_CONNECTION_STRING: config.azureStorageConnectionString },
+      {
+        AZURE_STORAGE_CONNECTION_STRING: config.azureStorageConnectionString,
+        AZURE_STORAGE_ACCOUNT_URL: config.azureStorageAccountUrl,
+        MANAGED_IDENTITY_CLIENT_ID: config.managedIdentityClientId,
+      },
       log,
     ));
   const auth = new ConfigurationBotFrameworkAuthentication({

@@ -48,6 +48,11 @@ const schema = z
     OAUTH_CONNECTION_NAME: optionalText,
     STORAGE: storageSpec.default('sqlite:./data/bot.db'),
     AZURE_STORAGE_CONNECTION_STRING: optionalText,
+    // The blob endpoint reached with the managed identity (no account key); wins over the connection string.
+    AZURE_STORAGE_ACCOUNT_URL: url
+      .refine((u) => u.startsWith('https://'), 'must be https, such as https://<account>.blob.core.windows.net')
+      .optional(),
+    MANAGED_IDENTITY_CLIENT_ID: optionalText,
     WATCH_INTERVAL_SECONDS: positiveSeconds.default(30),
     ACTIVATION_REMINDER_MINUTES: z.coerce.number().int().min(1).max(240).default(10),
     GRAPH_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
@@ -117,11 +122,16 @@ const schema = z
         message: `must be a loopback address in local mode (inbound activities are not authenticated); got "${env.HOST}"`,
       });
     }
-    if (env.STORAGE.startsWith('azureblob:') && !env.AZURE_STORAGE_CONNECTION_STRING) {
+    if (
+      env.STORAGE.startsWith('azureblob:') &&
+      !env.AZURE_STORAGE_CONNECTION_STRING &&
+      !env.AZURE_STORAGE_ACCOUNT_URL
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['AZURE_STORAGE_CONNECTION_STRING'],
-        message: 'is required when STORAGE=azureblob:<container>',
+        message:
+          'is required when STORAGE=azureblob:<container> (or set AZURE_STORAGE_ACCOUNT_URL to reach the account with the managed identity)',
       });
     }
   });
@@ -141,6 +151,10 @@ export interface BotConfig {
   oauthConnectionName?: string;
   storage: string;
   azureStorageConnectionString?: string;
+  /** https://<account>.blob.core.windows.net, reached with the managed identity instead of a key. */
+  azureStorageAccountUrl?: string;
+  /** Client id of the user-assigned managed identity (storage; the app credential reads it from the env too). */
+  managedIdentityClientId?: string;
   watchIntervalSeconds: number;
   activationReminderMinutes: number;
   graphTimeoutMs: number;
@@ -189,6 +203,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     oauthConnectionName: e.OAUTH_CONNECTION_NAME,
     storage: e.STORAGE,
     azureStorageConnectionString: e.AZURE_STORAGE_CONNECTION_STRING,
+    azureStorageAccountUrl: e.AZURE_STORAGE_ACCOUNT_URL,
+    managedIdentityClientId: e.MANAGED_IDENTITY_CLIENT_ID,
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
     activationReminderMinutes: e.ACTIVATION_REMINDER_MINUTES,
     graphTimeoutMs: e.GRAPH_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { ContainerClient } from '@azure/storage-blob';
 import type { StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
@@ -14,6 +15,9 @@ import {
   StorageConflictError,
   type StorageLogger,
 } from './contract.js';
+
+/** Where the account is: a connection string (holds the key), or its blob endpoint and a token credential. */
+export type BlobAccount = string | { accountUrl: string; credential: TokenCredential };
 
 export interface AzureBlobStorageOptions {
   log?: StorageLogger;
@@ -33,14 +37,20 @@ export class AzureBlobStorage implements BotStorage {
   private readonly log?: StorageLogger;
   private readonly pingTimeoutMs: number;
 
-  constructor(connectionString: string, containerName: string, options: AzureBlobStorageOptions = {}) {
+  constructor(account: BlobAccount, containerName: string, options: AzureBlobStorageOptions = {}) {
     if (!isValidContainerName(containerName)) {
       throw new Error(
         `invalid blob container name "${containerName}": use 3-63 lowercase letters, digits and single hyphens`,
       );
     }
-    this.container = new ContainerClient(connectionString, containerName);
-    this.inner = new BlobsStorage(connectionString, containerName);
+    if (typeof account === 'string') {
+      this.container = new ContainerClient(account, containerName);
+      this.inner = new BlobsStorage(account, containerName);
+    } else {
+      const containerUrl = `${account.accountUrl}/${containerName}`;
+      this.container = new ContainerClient(containerUrl, account.credential);
+      this.inner = new BlobsStorage('', containerName, undefined, containerUrl, account.credential);
+    }
     this.log = options.log;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
   }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AzureBlobStorage } from '../../services/storage/blobStorage.js';
@@ -79,5 +80,34 @@ describe('createStorage', () => {
     const attempt = createStorage('azureblob:bot-state', { AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=hush' }, log);
     await expect(attempt).rejects.toThrow(/AZURE_STORAGE_CONNECTION_STRING is not a usable/);
     await expect(attempt).rejects.not.toThrow(/hush/);
+  });
+
+  it('reaches the account with a token credential when AZURE_STORAGE_ACCOUNT_URL is set, no key needed', async () => {
+    const scopesAsked: string[] = [];
+    const credential: TokenCredential = {
+      async getToken(scopes): Promise<AccessToken> {
+        scopesAsked.push(...[scopes].flat());
+        return { token: 'fake-storage-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    // Port 1 on loopback refuses at once: the request fails after the credential was asked for a storage token.
+    const storage = await createStorage(
+      'azureblob:bot-state',
+      { AZURE_STORAGE_ACCOUNT_URL: 'https://127.0.0.1:1/' },
+      log,
+      { credential },
+    );
+    expect(storage).toBeInstanceOf(AzureBlobStorage);
+    await expect((storage as AzureBlobStorage).ping()).rejects.toThrow();
+    expect(scopesAsked).toContain('https://storage.azure.com/.default');
+  });
+
+  it.each([
+    ['http://127.0.0.1:10000/devstoreaccount1', /AZURE_STORAGE_ACCOUNT_URL must be an https address/],
+    ['account.blob.core.windows.net', /AZURE_STORAGE_ACCOUNT_URL must be the account's blob endpoint/],
+  ])('rejects the account URL %j naming the setting', async (accountUrl, message) => {
+    await expect(createStorage('azureblob:bot-state', { AZURE_STORAGE_ACCOUNT_URL: accountUrl }, log)).rejects.toThrow(
+      message,
+    );
   });
 });

@@ -37,6 +37,10 @@ describe('configuration', () => {
     [{ GRAPH_BASE_URL: 'graph' }, /GRAPH_BASE_URL must be an absolute URL/],
     [{ STORAGE: 'redis:x' }, /STORAGE must be sqlite:<path>, azureblob:<container> or memory \(got "redis:x"\)/],
     [{ STORAGE: 'azureblob:bot-state' }, /AZURE_STORAGE_CONNECTION_STRING is required/],
+    [
+      { STORAGE: 'azureblob:bot-state', AZURE_STORAGE_ACCOUNT_URL: 'http://acct.blob.core.windows.net' },
+      /AZURE_STORAGE_ACCOUNT_URL must be https/,
+    ],
     [{ WATCH_INTERVAL_SECONDS: '0' }, /WATCH_INTERVAL_SECONDS must be more than 0/],
     [{ AUTH_MODE: 'entra' }, /MicrosoftAppId is required when AUTH_MODE=entra/],
     [{ HOST: '10.0.0.5' }, /HOST must be a loopback address in local mode/],
@@ -109,5 +113,16 @@ describe('configuration', () => {
     expect(loadConfig({ EXPIRY_REMINDER_DAYS: 'off' }).expiryReminderDays).toEqual([]);
     expect(loadConfig({ EXPIRY_REMINDER_DAYS: '0' }).expiryReminderDays).toEqual([]);
     expect(loadConfig({}).expirySweepHours).toBe(6);
+  });
+
+  it('accepts blob storage through the managed identity: the account URL instead of a connection string', () => {
+    const c = loadConfig({
+      STORAGE: 'azureblob:bot-state',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://acct.blob.core.windows.net/',
+      MANAGED_IDENTITY_CLIENT_ID: '00000000-0000-4000-8000-0000000000aa',
+    });
+    expect(c.azureStorageAccountUrl).toBe('https://acct.blob.core.windows.net');
+    expect(c.managedIdentityClientId).toBe('00000000-0000-4000-8000-0000000000aa');
+    expect(c.azureStorageConnectionString).toBeUndefined();
   });
 });
