@@ -25,7 +25,9 @@ export function formatReport(results: CheckResult[], env: Record<string, string 
   };
   return results
     .map((r) =>
-      clean(`${MARK[r.status]} ${r.name}: ${r.detail.replace(/\.+$/, "")}${r.status === 'fail' && r.fix ? `. Fix: ${r.fix}` : ''}`),
+      clean(
+        `${MARK[r.status]} ${r.name}: ${r.detail.replace(/\.+$/, '')}${r.status === 'fail' && r.fix ? `. Fix: ${r.fix}` : ''}`,
+      ),
     )
     .join('\n');
 }

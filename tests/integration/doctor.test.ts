@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runDoctor } from '../../services/doctor/index.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 
@@ -155,7 +155,17 @@ describe('npm run doctor, entra settings that point at nothing', () => {
   const ACCOUNT_KEY = 'ZG9jdG9yLXRlc3QtYWNjb3VudC1rZXktbm90LXJlYWw=';
 
   it('exits non-zero within 30 s, every failing line names a fix, and no secret is printed', async () => {
-    const [authority, graphPort, publicPort, blobPort] = await closedPorts(4);
+    const [authority, publicPort] = await closedPorts(2);
+    // Graph and the storage account accept the connection and never answer (a stuck proxy): only the doctor's own
+    // per-check deadline ends those checks.
+    const held: Socket[] = [];
+    const blackHole = createTcpServer((socket) => held.push(socket));
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', () => r()));
+    const blackHolePort = (blackHole.address() as AddressInfo).port;
+    onTestFinished(() => {
+      for (const socket of held) socket.destroy();
+      return new Promise<void>((r) => blackHole.close(() => r()));
+    });
     const { code, out, ms } = await runDoctorProcess({
       AUTH_MODE: 'entra',
       MicrosoftAppId: '9a8b7c6d-0000-4000-8000-000000000001',
@@ -164,10 +174,10 @@ describe('npm run doctor, entra settings that point at nothing', () => {
       MicrosoftAppPassword: SECRET,
       OAUTH_CONNECTION_NAME: 'AccessBotSSO',
       PUBLIC_URL: `https://127.0.0.1:${publicPort}`,
-      GRAPH_BASE_URL: `https://127.0.0.1:${graphPort}`,
+      GRAPH_BASE_URL: `http://127.0.0.1:${blackHolePort}`,
       AZURE_AUTHORITY_HOST: `https://127.0.0.1:${authority}`,
       STORAGE: 'azureblob:botstate',
-      AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:${blobPort}/devstoreaccount1;`,
+      AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:${blackHolePort}/devstoreaccount1;`,
     });
     expect(code).toBe(1);
     expect(ms).toBeLessThan(30_000);
