@@ -2,7 +2,7 @@
  * `npm run doctor`: checks a deployment with the bot's own environment, one line per check, each failure with its fix.
  * Exit 0 only when every check passes (in local mode, checks that do not apply are skipped).
  */
-import { checkOAuthConnection } from '../bot/auth/oauthConnectionCheck.js';
+import { checkOAuthConnection, signInResourceClient } from '../bot/auth/oauthConnectionCheck.js';
 import { DEFAULT_TEAMS_APP_ID } from '../bot/proactive/installer.js';
 import { formatReport, runDoctor } from '../services/doctor/index.js';
 
@@ -10,7 +10,7 @@ const env = process.env;
 const report = await runDoctor({
   env,
   teamsAppId: env.TEAMS_APP_ID?.trim() || DEFAULT_TEAMS_APP_ID,
-  oauthConnection: (config) => checkOAuthConnection(config, env),
+  oauthConnection: (config) => checkOAuthConnection(config, signInResourceClient(config, env)),
 });
 process.stdout.write(`Access Bot doctor (${report.mode ?? 'unknown'} mode)\n${formatReport(report.results, env)}\n`);
 const failed = report.results.filter((r) => r.status === 'fail').length;

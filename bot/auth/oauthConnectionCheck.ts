@@ -3,6 +3,31 @@ import type { BotConfig } from '../../services/config.js';
 import { type CheckResult, fail, ok } from '../../services/doctor/index.js';
 import { userTokenClientFor } from './backgroundTokens.js';
 
+/** What the doctor asks of the Bot Service token API (botframework-connector's UserTokenClient has it). */
+export interface SignInResourceClient {
+  getSignInResource(
+    connectionName: string,
+    activity: Activity,
+    finalRedirect: string,
+  ): Promise<{ tokenExchangeResource?: { uri?: string } }>;
+}
+
+/** The token API client with the bot's credentials; the same authority as the app-only token (AZURE_AUTHORITY_HOST). */
+export function signInResourceClient(
+  config: BotConfig,
+  env: Record<string, string | undefined>,
+): () => Promise<SignInResourceClient> {
+  const authority = env.AZURE_AUTHORITY_HOST?.trim().replace(/\/+$/, '');
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.appId ?? '',
+    MicrosoftAppPassword: config.appPassword ?? '',
+    MicrosoftAppType: config.appType ?? 'SingleTenant',
+    MicrosoftAppTenantId: config.appTenantId ?? '',
+    ...(authority && config.appTenantId ? { ToChannelFromBotLoginUrl: `${authority}/${config.appTenantId}` } : {}),
+  });
+  return userTokenClientFor(auth, config.appId ?? '') as unknown as () => Promise<SignInResourceClient>;
+}
+
 /**
  * `npm run doctor`, entra mode: asks the Bot Service token API for the OAuth connection's sign-in resource (what Teams
  * SSO gets in the OAuth card). Its tokenExchangeResource.uri is the connection's Token Exchange URL, which must be the
@@ -10,31 +35,19 @@ import { userTokenClientFor } from './backgroundTokens.js';
  */
 export async function checkOAuthConnection(
   config: BotConfig,
-  env: Record<string, string | undefined>,
+  client: () => Promise<SignInResourceClient>,
 ): Promise<CheckResult> {
   const name = 'OAuth connection';
   const appId = config.appId ?? '';
   const connection = config.oauthConnectionName ?? '';
   const expected = `api://botid-${appId}`;
-  const portal = `In the Azure portal: Azure Bot → Configuration → OAuth Connection Settings: a connection named ${connection} (Azure Active Directory v2) with Token Exchange URL ${expected} and scope ${expected}/access_as_user.`;
-  const authority = env.AZURE_AUTHORITY_HOST?.trim().replace(/\/+$/, '');
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: appId,
-    MicrosoftAppPassword: config.appPassword ?? '',
-    MicrosoftAppType: config.appType ?? 'SingleTenant',
-    MicrosoftAppTenantId: config.appTenantId ?? '',
-    // The same authority the app-only token uses (@azure/identity reads AZURE_AUTHORITY_HOST).
-    ...(authority && config.appTenantId ? { ToChannelFromBotLoginUrl: `${authority}/${config.appTenantId}` } : {}),
-  });
-  let resource: { tokenExchangeResource?: { uri?: string } };
+  const portal = `In the Azure portal: Azure Bot → Configuration → OAuth Connection Settings: a connection named ${connection} (Azure Active Directory v2) with Token Exchange URL ${expected} and scope ${expected}/access_as_user`;
+  let resource: Awaited<ReturnType<SignInResourceClient['getSignInResource']>>;
   try {
-    const client = await userTokenClientFor(auth, appId)();
-    resource = await (
-      client as unknown as { getSignInResource(c: string, a: Activity, r: string): Promise<typeof resource> }
-    ).getSignInResource(connection, probeActivity(appId), '');
+    resource = await (await client()).getSignInResource(connection, probeActivity(appId), '');
   } catch (err) {
     const status = (err as { statusCode?: unknown }).statusCode;
-    const reason = err instanceof Error ? err.message.split('\n')[0].slice(0, 200) : String(err);
+    const reason = err instanceof Error ? (err.message.split('\n')[0] ?? '').slice(0, 200) : String(err);
     return fail(
       name,
       typeof status === 'number'
@@ -43,7 +56,7 @@ export async function checkOAuthConnection(
       portal,
     );
   }
-  const uri = resource.tokenExchangeResource?.uri;
+  const uri = resource?.tokenExchangeResource?.uri;
   if (!uri) return fail(name, `${connection} has no Token Exchange URL`, portal);
   if (uri !== expected) return fail(name, `${connection} has Token Exchange URL ${uri}, not ${expected}`, portal);
   return ok(name, `${connection}, Token Exchange URL ${uri}`);
