@@ -5,6 +5,7 @@ import { createTokenProvider } from '../services/auth/index.js';
 import type { TokenProvider } from '../services/auth/tokens.js';
 import { type Clock, systemClock } from '../services/clock.js';
 import { type BotConfig, isLoopback } from '../services/config.js';
+import { graphReachable } from '../services/doctor/reachability.js';
 import { createGraph, type GraphRequestInfo } from '../services/graph/client.js';
 import { createLogger, type Logger } from '../services/log.js';
 import { type BotStorage, createStorage } from '../services/storage/index.js';
@@ -156,10 +157,4 @@ export async function startBot(config: BotConfig, overrides: BotAppOverrides = {
       await storage.close?.();
     },
   };
-}
-
-/** Graph is reachable when its root answers at all (any HTTP status); only network failures count as down. */
-async function graphReachable(baseUrl: string): Promise<void> {
-  const res = await fetch(`${baseUrl}/v1.0/`, { method: 'GET', signal: AbortSignal.timeout(2500) });
-  await res.body?.cancel();
 }
