@@ -217,14 +217,13 @@ function envFile(file: string): EnvFile {
 
 const INFRA_FILES = ['./infra/azure.bicep', './infra/azure.parameters.json'];
 /** The infrastructure comes from its own part of the work; until it is in the tree its files are not checked. */
-const HAS_INFRA = existsSync(join(ROOT, 'infra'));
 
 /** Files each action fills placeholders of, besides its own yml text. */
 const READS_FILES: Record<string, string[]> = {
   'aadApp/update': ['aad.manifest.json'],
   'teamsApp/zipAppPackage': ['appPackage/manifest.json'],
   'teamsApp/validateManifest': ['appPackage/manifest.json'],
-  ...(HAS_INFRA ? { 'arm/deploy': ['infra/azure.parameters.json'] } : {}),
+  'arm/deploy': ['infra/azure.parameters.json'],
 };
 const OUTPUT_KEYS = new Set(['outputFilePath', 'outputZipPath', 'outputFolder', 'target', 'artifactFolder']);
 
@@ -315,7 +314,7 @@ describe('Agents Toolkit files around the yml', () => {
     expect(read('.gitignore').split('\n')).toContain('build/');
   });
 
-  it.skipIf(!HAS_INFRA)('deploys the infrastructure files it names, whose outputs env/.env.dev lists (infra/)', () => {
+  it('deploys the infrastructure files it names, whose outputs env/.env.dev lists (infra/)', () => {
     for (const path of INFRA_FILES) expect(existsSync(join(ROOT, path)), path).toBe(true);
     expect(JSON.parse(read('package.json')).scripts['pack:deploy']).toBeDefined();
     const outputs = [...read('infra/azure.bicep').matchAll(/^output (\w+) /gm)].map((m) => m[1]);
