@@ -20,6 +20,8 @@ import { EM_ROOT, personOf } from './graphShapes.js';
 export interface RequesterContext {
   id: string;
   manager?: PersonRef;
+  /** True when the requester's profile (and so their direct manager) could not be read: no manager is not known. */
+  managerUnread?: boolean;
   connectedOrganizationId?: string;
 }
 
@@ -39,8 +41,10 @@ const seg = encodeURIComponent;
 export class ApproverResolver {
   private readonly groups = new Map<string, PersonRef[]>();
   private readonly users = new Map<string, PersonRef>();
-  /** user id → their manager (null: none or unreadable). */
+  /** user id → their manager (null: none, a 404). A failed read leaves no entry: the chain is not known. */
   private readonly managers = new Map<string, PersonRef | null>();
+  /** `<kind>:<id>` of the lookups Graph did not answer (429, 503, timeout): resolution from them is incomplete. */
+  private readonly failed = new Set<string>();
   /** Manager chains still to walk: the requester's direct manager and how many levels above them are needed. */
   private readonly chains: { from: PersonRef; above: number }[] = [];
   private readonly userSponsors = new Map<string, PersonRef[]>();
@@ -104,12 +108,15 @@ export class ApproverResolver {
     for (const result of await app.batch(requests)) {
       const [kind, id] = [result.id.slice(0, 1), result.id.slice(2)];
       if (result.status !== 200) {
-        // No manager is a 404 on Graph: the chain ends there, and fallback approvers apply.
-        if (kind === 'm') this.managers.set(id, null);
+        // No manager is a 404 on Graph: the chain ends there, and fallback approvers apply. Any other failure says
+        // nothing about who approves, so the plan built from it is incomplete and read again later.
+        if (kind === 'm' && result.status === 404) this.managers.set(id, null);
+        else this.failed.add(`${kind}:${id}`);
         log.warn({ lookup: kind, id, status: result.status }, 'could not resolve an approver subject');
         continue;
       }
       const body = result.body as { value?: DirectoryObjectJson[] } & PersonJson;
+      this.failed.delete(`${kind}:${id}`);
       if (kind === 'g') this.groups.set(id, (body.value ?? []).map(personOf).filter(isPerson));
       // Sponsors are directory objects; only users are asked (a sponsor group is not expanded here).
       if (kind === 's') this.sponsors.set(id, (body.value ?? []).filter(isUserObject).map(personOf).filter(isPerson));
@@ -150,6 +157,33 @@ export class ApproverResolver {
     // Connected organization members, attribute rules, apps and the other kinds outside PEOPLE_KINDS resolve to
     // nobody here; fallback approvers apply, and the card says so (`unresolvedKinds`).
     return [];
+  }
+
+  /**
+   * Whether some of `sets` could not be resolved because a lookup failed (not because Graph said there is nobody):
+   * a plan built from them must not fall back nor be kept as final.
+   */
+  incomplete(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): boolean {
+    return (sets ?? []).some((set) => this.failedFor(set, requester));
+  }
+
+  private failedFor(set: SubjectSetJson, requester: RequesterContext): boolean {
+    const kind = kindOf(set);
+    if (kind === 'groupMembers' && set.groupId) return this.failed.has(`g:${set.groupId.toLowerCase()}`);
+    if (isManagerKind(kind)) {
+      if (!requester.manager) return !!requester.managerUnread;
+      let person: PersonRef | null | undefined = requester.manager;
+      for (let level = 1; level < managerLevelOf(set) && person; level++) {
+        if (!this.managers.has(person.id)) return true;
+        person = this.managers.get(person.id);
+      }
+      return false;
+    }
+    if (kind === 'targetUserSponsors') return this.failed.has(`p:${requester.id.toLowerCase()}`);
+    const sponsorKind = SPONSOR_KINDS[kind];
+    const orgId = requester.connectedOrganizationId?.toLowerCase();
+    if (sponsorKind && orgId) return this.failed.has(`s:${sponsorKind}:${orgId}`);
+    return false;
   }
 
   /** Who `sets` name, in words an approver reads; a named user without a description by the name read for them. */
@@ -210,17 +244,29 @@ export function emStageNeeds(stage: EmStageJson, requester: RequesterContext, re
 
 export function emStagePlan(stage: EmStageJson, requester: RequesterContext, resolver: ApproverResolver): StagePlan {
   const resolvedPrimary = resolver.resolve(stage.primaryApprovers, requester);
-  const usesFallback = resolvedPrimary.length === 0 && (stage.fallbackPrimaryApprovers ?? []).length > 0;
+  const primaryIncomplete = resolver.incomplete(stage.primaryApprovers, requester);
+  const usesFallback =
+    resolvedPrimary.length === 0 && !primaryIncomplete && (stage.fallbackPrimaryApprovers ?? []).length > 0;
   const primary = usesFallback ? resolver.resolve(stage.fallbackPrimaryApprovers, requester) : resolvedPrimary;
   const escalationEnabled = !!stage.isEscalationEnabled;
-  const escalation = escalationEnabled
-    ? firstNonEmpty(
-        resolver.resolve(stage.escalationApprovers, requester),
-        resolver.resolve(stage.fallbackEscalationApprovers, requester),
-      )
-    : [];
+  const resolvedEscalation = escalationEnabled ? resolver.resolve(stage.escalationApprovers, requester) : [];
+  const escalationIncomplete = escalationEnabled && resolver.incomplete(stage.escalationApprovers, requester);
+  const escalation =
+    resolvedEscalation.length > 0 || escalationIncomplete
+      ? resolvedEscalation
+      : escalationEnabled
+        ? resolver.resolve(stage.fallbackEscalationApprovers, requester)
+        : [];
+  const incomplete =
+    primaryIncomplete ||
+    (usesFallback && resolver.incomplete(stage.fallbackPrimaryApprovers, requester)) ||
+    escalationIncomplete ||
+    (escalationEnabled &&
+      resolvedEscalation.length === 0 &&
+      resolver.incomplete(stage.fallbackEscalationApprovers, requester));
   return {
     approvers: primary,
+    ...(incomplete ? { incomplete } : {}),
     ...namedApprovers(stage.primaryApprovers, requester, resolver, usesFallback),
     escalationApprovers: escalation,
     escalateAfter: escalationEnabled ? (stage.durationBeforeEscalation ?? undefined) : undefined,
@@ -236,8 +282,12 @@ export function pimStageNeeds(stage: PimStageJson, requester: RequesterContext, 
 
 export function pimStagePlan(stage: PimStageJson, requester: RequesterContext, resolver: ApproverResolver): StagePlan {
   const escalationEnabled = !!stage.isEscalationEnabled && (stage.escalationTimeInMinutes ?? 0) > 0;
+  const incomplete =
+    resolver.incomplete(stage.primaryApprovers, requester) ||
+    (escalationEnabled && resolver.incomplete(stage.escalationApprovers, requester));
   return {
     approvers: resolver.resolve(stage.primaryApprovers, requester),
+    ...(incomplete ? { incomplete } : {}),
     ...namedApprovers(stage.primaryApprovers, requester, resolver, false),
     escalationApprovers: escalationEnabled ? resolver.resolve(stage.escalationApprovers, requester) : [],
     escalateAfter: escalationEnabled ? `PT${stage.escalationTimeInMinutes}M` : undefined,
@@ -259,8 +309,4 @@ function namedApprovers(
     ...(unresolved.length > 0 ? { unresolvedKinds: unresolved } : {}),
     ...(usesFallback ? { usesFallback } : {}),
   };
-}
-
-function firstNonEmpty(a: PersonRef[], b: PersonRef[]): PersonRef[] {
-  return a.length > 0 ? a : b;
 }

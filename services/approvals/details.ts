@@ -109,14 +109,19 @@ export async function loadDetails(
   for (const request of em) {
     const profile = profileOf(first.profiles.get(requesterIdOf(request)), request.requestor);
     const plans = (emStages.get(request.id ?? '') ?? []).map((s) =>
-      emStagePlan(s, contextOf(profile, profile.id, connectedOrganizationOf(request)), resolver),
+      emStagePlan(
+        s,
+        contextOf(first.profiles.get(requesterIdOf(request)), profile.id, connectedOrganizationOf(request)),
+        resolver,
+      ),
     );
     const details = emDetails(request, first.packages.get(lower(request.accessPackage?.id)), profile, plans);
     if (details) out.set(`em:${details.id}`, details);
   }
   for (const request of pim) {
     const profile = profileOf(first.profiles.get(lower(request.principalId)), request.principal);
-    const plans = pimStagesOf(ctx, request).map((s) => pimStagePlan(s, contextOf(profile, profile.id), resolver));
+    const context = contextOf(first.profiles.get(lower(request.principalId)), profile.id);
+    const plans = pimStagesOf(ctx, request).map((s) => pimStagePlan(s, context, resolver));
     const details = pimDetails(request, profile, plans);
     if (details) out.set(`pim:${details.id}`, details);
   }
@@ -345,7 +350,8 @@ function contextOf(
   requesterId: string,
   connectedOrganizationId?: string,
 ): RequesterContext {
-  return { id: requesterId, manager: personOf(profile?.manager), connectedOrganizationId };
+  // No profile read at all (a failed lookup, not a 404 manager): whether they have a manager is not known.
+  return { id: requesterId, manager: personOf(profile?.manager), managerUnread: !profile, connectedOrganizationId };
 }
 
 /** The connected organization an external requester came from (null for people of the tenant). */

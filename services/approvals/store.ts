@@ -18,6 +18,7 @@ const stagePlan = z.object({
   approverKinds: z.array(z.string()).optional(),
   unresolvedKinds: z.array(z.string()).optional(),
   usesFallback: z.boolean().optional(),
+  incomplete: z.boolean().optional(),
   escalationApprovers: z.array(person),
   escalateAfter: z.string().optional(),
   timeout: z.string().optional(),

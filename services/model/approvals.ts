@@ -49,6 +49,8 @@ export interface StagePlan {
   unresolvedKinds?: string[];
   /** True when no primary approver could be found and the policy's fallback approvers were asked instead. */
   usesFallback?: boolean;
+  /** True when a lookup failed (not "nobody"): the approvers are not final and are resolved again on the next read. */
+  incomplete?: boolean;
   /** Approvers added when the stage escalates (they can decide from then on, as can the primary ones). */
   escalationApprovers: PersonRef[];
   /** ISO-8601 duration after which the stage escalates, when escalation is enabled. */
