@@ -13,6 +13,7 @@ import {
   type PimRequestJson,
   type StageJson,
 } from './graphShapes.js';
+import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
@@ -180,7 +181,15 @@ async function recordsFor(
     ...pim.map((r) => ({ kind: 'pim' as const, id: (r.id as string).toLowerCase() })),
   ];
   const stored = await ctx.store.records(refs);
-  const missing = new Set(refs.filter((r) => !stored.has(`${r.kind}:${r.id}`)).map((r) => `${r.kind}:${r.id}`));
+  // Records whose approvers could not all be resolved (a failed lookup) are read again, as if they were new.
+  const missing = new Set(
+    refs
+      .map((r) => `${r.kind}:${r.id}`)
+      .filter((key) => {
+        const record = stored.get(key);
+        return !record || hasIncompletePlan(record.state.details);
+      }),
+  );
   const detailsCtx = { app: ctx.graph.forApp(), log: ctx.log, pimPolicies: ctx.pimPolicies, now: ctx.now };
   // A list read without `$expand` lacks the package, requester and group: those requests are read by id.
   const byId = refs.filter((r) => plain[r.kind] && missing.has(`${r.kind}:${r.id}`));
@@ -194,11 +203,12 @@ async function recordsFor(
   const out: ApprovalRecord[] = [];
   for (const ref of refs) {
     const key = `${ref.kind}:${ref.id}`;
-    const base = stored.get(key) ?? freshRecord(details.get(key), now);
+    const known = stored.get(key);
+    const base = known ? replanned(known, details.get(key)) : freshRecord(details.get(key), now);
     if (!base) continue;
     const synced = applyStages(base.state, stagesOf(stages.get(key)), now);
     const saved = await ctx.store.updateRecord(ref.kind, ref.id, (current) => {
-      const record = current ?? base;
+      const record = current ? replanned(current, details.get(key)) : base;
       const state = applyStages(record.state, stagesOf(stages.get(key)), now);
       if (current && JSON.stringify(state) === JSON.stringify(current.state)) return undefined;
       return { ...record, state, updatedAt: now };

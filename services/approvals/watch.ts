@@ -12,6 +12,7 @@ import {
 } from './details.js';
 import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
+import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
 import type { ApproverSettings } from './settings.js';
 import { applyStages, stagesOf } from './stages.js';
@@ -112,11 +113,15 @@ function needsLook(key: string, seen: SeenPending, previous: PendingIndex, now: 
 }
 
 const NEVER = 'never';
+/** A check time always in the past: the next tick looks at the record. */
+const RETRY_NOW = new Date(0).toISOString();
 
 /** The next time a pending record needs the watcher: escalation due, or the next stage probe; else never. */
 function nextCheck(deps: WatchDeps, record: ApprovalRecord): string {
   const { state } = record;
   const times: number[] = [];
+  // A plan built while a lookup failed is resolved again on the next tick.
+  if (hasIncompletePlan(state.details)) return RETRY_NOW;
   const plan = state.details.stages[state.currentStage - 1];
   if (!state.escalated && plan && plan.escalationApprovers.length > 0) {
     const due = addDuration(state.stageStartedAt, plan.escalateAfter);
@@ -295,10 +300,16 @@ async function followPending(
   const known = [...seen.entries.keys()].filter((key) => previous.requests[key] && needsLook(key, seen, previous, now));
   if (known.length === 0) return;
   const records = await deps.store.records(known.map(refOf));
+  const replans = await readReplans(deps, seen, records, now);
   for (const [key, record] of records) {
     if (record.state.outcome) continue;
     let current = record;
     const status = seen.entries.get(key)?.status;
+    const fresh = replans.get(key);
+    if (fresh) {
+      current = (await saveReplanned(deps, current, fresh, now)) ?? current;
+      summary.notified += await notifyOpenStage(deps, hooks, current, now);
+    }
     if (shouldEscalate(current, status, now)) {
       current = (await setRecord(deps, current, { escalated: true }, now, status)) ?? current;
       summary.notified += await notifyOpenStage(deps, hooks, current, now);
@@ -314,6 +325,34 @@ async function followPending(
     }
     checks.set(key, nextCheck(deps, current));
   }
+}
+
+/** Details read again for the records whose approvers could not all be resolved last time (one round for all). */
+async function readReplans(
+  deps: WatchDeps,
+  seen: SeenPending,
+  records: Map<string, ApprovalRecord>,
+  now: Date,
+): Promise<Map<string, ApprovalRecord['state']['details']>> {
+  const keys = [...records].filter(([, r]) => !r.state.outcome && hasIncompletePlan(r.state.details)).map(([k]) => k);
+  if (keys.length === 0) return new Map();
+  const ctx: DetailsContext = { app: deps.graph.forApp(), log: deps.log, pimPolicies: deps.pimPolicies, now };
+  const em = keys.map((k) => seen.em.get(refOf(k).id)).filter((r): r is EmRequestJson => !!r);
+  const pim = keys.map((k) => seen.pim.get(refOf(k).id)).filter((r): r is PimRequestJson => !!r);
+  return loadDetails(ctx, em, pim);
+}
+
+async function saveReplanned(
+  deps: WatchDeps,
+  record: ApprovalRecord,
+  fresh: ApprovalRecord['state']['details'],
+  now: Date,
+): Promise<ApprovalRecord | undefined> {
+  const { kind, id } = record.state.details;
+  return deps.store.updateRecord(kind, id, (current) => {
+    const next = replanned(current ?? record, fresh);
+    return next === current ? undefined : { ...next, updatedAt: now.toISOString() };
+  });
 }
 
 function shouldEscalate(record: ApprovalRecord, status: string | undefined, now: Date): boolean {
