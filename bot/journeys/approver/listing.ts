@@ -102,7 +102,13 @@ async function sendItemCards(
   const now = app.clock.now();
   for (const record of approvalsPage(pending.records, page).items) {
     const { state } = record;
-    const card = renderApproval(state, user.aadObjectId, { now, signer, refreshUserIds: [user.teamsId] });
+    // Every record here came from Graph's list of approvals waiting for this user.
+    const card = renderApproval(state, user.aadObjectId, {
+      now,
+      signer,
+      refreshUserIds: [user.teamsId],
+      listedForViewer: true,
+    });
     const activityId = await sendCard(turn, card);
     if (!activityId) continue;
     await app.proactive.registry.track({

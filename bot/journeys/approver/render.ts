@@ -33,6 +33,11 @@ export interface RenderOptions {
   refreshUserIds?: string[];
   notice?: { tone: NoticeTone; text: string };
   reminder?: boolean;
+  /**
+   * Graph's own `filterByCurrentUser(on='approver')` listed this approval for the viewer: they may decide its open
+   * stage even when the stored plan could not name them (an approver lookup failed).
+   */
+  listedForViewer?: boolean;
 }
 
 /** The approval card as `viewerId` should see it now, with freshly signed buttons. */
@@ -40,7 +45,7 @@ export function renderApproval(state: ApprovalState, viewerId: string, options: 
   const view: ApprovalCardView = {
     state,
     viewerId: viewerId.toLowerCase(),
-    viewer: positionOf(state, viewerId),
+    viewer: viewerPosition(state, viewerId, !!options.listedForViewer),
     now: options.now.toISOString(),
     binding: options.signer.bind(state.details.kind, state.details.id, state.currentStage),
     refreshUserIds: options.refreshUserIds,
@@ -48,4 +53,10 @@ export function renderApproval(state: ApprovalState, viewerId: string, options: 
     reminder: options.reminder,
   };
   return approvalCard(view);
+}
+
+function viewerPosition(state: ApprovalState, viewerId: string, listed: boolean) {
+  const position = positionOf(state, viewerId);
+  const listedDecider = listed && !state.outcome && !position.isRequester;
+  return listedDecider ? { ...position, canDecide: true } : position;
 }
