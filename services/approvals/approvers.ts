@@ -108,10 +108,10 @@ export class ApproverResolver {
     for (const result of await app.batch(requests)) {
       const [kind, id] = [result.id.slice(0, 1), result.id.slice(2)];
       if (result.status !== 200) {
-        // No manager is a 404 on Graph: the chain ends there, and fallback approvers apply. Any other failure says
-        // nothing about who approves, so the plan built from it is incomplete and read again later.
-        if (kind === 'm' && result.status === 404) this.managers.set(id, null);
-        else this.failed.add(`${kind}:${id}`);
+        // No manager is a 404 on Graph: the chain ends there, and fallback approvers apply. A failure that may pass
+        // (throttled, unavailable, timed out) says nothing about who approves: the plan is incomplete, read again later.
+        if (isTransient(result.status)) this.failed.add(`${kind}:${id}`);
+        else if (kind === 'm') this.managers.set(id, null);
         log.warn({ lookup: kind, id, status: result.status }, 'could not resolve an approver subject');
         continue;
       }
@@ -218,6 +218,14 @@ interface DirectoryObjectJson extends PersonJson {
 function isUserObject(o: DirectoryObjectJson): boolean {
   const type = o['@odata.type'];
   return !type || /\.user$/i.test(type);
+}
+
+/**
+ * Throttling, timeouts and server errors pass. Other answers (404 no manager, 403 a permission the app lacks) do not
+ * change by asking again, so they resolve to nobody and fallback approvers apply.
+ */
+export function isTransient(status: number): boolean {
+  return status === 0 || status === 408 || status === 429 || status >= 500;
 }
 
 function get(id: string, url: string): BatchRequest {

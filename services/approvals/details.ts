@@ -5,6 +5,7 @@ import {
   ApproverResolver,
   emStageNeeds,
   emStagePlan,
+  isTransient,
   pimStageNeeds,
   pimStagePlan,
   type RequesterContext,
@@ -94,14 +95,15 @@ export async function loadDetails(
     const stages = emStagesOf(request, first.packages.get(lower(request.accessPackage?.id)), ctx.log);
     emStages.set(request.id ?? '', stages);
     const requester = contextOf(
-      first.profiles.get(requesterIdOf(request)),
+      first,
+      requesterIdOf(request),
       requesterIdOf(request),
       connectedOrganizationOf(request),
     );
     for (const stage of stages) emStageNeeds(stage, requester, resolver);
   }
   for (const request of pim) {
-    const requester = contextOf(first.profiles.get(lower(request.principalId)), lower(request.principalId));
+    const requester = contextOf(first, lower(request.principalId), lower(request.principalId));
     for (const stage of pimStagesOf(ctx, request)) pimStageNeeds(stage, requester, resolver);
   }
   await resolver.load(ctx.app, ctx.log);
@@ -109,18 +111,14 @@ export async function loadDetails(
   for (const request of em) {
     const profile = profileOf(first.profiles.get(requesterIdOf(request)), request.requestor);
     const plans = (emStages.get(request.id ?? '') ?? []).map((s) =>
-      emStagePlan(
-        s,
-        contextOf(first.profiles.get(requesterIdOf(request)), profile.id, connectedOrganizationOf(request)),
-        resolver,
-      ),
+      emStagePlan(s, contextOf(first, requesterIdOf(request), profile.id, connectedOrganizationOf(request)), resolver),
     );
     const details = emDetails(request, first.packages.get(lower(request.accessPackage?.id)), profile, plans);
     if (details) out.set(`em:${details.id}`, details);
   }
   for (const request of pim) {
     const profile = profileOf(first.profiles.get(lower(request.principalId)), request.principal);
-    const context = contextOf(first.profiles.get(lower(request.principalId)), profile.id);
+    const context = contextOf(first, lower(request.principalId), profile.id);
     const plans = pimStagesOf(ctx, request).map((s) => pimStagePlan(s, context, resolver));
     const details = pimDetails(request, profile, plans);
     if (details) out.set(`pim:${details.id}`, details);
@@ -131,6 +129,8 @@ export async function loadDetails(
 interface FirstBatch {
   packages: Map<string, PackageJson>;
   profiles: Map<string, UserJson>;
+  /** Requesters whose profile (with their manager) Graph did not answer for a passing reason (429, 503). */
+  unreadProfiles: Set<string>;
 }
 
 async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: PimRequestJson[]): Promise<FirstBatch> {
@@ -151,10 +151,12 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
   ];
   const packages = new Map<string, PackageJson>();
   const profiles = new Map<string, UserJson>();
+  const unreadProfiles = new Set<string>();
   for (const result of requests.length ? await ctx.app.batch(requests) : []) {
     const [kind, key] = [result.id.slice(0, 1), result.id.slice(2)];
     if (result.status !== 200) {
       ctx.log.warn({ lookup: kind, status: result.status }, 'could not read approval details');
+      if (kind === 'u' && isTransient(result.status)) unreadProfiles.add(key);
       continue;
     }
     if (kind === 'p') packages.set(key, result.body as PackageJson);
@@ -164,7 +166,7 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
       ctx.pimPolicies.set(groupId, accessId, approvalStagesOf(result.body), now);
     }
   }
-  return { packages, profiles };
+  return { packages, profiles, unreadProfiles };
 }
 
 function pimPolicyUrl(groupId: string, accessId: string): string {
@@ -346,12 +348,15 @@ function profileOf(
 }
 
 function contextOf(
-  profile: { manager?: { id?: string | null; displayName?: string | null } | null } | undefined,
+  first: FirstBatch,
+  profileKey: string,
   requesterId: string,
   connectedOrganizationId?: string,
 ): RequesterContext {
-  // No profile read at all (a failed lookup, not a 404 manager): whether they have a manager is not known.
-  return { id: requesterId, manager: personOf(profile?.manager), managerUnread: !profile, connectedOrganizationId };
+  const manager = personOf(first.profiles.get(profileKey)?.manager);
+  // Their profile (and so their direct manager) could not be read for now: no manager is not known.
+  const managerUnread = first.unreadProfiles.has(profileKey);
+  return { id: requesterId, manager, ...(managerUnread ? { managerUnread } : {}), connectedOrganizationId };
 }
 
 /** The connected organization an external requester came from (null for people of the tenant). */
