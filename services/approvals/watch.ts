@@ -248,7 +248,11 @@ async function addNew(
   if (fresh.length === 0) return;
   const refs = fresh.map(refOf);
   const records = await deps.store.records(refs);
-  const missing = refs.filter((r) => !records.has(`${r.kind}:${r.id}`));
+  // A record an `approvals` read stored while a lookup failed is resolved again here, as a new one would be.
+  const missing = refs.filter((r) => {
+    const record = records.get(`${r.kind}:${r.id}`);
+    return !record || hasIncompletePlan(record.state.details);
+  });
   const ctx: DetailsContext = { app: deps.graph.forApp(), log: deps.log, pimPolicies: deps.pimPolicies, now };
   const details = await loadDetails(
     ctx,
@@ -258,6 +262,10 @@ async function addNew(
   for (const ref of refs) {
     const key = `${ref.kind}:${ref.id}`;
     let record = records.get(key);
+    const reread = details.get(key);
+    if (record && reread && hasIncompletePlan(record.state.details)) {
+      record = (await saveReplanned(deps, record, reread, now)) ?? record;
+    }
     if (!record) {
       const d = details.get(key);
       if (!d) continue;
