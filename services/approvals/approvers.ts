@@ -200,6 +200,8 @@ export class ApproverResolver {
   unresolvedKinds(sets: readonly SubjectSetJson[] | null | undefined, requester: RequesterContext): string[] {
     const words = (sets ?? [])
       .filter((set) => !PEOPLE_KINDS.has(kindOf(set)) || this.resolveOne(set, requester).length === 0)
+      // A lookup that failed for now is read again; the card does not say the bot cannot tell who they are.
+      .filter((set) => !this.failedFor(set, requester))
       .map((set) => describeSubjectSet(set, 'approver'));
     return [...new Set(words)];
   }
