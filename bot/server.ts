@@ -1,4 +1,5 @@
 import restify from 'restify';
+import { withDeadline } from '../services/doctor/types.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { type ActivityHandler, messagesRoute } from './http/messages.js';
 import { applySecurityHeaders } from './http/securityHeaders.js';
@@ -76,7 +77,7 @@ async function runReadiness(readiness: ReadinessCheck[]) {
   return Promise.all(
     readiness.map(async (r) => {
       try {
-        await withTimeout(r.check(), 3000);
+        await withDeadline(r.check(), 3000);
         return { name: r.name, ok: true as const };
       } catch (err) {
         return { name: r.name, ok: false as const, error: shortReason(err) };
@@ -110,20 +111,4 @@ function publicMessage(status: number): string {
   if (status === 405) return 'This method is not allowed here.';
   if (status === 415) return 'Send the activity as application/json.';
   return 'The request could not be processed.';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
