@@ -4,7 +4,7 @@ import type { Logger } from '../../services/log.js';
 import { checkActivity } from '../activityGuard.js';
 import { readJsonBody } from './body.js';
 import { crossSiteRefusal } from './crossSite.js';
-import type { EdgeAdapter } from './edgeAdapter.js';
+import { type EdgeAdapter, InboundAuthError } from './edgeAdapter.js';
 
 export interface ActivityHandlerParts {
   adapter: EdgeAdapter;
@@ -59,15 +59,11 @@ export function activityHandler({ adapter, log, run }: ActivityHandlerParts): Ac
     if (!verdict.ok) return refuse(400, 'BadRequest', verdict.reason);
 
     const activity = withDates(value as Activity);
-    let turnStarted = false;
     let invokeResponse: InvokeResponse | undefined;
     try {
-      invokeResponse = await adapter.processChecked(authHeader, activity, async (turn) => {
-        turnStarted = true;
-        await run(turn);
-      });
+      invokeResponse = await adapter.processChecked(authHeader, activity, run);
     } catch (err) {
-      if (!turnStarted) return refuseUnauthenticated(log, err);
+      if (err instanceof InboundAuthError) return refuseUnauthenticated(log, err.cause);
       log.error({ err, activityType: activity.type }, 'activity processing failed');
       return refuse(400, 'BadRequest', 'The activity could not be processed.');
     }
