@@ -13,13 +13,22 @@ import { type Stack, startStack } from '../helpers/stack.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TEAMS_APP_ID = '66b651c5-0173-4b07-811c-3ae25b5172f7';
 
+function clockEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => /^(TZ|LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/.test(e[0]) && e[1] !== undefined,
+    ),
+  );
+}
+
 function runDoctorProcess(env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts'], {
       cwd: ROOT,
-      // Only what the test sets: nothing from this machine's environment decides the outcome.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      // Only what the test sets: nothing from this machine's environment decides the outcome, except the clock and
+      // zone (TZ, and faketime's own variables), which the doctor must share with the devtenant in this process.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...clockEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
