@@ -37,8 +37,9 @@ export class DevClock {
   }
 
   reset(start?: Date, frozen = false): void {
-    this.frozenAt = null;
-    this.offsetMs = start ? start.getTime() - Date.now() : 0;
-    if (frozen) this.freeze(true);
+    const now = Date.now();
+    this.offsetMs = start ? start.getTime() - now : 0;
+    // Frozen on exactly `start`: reading Date.now() a second time could land a millisecond later.
+    this.frozenAt = frozen ? now + this.offsetMs : null;
   }
 }
