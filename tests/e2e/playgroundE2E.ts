@@ -166,3 +166,14 @@ export async function waitForCard(
   );
   return page.locator(TOP_CARD).nth((await found.jsonValue()) - 1);
 }
+
+/**
+ * Saves what a person sees of one card, for the README and for review: `artifacts/<name>-light.png` from the
+ * Playground. (The dark-theme copy, `<name>-dark.png`, is added by the theme work; callers do not change.)
+ */
+export async function screenshotCard(page: Page, card: Locator, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await card.scrollIntoViewIfNeeded().catch(() => undefined);
+  await card.screenshot({ path: path.join(ARTIFACTS, `${name}-light.png`) });
+  void page;
+}
