@@ -74,7 +74,7 @@ export interface StateLabel {
 const ADD_LABELS: Record<RequestState, StateLabel> = {
   submitted: { label: 'Submitted', tone: 'accent' },
   pendingApproval: { label: 'Pending approval', tone: 'warning' },
-  scheduled: { label: 'Approved, starts later', tone: 'accent' },
+  scheduled: { label: 'Starts later', tone: 'accent' },
   delivering: { label: 'Approved, being set up', tone: 'accent' },
   delivered: { label: 'Delivered', tone: 'good' },
   partiallyDelivered: { label: 'Partly delivered', tone: 'warning' },
@@ -85,11 +85,13 @@ const ADD_LABELS: Record<RequestState, StateLabel> = {
   unknown: { label: 'In progress', tone: 'default' },
 };
 
-export function stateLabel(state: RequestState, kind: RequestKind): StateLabel {
+/** `startsAt`: the start of a scheduled request ("Starts on 5 Dec 2026", whether or not it needed approval). */
+export function stateLabel(state: RequestState, kind: RequestKind, startsAt?: string): StateLabel {
   if (kind === 'remove') {
     if (state === 'delivered') return { label: 'Access removed', tone: 'good' };
     if (state === 'delivering' || state === 'submitted') return { label: 'Removing access', tone: 'accent' };
   }
+  if (state === 'scheduled' && startsAt) return { ...ADD_LABELS.scheduled, label: `Starts on ${formatDate(startsAt)}` };
   return ADD_LABELS[state];
 }
 

@@ -1,4 +1,4 @@
-import type { AssignmentView, RequestView } from '../../services/model/entitlement.js';
+import type { AssignmentView, RequestDecisions, RequestView } from '../../services/model/entitlement.js';
 import {
   type AdaptiveCard,
   actionSet,
@@ -14,6 +14,8 @@ import {
 } from '../elements.js';
 import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
+import { cancelRequestButton, confirmationBody } from './confirm.js';
+import { decisionSummary } from './decisions.js';
 import { formatDate, relativeTime, stateLabel } from './format.js';
 
 /** `my requests` and `my access` (the package part, composable with other journeys' sections). */
@@ -24,6 +26,14 @@ export interface MyRequestsView {
   /** 0-based page to show. */
   page?: number;
   now: string;
+  /** Who decided the shown requests that were decided, by request id (read with the person's own token). */
+  decisions?: Record<string, RequestOutcome>;
+}
+
+export interface RequestOutcome {
+  decisions: RequestDecisions;
+  /** Stages of the policy, when the bot knows it (for "Stage 1 …"); 0 when unknown. */
+  stageCount: number;
 }
 
 export const MY_REQUESTS_PAGE_SIZE = 10;
@@ -34,16 +44,14 @@ const MAX_NAME_CHARS = 120;
 const PENDING = new Set(['submitted', 'pendingApproval', 'scheduled']);
 const RETRYABLE = new Set(['denied', 'expired', 'canceled', 'deliveryFailed']);
 
-function requestLine(request: RequestView, now: Date): CardElement {
-  const label = stateLabel(request.state, request.kind);
+function requestLine(request: RequestView, now: Date, outcome?: RequestOutcome): CardElement {
+  const label = stateLabel(request.state, request.kind, request.startsAt);
   const name = plainText(truncate(request.packageName, MAX_NAME_CHARS));
-  const what = request.kind === 'remove' ? `Give up ${name}` : name;
+  const what = request.kind === 'remove' ? `Give up ${name}` : request.renewal ? `Renewal of ${name}` : name;
   const when = request.createdAt ? `requested ${relativeTime(request.createdAt, now)}` : '';
   const buttons: CardAction[] = [];
   if (PENDING.has(request.state)) {
-    buttons.push(
-      executeAction('Cancel request', Verbs.cancelRequest, { requestId: request.id }, { style: 'destructive' }),
-    );
+    buttons.push(cancelRequestButton(request));
   } else if (RETRYABLE.has(request.state) && request.kind === 'add' && request.packageId) {
     buttons.push(executeAction('Request again', Verbs.requestAgain, { packageId: request.packageId }));
   }
@@ -54,6 +62,7 @@ function requestLine(request: RequestView, now: Date): CardElement {
         color: label.tone === 'default' ? undefined : label.tone,
         spacing: 'none',
       }),
+      ...(outcome ? [textBlock(decisionSummary(outcome.decisions, outcome.stageCount, 160), { spacing: 'none' })] : []),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
     { separator: true, spacing: 'medium' },
@@ -72,7 +81,7 @@ export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
         isSubtle: true,
         spacing: 'none',
       }),
-      ...items.map((r) => requestLine(r, now)),
+      ...items.map((r) => requestLine(r, now, view.decisions?.[r.id])),
     );
   }
   return adaptiveCard(body, {
@@ -88,15 +97,38 @@ export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
 export interface MyAccessView {
   /** Current (delivered or being delivered) assignments: all of them; the card shows one page. */
   assignments: AssignmentView[];
+  /** Requests scheduled to start later (no assignment yet), soonest first. */
+  upcoming?: RequestView[];
   /** 0-based page to show. */
   page?: number;
   now: string;
 }
 
 function untilText(assignment: AssignmentView, now: Date): string {
+  const startsLater = !!assignment.startsAt && Date.parse(assignment.startsAt) > now.getTime();
+  if (startsLater && assignment.startsAt) return startsText(assignment.startsAt, assignment.endsAt);
   if (assignment.state === 'delivering') return 'Being set up';
   if (!assignment.endsAt) return 'No end date';
   return `Until ${formatDate(assignment.endsAt)} (${relativeTime(assignment.endsAt, now)})`;
+}
+
+/** "Starts on 5 Dec 2026, until 4 Jan 2027". */
+function startsText(startsAt: string, endsAt: string | undefined): string {
+  return `Starts on ${formatDate(startsAt)}, ${endsAt ? `until ${formatDate(endsAt)}` : 'no end date'}`;
+}
+
+/** A request scheduled to start later: it gives access from its start, so `my access` lists it, with Cancel. */
+function upcomingLine(request: RequestView): CardElement {
+  const name = plainText(truncate(request.packageName, MAX_NAME_CHARS));
+  const starts = request.startsAt ? startsText(request.startsAt, request.requestedEndsAt) : 'Starts later';
+  return container(
+    [
+      textBlock(`**${request.renewal ? `Renewal of ${name}` : name}**`),
+      textBlock(starts, { isSubtle: true, spacing: 'none' }),
+      actionSet([cancelRequestButton(request)]),
+    ],
+    { separator: true, spacing: 'medium' },
+  );
 }
 
 function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
@@ -127,7 +159,10 @@ export function myAccessSection(view: MyAccessView): ListSection {
   const now = new Date(view.now);
   return {
     title: textBlock('Access packages', { weight: 'bolder', size: 'medium', spacing: 'medium' }),
-    rows: view.assignments.map((a) => assignmentLine(a, now)),
+    rows: [
+      ...(view.upcoming ?? []).filter((r) => !view.assignments.some((a) => a.id === r.assignmentId)).map(upcomingLine),
+      ...view.assignments.map((a) => assignmentLine(a, now)),
+    ],
     whenEmpty: [textBlock('You have no access packages at the moment.', { spacing: 'small' })],
   };
 }
@@ -158,13 +193,12 @@ export interface GiveUpView {
 export function giveUpConfirmCard(view: GiveUpView): AdaptiveCard {
   const name = plainText(truncate(view.assignment.packageName, MAX_NAME_CHARS));
   return adaptiveCard(
-    [
-      heading(`Give up ${name}?`),
-      textBlock(
+    confirmationBody({
+      question: `Give up ${name}?`,
+      consequence:
         'You lose this access as soon as Microsoft Entra processes the removal. To get it back you would have to ' +
-          'request it again (and it may need approval).',
-      ),
-    ],
+        'request it again (and it may need approval).',
+    }),
     {
       actions: [
         executeAction(

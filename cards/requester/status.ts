@@ -1,6 +1,7 @@
 import type {
   ApprovalStageView,
   EligibleGroupRole,
+  RequestDecisions,
   RequestState,
   RequestView,
 } from '../../services/model/entitlement.js';
@@ -17,6 +18,8 @@ import {
   textBlock,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
+import { cancelRequestButton } from './confirm.js';
+import { decisionLines, decisionSummary } from './decisions.js';
 import { approvalText } from './details.js';
 import { formatDate, stateLabel, whenText } from './format.js';
 
@@ -32,6 +35,10 @@ export interface RequestStatusView {
   eligibleRoles: EligibleGroupRole[];
   /** Teams user ids whose clients refresh the card when they open it. */
   refreshUserIds?: string[];
+  /** Who decided and why, as the requester's token read it; undefined when the state names no decision. */
+  decisions?: RequestDecisions;
+  /** The person canceled it here (else it was canceled in My Access or by an admin). */
+  canceledByRequester?: boolean;
 }
 
 export const REMIND_BUTTON = 'Remind approvers';
@@ -49,10 +56,11 @@ function explanation(view: RequestStatusView): string {
       return 'Microsoft Entra is processing your request. I will keep this card up to date.';
     case 'pendingApproval':
       return 'Waiting for approval. I will update this card and tell you as soon as it is decided.';
-    case 'scheduled':
-      return request.startsAt
-        ? `Approved. Your access starts on ${formatDate(request.startsAt)}.`
-        : 'Approved. Your access starts later.';
+    case 'scheduled': {
+      const starts = request.startsAt ? `on ${formatDate(request.startsAt)}` : 'later';
+      const approval = view.approvalStages === undefined ? '' : view.approvalStages.length > 0 ? 'Approved. ' : '';
+      return `${approval}Your access starts ${starts}.`;
+    }
     case 'delivering':
       return 'Approved. Your access is being set up.';
     case 'delivered':
@@ -66,7 +74,9 @@ function explanation(view: RequestStatusView): string {
     case 'expired':
       return 'Nobody decided in time, so the request expired. You can request it again.';
     case 'canceled':
-      return 'This request was canceled.';
+      return view.canceledByRequester
+        ? 'You canceled this request.'
+        : 'This request was canceled outside this chat: by you in My Access, or by an admin.';
     default:
       return 'Your request is being processed.';
   }
@@ -85,14 +95,32 @@ function facts(view: RequestStatusView): CardElement {
   return factSet([
     ['Requested', request.createdAt ? whenText(request.createdAt, at) : 'just now'],
     ['Approvers', waiting && view.approvalStages?.length ? approvalText(view.approvalStages) : undefined],
-    [
-      'Access until',
-      request.state === 'delivered' && request.kind !== 'remove' && request.accessEndsAt
-        ? formatDate(request.accessEndsAt)
-        : undefined,
-    ],
+    ['Access until', accessUntil(request)],
     ['Finished', !OPEN.has(request.state) && request.completedAt ? whenText(request.completedAt, at) : undefined],
   ]);
+}
+
+const BEFORE_DELIVERY: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled', 'delivering']);
+
+/** The end of the access: Graph's once delivered, before that the end the person chose (when they chose one). */
+function accessUntil(request: RequestView): string | undefined {
+  if (request.kind === 'remove') return undefined;
+  if (request.state === 'delivered') {
+    const end = request.accessEndsAt ?? request.requestedEndsAt;
+    return end ? formatDate(end) : undefined;
+  }
+  if (BEFORE_DELIVERY.has(request.state) && request.requestedEndsAt) {
+    return `${formatDate(request.requestedEndsAt)} (as you asked)`;
+  }
+  return undefined;
+}
+
+/** Who decided and why, one line per stage, for states reached by a decision. */
+function decisionBlocks(view: RequestStatusView): CardElement[] {
+  if (!view.decisions) return [];
+  return decisionLines(view.decisions, view.approvalStages?.length ?? 0).map((line) =>
+    textBlock(line, { spacing: 'small' }),
+  );
 }
 
 function activateActions(roles: EligibleGroupRole[]): CardAction[] {
@@ -115,11 +143,7 @@ function statusActions(view: RequestStatusView): CardAction[] {
   if (request.state === 'pendingApproval' && request.kind !== 'remove') {
     actions.push(executeAction(REMIND_BUTTON, Verbs.remindApprovers, { requestId: request.id }));
   }
-  if (OPEN.has(request.state)) {
-    actions.push(
-      executeAction('Cancel request', Verbs.cancelRequest, { requestId: request.id }, { style: 'destructive' }),
-    );
-  }
+  if (OPEN.has(request.state)) actions.push(cancelRequestButton(request));
   if (request.state === 'delivered' && request.kind !== 'remove') actions.push(...activateActions(view.eligibleRoles));
   if (RETRYABLE.has(request.state) && request.kind !== 'remove' && request.packageId) {
     actions.push(executeAction('Request again', Verbs.requestAgain, { packageId: request.packageId }));
@@ -130,16 +154,18 @@ function statusActions(view: RequestStatusView): CardAction[] {
 
 function titleOf(request: RequestView): string {
   const name = plainText(request.packageName);
-  return request.kind === 'remove' ? `Giving up ${name}` : name;
+  if (request.kind === 'remove') return `Giving up ${name}`;
+  return request.renewal ? `Renewal of ${name}` : name;
 }
 
 export function requestStatusCard(view: RequestStatusView): AdaptiveCard {
   const { request } = view;
-  const label = stateLabel(request.state, request.kind);
+  const label = stateLabel(request.state, request.kind, request.startsAt);
   const body: CardElement[] = [
     heading(titleOf(request)),
     textBlock(label.label, { weight: 'bolder', color: label.tone, spacing: 'small' }),
     textBlock(explanation(view), { spacing: 'small' }),
+    ...decisionBlocks(view),
     facts(view),
   ];
   return adaptiveCard(
@@ -155,7 +181,7 @@ export function requestStatusCard(view: RequestStatusView): AdaptiveCard {
 /** The short message sent to the requester's chat when the request moves on. */
 export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
   const { request } = view;
-  const label = stateLabel(request.state, request.kind);
+  const label = stateLabel(request.state, request.kind, request.startsAt);
   const actions: CardAction[] = [];
   if (request.state === 'delivered' && request.kind !== 'remove') actions.push(...activateActions(view.eligibleRoles));
   if (RETRYABLE.has(request.state) && request.kind !== 'remove' && request.packageId) {
@@ -167,6 +193,9 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
         color: label.tone === 'default' ? undefined : label.tone,
       }),
       textBlock(explanation(view), { isSubtle: true, spacing: 'none' }),
+      ...(view.decisions
+        ? [textBlock(decisionSummary(view.decisions, view.approvalStages?.length ?? 0), { spacing: 'small' })]
+        : []),
     ],
     { actions, fallbackText: `${request.packageName}: ${label.label}.` },
   );

@@ -328,8 +328,31 @@ export function toRequestView(
   if (start && view.state === 'scheduled') view.startsAt = start;
   const end = str(raw.assignment?.schedule?.expiration?.endDateTime);
   if (end) view.accessEndsAt = end;
+  const requestedEnd = requestedEndOf(raw.schedule, start || created);
+  if (requestedEnd) view.requestedEndsAt = requestedEnd;
   if (raw.assignment?.id) view.assignmentId = lower(raw.assignment.id);
+  if (view.kind === 'add' && startedBefore(raw.assignment?.schedule?.startDateTime, created)) view.renewal = true;
   return view;
+}
+
+/** The end a request's own schedule asks for: its end date, or its start plus its duration. */
+function requestedEndOf(schedule: AccessPackageAssignmentRequest['schedule'], start: string): string | undefined {
+  const expiration = schedule?.expiration;
+  const type = lower(expiration?.type);
+  if (type === 'afterdatetime' && str(expiration?.endDateTime)) return str(expiration?.endDateTime);
+  const ms = type === 'afterduration' ? parseIsoDuration(str(expiration?.duration)) : undefined;
+  const from = Date.parse(start);
+  return ms && !Number.isNaN(from) ? new Date(from + ms).toISOString() : undefined;
+}
+
+/**
+ * A `userAdd` whose assignment began before the request was made is a renewal: Graph has no renewal request type in
+ * v1.0 (GRAPH-API.md §3.6), and a renewal extends the assignment the person already holds.
+ */
+function startedBefore(assignmentStart: string | null | undefined, created: string): boolean {
+  const started = Date.parse(str(assignmentStart));
+  const requested = Date.parse(created);
+  return !Number.isNaN(started) && !Number.isNaN(requested) && started < requested - 60_000;
 }
 
 const ASSIGNMENT_STATES: Record<string, AssignmentView['state']> = {

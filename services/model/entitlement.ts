@@ -136,8 +136,28 @@ export interface RequestView {
   startsAt?: string;
   /** End of the resulting access, when known. */
   accessEndsAt?: string;
+  /** The end the person asked for in the request's own schedule (a date, or start + duration), when they chose one. */
+  requestedEndsAt?: string;
   assignmentId?: string;
+  /** A request for more time on access the person already has (the bot's Renew, or an earlier assignment). */
+  renewal?: boolean;
 }
+
+/** How one approval stage ended, as the requester's own token reads the request's approval. */
+export interface StageDecisionView {
+  /** 1-based, in the order Graph lists the stages. */
+  stage: number;
+  result: 'approved' | 'denied' | 'expired';
+  /** Display name of who decided; undefined when Graph did not say (the all-zero reviewer). */
+  by?: string;
+  reason?: string;
+}
+
+/**
+ * Who decided a request and why. `unreadable`: Graph would not show the approval to the requester (403, 404), or it
+ * could not be read now; the cards then say it was decided in My Access.
+ */
+export type RequestDecisions = { kind: 'read'; stages: StageDecisionView[] } | { kind: 'unreadable' };
 
 export interface AssignmentView {
   id: string;

@@ -222,7 +222,7 @@ async function submit(
     throw err;
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
-  await trackRequest(app, user, created, req.policyId);
+  await trackRequest(app, user, created, req.policyId, { renewal: form.mode === 'renew' });
   await store.dropIntent(user.aadObjectId, data.formId, intent.at);
   return statusReply(scope, created.id);
 }

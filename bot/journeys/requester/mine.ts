@@ -25,6 +25,7 @@ import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { activeRolesSection } from '../activation/index.js';
 import { earlierAttemptFailedCard, stillSendingCard, waitForResult } from './form.js';
+import { outcomesOf } from './outcomes.js';
 import { problemCard, userGraph } from './replies.js';
 import { assignmentData, confirmGiveUpData, pageData } from './schemas.js';
 import { statusReply, trackRequest } from './status.js';
@@ -51,10 +52,17 @@ function forCard(requests: RequestView[]): RequestView[] {
 
 async function myRequests({ app, user }: Who, page = 0): Promise<CardJson> {
   try {
+    const store = new RequesterStore(app);
     const requests = forCard(await listMyRequests(userGraph(app, user)));
-    const view = { requests, page, now: app.clock.now().toISOString() };
     const shown = pageOf(requests, page, MY_REQUESTS_PAGE_SIZE).items;
-    await new RequesterStore(app).rememberPackages(
+    const [decisions, renewals] = await Promise.all([outcomesOf(app, user, shown), renewalsOf(store, shown)]);
+    const view = {
+      requests: requests.map((r) => (renewals.has(r.id) ? { ...r, renewal: true } : r)),
+      page,
+      now: app.clock.now().toISOString(),
+      decisions,
+    };
+    await store.rememberPackages(
       user.aadObjectId,
       shown.map((r) => ({ id: r.packageId, name: r.packageName })),
     );
@@ -64,19 +72,43 @@ async function myRequests({ app, user }: Who, page = 0): Promise<CardJson> {
   }
 }
 
+/** Ids of the shown requests the bot made through Renew (Graph sends a renewal as a plain `userAdd`). */
+async function renewalsOf(store: RequesterStore, shown: RequestView[]): Promise<Set<string>> {
+  const adds = shown.filter((r) => r.kind === 'add' && !r.renewal);
+  const records = await Promise.all(adds.map((r) => store.tracked(r.id)));
+  return new Set(records.filter((r) => r?.renewal).map((r) => r?.requestId ?? ''));
+}
+
 /**
  * The access-package part of `my access` for this user (one Graph call), soonest end first. Exported so another
  * journey can compose its own sections (active group memberships) into the same card with `myAccessSection`.
  */
 export async function loadMyAccessView({ app, user }: Who): Promise<MyAccessView> {
-  const assignments = (await listMyAssignments(userGraph(app, user)))
+  const graph = userGraph(app, user);
+  const [all, upcoming] = await Promise.all([listMyAssignments(graph), scheduledRequests(app, graph)]);
+  const assignments = all
     .filter((a) => CURRENT.has(a.state))
     .sort((a, b) => (a.endsAt ?? '9999').localeCompare(b.endsAt ?? '9999'));
   await new RequesterStore(app).rememberPackages(
     user.aadObjectId,
-    assignments.map((a) => ({ id: a.packageId, name: a.packageName })),
+    [...upcoming, ...assignments].map((a) => ({ id: a.packageId, name: a.packageName })),
   );
-  return { assignments, now: app.clock.now().toISOString() };
+  return { assignments, upcoming, now: app.clock.now().toISOString() };
+}
+
+/**
+ * Access that starts later is a request Graph holds as `scheduled` until its start (no assignment yet): read in the
+ * same moment as the assignments; if it cannot be read, `my access` shows the assignments alone.
+ */
+async function scheduledRequests(app: BotServices, graph: ReturnType<typeof userGraph>): Promise<RequestView[]> {
+  try {
+    return (await listMyRequests(graph))
+      .filter((r) => r.state === 'scheduled' && r.kind !== 'remove')
+      .sort((a, b) => (a.startsAt ?? '').localeCompare(b.startsAt ?? ''));
+  } catch (err) {
+    app.log.debug({ reason: (err as Error)?.name }, 'could not read the requests that start later');
+    return [];
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { errorCard } from '../../../cards/errorCard.js';
 import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../../cards/requester/status.js';
 import { Verbs } from '../../../cards/verbs.js';
+import { hasDecisions, readDecisions } from '../../../services/entitlement/decisions.js';
 import { CANCELABLE_STATES, eligibleRolesOf, FINAL_STATES } from '../../../services/entitlement/parse.js';
 import {
   cancelRequest,
@@ -10,7 +11,7 @@ import {
   listMyRequests,
 } from '../../../services/entitlement/requests.js';
 import { GraphRequestError } from '../../../services/graph/errors.js';
-import type { PackageDetails, RequestView } from '../../../services/model/entitlement.js';
+import type { PackageDetails, RequestDecisions, RequestView } from '../../../services/model/entitlement.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import { type SubjectKind, subjectKey } from '../../proactive/subjects.js';
@@ -45,27 +46,74 @@ function contextFrom(details: PackageDetails, policyId?: string): TrackRecord['c
   return { ...(approvalStages ? { approvalStages } : {}), eligibleRoles: eligibleRolesOf(details.grants) };
 }
 
-export function statusView(app: BotServices, record: TrackRecord | undefined, request: RequestView): RequestStatusView {
-  return {
+export function statusView(
+  app: BotServices,
+  record: TrackRecord | undefined,
+  request: RequestView,
+  decisions?: RequestDecisions,
+): RequestStatusView {
+  const view: RequestStatusView = {
     request: {
       ...request,
       packageId: request.packageId || record?.packageId || '',
       packageName: request.packageName || record?.packageName || 'an access package',
+      ...(request.renewal || record?.renewal ? { renewal: true } : {}),
     },
     now: app.clock.now().toISOString(),
     approvalStages: record?.context?.approvalStages,
     eligibleRoles: record?.context?.eligibleRoles ?? [],
     refreshUserIds: record?.teamsId ? [record.teamsId] : undefined,
   };
+  if (decisions) view.decisions = decisions;
+  if (record?.canceledByRequester) view.canceledByRequester = true;
+  return view;
 }
 
 interface Loaded {
   request: RequestView;
   record?: TrackRecord;
+  decisions?: RequestDecisions;
 }
 
-/** The request as the app reads it; the first time for a tracked request, with its context in the same `$batch`. */
-async function loadRequest(app: BotServices, requestId: string, record?: TrackRecord): Promise<Loaded> {
+/**
+ * Who decided a tracked request and why, once its state says it was decided: read once with the REQUESTER's token
+ * (their turn when they are the one acting, else their background token) and kept with the record. A refusal (403,
+ * 404) is kept too; a read that could not be made now (no background token, Graph busy) is tried on the next render.
+ */
+async function withDecisions(app: BotServices, loaded: Loaded, actor?: ActingUser): Promise<Loaded> {
+  const { request, record } = loaded;
+  if (!record || request.kind === 'remove') return loaded;
+  const stages = record.context?.approvalStages;
+  if (!hasDecisions(request.state, stages ? stages.length > 0 : undefined)) return loaded;
+  if (record.decisions) return { ...loaded, decisions: record.decisions };
+  const requester =
+    actor?.aadObjectId === record.userId
+      ? userGraph(app, actor)
+      : app.graph.forBackgroundUser({ aadObjectId: record.userId });
+  try {
+    const decisions = await readDecisions(requester, request.id);
+    await new RequesterStore(app).updateTracked(request.id, { decisions });
+    return { ...loaded, record: { ...record, decisions }, decisions };
+  } catch (err) {
+    app.log.debug({ requestId: request.id, reason: (err as Error)?.name }, 'could not read who decided a request');
+    return { ...loaded, decisions: { kind: 'unreadable' } };
+  }
+}
+
+/**
+ * The request as the app reads it (the first time for a tracked request, with its context in the same `$batch`),
+ * and who decided it, as the requester may read it.
+ */
+async function loadRequest(
+  app: BotServices,
+  requestId: string,
+  record?: TrackRecord,
+  actor?: ActingUser,
+): Promise<Loaded> {
+  return withDecisions(app, await loadRequestAndContext(app, requestId, record), actor);
+}
+
+async function loadRequestAndContext(app: BotServices, requestId: string, record?: TrackRecord): Promise<Loaded> {
   const appGraph = app.graph.forApp();
   if (!record || record.context) return { request: await getRequest(appGraph, requestId), record };
   const loaded = await getRequestContext(appGraph, {
@@ -90,8 +138,8 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
     async load(id) {
       const record = await new RequesterStore(app).tracked(id);
       try {
-        const { request, record: withContext } = await loadRequest(app, id, record);
-        const view = statusView(app, withContext, request);
+        const { request, record: withContext, decisions } = await loadRequest(app, id, record);
+        const view = statusView(app, withContext, request, decisions);
         return { version: versionOf(request), render: renderFor(view) };
       } catch (err) {
         if (err instanceof GraphRequestError && err.status === 404) return undefined;
@@ -108,8 +156,8 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
 export async function statusReply(scope: ActionScope, requestId: string): Promise<CardJson> {
   const { app, user, turn } = scope;
   const store = new RequesterStore(app);
-  const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(app, record, request);
+  const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId), user);
+  const view = statusView(app, record, request, decisions);
   const version = versionOf(request);
   const replyToId = turn.activity.replyToId;
   const subject = requestSubject(requestId);
@@ -141,8 +189,8 @@ export async function showAdopted(
   requestId: string,
 ): Promise<void> {
   const store = new RequesterStore(app);
-  const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(app, record, request);
+  const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId));
+  const view = statusView(app, record, request, decisions);
   const subject = requestSubject(requestId);
   const version = versionOf(request);
   if (intent.card) {
@@ -173,6 +221,7 @@ export async function trackRequest(
   user: ActingUser,
   request: RequestView,
   policyId?: string,
+  made: { renewal?: boolean } = {},
 ): Promise<void> {
   await new RequesterStore(app).track({
     requestId: request.id,
@@ -181,6 +230,7 @@ export async function trackRequest(
     packageId: request.packageId,
     packageName: request.packageName,
     ...(policyId ? { policyId } : {}),
+    ...(made.renewal ? { renewal: true } : {}),
     lastState: request.state,
     final: FINAL_STATES.has(request.state),
   });
@@ -219,6 +269,7 @@ export const cancelRequestAction = defineAction({
       const store = new RequesterStore(app);
       if (!(await store.tracked(requestId)))
         await trackRequest(app, user, await getRequest(app.graph.forApp(), requestId));
+      if (moved === 'canceled') await store.updateTracked(requestId, { canceledByRequester: true });
       return cardReply(await statusReply(scope, requestId));
     } catch (err) {
       return cardReply(problemCard(err, 'cancel this request', app.log));
@@ -298,10 +349,14 @@ async function followUp(
 ): Promise<void> {
   if (current === 404) return store.updateTracked(record.requestId, { final: true });
   if (current === undefined || typeof current === 'number' || current.state === record.lastState) return;
-  const { request, record: withContext } = record.context
-    ? { request: current, record }
+  const {
+    request,
+    record: withContext,
+    decisions,
+  } = record.context
+    ? await withDecisions(app, { request: current, record })
     : await loadRequest(app, record.requestId, record);
-  const view = statusView(app, withContext, request);
+  const view = statusView(app, withContext, request, decisions);
   const subject = requestSubject(record.requestId);
   // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
   await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));

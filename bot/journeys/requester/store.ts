@@ -4,6 +4,7 @@ import type {
   ApprovalStageView,
   EligibleGroupRole,
   PolicyQuestion,
+  RequestDecisions,
   RequestRequirements,
 } from '../../../services/model/entitlement.js';
 import { StorageConflictError } from '../../../services/storage/index.js';
@@ -125,6 +126,21 @@ const eligibleSchema: z.ZodType<EligibleGroupRole> = z.object({
   groupName: z.string(),
 });
 
+const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
+  z.object({
+    kind: z.literal('read'),
+    stages: z.array(
+      z.object({
+        stage: z.number(),
+        result: z.enum(['approved', 'denied', 'expired']),
+        by: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    ),
+  }),
+  z.object({ kind: z.literal('unreadable') }),
+]);
+
 const trackSchema = z.object({
   requestId: z.string(),
   userId: z.string(),
@@ -139,6 +155,12 @@ const trackSchema = z.object({
   context: z
     .object({ approvalStages: z.array(stageSchema).optional(), eligibleRoles: z.array(eligibleSchema) })
     .optional(),
+  /** Made through the bot's Renew (more time on access the person holds). */
+  renewal: z.boolean().optional(),
+  /** Who decided and why, as the requester's own token read it once the request was decided (see decisions.ts). */
+  decisions: decisionsSchema.optional(),
+  /** The person canceled it with the bot's Cancel request (otherwise a cancel came from My Access or an admin). */
+  canceledByRequester: z.boolean().optional(),
   createdAt: z.string(),
 });
 export type TrackRecord = z.infer<typeof trackSchema>;

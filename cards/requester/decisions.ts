@@ -1,0 +1,42 @@
+import type { RequestDecisions, StageDecisionView } from '../../services/model/entitlement.js';
+import { plainText, truncate } from '../elements.js';
+
+/**
+ * Who decided a request and why, in the requester's words: "Denied by Megan Bowen: “Talk to Lee first”", stage by
+ * stage for a multi-stage approval ("Stage 1 approved by … · Stage 2 denied by …"). Only what the requester's own
+ * Graph read returned is shown; without it, where it was decided.
+ */
+
+export const DECIDED_IN_MY_ACCESS = 'Decided in My Access: I cannot see who decided or why.';
+
+const RESULT_WORDS: Record<StageDecisionView['result'], string> = {
+  approved: 'approved',
+  denied: 'denied',
+  expired: 'nobody decided in time',
+};
+
+function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number): string {
+  const what =
+    d.result === 'expired'
+      ? RESULT_WORDS.expired
+      : `${RESULT_WORDS[d.result]} ${d.by ? `by ${plainText(d.by)}` : 'in My Access'}`;
+  const line = numbered ? `Stage ${d.stage} ${what}` : what;
+  const reason = d.reason ? `: “${plainText(truncate(d.reason, maxReason))}”` : '';
+  const text = `${line}${reason}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * One line per decided stage; "Stage N" only when the policy (or Graph) has more than one stage. An unreadable
+ * approval, or one that lists no decision, is one line saying it was decided in My Access.
+ */
+export function decisionLines(decisions: RequestDecisions, stageCount: number, maxReason = 400): string[] {
+  if (decisions.kind === 'unreadable' || decisions.stages.length === 0) return [DECIDED_IN_MY_ACCESS];
+  const numbered = Math.max(stageCount, ...decisions.stages.map((s) => s.stage)) > 1;
+  return decisions.stages.map((d) => stageLine(d, numbered, maxReason));
+}
+
+/** The same on one line, for the notification and `my requests`. */
+export function decisionSummary(decisions: RequestDecisions, stageCount: number, maxReason = 200): string {
+  return decisionLines(decisions, stageCount, maxReason).join(' · ');
+}
