@@ -348,7 +348,7 @@ describe('status card', () => {
     expect(text).toMatch(/Pending approval/);
     expect(text).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
     expect(text).toContain('Requested 2 Mar 2026, 09:55 UTC (5 minutes ago)');
-    expect(buttonTitles(card)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
+    expect(buttonTitles(card)).toEqual(['Remind approvers', 'Cancel request', 'Yes, cancel request', 'My requests']);
     expect(card.refresh).toEqual({
       action: { type: 'Action.Execute', verb: 'refreshRequest', data: { requestId: request().id } },
       userIds: ['29:alex'],
@@ -433,7 +433,13 @@ describe('my requests and my access cards', () => {
     });
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(/Pending first, then the most recent\./);
-    expect(buttonTitles(card)).toEqual(['Find access', 'My access', 'Cancel request', 'Request again']);
+    expect(buttonTitles(card)).toEqual([
+      'Find access',
+      'My access',
+      'Cancel request',
+      'Yes, cancel request',
+      'Request again',
+    ]);
   });
 
   it('my requests pages with Previous and Next, 10 a page', () => {
