@@ -385,8 +385,12 @@ function approvalFor(req: GraphRequest, id: string): { request: EmRequest; appro
   const request = req.state.emRequests.get(id.toLowerCase());
   if (!request?.approval) throw notFound(`Approval '${id}' was not found.`);
   const { approval } = request;
-  if (approval.requestorId !== req.caller.oid && !isApproverOf(req.state, approval, req.caller.oid)) {
+  const approver = isApproverOf(req.state, approval, req.caller.oid);
+  if (approval.requestorId !== req.caller.oid && !approver) {
     throw forbidden('The caller is not an approver of this approval.');
+  }
+  if (!approver && !req.state.quirks.emRequestorReadsApproval) {
+    throw forbidden('The caller may not read this approval.', 'accessDenied');
   }
   return { request, approval };
 }

@@ -59,6 +59,12 @@ export interface Quirks {
    * With `steps`, `/stages` answers 404 and `$expand=stages` 400, as a tenant serving the other segment would.
    */
   pimApprovalSegment: 'stages' | 'steps';
+  /**
+   * Whether the requestor of an access package request may GET its approval and stages (who decided, and why). The
+   * docs list EntitlementManagement.Read.All for the read and say nothing of the requestor (GRAPH-API.md §1);
+   * `false` = 403 `accessDenied` for the requestor, as an RBAC check that leaves out end users would answer.
+   */
+  emRequestorReadsApproval: boolean;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -75,6 +81,7 @@ export const DEFAULT_QUIRKS: Quirks = {
   subjectConnectedOrganization: true,
   opaquePimScheduleIds: false,
   pimApprovalSegment: 'stages',
+  emRequestorReadsApproval: true,
 };
 
 interface TimedEvent {

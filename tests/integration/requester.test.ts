@@ -214,7 +214,12 @@ describe('requester journey: the status card follows the request without the use
     const pending = stack.teams.currentCard(alex, status.id);
     expect(cardText(pending!)).toMatch(/Pending approval/);
     expect(cardText(pending!)).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
-    expect(buttonTitles(pending!)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
+    expect(buttonTitles(pending!)).toEqual([
+      'Remind approvers',
+      'Cancel request',
+      'Yes, cancel request',
+      'My requests',
+    ]);
     expect(sentTo(stack, alex, before).map(cardText).join('\n')).toMatch(/Pending approval/);
 
     await decide(stack, requestId, PEOPLE.megan, 'Approve');
@@ -311,13 +316,13 @@ describe('requester journey over HTTP', () => {
     const mine = await say(stack, alex, 'my requests');
     expect(cardText(mine.card)).toMatch(/Visio & Project Licences[\s\S]*Pending approval/);
     const visio = { card: section(mine.card, 'Visio'), id: mine.id };
-    const canceled = await click(stack, alex, visio, 'Cancel request');
+    const canceled = await click(stack, alex, visio, 'Yes, cancel request');
     expect(cardText(canceled.card)).toMatch(/Canceled/);
     expect(buttonTitles(canceled.card)).toContain('Request again');
     const [inGraph] = (await requestsOf(stack, PEOPLE.alex)).filter((r) => r.id === ALEX_VISIO_REQUEST);
     expect(inGraph.state).toBe('canceled');
 
-    const stale = await click(stack, alex, visio, 'Cancel request');
+    const stale = await click(stack, alex, visio, 'Yes, cancel request');
     expect(cardText(stale.card)).toMatch(/Canceled/);
     expect(cardText(stale.card)).not.toMatch(/went wrong|did not work/i);
   });
@@ -475,7 +480,12 @@ describe('requester journey: the status card while the approvers have not decide
 
   it('Remind approvers on the pending status card reminds the approver once, and explains a second click', async () => {
     const status = await pendingDevTools();
-    expect(buttonTitles(status.card)).toEqual(['Remind approvers', 'Cancel request', 'My requests']);
+    expect(buttonTitles(status.card)).toEqual([
+      'Remind approvers',
+      'Cancel request',
+      'Yes, cancel request',
+      'My requests',
+    ]);
 
     let before = stack.teams.events.length;
     const first = await stack.teams.click(alex, status.card, 'Remind approvers', {}, status.id);
