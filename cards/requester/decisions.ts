@@ -15,7 +15,11 @@ const RESULT_WORDS: Record<StageDecisionView['result'], string> = {
   expired: 'nobody decided in time',
 };
 
-function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number): string {
+function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number, hidden: boolean): string {
+  if (hidden && d.result !== 'expired') {
+    const text = `${numbered ? `Stage ${d.stage} ` : ''}${RESULT_WORDS[d.result]} (the policy does not show who decided)`;
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
   const what =
     d.result === 'expired'
       ? RESULT_WORDS.expired
@@ -26,17 +30,32 @@ function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number): 
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** What the bot knows of the policy's stages: how many, and which keep the approver from the requester. */
+export interface StagesKnown {
+  count: number;
+  /** 1-based numbers of stages whose policy says `approverInformationVisibility: notVisible`. */
+  hidden?: readonly number[];
+}
+
 /**
  * One line per decided stage; "Stage N" only when the policy (or Graph) has more than one stage. An unreadable
- * approval, or one that lists no decision, is one line saying it was decided in My Access.
+ * approval, or one that lists no decision, is one line saying it was decided in My Access. A stage the policy keeps
+ * from the requester shows neither who decided nor why, even when Graph returned them.
  */
-export function decisionLines(decisions: RequestDecisions, stageCount: number, maxReason = 400): string[] {
+export function decisionLines(decisions: RequestDecisions, stages: StagesKnown, maxReason = 400): string[] {
   if (decisions.kind === 'unreadable' || decisions.stages.length === 0) return [DECIDED_IN_MY_ACCESS];
-  const numbered = Math.max(stageCount, ...decisions.stages.map((s) => s.stage)) > 1;
-  return decisions.stages.map((d) => stageLine(d, numbered, maxReason));
+  const numbered = Math.max(stages.count, ...decisions.stages.map((s) => s.stage)) > 1;
+  const hidden = new Set(stages.hidden ?? []);
+  return decisions.stages.map((d) => stageLine(d, numbered, maxReason, hidden.has(d.stage)));
 }
 
 /** The same on one line, for the notification and `my requests`. */
-export function decisionSummary(decisions: RequestDecisions, stageCount: number, maxReason = 200): string {
-  return decisionLines(decisions, stageCount, maxReason).join(' · ');
+export function decisionSummary(decisions: RequestDecisions, stages: StagesKnown, maxReason = 200): string {
+  return decisionLines(decisions, stages, maxReason).join(' · ');
+}
+
+/** The policy's stages as the status card and `my requests` know them. */
+export function stagesKnown(stages: readonly { approverHidden?: boolean }[] | undefined): StagesKnown {
+  const list = stages ?? [];
+  return { count: list.length, hidden: list.flatMap((s, i) => (s.approverHidden ? [i + 1] : [])) };
 }

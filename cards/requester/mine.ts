@@ -15,7 +15,7 @@ import {
 import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton, confirmationBody } from './confirm.js';
-import { decisionSummary } from './decisions.js';
+import { decisionSummary, type StagesKnown } from './decisions.js';
 import { formatDate, relativeTime, stateLabel } from './format.js';
 
 /** `my requests` and `my access` (the package part, composable with other journeys' sections). */
@@ -32,8 +32,8 @@ export interface MyRequestsView {
 
 export interface RequestOutcome {
   decisions: RequestDecisions;
-  /** Stages of the policy, when the bot knows it (for "Stage 1 …"); 0 when unknown. */
-  stageCount: number;
+  /** The policy's stages, when the bot knows them (for "Stage 1 …"; count 0 when unknown). */
+  stages: StagesKnown;
 }
 
 export const MY_REQUESTS_PAGE_SIZE = 10;
@@ -62,7 +62,7 @@ function requestLine(request: RequestView, now: Date, outcome?: RequestOutcome):
         color: label.tone === 'default' ? undefined : label.tone,
         spacing: 'none',
       }),
-      ...(outcome ? [textBlock(decisionSummary(outcome.decisions, outcome.stageCount, 160), { spacing: 'none' })] : []),
+      ...(outcome ? [textBlock(decisionSummary(outcome.decisions, outcome.stages, 160), { spacing: 'none' })] : []),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
     { separator: true, spacing: 'medium' },

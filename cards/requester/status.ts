@@ -19,7 +19,7 @@ import {
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton } from './confirm.js';
-import { decisionLines, decisionSummary } from './decisions.js';
+import { decisionLines, decisionSummary, stagesKnown } from './decisions.js';
 import { approvalText } from './details.js';
 import { formatDate, stateLabel, whenText } from './format.js';
 
@@ -118,7 +118,7 @@ function accessUntil(request: RequestView): string | undefined {
 /** Who decided and why, one line per stage, for states reached by a decision. */
 function decisionBlocks(view: RequestStatusView): CardElement[] {
   if (!view.decisions) return [];
-  return decisionLines(view.decisions, view.approvalStages?.length ?? 0).map((line) =>
+  return decisionLines(view.decisions, stagesKnown(view.approvalStages)).map((line) =>
     textBlock(line, { spacing: 'small' }),
   );
 }
@@ -194,7 +194,7 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
       }),
       textBlock(explanation(view), { isSubtle: true, spacing: 'none' }),
       ...(view.decisions
-        ? [textBlock(decisionSummary(view.decisions, view.approvalStages?.length ?? 0), { spacing: 'small' })]
+        ? [textBlock(decisionSummary(view.decisions, stagesKnown(view.approvalStages)), { spacing: 'small' })]
         : []),
     ],
     { actions, fallbackText: `${request.packageName}: ${label.label}.` },

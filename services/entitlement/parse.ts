@@ -130,7 +130,10 @@ function toStage(stage: AccessPackageApprovalStage, managerName?: string): Appro
   const primary = (stage.primaryApprovers ?? []).map((s) => describeApprover(s, managerName));
   const fallback = (stage.fallbackPrimaryApprovers ?? []).map((s) => describeApprover(s, managerName));
   const approvers = primary.length > 0 ? primary : fallback;
-  return { approvers: approvers.length > 0 ? approvers : ['an approver'] };
+  const view: ApprovalStageView = { approvers: approvers.length > 0 ? approvers : ['an approver'] };
+  const visibility = (stage as { approverInformationVisibility?: unknown }).approverInformationVisibility;
+  if (lower(visibility) === 'notvisible') view.approverHidden = true;
+  return view;
 }
 
 /** A subjectSet in words, as the requester reads it (GRAPH-API.md §3.3; every kind in subjectSets.ts). */

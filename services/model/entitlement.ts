@@ -32,6 +32,8 @@ export interface PackageGrant {
 /** One approval stage in words: "your manager", "Megan Bowen", "a member of Security Reviewers". */
 export interface ApprovalStageView {
   approvers: string[];
+  /** The policy keeps who decides this stage from the requester (`approverInformationVisibility: notVisible`). */
+  approverHidden?: boolean;
 }
 
 /** How a policy grants the package, as a requester sees it. */

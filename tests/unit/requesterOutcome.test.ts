@@ -4,7 +4,7 @@ import { DECIDED_IN_MY_ACCESS, decisionLines } from '../../cards/requester/decis
 import { giveUpConfirmCard, myAccessCard, myRequestsCard } from '../../cards/requester/mine.js';
 import { type RequestStatusView, requestNotificationCard, requestStatusCard } from '../../cards/requester/status.js';
 import { decisionsOf, hasDecisions } from '../../services/entitlement/decisions.js';
-import { toRequestView } from '../../services/entitlement/parse.js';
+import { toPolicySummary, toRequestView } from '../../services/entitlement/parse.js';
 import type { RequestDecisions, RequestView } from '../../services/model/entitlement.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
@@ -69,7 +69,7 @@ describe('who decided and why, as the requester reads it', () => {
   });
 
   it('a two-stage policy denied at stage 1 still says which stage', () => {
-    const lines = decisionLines(meganDenied, 2);
+    const lines = decisionLines(meganDenied, { count: 2 });
     expect(lines).toEqual(['Stage 1 denied by Megan Bowen: “Talk to Lee first, he owns the build agents”']);
   });
 
@@ -82,9 +82,9 @@ describe('who decided and why, as the requester reads it', () => {
   it('when Graph will not show who decided: "decided in My Access", never nothing', () => {
     const card = requestStatusCard(view({}, { decisions: { kind: 'unreadable' } }));
     expect(cardText(card)).toContain(DECIDED_IN_MY_ACCESS);
-    expect(decisionLines({ kind: 'read', stages: [] }, 1)).toEqual([DECIDED_IN_MY_ACCESS]);
+    expect(decisionLines({ kind: 'read', stages: [] }, { count: 1 })).toEqual([DECIDED_IN_MY_ACCESS]);
     // A decided stage with the all-zero reviewer: where, not who.
-    expect(decisionLines({ kind: 'read', stages: [{ stage: 1, result: 'denied' }] }, 1)).toEqual([
+    expect(decisionLines({ kind: 'read', stages: [{ stage: 1, result: 'denied' }] }, { count: 1 })).toEqual([
       'Denied in My Access',
     ]);
   });
@@ -96,7 +96,7 @@ describe('who decided and why, as the requester reads it', () => {
         { stage: 1, result: 'denied', by: '**Eve**', reason: `[click](https://evil.example) ${'x'.repeat(900)}` },
       ],
     };
-    const [line] = decisionLines(long, 1);
+    const [line] = decisionLines(long, { count: 1 });
     // Markdown arrives as text (escaped), not as a link or bold.
     expect(line).toContain('\\[click\\](https://evil.example)');
     expect(line.startsWith('Denied by \\*\\*Eve\\*\\*: “')).toBe(true);
@@ -120,6 +120,23 @@ describe('who decided and why, as the requester reads it', () => {
       expect(hasDecisions(state, true)).toBe(false);
     expect(hasDecisions('denied', undefined)).toBe(true);
     expect(hasDecisions('delivered', false)).toBe(false);
+  });
+
+  it('a stage whose policy keeps the approver from the requester shows neither who nor why', () => {
+    const policy = toPolicySummary({
+      id: 'p1',
+      requestApprovalSettings: {
+        isApprovalRequiredForAdd: true,
+        stages: [{ primaryApprovers: [] }, { primaryApprovers: [], approverInformationVisibility: 'notVisible' }],
+      },
+    } as never);
+    expect(policy.stages.map((s) => s.approverHidden)).toEqual([undefined, true]);
+    const v = view({}, { decisions: twoStages, approvalStages: policy.stages });
+    const text = cardText(requestStatusCard(v));
+    expect(text).toContain('Stage 1 approved by Megan Bowen: “ok for Q1”');
+    expect(text).toContain('Stage 2 denied (the policy does not show who decided)');
+    expect(text).not.toContain('Lee Gu');
+    expect(text).not.toContain('Talk to Lee first');
   });
 
   it('reads reviewedBy, reviewResult and justification from the approval Graph returns', () => {
@@ -157,7 +174,7 @@ describe('who decided and why, as the requester reads it', () => {
     const card = myRequestsCard({
       requests: [request()],
       now: NOW,
-      decisions: { [REQUEST_ID]: { decisions: meganDenied, stageCount: 1 } },
+      decisions: { [REQUEST_ID]: { decisions: meganDenied, stages: { count: 1 } } },
     });
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(

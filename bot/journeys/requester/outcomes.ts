@@ -1,3 +1,4 @@
+import { stagesKnown } from '../../../cards/requester/decisions.js';
 import type { RequestOutcome } from '../../../cards/requester/mine.js';
 import { hasDecisions, readManyDecisions } from '../../../services/entitlement/decisions.js';
 import type { RequestDecisions, RequestView } from '../../../services/model/entitlement.js';
@@ -37,7 +38,7 @@ export async function outcomesOf(
     // Without knowing the policy, an unreadable approval of an approved request may mean there was none to read.
     const known = approvalRequired(r) !== undefined || r.state === 'denied';
     if (!known && (decisions.kind === 'unreadable' || decisions.stages.length === 0)) continue;
-    out[r.id] = { decisions, stageCount: record?.context?.approvalStages?.length ?? 0 };
+    out[r.id] = { decisions, stages: stagesKnown(record?.context?.approvalStages) };
     if (record && !record.decisions && read.has(r.id)) await store.updateTracked(r.id, { decisions });
   }
   return out;

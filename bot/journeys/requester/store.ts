@@ -119,7 +119,10 @@ const actionSchema = z.object({
 });
 export type StoredAction = z.infer<typeof actionSchema>;
 
-const stageSchema: z.ZodType<ApprovalStageView> = z.object({ approvers: z.array(z.string()) });
+const stageSchema: z.ZodType<ApprovalStageView> = z.object({
+  approvers: z.array(z.string()),
+  approverHidden: z.boolean().optional(),
+});
 const eligibleSchema: z.ZodType<EligibleGroupRole> = z.object({
   groupId: z.string(),
   accessId: z.enum(['member', 'owner']),
