@@ -388,8 +388,10 @@ describe('"approvals": what waits for me, both kinds, and Approve all shown', ()
   it('approves every shown request that needs no reason after one confirmation, in two round trips', async () => {
     const [summary] = await chats.say(megan, 'approvals');
     expect(cardText(summary.card)).toMatch(/2 requests wait for your decision/);
+    const confirm = await chats.press(megan, summary, 'Approve all shown');
+    expect(cardText(confirm.card)).toMatch(/^Approve these 2 requests\?$/m);
     await stack.clearGraphLog();
-    const result = await chats.click(megan, summary, 'Yes, approve 2 requests');
+    const result = await chats.click(megan, confirm, 'Yes, approve 2 requests');
     expect(cardText(result)).toMatch(/Approved 2 requests/);
     const asMegan = (await stack.graphCalls()).filter((c) => c.caller === PEOPLE.megan && !c.batchItem);
     expect(asMegan.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v1.0/$batch', 'POST /v1.0/$batch']);
