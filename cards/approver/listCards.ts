@@ -132,7 +132,9 @@ export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
 
 /** Each request has one card, the place to decide it; this says where those cards are. */
 function whereCardsAre(cards: ApprovalsSummaryView['cards']): string {
-  if (!cards || cards.above === 0) return 'Oldest first. Each one follows as its own card with Approve and Deny.';
+  // Redrawn later (no counts): the cards are somewhere in the chat by then.
+  if (!cards) return 'Oldest first. Each one has its own card in this chat with Approve and Deny.';
+  if (cards.above === 0) return 'Oldest first. Each one follows as its own card with Approve and Deny.';
   if (cards.below === 0) {
     return 'Oldest first. Each one already has its own card further up in this chat, with Approve and Deny.';
   }

@@ -65,6 +65,7 @@ describe('the approvals summary', () => {
     const text = (cards?: { above: number; below: number }) =>
       cardText(approvalsSummaryCard({ items, now: NOW, cards }));
     expect(text({ above: 0, below: 3 })).toContain('Each one follows as its own card with Approve and Deny.');
+    expect(text()).toContain('Each one has its own card in this chat with Approve and Deny.');
     expect(text({ above: 3, below: 0 })).toContain('Each one already has its own card further up in this chat');
     expect(text({ above: 2, below: 1 })).toContain(
       'Each one has its own card with Approve and Deny: 1 follows below, 2 are further up in this chat.',
