@@ -123,6 +123,16 @@ describe('the approvals summary', () => {
 });
 
 describe('the reader is "you"', () => {
+  it('in the summary, for a stage the reader decided (the request moved on to another stage)', () => {
+    const movedOn: ApprovalState = {
+      ...lee,
+      currentStage: 2,
+      decisions: [{ stage: 1, result: 'Approved', by: alex, at: '2026-12-03T11:00:00.000Z' }],
+    };
+    const card = approvalsSummaryCard({ items: [item(isaiah)], now: NOW, viewerId: alex.id, decided: [movedOn] });
+    expect(cardText(card)).toContain('Lee Gu Visio · stage 1 approved by you, 1 hour ago');
+  });
+
   it('in the bulk result', () => {
     const card = bulkResultCard(
       [
