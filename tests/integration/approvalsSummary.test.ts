@@ -176,3 +176,37 @@ describe('"Approve all shown" acts on what still waits when it is clicked', () =
     }
   });
 });
+
+describe('"Approve all shown" with data that is not what the card carried', () => {
+  let stack: Stack;
+  let chats: Chats;
+  beforeAll(async () => {
+    stack = await startStack();
+    chats = new Chats(stack.teams, { checkReplies: true, ownChatOnly: true });
+    await stack.teams.install(alex);
+  });
+  afterAll(async () => stack?.stop());
+
+  it('refuses bad, edited or replayed data with a card that says so, before any Graph call and without approving', async () => {
+    const [summary] = await chats.say(alex, 'approvals');
+    const review = summary.card.actions.find((a: any) => a.title === 'Approve all shown').data;
+    await stack.clearGraphLog();
+    for (const bad of [
+      { ...review, items: [] },
+      { ...review, items: ['sql:x:1'] },
+      { ...review, page: -1 },
+      { ...review, sig: undefined },
+    ]) {
+      const reply = await stack.teams.invoke(alex, 'reviewApproveAll', bad);
+      expect(reply.httpStatus).toBe(200);
+      expect(cardText(reply.body!.value)).toMatch(/Something on this card is not right/);
+    }
+    const edited = await stack.teams.invoke(alex, 'reviewApproveAll', { ...review, items: review.items.slice(1) });
+    expect(cardText(edited.body!.value)).toMatch(/This card was changed or is out of date/);
+    // The question's signature is not an approval's: replayed as "Yes", it approves nothing.
+    const { page: _page, ...asBulk } = review;
+    const replayed = await stack.teams.invoke(alex, 'approveAll', asBulk);
+    expect(cardText(replayed.body!.value)).toMatch(/This card was changed or is out of date/);
+    expect(await stack.graphCalls()).toEqual([]);
+  });
+});
