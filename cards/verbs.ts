@@ -16,6 +16,7 @@ export const Verbs = {
   approve: 'approve',
   deny: 'deny',
   approveAll: 'approveAll',
+  reviewApproveAll: 'reviewApproveAll',
   listApprovals: 'listApprovals',
   approvalDigest: 'approvalDigest',
   activateList: 'activateList',

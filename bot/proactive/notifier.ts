@@ -220,7 +220,10 @@ export class StorageNotifier implements Notifier {
   private async updateInPlace(delivery: Delivery): Promise<boolean> {
     const { registry, messenger, log } = this.options;
     const track = delivery.track as TrackSpec;
-    const copy = (await registry.copies(track.subject)).filter((c) => c.userAadObjectId === delivery.user).at(-1);
+    // Only a copy in the same role is this card (a summary listing the subject is another card in the same chat).
+    const copy = (await registry.copies(track.subject))
+      .filter((c) => c.userAadObjectId === delivery.user && c.role === track.role)
+      .at(-1);
     if (!copy) return false;
     try {
       await messenger.updateCard(delivery.user, copy.activityId, delivery.card);

@@ -58,8 +58,8 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const body: CardElement[] = [
     ...(view.notice ? [noticeBlock(view.notice)] : []),
     ...(view.reminder && !state.outcome ? [reminderBlock(state)] : []),
-    headerBlock(state),
-    requestFacts(state, view.now),
+    headerBlock(state, view.viewerId),
+    requestFacts(state, view.viewerId, view.now),
     ...(state.outcome ? [] : unresolvedApproversNote(state.details.stages[state.currentStage - 1])),
     ...earlierDecisions(state, view),
     statusBlock(view),
@@ -69,16 +69,25 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   return adaptiveCard(body, {
     actions: decidable ? decisionButtons(view) : portalActions(state),
     refresh: !state.outcome ? refreshOf(view) : undefined,
-    fallbackText: `${subjectLine(state)}. ${statusLine(view)}`,
+    fallbackText: `${subjectLine(state, view.viewerId)}. ${statusLine(view)}`,
   });
 }
 
-/** "Isaiah Langer asks for Salesforce – Sales Cloud User" (escaped). */
-export function subjectLine(state: ApprovalState): string {
+/**
+ * "Isaiah Langer asks for Salesforce – Sales Cloud User" (escaped); "You ask for …" when the reader is the requester
+ * (the reader is never named on their own card).
+ */
+export function subjectLine(state: ApprovalState, viewerId = ''): string {
   const { requester, target } = state.details;
-  const who = plainText(requester.displayName);
-  if (target.kind === 'em') return `${who} asks for ${plainText(target.packageName)}`;
-  return `${who} asks to activate ${target.accessId === 'owner' ? 'ownership' : 'membership'} of ${plainText(target.groupName)}`;
+  const self = isViewer(requester, viewerId);
+  const who = self ? 'You' : plainText(requester.displayName);
+  const asks = self ? 'ask' : 'asks';
+  if (target.kind === 'em') return `${who} ${asks} for ${plainText(target.packageName)}`;
+  return `${who} ${asks} to activate ${target.accessId === 'owner' ? 'ownership' : 'membership'} of ${plainText(target.groupName)}`;
+}
+
+function isViewer(person: PersonRef | undefined, viewerId: string): boolean {
+  return !!person && !!viewerId && person.id.toLowerCase() === viewerId.toLowerCase();
 }
 
 function noticeBlock(notice: { tone: NoticeTone; text: string }): CardElement {
@@ -93,20 +102,20 @@ function reminderBlock(state: ApprovalState): CardElement {
   });
 }
 
-function headerBlock(state: ApprovalState): CardElement {
+function headerBlock(state: ApprovalState, viewerId: string): CardElement {
   const kind = state.details.kind === 'em' ? 'Access package request' : 'Privileged group activation';
   const stages = state.details.stages.length;
   const stage = stages > 1 ? ` · stage ${state.currentStage} of ${stages}` : '';
   return container(
     [
       textBlock(`${kind}${stage}`, { isSubtle: true, size: 'small', spacing: 'none' }),
-      heading(subjectLine(state), { spacing: 'small' }),
+      heading(subjectLine(state, viewerId), { spacing: 'small' }),
     ],
     { style: 'emphasis', bleed: true },
   );
 }
 
-function requestFacts(state: ApprovalState, now: string): CardElement {
+function requestFacts(state: ApprovalState, viewerId: string, now: string): CardElement {
   const d = state.details;
   const r = d.requester;
   const role = [r.jobTitle, r.department]
@@ -114,8 +123,8 @@ function requestFacts(state: ApprovalState, now: string): CardElement {
     .map((t) => plainText(t as string))
     .join(', ');
   const facts: [string, string | undefined][] = [
-    ['Who', role ? `${plainText(r.displayName)} (${role})` : plainText(r.displayName)],
-    ['Manager', r.manager ? plainText(r.manager.displayName) : undefined],
+    ['Who', role ? `${whoText(r, viewerId, 'You')} (${role})` : whoText(r, viewerId, 'You')],
+    ['Manager', r.manager ? whoText(r.manager, viewerId, 'You') : undefined],
     ...targetFacts(state),
     ['Why', d.justification ? plainText(truncate(d.justification, 400)) : 'No justification given'],
     ...d.answers.map((a): [string, string] => [
@@ -188,9 +197,10 @@ function earlierDecisions(state: ApprovalState, view: ApprovalCardView): CardEle
   );
 }
 
-function whoText(person: PersonRef | undefined, viewerId: string): string {
+/** The person's name, or "you" (`self`) when they are the reader. */
+function whoText(person: PersonRef | undefined, viewerId: string, self = 'you'): string {
   if (!person) return 'an approver';
-  return person.id === viewerId.toLowerCase() ? 'you' : plainText(person.displayName);
+  return isViewer(person, viewerId) ? self : plainText(person.displayName);
 }
 
 function when(at: string | undefined, now: string): string {

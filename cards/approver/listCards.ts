@@ -1,14 +1,15 @@
 import type { ApprovalState, PendingApprovalItem } from '../../services/model/approvals.js';
 import {
   type AdaptiveCard,
+  actionSet,
   adaptiveCard,
   type CardAction,
   type CardElement,
+  container,
   executeAction,
   factSet,
   heading,
   plainText,
-  showCardAction,
   textBlock,
   truncate,
 } from '../elements.js';
@@ -19,7 +20,7 @@ import { ago, span } from './format.js';
 
 /** The "approvals" summary (with "Approve all shown"), the bulk result and the daily digest. */
 
-/** Approvals on one page of the "approvals" summary (each also comes as its own card) and of the digest. */
+/** Approvals on one page of the "approvals" summary (each also has its own card) and of the digest. */
 export const APPROVALS_PAGE_SIZE = 10;
 
 /** The page `index` of what waits, oldest first (an index past the end shows the last page). */
@@ -33,10 +34,21 @@ export interface ApprovalsSummaryView {
   /** 0-based page to show. */
   page?: number;
   now: string;
-  /** Present when at least one request on the page can be approved without a reason: signs the bulk button. */
+  /** Who reads the card: their own decisions say "you". */
+  viewerId?: string;
+  /** Present when at least one request on the page can be approved without a reason: signs "Approve all shown". */
   bulk?: { refs: string[]; binding: CardBinding };
   /** Lists Graph did not give (`emRequests`, `pimApprovals`, …): the card names them. */
   unavailable?: readonly string[];
+  /** Requests this card listed when first drawn that were decided (here or elsewhere) since. */
+  decided?: ApprovalState[];
+  /** Where the open requests' own cards are: `below` were posted after this card, `above` were already in the chat. */
+  cards?: { above: number; below: number };
+  /**
+   * The bulk question, asked after "Approve all shown" re-read what is still open: exactly the requests "Yes" approves
+   * (`binding` signs their `bulkRefOf`), and how many of those the card showed were decided since it was drawn.
+   */
+  confirm?: { items: PendingApprovalItem[]; binding: CardBinding; decidedSince: number };
 }
 
 const LIST_WORDS: Record<string, string> = {
@@ -85,11 +97,13 @@ export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
   const total = view.items.length;
   const { items, page } = approvalsPage(view.items, view.page ?? 0);
   const gaps = unavailableBlock(view.unavailable);
+  const decided = decidedBlock(view.decided ?? [], view.viewerId ?? '', now);
   if (total === 0) {
     return adaptiveCard(
       [
         heading(gaps.length ? 'Nothing I could load waits for your decision' : 'Nothing waits for your decision'),
         ...gaps,
+        ...decided,
         textBlock('When a request needs you, I bring it to this chat.'),
       ],
       {
@@ -99,58 +113,120 @@ export function approvalsSummaryCard(view: ApprovalsSummaryView): AdaptiveCard {
     );
   }
   const title = total === 1 ? '1 request waits for your decision' : `${total} requests wait for your decision`;
-  const body: CardElement[] = [
-    heading(title),
-    textBlock('Oldest first. Each one follows as its own card with Approve and Deny.'),
-    ...gaps,
-  ];
+  const body: CardElement[] = [heading(title), textBlock(whereCardsAre(view.cards)), ...gaps];
   const range = rangeText(page);
   if (range) body.push(textBlock(range, { isSubtle: true, spacing: 'small' }));
   body.push(itemFacts(items, now));
+  body.push(...decided);
+  if (view.confirm) body.push(...confirmBlock(items, view.confirm, total - items.length, page.index));
   const actions: CardAction[] = [];
   const bulk = view.bulk;
-  if (bulk && bulk.refs.length > 0) actions.push(approveAllAction(items, bulk, total - items.length));
+  if (!view.confirm && bulk && bulk.refs.length > 0) {
+    const data = { items: bulk.refs, op: bulk.binding.op, sig: bulk.binding.sig, page: page.index };
+    actions.push(executeAction('Approve all shown', Verbs.reviewApproveAll, data));
+  }
   actions.push(...pagerActions(page, Verbs.listApprovals));
   actions.push(executeAction('Refresh', Verbs.listApprovals, { page: page.index }));
   return adaptiveCard(body, { actions, fallbackText: title });
 }
 
-/** Approves the requests on this page only (`items`); `elsewhere` wait on other pages and are not touched. */
-function approveAllAction(
+/** Each request has one card, the place to decide it; this says where those cards are. */
+function whereCardsAre(cards: ApprovalsSummaryView['cards']): string {
+  // Redrawn later (no counts): the cards are somewhere in the chat by then.
+  if (!cards) return 'Oldest first. Each one has its own card in this chat with Approve and Deny.';
+  if (cards.above === 0) return 'Oldest first. Each one follows as its own card with Approve and Deny.';
+  if (cards.below === 0) {
+    return 'Oldest first. Each one already has its own card further up in this chat, with Approve and Deny.';
+  }
+  const below = cards.below === 1 ? '1 follows below' : `${cards.below} follow below`;
+  const above = cards.above === 1 ? '1 is further up in this chat' : `${cards.above} are further up in this chat`;
+  return `Oldest first. Each one has its own card with Approve and Deny: ${below}, ${above}.`;
+}
+
+/** "Decided since this list was drawn": what left the list, and how ("Approved by you"). */
+function decidedBlock(states: readonly ApprovalState[], viewerId: string, now: string): CardElement[] {
+  if (states.length === 0) return [];
+  const facts = states.slice(0, APPROVALS_PAGE_SIZE).map((state): [string, string] => {
+    const how = state.outcome
+      ? outcomeTitle(state.outcome, viewerId, state.details.kind)
+      : stageDecisionText(state, viewerId);
+    const when = ago(state.outcome?.at ?? state.decisions.at(-1)?.at, now);
+    return [
+      plainText(truncate(state.details.requester.displayName, 40)),
+      `${whatLine(state)} · ${how}${when ? `, ${when}` : ''}`,
+    ];
+  });
+  return [textBlock('Decided since this list was drawn', { weight: 'bolder', spacing: 'medium' }), factSet(facts)];
+}
+
+function stageDecisionText(state: ApprovalState, viewerId: string): string {
+  const last = state.decisions.at(-1);
+  if (!last) return `now at stage ${state.currentStage}`;
+  const by = last.by ? (last.by.id === viewerId.toLowerCase() ? 'you' : plainText(last.by.displayName)) : 'an approver';
+  return `stage ${last.stage} ${last.result.toLowerCase()} by ${by}`;
+}
+
+/**
+ * The question "Approve all shown" asks once it re-read what still waits: only the requests on this page that are
+ * still open and need no reason, with how many were decided since the card was drawn.
+ */
+function confirmBlock(
   items: readonly PendingApprovalItem[],
-  bulk: { refs: string[]; binding: CardBinding },
+  confirm: NonNullable<ApprovalsSummaryView['confirm']>,
   elsewhere: number,
-): CardAction {
-  const eligible = items.filter((i) => !i.needsReason);
-  const skipped = items.length - eligible.length;
+  pageIndex: number,
+): CardElement[] {
+  const eligible = confirm.items;
+  const skipped = items.filter((i) => i.needsReason).length;
+  const since =
+    confirm.decidedSince > 0
+      ? ` (${confirm.decidedSince} ${confirm.decidedSince === 1 ? 'was' : 'were'} decided since this card was drawn)`
+      : '';
+  const cancel = executeAction('Not now', Verbs.listApprovals, { page: pageIndex });
+  if (eligible.length === 0) {
+    return [
+      container(
+        [
+          textBlock(`Nothing on this page is left to approve in one go${since}.`, { weight: 'bolder' }),
+          actionSet([cancel]),
+        ],
+        { style: 'emphasis', spacing: 'medium' },
+      ),
+    ];
+  }
   const count = eligible.length === 1 ? '1 request' : `${eligible.length} requests`;
-  const confirm: CardElement[] = [
-    textBlock(elsewhere > 0 ? `Approve these ${count} shown on this page?` : `Approve these ${count}?`, {
-      weight: 'bolder',
-    }),
+  const question = elsewhere > 0 ? `Approve these ${count} shown on this page?` : `Approve these ${count}?`;
+  const lines: CardElement[] = [
+    textBlock(`${question}${since}`, { weight: 'bolder' }),
     ...eligible.map((i) =>
       textBlock(`- ${plainText(i.state.details.requester.displayName)}: ${whatLine(i.state)}`, { spacing: 'none' }),
     ),
   ];
   if (skipped > 0) {
-    confirm.push(
+    lines.push(
       textBlock(`${skipped === 1 ? '1 request needs' : `${skipped} requests need`} a reason: decide on its own card.`, {
         isSubtle: true,
       }),
     );
   }
   if (elsewhere > 0) {
-    confirm.push(
+    lines.push(
       textBlock(
         `Only this page: the ${elsewhere === 1 ? 'request' : `${elsewhere} requests`} on other pages ${elsewhere === 1 ? 'stays' : 'stay'} as ${elsewhere === 1 ? 'it is' : 'they are'}.`,
         { isSubtle: true },
       ),
     );
   }
-  const data = { items: bulk.refs, op: bulk.binding.op, sig: bulk.binding.sig };
-  return showCardAction('Approve all shown', confirm, [
-    executeAction(`Yes, approve ${count}`, Verbs.approveAll, data, { style: 'positive' }),
-  ]);
+  const data = { items: eligible.map((i) => bulkRefOf(i.state)), op: confirm.binding.op, sig: confirm.binding.sig };
+  lines.push(
+    actionSet([executeAction(`Yes, approve ${count}`, Verbs.approveAll, data, { style: 'positive' }), cancel]),
+  );
+  return [container(lines, { style: 'emphasis', spacing: 'medium' })];
+}
+
+/** One request as bulk buttons name it: `<kind>:<requestId>:<stage>` (the stage the card shows). */
+export function bulkRefOf(state: ApprovalState): string {
+  return `${state.details.kind}:${state.details.id.toLowerCase()}:${state.currentStage}`;
 }
 
 export interface BulkLine {

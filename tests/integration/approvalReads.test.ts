@@ -125,14 +125,23 @@ describe("refreshing someone else's approval card shows nothing of it", () => {
 
   it("names nothing of the requests when an outsider presses an approver's Approve all", async () => {
     const cards = await chats.say(megan, 'approvals');
-    const summary = cards[0].card;
-    const findBulk = (node: any): any =>
+    const findBulk = (node: any, verb: string): any =>
       node && typeof node === 'object'
-        ? node.verb === 'approveAll'
+        ? node.verb === verb
           ? node
-          : Object.values(node).map(findBulk).find(Boolean)
+          : Object.values(node)
+              .map((n) => findBulk(n, verb))
+              .find(Boolean)
         : undefined;
-    const bulk = findBulk(summary);
+    const review = findBulk(cards[0].card, 'reviewApproveAll');
+    expect(review?.data?.items?.length).toBeGreaterThan(0);
+    // The question re-reads the clicker's own list: an outsider pressing Megan's button is asked about nothing of hers.
+    const asked = await stack.teams.invoke(lynne, 'reviewApproveAll', review.data);
+    expect(checkCard(asked.body?.value)).toEqual([]);
+    expectNothingOf(asked, [...ISAIAH_SECRETS, 'Visio', 'Alex Wilber']);
+    expect(findBulk(asked.body?.value, 'approveAll')).toBeUndefined();
+    const confirm = (await stack.teams.invoke(megan, 'reviewApproveAll', review.data, cards[0].id)).body?.value;
+    const bulk = findBulk(confirm, 'approveAll');
     expect(bulk?.data?.items?.length).toBeGreaterThan(0);
     await stack.clearGraphLog();
     const reply = await stack.teams.invoke(lynne, 'approveAll', bulk.data);

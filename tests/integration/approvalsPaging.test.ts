@@ -7,7 +7,7 @@ import { PEOPLE } from '../devtenant/tokens.js';
 import { Chats, type Shown } from '../helpers/chats.js';
 import { emRequest } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
-import { buttonTitles, cardText, findAction, teamsUser } from '../helpers/teamsHarness.js';
+import { buttonTitles, cardText, teamsUser } from '../helpers/teamsHarness.js';
 
 /**
  * Issue 18 item 11: "approvals" pages. Alex approves Salesforce requests (IT Operations Approvers); with twelve more
@@ -97,13 +97,14 @@ describe('"approvals" with more than one page', () => {
       .split('\n')
       .filter((l) => / · /.test(l));
     expect(onPage2).toHaveLength(4);
-    const confirm = findAction(second.card, 'Approve all shown')?.action.card;
-    const confirmText = cardText(confirm);
+    const confirm = await chats.press(alex, second, 'Approve all shown');
+    const confirmText = cardText(confirm.card);
+    expect(confirmText).toContain('Showing 11–14 of 14.');
     expect(confirmText).toMatch(/shown on this page\?/);
     expect(confirmText).toContain('the 10 requests on other pages stay as they are');
-    const yes = buttonTitles(confirm).find((t) => t.startsWith('Yes, approve'));
+    const yes = buttonTitles(confirm.card).find((t) => t.startsWith('Yes, approve'));
     expect(yes).toBeDefined();
-    const result = await chats.click(alex, second, yes!);
+    const result = await chats.click(alex, confirm, yes!);
     expect(cardText(result)).toMatch(/Approved \d+ requests?/);
     // Page 1 (the ten oldest extra requests) still waits; page 2's Salesforce request (the 12th) is approved.
     for (const request of EXTRA.slice(0, 10)) expect((await emRequest(stack, request)).state).toBe('pendingApproval');

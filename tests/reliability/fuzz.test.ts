@@ -324,6 +324,7 @@ function typedData(verb: string, id: fc.Arbitrary<string>, sig: fc.Arbitrary<str
     case 'deny':
       return rec({ kind, id, stage, op: id, sig, reason: text });
     case 'approveAll':
+    case 'reviewApproveAll':
       return rec({
         items: fc.array(
           fc.tuple(kind, id, stage).map(([k, i, s]) => `${k}:${i}:${s}`),
@@ -331,6 +332,7 @@ function typedData(verb: string, id: fc.Arbitrary<string>, sig: fc.Arbitrary<str
         ),
         op: id,
         sig,
+        ...(verb === 'reviewApproveAll' ? { page: fc.oneof(fc.integer({ min: -1, max: 600 }), fc.constant('1')) } : {}),
       });
     case 'refreshApproval':
       return rec({ kind, id });

@@ -383,9 +383,17 @@ describe(`every card with ${TIMES} times the demo's data stays within Teams' lim
       expect(text).toMatch(
         new RegExp(`Showing ${page * 10 + 1}–${Math.min(waiting.length, page * 10 + 10)} of ${waiting.length}\\.`),
       );
-      // The confirmation names exactly this page's requests that need no reason, and says the others stay.
+      // The question (asked once "Approve all shown" re-read what waits) names exactly this page's requests that
+      // need no reason, and says the others stay.
       const onPage = approvalsPage(waiting, page).items.filter((i) => !i.needsReason);
-      const confirm = findAction(build(page), 'Approve all shown')?.action.card;
+      expect(findAction(build(page), 'Approve all shown')?.action.verb).toBe('reviewApproveAll');
+      const confirm = approvalsSummaryCard({
+        items: waiting,
+        page,
+        now: NOW,
+        confirm: { items: onPage, binding, decidedSince: 0 },
+      });
+      expect(checkCard(confirm)).toEqual([]);
       const confirmText = cardText(confirm);
       expect(confirmText).toContain(`Approve these ${onPage.length} requests shown on this page?`);
       expect(confirmText).toContain(

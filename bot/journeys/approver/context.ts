@@ -68,17 +68,17 @@ export class CardSigner {
     return { op, sig: this.sign(decisionPayload(kind, id, stage, op)) };
   }
 
-  bindMany(refs: string[]): CardBinding {
+  bindMany(refs: string[], purpose: BulkPurpose = 'bulk'): CardBinding {
     const op = randomUUID();
-    return { op, sig: this.sign(bulkPayload(refs, op)) };
+    return { op, sig: this.sign(bulkPayload(refs, op, purpose)) };
   }
 
   verifyDecision(data: { kind: ApprovalKind; id: string; stage?: number; op: string; sig: string }): boolean {
     return this.verify(decisionPayload(data.kind, data.id, data.stage ?? 0, data.op), data.sig);
   }
 
-  verifyBulk(data: { items: string[]; op: string; sig: string }): boolean {
-    return this.verify(bulkPayload(data.items, data.op), data.sig);
+  verifyBulk(data: { items: string[]; op: string; sig: string }, purpose: BulkPurpose = 'bulk'): boolean {
+    return this.verify(bulkPayload(data.items, data.op, purpose), data.sig);
   }
 
   private sign(payload: string): string {
@@ -96,8 +96,14 @@ function decisionPayload(kind: ApprovalKind, id: string, stage: number, op: stri
   return `decide|${kind}|${id.toLowerCase()}|${stage}|${op}`;
 }
 
-function bulkPayload(refs: string[], op: string): string {
-  return `bulk|${refs.map((r) => r.toLowerCase()).join(',')}|${op}`;
+/**
+ * `bulk` signs "Yes, approve N requests" (it approves); `review` signs "Approve all shown" (it only asks), so a
+ * review button's data cannot be replayed as an approval that skips the question.
+ */
+export type BulkPurpose = 'bulk' | 'review';
+
+function bulkPayload(refs: string[], op: string, purpose: BulkPurpose): string {
+  return `${purpose}|${refs.map((r) => r.toLowerCase()).join(',')}|${op}`;
 }
 
 /** The approval's record, read from Graph (app-only) and stored when the bot has not met it yet. */

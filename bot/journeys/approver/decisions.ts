@@ -15,6 +15,7 @@ import { approverContext, decisionDeps, ensureRecord } from './context.js';
 import { notifyNextStage, publishChange, withinBudget } from './fanout.js';
 import { APPROVER_ROLE, approvalSubject, renderApproval, versionOf } from './render.js';
 import { bulkData, type DecisionData, decisionData, parseBulkRef } from './schemas.js';
+import { forgetSummary } from './summaries.js';
 import { mayViewRecord, notYourApprovalCard } from './viewers.js';
 
 /** Approve, Deny and "Approve all shown": the approver's own token decides; every copy of the card follows. */
@@ -118,8 +119,13 @@ async function replyFor(scope: ActionScope, record: ApprovalRecord, outcome: Dec
   }
 }
 
+/** The reader is "you", never their own name. */
+function whoDecided(by: PersonRef, viewerId: string): string {
+  return by.id.toLowerCase() === viewerId.toLowerCase() ? 'you' : by.displayName;
+}
+
 function alreadyDecidedText(outcome: Extract<DecisionOutcome, { kind: 'alreadyDecided' }>, scope: ActionScope): string {
-  const who = outcome.by ? (outcome.by.id === scope.user.aadObjectId ? 'you' : outcome.by.displayName) : 'someone else';
+  const who = outcome.by ? whoDecided(outcome.by, scope.user.aadObjectId) : 'someone else';
   if (outcome.result === 'Expired') return 'This request expired before anyone decided; your click changed nothing.';
   const when = agoWithDate(outcome.at, scope.app.clock.now().toISOString());
   return `Already decided by ${who}${when ? ` ${when}` : ''}; your click changed nothing.`;
@@ -175,7 +181,7 @@ function beingRecordedCard() {
   });
 }
 
-function tamperedCard() {
+export function tamperedCard() {
   return errorCard({
     title: 'This card was changed or is out of date',
     message: 'Its buttons do not match the request they were made for, so I did nothing.',
@@ -235,6 +241,9 @@ export const approveAllAction = defineAction({
       );
     }
     const lines: BulkLine[] = outcomes.map(({ item, outcome }) => lineOf(item, outcome, scope.user.aadObjectId));
+    // The result replaces the summary the button was on: that activity is not redrawn as a summary any more.
+    const replyToId = scope.turn.activity.replyToId;
+    if (replyToId) await forgetSummary(app, scope.user.aadObjectId, replyToId);
     const changed = outcomes.flatMap(({ outcome }) =>
       outcome.kind === 'recorded' || (outcome.kind === 'alreadyDecided' && outcome.state) ? [outcome] : [],
     );
@@ -270,6 +279,6 @@ function lineOf(item: BulkItem, outcome: DecisionOutcome, viewerId: string): Bul
     notFound: 'no longer there',
     failed: 'Microsoft Graph did not accept it; try its own card',
   };
-  const by = outcome.kind === 'alreadyDecided' && outcome.by ? ` by ${outcome.by.displayName}` : '';
+  const by = outcome.kind === 'alreadyDecided' && outcome.by ? ` by ${whoDecided(outcome.by, viewerId)}` : '';
   return { state, approved: false, note: notes[outcome.kind] ?? `already decided${by}` };
 }

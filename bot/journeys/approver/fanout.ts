@@ -5,6 +5,7 @@ import { refreshSubject } from '../../proactive/subjects.js';
 import type { BotServices } from '../../services.js';
 import { approverContext } from './context.js';
 import { APPROVER_ROLE, approvalSubject, renderApproval, requesterSubject, versionOf } from './render.js';
+import { copyKey, redrawnSummaries } from './summaries.js';
 
 /** After anything changed an approval: every copy of its card, the requester's card and the next stage's approvers. */
 
@@ -20,7 +21,10 @@ export async function teamsIdsOf(app: BotServices, userIds: string[]): Promise<M
   return out;
 }
 
-/** Redraws every approver's copy (except the one the current click answers) and the requester's card. */
+/**
+ * Redraws every approver's copy (except the one the current click answers), every "approvals" summary that lists
+ * the request, and the requester's card.
+ */
 export async function publishChange(app: BotServices, state: ApprovalState, except?: Except): Promise<void> {
   const { kind, id } = state.details;
   const subject = approvalSubject(kind, id);
@@ -32,9 +36,12 @@ export async function publishChange(app: BotServices, state: ApprovalState, exce
     copies.map((c) => c.userAadObjectId),
   );
   const now = app.clock.now();
+  const version = versionOf(state);
+  const stale = copies.filter((c) => c.version !== version && !(except && copyKey(c) === copyKey(except)));
+  const summaries = await redrawnSummaries(app, stale, state);
   await registry.refreshAll(
     subject,
-    versionOf(state),
+    version,
     (copy) =>
       copy.role === APPROVER_ROLE
         ? renderApproval(state, copy.userAadObjectId, {
@@ -42,7 +49,7 @@ export async function publishChange(app: BotServices, state: ApprovalState, exce
             signer,
             refreshUserIds: idList(teamsIds.get(copy.userAadObjectId)),
           })
-        : undefined,
+        : summaries.get(copyKey(copy)),
     except,
   );
   try {

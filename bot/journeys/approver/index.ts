@@ -2,6 +2,7 @@ import type { Journey } from '../journey.js';
 import { approveAction, approveAllAction, denyAction } from './decisions.js';
 import { approvalsCommand, listApprovalsAction } from './listing.js';
 import { refreshApprovalAction, remindApproversAction } from './refresh.js';
+import { reviewApproveAllAction } from './review.js';
 import { approvalDigestAction, approvalDigestSource, approvalSubjectKind, approvalWatchSource } from './sources.js';
 
 export { rememberPimGroup } from '../../../services/approvals/watch.js';
@@ -18,6 +19,7 @@ export const approverJourney: Journey = {
     approveAction,
     denyAction,
     approveAllAction,
+    reviewApproveAllAction,
     listApprovalsAction,
     approvalDigestAction,
     refreshApprovalAction,

@@ -1,9 +1,15 @@
 import type { TurnContext } from 'botbuilder';
-import { approvalsPage, approvalsSummaryCard } from '../../../cards/approver/listCards.js';
+import {
+  type ApprovalsSummaryView,
+  approvalsPage,
+  approvalsSummaryCard,
+  bulkRefOf,
+} from '../../../cards/approver/listCards.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { listMyPending, type MyPending } from '../../../services/approvals/pending.js';
+import type { ApprovalRecord } from '../../../services/approvals/store.js';
 import { markShown } from '../../../services/approvals/watch.js';
 import { toDomainError } from '../../../services/graph/errors.js';
 import { type ActionScope, defineAction } from '../../actions/registry.js';
@@ -12,25 +18,32 @@ import { prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext } from './context.js';
+import { publishChange, withinBudget } from './fanout.js';
 import { APPROVER_ROLE, approvalSubject, renderApproval, versionOf } from './render.js';
 import { MAX_BULK, pageData } from './schemas.js';
+import { trackSummary } from './summaries.js';
 
 /**
  * "approvals": what waits for me right now, oldest first, a page at a time: a summary of the page (with "Approve all
- * shown" for that page only, Previous and Next) and one card for each request on it.
+ * shown" for that page only, Previous and Next) and, for each request on it whose card is not in this chat yet, its
+ * card. A request's card already in the chat stays the one place to decide it (kept current, never posted twice);
+ * the summary says where the cards are and is redrawn whenever one of its requests is decided (summaries.ts).
  */
 
 export const approvalsCommand: TextCommand = {
   name: 'approvals',
   match: prefixMatcher('approvals', 'my approvals', 'pending approvals', 'approve'),
   async run(scope) {
-    const result = await pendingFor(scope.app, scope.user);
+    const { app, turn, user } = scope;
+    const result = await pendingFor(app, user);
     if ('error' in result) {
-      await sendCard(scope.turn, result.error);
+      await sendCard(turn, result.error);
       return;
     }
-    await sendCard(scope.turn, await summaryCard(scope.app, result, 0));
-    await sendItemCards(scope.app, scope.turn, scope.user, result, 0);
+    const cards = await placeOfCards(app, user, result, 0);
+    const activityId = await sendCard(turn, await summaryCard(app, user, result, 0, { cards: cards.counts }));
+    if (activityId) await trackDrawn(app, scope, activityId, result, 0);
+    await sendItemCards(app, turn, user, cards.missing);
   },
 };
 
@@ -39,15 +52,19 @@ export const listApprovalsAction = defineAction({
   // The menu buttons carry no data (page 0); Previous, Next and Refresh carry the page. Other keys are dropped.
   data: pageData,
   async run(scope: ActionScope, { page }) {
-    const result = await pendingFor(scope.app, scope.user);
+    const { app, user } = scope;
+    const result = await pendingFor(app, user);
     if ('error' in result) return cardReply(result.error);
-    const summary = await summaryCard(scope.app, result, page);
-    await sendItemCards(scope.app, scope.turn, scope.user, result, page);
+    const cards = await placeOfCards(app, user, result, page);
+    const summary = await summaryCard(app, user, result, page, { cards: cards.counts });
+    const replyToId = scope.turn.activity.replyToId;
+    if (replyToId) await trackDrawn(app, scope, replyToId, result, page);
+    await sendItemCards(app, scope.turn, user, cards.missing);
     return cardReply(summary);
   },
 });
 
-async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending | { error: AdaptiveCard }> {
+export async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending | { error: AdaptiveCard }> {
   const ctx = approverContext(app);
   try {
     return await listMyPending({
@@ -73,34 +90,98 @@ async function pendingFor(app: BotServices, user: ActingUser): Promise<MyPending
   }
 }
 
-async function summaryCard(app: BotServices, pending: MyPending, page: number): Promise<AdaptiveCard> {
+/** The summary of `page`; `extra` adds where the cards are, what was decided since, or the bulk question. */
+export async function summaryCard(
+  app: BotServices,
+  user: ActingUser,
+  pending: MyPending,
+  page: number,
+  extra: Pick<ApprovalsSummaryView, 'cards' | 'decided' | 'confirm'> = {},
+): Promise<AdaptiveCard> {
   const shown = approvalsPage(pending.items, page);
   const bulkRefs = shown.items
     .filter((i) => !i.needsReason)
     .slice(0, MAX_BULK)
-    .map((i) => `${i.state.details.kind}:${i.state.details.id}:${i.state.currentStage}`);
+    .map((i) => bulkRefOf(i.state));
   const signer = await approverContext(app).signer();
   return approvalsSummaryCard({
     items: pending.items,
     page: shown.page.index,
     now: app.clock.now().toISOString(),
+    viewerId: user.aadObjectId,
     unavailable: pending.unavailable,
-    bulk: bulkRefs.length > 0 ? { refs: bulkRefs, binding: signer.bindMany(bulkRefs) } : undefined,
+    bulk: bulkRefs.length > 0 ? { refs: bulkRefs, binding: signer.bindMany(bulkRefs, 'review') } : undefined,
+    ...extra,
   });
 }
 
-/** One card per approval on the page, each tracked as this approver's copy (so it changes when anyone decides). */
+/** Tracks the summary now in `activityId` so it is redrawn whenever one of the requests it lists is decided. */
+export async function trackDrawn(
+  app: BotServices,
+  scope: Pick<ActionScope, 'user' | 'turn'>,
+  activityId: string,
+  pending: MyPending,
+  page: number,
+): Promise<void> {
+  try {
+    await trackSummary(app, {
+      userAadObjectId: scope.user.aadObjectId,
+      activityId,
+      conversationId: scope.turn.activity.conversation?.id ?? '',
+      states: pending.records.map((r) => r.state),
+      page: approvalsPage(pending.items, page).page.index,
+      unavailable: pending.unavailable,
+    });
+  } catch (err) {
+    // The summary is right now; only its later redraws are lost.
+    app.log.warn({ err }, 'could not track an approvals summary');
+  }
+}
+
+/**
+ * Which requests on the page already have this approver's card in the chat (they stay the place to decide, brought
+ * up to date when the listing read something newer) and which still need one.
+ */
+async function placeOfCards(
+  app: BotServices,
+  user: ActingUser,
+  pending: MyPending,
+  page: number,
+): Promise<{ missing: ApprovalRecord[]; counts: { above: number; below: number } }> {
+  const missing: ApprovalRecord[] = [];
+  const outdated: ApprovalRecord[] = [];
+  const me = user.aadObjectId.toLowerCase();
+  for (const record of approvalsPage(pending.records, page).items) {
+    const { kind, id } = record.state.details;
+    const mine = (await app.proactive.registry.copies(approvalSubject(kind, id))).filter(
+      (c) => c.role === APPROVER_ROLE && c.userAadObjectId.toLowerCase() === me,
+    );
+    if (mine.length === 0) missing.push(record);
+    else if (mine.some((c) => c.version !== versionOf(record.state))) outdated.push(record);
+  }
+  if (outdated.length > 0) {
+    await withinBudget(
+      app,
+      (async () => {
+        for (const record of outdated) await publishChange(app, record.state);
+      })(),
+    );
+  }
+  const onPage = approvalsPage(pending.records, page).items.length;
+  return { missing, counts: { above: onPage - missing.length, below: missing.length } };
+}
+
+/** One card for each request that has none in the chat, each tracked as this approver's copy. */
 async function sendItemCards(
   app: BotServices,
   turn: TurnContext,
   user: ActingUser,
-  pending: MyPending,
-  page: number,
+  records: readonly ApprovalRecord[],
 ): Promise<void> {
   const ctx = approverContext(app);
   const signer = await ctx.signer();
   const now = app.clock.now();
-  for (const record of approvalsPage(pending.records, page).items) {
+  for (const record of records) {
     const { state } = record;
     // Every record here came from Graph's list of approvals waiting for this user.
     const card = renderApproval(state, user.aadObjectId, {

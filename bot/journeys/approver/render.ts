@@ -19,10 +19,13 @@ export function requesterSubject(kind: ApprovalKind, id: string): string {
   return subjectKey(kind === 'em' ? 'request' : 'activation', id.toLowerCase());
 }
 
-/** Changes whenever what any copy shows changes (stage, escalation, decisions, outcome). */
+/**
+ * Changes whenever what any copy shows changes (stage, escalation, decisions, outcome, and the details a later read
+ * completed, such as a manager or the approvers a failed lookup missed).
+ */
 export function versionOf(state: ApprovalState): string {
-  const { currentStage, escalated, decisions, outcome } = state;
-  const shown = JSON.stringify({ currentStage, escalated, decisions, outcome });
+  const { details, currentStage, escalated, decisions, outcome } = state;
+  const shown = JSON.stringify({ details, currentStage, escalated, decisions, outcome });
   return createHash('sha256').update(shown).digest('base64url').slice(0, 16);
 }
 

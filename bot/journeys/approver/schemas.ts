@@ -41,6 +41,11 @@ export const bulkData = z.object({
   sig,
 });
 
+/** "Approve all shown" (asks before approving): the refs the summary showed, signed, and the page it showed. */
+export const reviewBulkData = bulkData.extend({
+  page: z.number().int().min(0).max(MAX_PAGE_INDEX).default(0),
+});
+
 export function parseBulkRef(ref: string): { kind: 'em' | 'pim'; id: string; stage: number } {
   const [kind, id, stage] = ref.split(':');
   return { kind: kind === 'pim' ? 'pim' : 'em', id: id.toLowerCase(), stage: Number(stage) };
