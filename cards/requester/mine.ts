@@ -9,6 +9,7 @@ import {
   executeAction,
   heading,
   plainText,
+  statusPill,
   textBlock,
   truncate,
 } from '../elements.js';
@@ -50,10 +51,7 @@ function requestLine(request: RequestView, now: Date): CardElement {
   return container(
     [
       textBlock(`**${what}**`),
-      textBlock([label.label, when].filter(Boolean).join(' · '), {
-        color: label.tone === 'default' ? undefined : label.tone,
-        spacing: 'none',
-      }),
+      statusPill([label.label, when].filter(Boolean).join(' · '), label.tone, { spacing: 'none' }),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
     { separator: true, spacing: 'medium' },

@@ -9,11 +9,13 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   executeAction,
   factSet,
   heading,
   plainText,
   refresh,
+  statusPill,
   textBlock,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
@@ -138,7 +140,7 @@ export function requestStatusCard(view: RequestStatusView): AdaptiveCard {
   const label = stateLabel(request.state, request.kind);
   const body: CardElement[] = [
     heading(titleOf(request)),
-    textBlock(label.label, { weight: 'bolder', color: label.tone, spacing: 'small' }),
+    statusPill(label.label, label.tone, { weight: 'bolder', spacing: 'small' }),
     textBlock(explanation(view), { spacing: 'small' }),
     facts(view),
   ];
@@ -163,9 +165,7 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
   }
   return adaptiveCard(
     [
-      textBlock(`${titleOf(request)}: **${label.label}**`, {
-        color: label.tone === 'default' ? undefined : label.tone,
-      }),
+      callout([textBlock(`${titleOf(request)}: **${label.label}**`)], label.tone),
       textBlock(explanation(view), { isSubtle: true, spacing: 'none' }),
     ],
     { actions, fallbackText: `${request.packageName}: ${label.label}.` },

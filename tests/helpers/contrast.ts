@@ -94,16 +94,15 @@ export function cardTextContrasts(card: unknown, config: HostConfigJson): TextCo
   const fonts = config.fontTypes.default;
   const measure = (where: string, text: string, style: string, t: TextStyleJson) => {
     const container = config.containerStyles[style] ?? config.containerStyles.default;
-    const colours =
-      container.foregroundColors[(t.color ?? 'default').toLowerCase()] ?? container.foregroundColors.default;
+    const colours = named(container.foregroundColors, t.color) ?? container.foregroundColors.default;
     const fg = parseColor(t.isSubtle ? colours.subtle : colours.default);
     const ratio = contrastRatio(fg, parseColor(container.backgroundColor));
-    const px = fonts.fontSizes[(t.size ?? 'default').toLowerCase()] ?? fonts.fontSizes.default;
-    const weight = fonts.fontWeights[(t.weight ?? 'default').toLowerCase()] ?? fonts.fontWeights.default;
+    const px = named(fonts.fontSizes, t.size) ?? fonts.fontSizes.default;
+    const weight = named(fonts.fontWeights, t.weight) ?? fonts.fontWeights.default;
     found.push({ where, text, ratio, required: requiredRatio(px, weight) });
   };
   const visitCard = (node: Json, where: string, style: string) => {
-    list(node.body).forEach((el, i) => visitElement(el, `${where}body[${i}]`, style));
+    for (const [i, el] of list(node.body).entries()) visitElement(el, `${where}body[${i}]`, style);
     visitActions(node.actions, `${where}actions`, style);
   };
   const visitActions = (actions: unknown, where: string, style: string) => {
@@ -128,8 +127,8 @@ export function cardTextContrasts(card: unknown, config: HostConfigJson): TextCo
         measure(`${where}.inlines[${i}]`, String(run.text), style, textStyleOf(run));
       });
     }
-    list(el.items).forEach((child, i) => visitElement(child, `${where}.items[${i}]`, style));
-    list(el.columns).forEach((child, i) => visitElement(child, `${where}.columns[${i}]`, style));
+    for (const [i, child] of list(el.items).entries()) visitElement(child, `${where}.items[${i}]`, style);
+    for (const [i, child] of list(el.columns).entries()) visitElement(child, `${where}.columns[${i}]`, style);
     if (el.type === 'ActionSet') visitActions(el.actions, `${where}.actions`, style);
   };
   if (isObject(card)) visitCard(card, '', 'default');
@@ -152,6 +151,12 @@ export function contrastProblems(card: unknown, config: HostConfigJson): string[
   return cardTextContrasts(card, config)
     .filter((c) => c.ratio < c.required)
     .map((c) => `${c.where || 'card'} "${c.text.slice(0, 60)}": ${c.ratio.toFixed(2)}:1 < ${c.required}:1`);
+}
+
+/** Card JSON and host configs spell enum values in any case ("extraLarge", "ExtraLarge"). */
+function named<T>(record: Record<string, T>, key: string | undefined): T | undefined {
+  const wanted = (key ?? 'default').toLowerCase();
+  return Object.entries(record).find(([name]) => name.toLowerCase() === wanted)?.[1];
 }
 
 function list(value: unknown): Json[] {
