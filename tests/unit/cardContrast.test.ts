@@ -198,6 +198,55 @@ function everyCard(): Array<[string, unknown]> {
     ],
     ['no match', noMatchCard({ query: 'payroll', suggestions: [pkg(1)] })],
     [
+      'details with grants and policies',
+      packageDetailsCard({
+        id: PKG,
+        displayName: 'Finance reports',
+        description: 'Reports',
+        catalogName: 'IT',
+        grants: [{ kind: 'group', resourceName: 'Finance', roleName: 'Member', groupId: GROUP.id }],
+        policies: [
+          {
+            id: requirements.policyId,
+            displayName: 'Manager approval',
+            description: 'Your manager approves.',
+            approvalRequired: true,
+            stages: [
+              { approvers: ['Megan Bowen'], escalationApprovers: [], timeout: 'P7D', justificationRequired: false },
+            ],
+            justificationRequired: true,
+            lasts: requirements.lasts,
+          },
+        ],
+      } as never),
+    ],
+    [
+      'my access with active roles',
+      myAccessCard({ assignments: [assignment], now: NOW }, [
+        activeRolesSection({
+          roles: [
+            {
+              group: GROUP,
+              accessId: 'member',
+              startDateTime: NOW,
+              endDateTime: '2026-03-02T18:00:00Z',
+              assignmentType: 'activated',
+            },
+            { group: GROUP, accessId: 'owner', startDateTime: NOW, assignmentType: 'assigned' },
+          ],
+          now: NOW,
+        }),
+      ]),
+    ],
+    [
+      'approvals summary with bulk approve',
+      approvalsSummaryCard({
+        items: [{ state: approval(), needsReason: false }],
+        now: NOW,
+        bulk: { refs: ['em:x:1'], binding: { op: 'op', sig: 'x'.repeat(43) } },
+      }),
+    ],
+    [
       'details',
       packageDetailsCard({
         id: PKG,
