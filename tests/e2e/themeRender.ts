@@ -87,27 +87,39 @@ export function recordCards(page: Page): void {
 export async function cardJsonOf(page: Page, card: Locator): Promise<Json> {
   const recorder = recorders.get(page);
   if (!recorder) throw new Error('dark capture: this page was not opened by startE2E (no card recording)');
-  const { index, text } = await card.evaluate(
-    (el, selector) => ({
-      index: Array.from(document.querySelectorAll(selector)).indexOf(el),
-      text: (el as HTMLElement).innerText,
-    }),
-    TOP_CARD,
-  );
-  const received = await recorder.cards();
+  // The page may draw a websocket frame or an invoke answer a moment before playwright reports it here.
+  const deadline = Date.now() + CAPTURE_WAIT_MS;
+  for (;;) {
+    const { index, text } = await card.evaluate(
+      (el, selector) => ({
+        index: Array.from(document.querySelectorAll(selector)).indexOf(el),
+        text: (el as HTMLElement).innerText,
+      }),
+      TOP_CARD,
+    );
+    const received = await recorder.cards();
+    const json = matchingCard(received, index, text);
+    if (json) return json;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `dark capture: none of the ${received.length} cards the Playground received is the one shown as card ${index + 1} ("${text.slice(0, 80)}")`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const CAPTURE_WAIT_MS = 3000;
+
+function matchingCard(received: Json[], index: number, text: string): Json | undefined {
   const shown = normalised(text);
   // `{{DATE(…)}}` and `{{TIME(…)}}` are drawn in the reader's zone: only the words around them are compared.
   const shows = (json: Json) =>
     visibleTexts(json)
       .flatMap((t) => t.split(/\{\{[^}]*\}\}/))
       .every((part) => shown.includes(normalised(part)));
-  const json = received[index] && shows(received[index]) ? received[index] : received.findLast(shows);
-  if (!json) {
-    throw new Error(
-      `dark capture: none of the ${received.length} cards the Playground received is the one shown as card ${index + 1} ("${text.slice(0, 80)}")`,
-    );
-  }
-  return json;
+  if (received[index] && shows(received[index])) return received[index];
+  return received.findLast((json) => visibleTexts(json).length > 0 && shows(json));
 }
 
 /** A text element of a rendered card, with the colours the browser computed for it. */
