@@ -231,6 +231,59 @@ export function factSet(
   return defined({ type: 'FactSet', facts: shown.map(([title, value]) => ({ title, value })), ...options });
 }
 
+/** How something stands: done (good), needs attention soon (warning), failed (attention), in progress (accent). */
+export type Tone = 'default' | 'accent' | 'good' | 'warning' | 'attention';
+
+/**
+ * Coloured text does not read in both Teams themes: warning yellow and good green on white are 1.5:1 and 2:1, the
+ * attention red on dark grey 3.2:1 (WCAG asks 4.5:1). So a tone is drawn as the container style of that name, a pale
+ * fill in light and dark alike, and the text inside keeps the default colour, which reads on it at 10:1 or more.
+ */
+function toneStyle(tone: Tone | TextColor | undefined): ContainerStyle | undefined {
+  return tone === 'accent' || tone === 'good' || tone === 'warning' || tone === 'attention' ? tone : undefined;
+}
+
+function uncoloured(element: CardElement): CardElement {
+  if (element.type !== 'TextBlock' || element.color === undefined) return element;
+  const { color: _color, ...rest } = element;
+  return rest;
+}
+
+/**
+ * Sentences in a tone (a warning, an error, a notice): a band of the tone's container style holding them, which
+ * takes the first block's spacing and separator. In the default tone a single block stays as it is.
+ */
+export function callout(items: CardElement[], tone: Tone | TextColor | undefined): CardElement {
+  const style = toneStyle(tone);
+  if (!style && items.length === 1) return items[0];
+  const [first] = items;
+  const inside = items.map((item, i) =>
+    defined(i === 0 ? { ...uncoloured(item), spacing: undefined, separator: undefined } : uncoloured(item)),
+  );
+  return container(inside, { style, spacing: first?.spacing, separator: first?.separator });
+}
+
+/**
+ * A short status ("Pending approval", "Delivered") as a pill: the tone's container style around the words only.
+ * The words say the status; the fill only adds to it, so no meaning is carried by colour alone.
+ */
+export function statusPill(
+  text: string,
+  tone: Tone | TextColor | undefined,
+  options: Options<TextBlock, 'text' | 'color'> = {},
+): CardElement {
+  const style = toneStyle(tone);
+  const { spacing, separator, ...textOptions } = options;
+  if (!style) return textBlock(text, options);
+  return columnSet(
+    [column([textBlock(text, textOptions)], { width: 'auto', style, verticalContentAlignment: 'center' })],
+    {
+      spacing,
+      separator,
+    },
+  );
+}
+
 export function column(items: CardElement[], options: Options<Column, 'items'> = {}): Column {
   return defined({ type: 'Column', items, ...options });
 }

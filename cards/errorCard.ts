@@ -4,6 +4,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   executeAction,
   textBlock,
 } from './elements.js';
@@ -41,7 +42,7 @@ export function errorCard(view: ErrorCardView): AdaptiveCard {
   actions.push(executeAction('Help', Verbs.help));
   return adaptiveCard(
     [
-      textBlock(title, { size: 'medium', weight: 'bolder', color: 'attention', style: 'heading' }),
+      callout([textBlock(title, { size: 'medium', weight: 'bolder', style: 'heading' })], 'attention'),
       textBlock(message),
       ...(nextStep ? nextStepBlock(nextStep) : []),
     ],

@@ -2,6 +2,7 @@ import {
   type AdaptiveCard,
   adaptiveCard,
   type CardElement,
+  callout,
   container,
   heading,
   plainText,
@@ -57,9 +58,10 @@ function audienceSection(audience: Audience): CardElement {
 }
 
 function notUnderstoodLine(typed: string): CardElement {
-  return textBlock(`I didn't understand "${plainText(truncate(typed.trim(), 80))}". Here is what I can do.`, {
-    color: 'warning',
-  });
+  return callout(
+    [textBlock(`I didn't understand "${plainText(truncate(typed.trim(), 80))}". Here is what I can do.`)],
+    'warning',
+  );
 }
 
 export function helpCard(view: HelpCardView = {}): AdaptiveCard {

@@ -3,6 +3,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   factSet,
   heading,
   textBlock,
@@ -22,7 +23,7 @@ export interface MessageCardView {
 }
 
 function titleBlock(title: string, tone: MessageTone): CardElement {
-  return heading(title, tone === 'default' ? {} : { color: tone });
+  return callout([heading(title)], tone);
 }
 
 export function messageCard(view: MessageCardView): AdaptiveCard {

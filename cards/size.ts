@@ -1,4 +1,4 @@
-import { type CardElement, textBlock } from './elements.js';
+import { type CardElement, callout, textBlock } from './elements.js';
 
 /**
  * The size budget of every card the bot sends. Teams refuses a message over 100 KB counted in UTF-16 (413
@@ -24,7 +24,7 @@ type SizedCard = { body?: CardElement[]; actions?: unknown[]; [key: string]: unk
 export function fitForTeams<T extends object>(card: T): { card: T; trimmed: boolean } {
   if (cardUtf16Bytes(card) <= MAX_CARD_UTF16_BYTES) return { card, trimmed: false };
   const sized = card as SizedCard;
-  const note = textBlock(TRIMMED_NOTE, { color: 'warning', weight: 'bolder' });
+  const note = callout([textBlock(TRIMMED_NOTE, { weight: 'bolder' })], 'warning');
   const body = [...(sized.body ?? [])];
   const fits = (candidate: SizedCard) => cardUtf16Bytes(candidate) <= MAX_CARD_UTF16_BYTES;
   while (body.length > 1) {

@@ -4,6 +4,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   executeAction,
   factSet,
   heading,
@@ -51,8 +52,8 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
     ['Ends', state.endDateTime && isLive(state) ? timeText(state.endDateTime, view.now) : undefined],
   ]);
   const body: CardElement[] = [
-    ...(view.notice ? [textBlock(view.notice.text, { color: view.notice.tone, weight: 'bolder' })] : []),
-    heading(drawn.title, { color: drawn.tone }),
+    ...(view.notice ? [callout([textBlock(view.notice.text, { weight: 'bolder' })], view.notice.tone)] : []),
+    callout([heading(drawn.title)], drawn.tone),
     ...drawn.lines.map((line) => textBlock(line)),
     facts,
   ];

@@ -1,5 +1,14 @@
 import type { ActiveRole, RolePart } from '../../services/model/pim.js';
-import { actionSet, type CardElement, container, executeAction, plainText, textBlock, truncate } from '../elements.js';
+import {
+  actionSet,
+  type CardElement,
+  callout,
+  container,
+  executeAction,
+  plainText,
+  textBlock,
+  truncate,
+} from '../elements.js';
 import type { ListSection } from '../paging.js';
 import { Verbs } from '../verbs.js';
 import { DEACTIVATE_BUTTON } from './activationCard.js';
@@ -28,7 +37,7 @@ export function activeRolesSection(view: ActiveRolesView): ListSection {
       whenEmpty: [textBlock('I could not read your group memberships just now; type **activate** to try again.')],
     };
   }
-  const gaps = view.missing?.length ? [textBlock(missingPartsText(view.missing), { color: 'warning' })] : [];
+  const gaps = view.missing?.length ? [callout([textBlock(missingPartsText(view.missing))], 'warning')] : [];
   return {
     title: gaps.length > 0 ? container([title, ...gaps]) : title,
     rows: view.roles.map((role) => roleLine(role, view.now)),

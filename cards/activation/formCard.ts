@@ -3,6 +3,7 @@ import {
   type AdaptiveCard,
   adaptiveCard,
   type CardElement,
+  callout,
   choiceSetInput,
   column,
   columnSet,
@@ -86,8 +87,13 @@ function problemBlocks(view: ActivationFormView): CardElement[] {
   const problems = [...(view.problems ?? []), ...(besideInputs ? ['The start date or time: see below.'] : [])];
   if (problems.length === 0) return [];
   return [
-    textBlock('Please fix this first:', { color: 'attention', weight: 'bolder' }),
-    ...problems.map((p) => textBlock(`- ${p}`, { color: 'attention', spacing: 'none' })),
+    callout(
+      [
+        textBlock('Please fix this first:', { weight: 'bolder' }),
+        ...problems.map((p) => textBlock(`- ${p}`, { spacing: 'none' })),
+      ],
+      'attention',
+    ),
   ];
 }
 
@@ -160,7 +166,7 @@ function ticketInputs(values?: FormValues): CardElement[] {
 /** The date and time builders drop a value that is not `YYYY-MM-DD` / `HH:MM`; its error shows under the input. */
 function startInputs(values?: FormValues, problems: ActivationFormView['fieldProblems'] = {}): CardElement[] {
   const beside = (problem?: string): CardElement[] =>
-    problem ? [textBlock(problem, { color: 'attention', size: 'small', spacing: 'none' })] : [];
+    problem ? [callout([textBlock(problem, { size: 'small', spacing: 'none' })], 'attention')] : [];
   return [
     textBlock('Start later (optional; UTC). Leave empty to start now.', { weight: 'bolder', spacing: 'medium' }),
     columnSet([

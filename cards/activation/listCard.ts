@@ -4,6 +4,7 @@ import {
   actionSet,
   adaptiveCard,
   type CardElement,
+  callout,
   container,
   executeAction,
   factSet,
@@ -38,7 +39,7 @@ export function activateButtonTitle(role: Pick<EligibleRole, 'accessId'> & { gro
 export function eligibleListCard(view: EligibleListView): AdaptiveCard {
   const { roles, now, filter } = view;
   const gaps = view.unavailable?.length
-    ? [textBlock(missingPartsText(view.unavailable), { color: 'warning', wrap: true, spacing: 'small' })]
+    ? [callout([textBlock(missingPartsText(view.unavailable), { wrap: true, spacing: 'small' })], 'warning')]
     : [];
   if (roles.length === 0) return emptyListCard(filter);
   const { items: shown, page } = pageOf(roles, view.page ?? 0, ROLES_PAGE_SIZE);

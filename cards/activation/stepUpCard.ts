@@ -3,6 +3,7 @@ import {
   type AdaptiveCard,
   adaptiveCard,
   type CardAction,
+  callout,
   executeAction,
   heading,
   openUrlAction,
@@ -37,7 +38,7 @@ export function stepUpCard(view: StepUpCardView): AdaptiveCard {
   actions.push(executeAction('Back to my roles', Verbs.activateList));
   return adaptiveCard(
     [
-      heading(`Verify your identity to activate ${plainText(view.groupName)}`, { color: 'warning' }),
+      callout([heading(`Verify your identity to activate ${plainText(view.groupName)}`)], 'warning'),
       textBlock(why),
       textBlock(
         `Select **${VERIFY_BUTTON}** and sign in. I then finish the activation by myself and this card shows the result: no need to click again.`,

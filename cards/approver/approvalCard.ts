@@ -10,6 +10,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   container,
   executeAction,
   factSet,
@@ -91,15 +92,18 @@ function isViewer(person: PersonRef | undefined, viewerId: string): boolean {
 }
 
 function noticeBlock(notice: { tone: NoticeTone; text: string }): CardElement {
-  const color: TextColor | undefined = notice.tone === 'default' ? undefined : notice.tone;
-  return textBlock(notice.text, { weight: 'bolder', ...(color ? { color } : {}) });
+  return callout([textBlock(notice.text, { weight: 'bolder' })], notice.tone);
 }
 
 function reminderBlock(state: ApprovalState): CardElement {
-  return textBlock(`Reminder: ${plainText(state.details.requester.displayName)} is still waiting for your decision.`, {
-    color: 'warning',
-    weight: 'bolder',
-  });
+  return callout(
+    [
+      textBlock(`Reminder: ${plainText(state.details.requester.displayName)} is still waiting for your decision.`, {
+        weight: 'bolder',
+      }),
+    ],
+    'warning',
+  );
 }
 
 function headerBlock(state: ApprovalState, viewerId: string): CardElement {
@@ -216,7 +220,7 @@ function statusBlock(view: ApprovalCardView): CardElement {
       : [];
     return container(
       [
-        heading(outcomeTitle(outcome, view.viewerId, view.state.details.kind), { color: outcomeColor(outcome) }),
+        callout([heading(outcomeTitle(outcome, view.viewerId, view.state.details.kind))], outcomeColor(outcome)),
         ...whenLine(outcome, view.now),
         ...reason,
       ],

@@ -5,6 +5,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   container,
   executeAction,
   factSet,
@@ -64,11 +65,13 @@ function unavailableBlock(parts: readonly string[] | undefined): CardElement[] {
   if (words.length === 0) return [];
   const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
   return [
-    textBlock(
-      `I could not load ${list} just now, so this list may be incomplete. Select Refresh to try again in a moment.`,
-      {
-        color: 'warning',
-      },
+    callout(
+      [
+        textBlock(
+          `I could not load ${list} just now, so this list may be incomplete. Select Refresh to try again in a moment.`,
+        ),
+      ],
+      'warning',
     ),
   ];
 }
@@ -241,7 +244,7 @@ export function bulkResultCard(lines: BulkLine[], viewerId: string): AdaptiveCar
   const approved = lines.filter((l) => l.approved);
   const others = lines.filter((l) => !l.approved);
   const title = approved.length === 1 ? 'Approved 1 request' : `Approved ${approved.length} requests`;
-  const body: CardElement[] = [heading(title, approved.length ? { color: 'good' } : {})];
+  const body: CardElement[] = [callout([heading(title)], approved.length ? 'good' : 'default')];
   if (approved.length) {
     body.push(
       factSet(

@@ -9,6 +9,7 @@ import {
   executeAction,
   heading,
   plainText,
+  statusPill,
   textBlock,
   truncate,
 } from '../elements.js';
@@ -58,10 +59,7 @@ function requestLine(request: RequestView, now: Date, outcome?: RequestOutcome):
   return container(
     [
       textBlock(`**${what}**`),
-      textBlock([label.label, when].filter(Boolean).join(' · '), {
-        color: label.tone === 'default' ? undefined : label.tone,
-        spacing: 'none',
-      }),
+      statusPill([label.label, when].filter(Boolean).join(' · '), label.tone, { spacing: 'none' }),
       ...(outcome ? [textBlock(decisionSummary(outcome.decisions, outcome.stages, 160), { spacing: 'none' })] : []),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],

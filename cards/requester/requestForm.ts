@@ -10,6 +10,7 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   choiceSetInput,
   dateInput,
   executeAction,
@@ -61,7 +62,7 @@ export interface RequestFormView {
 
 function errorLine(view: RequestFormView, field: FormFieldName): CardElement[] {
   const error = view.errors?.[field];
-  return error ? [textBlock(plainText(error), { color: 'attention', size: 'small', spacing: 'none' })] : [];
+  return error ? [callout([textBlock(plainText(error), { size: 'small', spacing: 'none' })], 'attention')] : [];
 }
 
 function justificationInput(view: RequestFormView, index: number, req: RequestRequirements): CardElement[] {
@@ -115,12 +116,14 @@ function choiceQuestionInput(view: RequestFormView, index: number, q: ChoiceQues
   if (isUnanswerable(q)) {
     const asks = `This policy asks "${plainText(q.text)}", but offers no answers that can be chosen here.`;
     return [
-      textBlock(
-        q.required ? `${asks} Request it in My Access instead.` : `${asks} It is optional, so I leave it out.`,
-        {
-          color: q.required ? 'warning' : undefined,
-          isSubtle: !q.required || undefined,
-        },
+      callout(
+        [
+          textBlock(
+            q.required ? `${asks} Request it in My Access instead.` : `${asks} It is optional, so I leave it out.`,
+            { isSubtle: !q.required || undefined },
+          ),
+        ],
+        q.required ? 'warning' : 'default',
       ),
     ];
   }
@@ -205,7 +208,7 @@ function errorBanner(view: RequestFormView): CardElement[] {
   const count = Object.keys(view.errors ?? {}).length;
   if (count === 0) return [];
   const what = count === 1 ? 'One answer needs' : `${count} answers need`;
-  return [textBlock(`${what} fixing before I can send the request.`, { color: 'attention', weight: 'bolder' })];
+  return [callout([textBlock(`${what} fixing before I can send the request.`, { weight: 'bolder' })], 'attention')];
 }
 
 export function requestFormCard(view: RequestFormView): AdaptiveCard {

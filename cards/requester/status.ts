@@ -10,11 +10,13 @@ import {
   adaptiveCard,
   type CardAction,
   type CardElement,
+  callout,
   executeAction,
   factSet,
   heading,
   plainText,
   refresh,
+  statusPill,
   textBlock,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
@@ -163,7 +165,7 @@ export function requestStatusCard(view: RequestStatusView): AdaptiveCard {
   const label = stateLabel(request.state, request.kind, request.startsAt);
   const body: CardElement[] = [
     heading(titleOf(request)),
-    textBlock(label.label, { weight: 'bolder', color: label.tone, spacing: 'small' }),
+    statusPill(label.label, label.tone, { weight: 'bolder', spacing: 'small' }),
     textBlock(explanation(view), { spacing: 'small' }),
     ...decisionBlocks(view),
     facts(view),
@@ -189,9 +191,7 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
   }
   return adaptiveCard(
     [
-      textBlock(`${titleOf(request)}: **${label.label}**`, {
-        color: label.tone === 'default' ? undefined : label.tone,
-      }),
+      callout([textBlock(`${titleOf(request)}: **${label.label}**`)], label.tone),
       textBlock(explanation(view), { isSubtle: true, spacing: 'none' }),
       ...(view.decisions
         ? [textBlock(decisionSummary(view.decisions, stagesKnown(view.approvalStages)), { spacing: 'small' })]

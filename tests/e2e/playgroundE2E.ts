@@ -13,6 +13,9 @@ import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js'
 import { type RunningPlayground, startPlayground } from '../../scripts/playground.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
+import { cardJsonOf, type RenderedText, recordCards, renderCardInTheme, TOP_CARD } from './themeRender.js';
+
+export { TOP_CARD };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(import.meta.dirname, 'artifacts');
@@ -72,6 +75,7 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
     ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  recordCards(page);
   await page.goto(playground.url);
   await page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: 15_000 });
   return {
@@ -137,9 +141,6 @@ export async function saveFailureScreenshot(page: Page | undefined, name: string
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
 }
 
-/** Top-level cards only: a card's Action.ShowCard renders another `.ac-adaptiveCard` inside it. */
-export const TOP_CARD = '.ac-adaptiveCard:not(.ac-adaptiveCard .ac-adaptiveCard)';
-
 /** How many top-level cards the chat shows now. */
 export async function cardCount(page: Page): Promise<number> {
   return page.locator(TOP_CARD).count();
@@ -167,13 +168,25 @@ export async function waitForCard(
   return page.locator(TOP_CARD).nth((await found.jsonValue()) - 1);
 }
 
+export interface CardScreenshots {
+  light: string;
+  dark: string;
+  /** The texts of the dark render, with the colours the browser computed for them. */
+  darkTexts: RenderedText[];
+}
+
 /**
  * Saves what a person sees of one card, for the README and for review: `artifacts/<name>-light.png` from the
- * Playground. (The dark-theme copy, `<name>-dark.png`, is added by the theme work; callers do not change.)
+ * Playground, and `artifacts/<name>-dark.png`, the same card (the JSON the Playground received for it) drawn with the
+ * Teams dark host config, since the Playground has no dark theme.
  */
-export async function screenshotCard(page: Page, card: Locator, name: string): Promise<void> {
+export async function screenshotCard(page: Page, card: Locator, name: string): Promise<CardScreenshots> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await card.scrollIntoViewIfNeeded().catch(() => undefined);
-  await card.screenshot({ path: path.join(ARTIFACTS, `${name}-light.png`) });
-  void page;
+  const light = path.join(ARTIFACTS, `${name}-light.png`);
+  await card.screenshot({ path: light });
+  const width = (await card.boundingBox())?.width ?? 600;
+  const json = await cardJsonOf(page, card);
+  const dark = await renderCardInTheme(page, json, 'dark', path.join(ARTIFACTS, `${name}-dark.png`), width);
+  return { light, dark: dark.file, darkTexts: dark.texts };
 }

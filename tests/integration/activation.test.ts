@@ -289,7 +289,11 @@ describe('activate: bad input is refused or explained, never sent to Graph blind
         const valid = field === 'startDate' ? /^\d{4}-\d{2}-\d{2}$/ : /^\d{2}:\d{2}$/;
         if (problems[field] && typed) expect(input).not.toHaveProperty('value');
         if (input.value !== undefined) expect(input.value).toMatch(valid);
-        const errors = beside.filter((e: any) => e.type === 'TextBlock').map((e: any) => e.text);
+        // An error shows in an attention callout (a Container) under the input.
+        const errors = beside
+          .flatMap((e: any) => (e.type === 'Container' ? e.items : [e]))
+          .filter((e: any) => e.type === 'TextBlock')
+          .map((e: any) => e.text);
         if (problems[field]) expect(errors).toEqual([expect.stringMatching(problems[field] as RegExp)]);
         else expect(errors).toEqual([]);
       }

@@ -150,7 +150,8 @@ describe('message card', () => {
       'Request submitted',
       'Your request for **Finance reports** is waiting for approval.',
     ]);
-    expect(card.body[0]).toMatchObject({ color: 'good' });
+    // The tone is the title's container style (a pale fill), so the text keeps the default colour in both themes.
+    expect(card.body[0]).toMatchObject({ type: 'Container', style: 'good', items: [{ text: 'Request submitted' }] });
     expect(card.body[2]).toEqual({ type: 'FactSet', facts: [{ title: 'Package', value: 'Finance reports' }] });
     expect(buttons(card)).toEqual([{ title: 'Cancel request', verb: 'cancelRequest' }]);
     expect(card).toMatchSnapshot();

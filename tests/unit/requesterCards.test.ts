@@ -259,9 +259,10 @@ describe('request form card', () => {
     const text = cardText(card);
     expect(text).toMatch(/One answer needs fixing/);
     expect(text).toMatch(/Policy: \*\*Manager approval\*\*/);
-    const body = card.body.map((el: any) => el.id ?? el.text);
+    const body = card.body.map((el: any) => el.id ?? el.text ?? el.items?.[0]?.text);
     const at = body.indexOf('p1.q:q1');
     expect(String(body[at + 1])).toMatch(/not in the format/);
+    expect(card.body[at + 1]).toMatchObject({ type: 'Container', style: 'attention' });
     expect(inputs(card).find((i) => i.id === 'p1.q:q1').value).toBe('CC-12');
     expect(buttonTitles(card)).toEqual(['Submit request', 'Choose another policy']);
   });
