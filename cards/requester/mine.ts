@@ -14,7 +14,9 @@ import {
 } from '../elements.js';
 import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from '../paging.js';
 import { Verbs } from '../verbs.js';
-import { formatDate, relativeTime, stateLabel } from './format.js';
+import { formatDate, stateLabel } from './format.js';
+
+// These cards have no refresh: times are named by their date ("requested on …"), never "5 minutes ago".
 
 /** `my requests` and `my access` (the package part, composable with other journeys' sections). */
 
@@ -34,11 +36,11 @@ const MAX_NAME_CHARS = 120;
 const PENDING = new Set(['submitted', 'pendingApproval', 'scheduled']);
 const RETRYABLE = new Set(['denied', 'expired', 'canceled', 'deliveryFailed']);
 
-function requestLine(request: RequestView, now: Date): CardElement {
+function requestLine(request: RequestView): CardElement {
   const label = stateLabel(request.state, request.kind);
   const name = plainText(truncate(request.packageName, MAX_NAME_CHARS));
   const what = request.kind === 'remove' ? `Give up ${name}` : name;
-  const when = request.createdAt ? `requested ${relativeTime(request.createdAt, now)}` : '';
+  const when = request.createdAt ? `requested on ${formatDate(request.createdAt)}` : '';
   const buttons: CardAction[] = [];
   if (PENDING.has(request.state)) {
     buttons.push(
@@ -61,7 +63,6 @@ function requestLine(request: RequestView, now: Date): CardElement {
 }
 
 export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
-  const now = new Date(view.now);
   const { items, page } = pageOf(view.requests, view.page ?? 0, MY_REQUESTS_PAGE_SIZE);
   const body: CardElement[] = [heading('Your requests')];
   if (items.length === 0) {
@@ -72,7 +73,7 @@ export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
         isSubtle: true,
         spacing: 'none',
       }),
-      ...items.map((r) => requestLine(r, now)),
+      ...items.map((r) => requestLine(r)),
     );
   }
   return adaptiveCard(body, {
@@ -93,13 +94,13 @@ export interface MyAccessView {
   now: string;
 }
 
-function untilText(assignment: AssignmentView, now: Date): string {
+function untilText(assignment: AssignmentView): string {
   if (assignment.state === 'delivering') return 'Being set up';
   if (!assignment.endsAt) return 'No end date';
-  return `Until ${formatDate(assignment.endsAt)} (${relativeTime(assignment.endsAt, now)})`;
+  return `Until ${formatDate(assignment.endsAt)}`;
 }
 
-function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
+function assignmentLine(assignment: AssignmentView): CardElement {
   const buttons: CardAction[] = [];
   if (assignment.canRenew && assignment.state === 'delivered') {
     buttons.push(executeAction('Renew', Verbs.renew, { packageId: assignment.packageId, assignmentId: assignment.id }));
@@ -112,7 +113,7 @@ function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
   return container(
     [
       textBlock(`**${plainText(truncate(assignment.packageName, MAX_NAME_CHARS))}**`),
-      textBlock(untilText(assignment, now), { isSubtle: true, spacing: 'none' }),
+      textBlock(untilText(assignment), { isSubtle: true, spacing: 'none' }),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
     { separator: true, spacing: 'medium' },
@@ -124,10 +125,9 @@ function assignmentLine(assignment: AssignmentView, now: Date): CardElement {
  * journeys add their own sections (active group memberships); the card pages through all of them as one list.
  */
 export function myAccessSection(view: MyAccessView): ListSection {
-  const now = new Date(view.now);
   return {
     title: textBlock('Access packages', { weight: 'bolder', size: 'medium', spacing: 'medium' }),
-    rows: view.assignments.map((a) => assignmentLine(a, now)),
+    rows: view.assignments.map((a) => assignmentLine(a)),
     whenEmpty: [textBlock('You have no access packages at the moment.', { spacing: 'small' })],
   };
 }

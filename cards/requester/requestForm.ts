@@ -165,8 +165,8 @@ function dateInputs(view: RequestFormView, index: number, req: RequestRequiremen
 
 function endDateLabel(req: RequestRequirements): string {
   const lasts = req.lasts;
-  if (lasts.kind === 'duration') return `End date (at most ${accessLengthText(lasts)} after the start)`;
-  if (lasts.kind === 'until') return `End date (${accessLengthText(lasts)} at the latest)`;
+  if (lasts.kind === 'duration') return `End date (at most ${accessLengthText(lasts, 'plain')} after the start)`;
+  if (lasts.kind === 'until') return `End date (${accessLengthText(lasts, 'plain')} at the latest)`;
   return 'End date';
 }
 

@@ -24,8 +24,10 @@ import { formatDate, stateLabel, whenText } from './format.js';
 
 export interface RequestStatusView {
   request: RequestView;
-  /** ISO time the card is drawn at, for "5 minutes ago". */
+  /** ISO time the card is drawn at. */
   now: string;
+  /** The reader's IANA time zone, when Teams told the bot. */
+  zone?: string;
   /** Who approves, stage by stage; undefined when unknown. */
   approvalStages?: ApprovalStageView[];
   /** Eligible group roles the package gives (offered as "Activate now" once delivered). */
@@ -79,11 +81,11 @@ function deliveredText(roles: EligibleGroupRole[]): string {
 }
 
 function facts(view: RequestStatusView): CardElement {
-  const { request, now } = view;
-  const at = new Date(now);
+  const { request } = view;
+  const reader = { now: view.now, zone: view.zone };
   const waiting = request.state === 'submitted' || request.state === 'pendingApproval';
   return factSet([
-    ['Requested', request.createdAt ? whenText(request.createdAt, at) : 'just now'],
+    ['Requested', request.createdAt ? whenText(request.createdAt, reader) : undefined],
     ['Approvers', waiting && view.approvalStages?.length ? approvalText(view.approvalStages) : undefined],
     [
       'Access until',
@@ -91,7 +93,7 @@ function facts(view: RequestStatusView): CardElement {
         ? formatDate(request.accessEndsAt)
         : undefined,
     ],
-    ['Finished', !OPEN.has(request.state) && request.completedAt ? whenText(request.completedAt, at) : undefined],
+    ['Finished', !OPEN.has(request.state) && request.completedAt ? whenText(request.completedAt, reader) : undefined],
   ]);
 }
 
