@@ -9,6 +9,7 @@ import { welcomeCard } from '../cards/welcomeCard.js';
 import type { ActionTable } from './actions/registry.js';
 import { completeSignInWithCode, confirmTokenExchange, withCardSignIn, withMessageSignIn } from './auth/index.js';
 import { sendCard } from './cardSender.js';
+import { READER_ZONE_KEY, timeZoneFromActivity } from './proactive/conversations.js';
 import { type CommandTable, MAX_MESSAGE_CHARS, normaliseText } from './commands/table.js';
 import { asHttp200, cardReply } from './invokeResponse.js';
 import type { ActingUser, BotServices } from './services.js';
@@ -118,11 +119,13 @@ export function actingUser(turn: TurnContext): ActingUser | undefined {
   const from = turn.activity.from;
   if (!from?.aadObjectId || !/^[0-9a-fA-F-]{36}$/.test(from.aadObjectId)) return undefined;
   const channelData = turn.activity.channelData as { tenant?: { id?: string } } | undefined;
+  const timeZone = timeZoneFromActivity(turn.activity) ?? turn.turnState.get(READER_ZONE_KEY);
   return {
     aadObjectId: from.aadObjectId.toLowerCase(),
     tenantId: turn.activity.conversation?.tenantId ?? channelData?.tenant?.id,
     name: from.name,
     teamsId: from.id,
+    ...(typeof timeZone === 'string' ? { timeZone } : {}),
   };
 }
 

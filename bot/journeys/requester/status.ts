@@ -45,7 +45,12 @@ function contextFrom(details: PackageDetails, policyId?: string): TrackRecord['c
   return { ...(approvalStages ? { approvalStages } : {}), eligibleRoles: eligibleRolesOf(details.grants) };
 }
 
-export function statusView(app: BotServices, record: TrackRecord | undefined, request: RequestView): RequestStatusView {
+export function statusView(
+  app: BotServices,
+  record: TrackRecord | undefined,
+  request: RequestView,
+  zone?: string,
+): RequestStatusView {
   return {
     request: {
       ...request,
@@ -53,6 +58,7 @@ export function statusView(app: BotServices, record: TrackRecord | undefined, re
       packageName: request.packageName || record?.packageName || 'an access package',
     },
     now: app.clock.now().toISOString(),
+    zone,
     approvalStages: record?.context?.approvalStages,
     eligibleRoles: record?.context?.eligibleRoles ?? [],
     refreshUserIds: record?.teamsId ? [record.teamsId] : undefined,
@@ -79,6 +85,12 @@ async function loadRequest(app: BotServices, requestId: string, record?: TrackRe
   return { request: loaded.request, record: { ...record, context } };
 }
 
+/** The requester's time zone as their client last sent it; only they see the status card. */
+async function requesterZone(app: BotServices, record: Pick<TrackRecord, 'userId'> | undefined) {
+  if (!record?.userId) return undefined;
+  return (await app.proactive.conversations.get(record.userId).catch(() => undefined))?.timeZone;
+}
+
 function renderFor(view: RequestStatusView) {
   return (copy: TrackedCard): CardJson | undefined =>
     copy.role === REQUESTER_ROLE ? requestStatusCard(view) : undefined;
@@ -91,7 +103,7 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
       const record = await new RequesterStore(app).tracked(id);
       try {
         const { request, record: withContext } = await loadRequest(app, id, record);
-        const view = statusView(app, withContext, request);
+        const view = statusView(app, withContext, request, await requesterZone(app, withContext));
         return { version: versionOf(request), render: renderFor(view) };
       } catch (err) {
         if (err instanceof GraphRequestError && err.status === 404) return undefined;
@@ -109,7 +121,7 @@ export async function statusReply(scope: ActionScope, requestId: string): Promis
   const { app, user, turn } = scope;
   const store = new RequesterStore(app);
   const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(app, record, request);
+  const view = statusView(app, record, request, user.timeZone);
   const version = versionOf(request);
   const replyToId = turn.activity.replyToId;
   const subject = requestSubject(requestId);
@@ -142,7 +154,7 @@ export async function showAdopted(
 ): Promise<void> {
   const store = new RequesterStore(app);
   const { request, record } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(app, record, request);
+  const view = statusView(app, record, request, await requesterZone(app, record ?? { userId: intent.userId }));
   const subject = requestSubject(requestId);
   const version = versionOf(request);
   if (intent.card) {
@@ -301,7 +313,7 @@ async function followUp(
   const { request, record: withContext } = record.context
     ? { request: current, record }
     : await loadRequest(app, record.requestId, record);
-  const view = statusView(app, withContext, request);
+  const view = statusView(app, withContext, request, await requesterZone(app, withContext ?? record));
   const subject = requestSubject(record.requestId);
   // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
   await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
