@@ -9,9 +9,9 @@ import { welcomeCard } from '../cards/welcomeCard.js';
 import type { ActionTable } from './actions/registry.js';
 import { completeSignInWithCode, confirmTokenExchange, withCardSignIn, withMessageSignIn } from './auth/index.js';
 import { sendCard } from './cardSender.js';
-import { READER_ZONE_KEY, timeZoneFromActivity } from './proactive/conversations.js';
 import { type CommandTable, MAX_MESSAGE_CHARS, normaliseText } from './commands/table.js';
 import { asHttp200, cardReply } from './invokeResponse.js';
+import { READER_ZONE_KEY, timeZoneFromActivity } from './proactive/conversations.js';
 import type { ActingUser, BotServices } from './services.js';
 
 /** The invokes botbuilder answers for us (Teams SSO); every other name gets a 400 with the reason. */

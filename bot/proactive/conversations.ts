@@ -1,9 +1,9 @@
 import type { Activity, ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { isTimeZone } from '../../cards/time.js';
 import type { Clock } from '../../services/clock.js';
 import type { Logger } from '../../services/log.js';
 import type { BotStorage } from '../../services/storage/index.js';
-import { isTimeZone } from '../../cards/time.js';
 import { readItem, UNCHANGED, updateItem } from './storeItem.js';
 import type { ConversationDirectory, StoredReference } from './types.js';
 
