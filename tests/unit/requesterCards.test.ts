@@ -3,7 +3,6 @@ import { remindData } from '../../bot/journeys/approver/schemas.js';
 import { activeRolesSection } from '../../cards/activation/activeRolesSection.js';
 import { packageDetailsCard } from '../../cards/requester/details.js';
 import { accessLengthText, relativeTime } from '../../cards/requester/format.js';
-import { seenIn } from '../helpers/cardTimes.js';
 import { giveUpConfirmCard, myAccessCard, myAccessSection, myRequestsCard } from '../../cards/requester/mine.js';
 import { noMatchCard, packageListCard } from '../../cards/requester/packageList.js';
 import { formInputId, requestFormCard } from '../../cards/requester/requestForm.js';
@@ -16,6 +15,7 @@ import type {
   RequestView,
 } from '../../services/model/entitlement.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { seenIn } from '../helpers/cardTimes.js';
 import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
 
 const PKG = '40000000-0000-4000-8000-000000000002';
@@ -396,7 +396,9 @@ describe('status card', () => {
       statusView({ state: 'delivered', status: 'Delivered', accessEndsAt: '2026-05-31T10:00:00Z' }),
     );
     expect(checkCard(card)).toEqual([]);
-    expect(cardText(card)).toMatch(/Delivered[\s\S]*eligible member of \*\*DBAs\*\*[\s\S]*Access until \{\{DATE\(2026-05-31T10:00:00Z, SHORT\)\}\}/);
+    expect(cardText(card)).toMatch(
+      /Delivered[\s\S]*eligible member of \*\*DBAs\*\*[\s\S]*Access until \{\{DATE\(2026-05-31T10:00:00Z, SHORT\)\}\}/,
+    );
     expect(findAction(card, 'Activate now')?.action).toMatchObject({
       verb: 'activateForm',
       data: { groupId: '20000000-0000-4000-8000-000000000018', accessId: 'member' },

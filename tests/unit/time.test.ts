@@ -113,7 +113,8 @@ describe('"in N days" counts calendar days, right at the boundaries', () => {
     expect(daysText('2026-12-16T10:00:00Z', at('2026-12-02T10:00:00Z'))).toBe('in 14 days');
     expect(daysText('2026-12-16T09:00:00Z', at('2026-12-02T10:00:00Z'))).toBe('in 14 days');
     expect(daysText('2026-12-16T00:00:00Z', at('2026-12-02T23:59:00Z'))).toBe('in 14 days');
-    for (const zone of ZONES) expect(daysText('2026-12-16T10:00:00Z', at('2026-12-02T10:00:00Z', zone))).toBe('in 14 days');
+    for (const zone of ZONES)
+      expect(daysText('2026-12-16T10:00:00Z', at('2026-12-02T10:00:00Z', zone))).toBe('in 14 days');
   });
 
   it('across a UTC midnight: ten minutes later is tomorrow in UTC, today in LA and in Kiritimati', () => {
