@@ -275,6 +275,16 @@ function everyCard(zone: string | undefined): Array<[string, AdaptiveCard]> {
       ],
     ),
     [
+      'activation active for hours',
+      activationCard({
+        state: { ...activation('active'), endDateTime: '2026-12-03T07:00:00.0000000Z' },
+        now: NOW,
+        zone,
+        reminderMinutes: 10,
+        viewerTeamsId: '29:a',
+      }),
+    ],
+    [
       'activation, too soon to deactivate',
       errorCard({
         title: 'Not yet',
