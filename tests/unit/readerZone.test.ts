@@ -2,8 +2,13 @@ import type { Activity, TurnContext } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { actingUser } from '../../bot/accessBot.js';
 import { ConversationStore, referenceKey, timeZoneFromActivity } from '../../bot/proactive/conversations.js';
+import { requestFormCard } from '../../cards/requester/requestForm.js';
+import { readersToday } from '../../cards/time.js';
 import { ManualClock } from '../../services/clock.js';
+import { checkRequestForm } from '../../services/entitlement/requestForm.js';
+import type { RequestRequirements } from '../../services/model/entitlement.js';
 import { MemoryBotStorage } from '../../services/storage/memoryStorage.js';
+import { cardText } from '../helpers/teamsHarness.js';
 import { captureLog } from '../proactive/helpers.js';
 
 /** The reader's zone: Teams sends it on messages; the bot keeps it with the person's conversation reference. */
@@ -94,5 +99,55 @@ describe('the reader’s time zone from Teams', () => {
     const other = '10000000-0000-4000-8000-000000000002';
     await store.saveFromChat(other, 'a:chat-megan');
     expect(await store.timeZoneOf(other)).toBeUndefined();
+  });
+});
+
+describe('the request form reads its dates as days in the person’s zone', () => {
+  const req: RequestRequirements = {
+    policyId: 'pol',
+    policyDisplayName: 'P',
+    policyDescription: '',
+    approvalRequired: false,
+    justificationRequired: false,
+    allowCustomSchedule: true,
+    lasts: { kind: 'duration', days: 30, hours: 0 },
+    questions: [],
+  };
+  // 23:50 UTC on 2 Dec: already 3 Dec in Berlin and Kiritimati, still 2 Dec in Los Angeles.
+  const now = new Date('2026-12-02T23:50:00Z');
+  const check = (startDate: string, zone?: string) =>
+    checkRequestForm(req, { startDate, endDate: '2026-12-20' }, { packageId: 'p', targetId: 'me', now, zone });
+  const start = (result: ReturnType<typeof check>) => (result.ok ? result.body.schedule?.startDateTime : result.errors);
+
+  it("today is the person's today, and starting today means now", () => {
+    expect(start(check('2026-12-03', 'Europe/Berlin'))).toBe(now.toISOString());
+    expect(start(check('2026-12-02', 'America/Los_Angeles'))).toBe(now.toISOString());
+    expect(start(check('2026-12-02', 'Europe/Berlin'))).toEqual({
+      startDate: 'The start date is in the past: choose today or later.',
+    });
+    expect(start(check('2026-12-02'))).toBe(now.toISOString());
+  });
+
+  it('a later start begins at midnight there, which Graph gets in UTC', () => {
+    expect(start(check('2026-12-04', 'Europe/Berlin'))).toBe('2026-12-03T23:00:00.000Z');
+    expect(start(check('2026-12-04', 'America/Los_Angeles'))).toBe('2026-12-04T08:00:00.000Z');
+    expect(start(check('2026-12-04', 'Pacific/Kiritimati'))).toBe('2026-12-03T10:00:00.000Z');
+    expect(start(check('2026-12-04'))).toBe('2026-12-04T00:00:00.000Z');
+  });
+
+  it('the form says which zone its days are in and offers no day before the person’s today', () => {
+    const form = (zone?: string) =>
+      requestFormCard({
+        formId: 'f',
+        packageName: 'Sandbox',
+        mode: 'new',
+        policies: [req],
+        today: readersToday({ now: now.toISOString(), zone }),
+        zone,
+      });
+    expect(cardText(form('Europe/Berlin'))).toContain('Choose your dates (optional, days in Europe/Berlin)');
+    expect(JSON.stringify(form('Europe/Berlin'))).toContain('"min":"2026-12-03"');
+    expect(cardText(form())).toContain('Choose your dates (optional, days in UTC)');
+    expect(JSON.stringify(form())).toContain('"min":"2026-12-02"');
   });
 });
