@@ -11,6 +11,7 @@ import { completeSignInWithCode, confirmTokenExchange, withCardSignIn, withMessa
 import { sendCard } from './cardSender.js';
 import { type CommandTable, MAX_MESSAGE_CHARS, normaliseText } from './commands/table.js';
 import { asHttp200, cardReply } from './invokeResponse.js';
+import { READER_ZONE_KEY, timeZoneFromActivity } from './proactive/conversations.js';
 import type { ActingUser, BotServices } from './services.js';
 
 /** The invokes botbuilder answers for us (Teams SSO); every other name gets a 400 with the reason. */
@@ -118,11 +119,13 @@ export function actingUser(turn: TurnContext): ActingUser | undefined {
   const from = turn.activity.from;
   if (!from?.aadObjectId || !/^[0-9a-fA-F-]{36}$/.test(from.aadObjectId)) return undefined;
   const channelData = turn.activity.channelData as { tenant?: { id?: string } } | undefined;
+  const timeZone = timeZoneFromActivity(turn.activity) ?? turn.turnState.get(READER_ZONE_KEY);
   return {
     aadObjectId: from.aadObjectId.toLowerCase(),
     tenantId: turn.activity.conversation?.tenantId ?? channelData?.tenant?.id,
     name: from.name,
     teamsId: from.id,
+    ...(typeof timeZone === 'string' ? { timeZone } : {}),
   };
 }
 

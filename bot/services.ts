@@ -14,6 +14,8 @@ export interface ActingUser {
   name?: string;
   /** Teams user id (29:…), used for card refresh user lists. */
   teamsId: string;
+  /** The person's IANA time zone when Teams sent it (now or on an earlier message); cards/time.ts uses it. */
+  timeZone?: string;
 }
 
 /** Everything handlers need, built once at start and injected (tests swap parts). */

@@ -1,5 +1,6 @@
 import type { Activity, ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { isTimeZone } from '../../cards/time.js';
 import type { Clock } from '../../services/clock.js';
 import type { Logger } from '../../services/log.js';
 import type { BotStorage } from '../../services/storage/index.js';
@@ -15,12 +16,21 @@ export const referenceSchema = z.object({
   botId: z.string().min(1),
   botName: z.string().optional(),
   channelId: z.string().min(1),
+  // An unknown or malformed zone is dropped, never a reason to lose the reference.
+  timeZone: z
+    .string()
+    .refine((zone) => isTimeZone(zone))
+    .optional()
+    .catch(undefined),
   updatedAt: z.string(),
 }) satisfies z.ZodType<StoredReference>;
 
 export type ReferenceFields = Omit<StoredReference, 'updatedAt'>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Where the reader's zone is kept for the rest of a turn (read by actingUser). */
+export const READER_ZONE_KEY = Symbol('readerTimeZone');
+
 /** Remembered fingerprints of written references, so an unchanged reference costs no storage call per turn. */
 const MAX_CACHED_USERS = 10_000;
 
@@ -31,6 +41,7 @@ export function referenceKey(userAadObjectId: string): string {
 /** Conversation references per user (`ref/<aadObjectId>`), refreshed by a middleware on every inbound activity. */
 export class ConversationStore implements ConversationDirectory {
   private readonly written = new Map<string, string>();
+  private readonly zones = new Map<string, string>();
   private readonly listeners: ((ref: StoredReference) => Promise<void>)[] = [];
   private readonly background = new Set<Promise<void>>();
   private lastSeen?: ReferenceFields;
@@ -45,6 +56,7 @@ export class ConversationStore implements ConversationDirectory {
   async get(userAadObjectId: string): Promise<StoredReference | undefined> {
     if (!GUID.test(userAadObjectId)) return undefined;
     const stored = await readItem(this.storage, referenceKey(userAadObjectId), referenceSchema, this.log);
+    if (stored?.value.timeZone) this.zones.set(userAadObjectId.toLowerCase(), stored.value.timeZone);
     // Gone or unreadable although this process may have written it: the user's next activity must write it again.
     if (!stored) this.written.delete(userAadObjectId.toLowerCase());
     return stored?.value;
@@ -53,18 +65,35 @@ export class ConversationStore implements ConversationDirectory {
   /** Stores the reference unless this process already wrote the same one. True when it was written. */
   async save(fields: ReferenceFields): Promise<boolean> {
     const user = fields.userAadObjectId.toLowerCase();
-    this.lastSeen = fields;
-    const fingerprint = fingerprintOf({ ...fields, userAadObjectId: user });
+    this.lastSeen = { ...fields, timeZone: undefined };
+    // Invokes (card clicks) carry no zone: the one an earlier message gave is kept.
+    const timeZone = fields.timeZone ?? this.zones.get(user);
+    const fingerprint = fingerprintOf({ ...fields, userAadObjectId: user, timeZone });
     if (this.written.get(user) === fingerprint) return false;
     let changed = false;
     const stored = await updateItem(this.storage, referenceKey(user), referenceSchema, this.log, (current) => {
-      if (current && fingerprintOf(current) === fingerprint) return UNCHANGED;
+      const zone = timeZone ?? current?.timeZone;
+      if (current && fingerprintOf(current) === fingerprintOf({ ...fields, userAadObjectId: user, timeZone: zone })) {
+        return UNCHANGED;
+      }
       changed = true;
-      return { ...fields, userAadObjectId: user, updatedAt: this.clock.now().toISOString() };
+      return {
+        ...fields,
+        userAadObjectId: user,
+        ...(zone ? { timeZone: zone } : {}),
+        updatedAt: this.clock.now().toISOString(),
+      };
     });
-    this.remember(user, fingerprint);
+    this.remember(user, fingerprintOf({ ...fields, userAadObjectId: user, timeZone: stored?.timeZone ?? timeZone }));
+    if (stored?.timeZone) this.zones.set(user, stored.timeZone);
     if (stored) this.announce(stored);
     return changed;
+  }
+
+  /** The person's time zone as Teams last sent it, or undefined when the bot never learnt it. */
+  async timeZoneOf(userAadObjectId: string): Promise<string | undefined> {
+    const user = userAadObjectId.toLowerCase();
+    return this.zones.get(user) ?? (await this.get(user).catch(() => undefined))?.timeZone;
   }
 
   /**
@@ -91,6 +120,8 @@ export class ConversationStore implements ConversationDirectory {
           await this.save(fields).catch((err: unknown) =>
             this.log.warn({ err, user: fields.userAadObjectId }, 'could not save the conversation reference'),
           );
+          const zone = fields.timeZone ?? this.zones.get(fields.userAadObjectId);
+          if (zone) turn.turnState.set(READER_ZONE_KEY, zone);
         }
         await next();
       },
@@ -118,12 +149,18 @@ export class ConversationStore implements ConversationDirectory {
       const oldest = this.written.keys().next().value;
       if (oldest !== undefined) this.written.delete(oldest);
     }
+    if (this.zones.size > MAX_CACHED_USERS) {
+      const oldest = this.zones.keys().next().value;
+      if (oldest !== undefined) this.zones.delete(oldest);
+    }
   }
 }
 
 function fingerprintOf(ref: ReferenceFields): string {
-  const { userAadObjectId, teamsUserId, conversationId, serviceUrl, tenantId, botId, botName, channelId } = ref;
+  const { userAadObjectId, teamsUserId, conversationId, serviceUrl, tenantId, botId, botName, channelId, timeZone } =
+    ref;
   return JSON.stringify([
+    timeZone,
     userAadObjectId,
     teamsUserId,
     conversationId,
@@ -162,7 +199,18 @@ export function referenceFromActivity(activity: Partial<Activity>): ReferenceFie
     botId: activity.recipient.id,
     ...(activity.recipient.name ? { botName: activity.recipient.name } : {}),
     channelId: activity.channelId,
+    ...(timeZoneFromActivity(activity) ? { timeZone: timeZoneFromActivity(activity) } : {}),
   };
+}
+
+/**
+ * The sender's IANA zone: Teams puts it on message activities as `localTimezone` and in the `clientInfo` entity's
+ * `timezone`. Untrusted: only a zone this runtime knows is taken.
+ */
+export function timeZoneFromActivity(activity: Partial<Activity>): string | undefined {
+  if (isTimeZone(activity.localTimezone)) return activity.localTimezone;
+  const info = (activity.entities ?? []).find((e) => e?.type === 'clientInfo') as { timezone?: unknown } | undefined;
+  return isTimeZone(info?.timezone) ? info.timezone : undefined;
 }
 
 function isHttpUrl(value: unknown): value is string {

@@ -15,6 +15,8 @@ export interface StoredReference {
   botId: string;
   botName?: string;
   channelId: string;
+  /** The person's IANA time zone as their Teams client last sent it (`activity.localTimezone`); for card times. */
+  timeZone?: string;
   updatedAt: string;
 }
 

@@ -13,12 +13,16 @@ import {
   type TextColor,
   textBlock,
 } from '../elements.js';
+// Ended cards have no refresh: their times always carry the date (onDateAtText), live ones drop it on the reader's today.
+import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
 
 export interface ActivationCardView {
   state: ActivationState;
   now: string;
+  /** The viewer's IANA time zone, when Teams told the bot. */
+  zone?: string;
   /** Minutes before the end from which the card turns into the reminder (Extend and Deactivate). */
   reminderMinutes: number;
   /** The viewer's Teams id, so their client refreshes the card by itself while it can still change. */
@@ -47,9 +51,11 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
     ['Role', roleWord(state.accessId)],
     [
       'Started',
-      state.startDateTime && state.phase !== 'pendingApproval' ? timeText(state.startDateTime, view.now) : undefined,
+      state.startDateTime && state.phase !== 'pendingApproval'
+        ? timeText(state.startDateTime, view.now, view.zone)
+        : undefined,
     ],
-    ['Ends', state.endDateTime && isLive(state) ? timeText(state.endDateTime, view.now) : undefined],
+    ['Ends', state.endDateTime && isLive(state) ? timeText(state.endDateTime, view.now, view.zone) : undefined],
   ]);
   const body: CardElement[] = [
     ...(view.notice ? [callout([textBlock(view.notice.text, { weight: 'bolder' })], view.notice.tone)] : []),
@@ -60,7 +66,7 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
   return adaptiveCard(body, {
     actions: drawn.actions,
     refresh: refreshFor(view),
-    fallbackText: `${drawn.title}.`,
+    fallbackText: `${plainTimes(drawn.title)}.`,
   });
 }
 
@@ -102,8 +108,8 @@ function draw(view: ActivationCardView): Drawn {
         title: `Scheduled: ${roleTitle(state.accessId, name)}`,
         tone: 'accent',
         lines: [
-          `You become ${roleOf(state.accessId, name)} at ${state.startDateTime ? timeText(state.startDateTime, now) : 'the chosen time'}${
-            state.endDateTime ? ` until ${timeText(state.endDateTime, now)}` : ''
+          `You become ${roleOf(state.accessId, name)} at ${state.startDateTime ? timeText(state.startDateTime, now, view.zone) : 'the chosen time'}${
+            state.endDateTime ? ` until ${timeText(state.endDateTime, now, view.zone)}` : ''
           }.`,
         ],
         actions: [],
@@ -113,7 +119,7 @@ function draw(view: ActivationCardView): Drawn {
         title: `${roleTitle(state.accessId, name)} has ended`,
         tone: 'default',
         lines: [
-          `It ended at ${state.endDateTime ? timeText(state.endDateTime, now) : 'its end time'} and I removed you from the group.`,
+          `It ended ${state.endDateTime ? onDateAtText(state.endDateTime) : 'at its end time'} and I removed you from the group.`,
         ],
         actions: again,
       };
@@ -122,7 +128,7 @@ function draw(view: ActivationCardView): Drawn {
         title: `${roleTitle(state.accessId, name)} deactivated`,
         tone: 'default',
         lines: [
-          `You deactivated it at ${state.deactivatedAt ? timeText(state.deactivatedAt, now) : 'your request'}; you are no longer ${roleOf(state.accessId, name)}.`,
+          `You deactivated it ${state.deactivatedAt ? onDateAtText(state.deactivatedAt) : 'at your request'}; you are no longer ${roleOf(state.accessId, name)}.`,
         ],
         actions: again,
       };
@@ -131,7 +137,7 @@ function draw(view: ActivationCardView): Drawn {
         title: `${roleTitle(state.accessId, name)} extended`,
         tone: 'good',
         lines: [
-          `A new activation replaced this one${state.extendedUntil ? `: you are ${roleOf(state.accessId, name)} until ${timeText(state.extendedUntil, now)}` : ''}.`,
+          `A new activation replaced this one${state.extendedUntil ? `: you are ${roleOf(state.accessId, name)} until ${datedMomentText(state.extendedUntil)}` : ''}.`,
         ],
         actions: [],
       };
@@ -155,7 +161,9 @@ function drawActive(view: ActivationCardView): Drawn {
     return {
       title: `${roleTitle(state.accessId, name)} ends ${relativeText(end, now)}`,
       tone: 'warning',
-      lines: [`You are ${roleOf(state.accessId, name)} until ${timeText(end, now)}. Extend it if you still need it.`],
+      lines: [
+        `You are ${roleOf(state.accessId, name)} until ${timeText(end, now, view.zone)}. Extend it if you still need it.`,
+      ],
       actions: [
         executeAction(EXTEND_BUTTON, Verbs.extend, { requestId: state.requestId }, { style: 'positive' }),
         deactivate,
@@ -164,7 +172,7 @@ function drawActive(view: ActivationCardView): Drawn {
   }
   return {
     title: end
-      ? `You are ${roleOf(state.accessId, name)} until ${timeText(end, now)}`
+      ? `You are ${roleOf(state.accessId, name)} until ${timeText(end, now, view.zone)}`
       : `You are ${roleOf(state.accessId, name)}`,
     tone: 'good',
     lines: end

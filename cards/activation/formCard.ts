@@ -16,6 +16,7 @@ import {
   textInput,
   timeInput,
 } from '../elements.js';
+import { zoneLabel } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { minutesText, policySummary, roleTitle } from './format.js';
 
@@ -40,6 +41,8 @@ export interface ActivationFormView {
   /** Idempotency key of this form's Activate button (a double click makes one request). */
   op: string;
   now: string;
+  /** The person's IANA time zone when known: the start inputs are read in it (else in UTC), and say which. */
+  zone?: string;
   /** What the person entered, shown again when the bot sends the form back with problems. */
   values?: FormValues;
   problems?: string[];
@@ -65,7 +68,7 @@ export function activationFormCard(view: ActivationFormView): AdaptiveCard {
       durationInput(view),
       justificationInput(policy, view.values?.justification),
       ...(policy.ticketRequired ? ticketInputs(view.values) : []),
-      ...startInputs(view.values, view.fieldProblems),
+      ...startInputs(view.values, view.fieldProblems, view.zone),
     ],
     {
       actions: [
@@ -164,22 +167,30 @@ function ticketInputs(values?: FormValues): CardElement[] {
 }
 
 /** The date and time builders drop a value that is not `YYYY-MM-DD` / `HH:MM`; its error shows under the input. */
-function startInputs(values?: FormValues, problems: ActivationFormView['fieldProblems'] = {}): CardElement[] {
+function startInputs(
+  values?: FormValues,
+  problems: ActivationFormView['fieldProblems'] = {},
+  zone?: string,
+): CardElement[] {
+  const where = zoneLabel(zone);
   const beside = (problem?: string): CardElement[] =>
     problem ? [callout([textBlock(problem, { size: 'small', spacing: 'none' })], 'attention')] : [];
   return [
-    textBlock('Start later (optional; UTC). Leave empty to start now.', { weight: 'bolder', spacing: 'medium' }),
+    textBlock(`Start later (optional; ${where} time). Leave empty to start now.`, {
+      weight: 'bolder',
+      spacing: 'medium',
+    }),
     columnSet([
       column(
         [
-          dateInput(FormInputs.startDate, { label: 'Date (UTC)', value: values?.startDate || undefined }),
+          dateInput(FormInputs.startDate, { label: `Date (${where})`, value: values?.startDate || undefined }),
           ...beside(problems.startDate),
         ],
         { width: 'stretch' },
       ),
       column(
         [
-          timeInput(FormInputs.startTime, { label: 'Time (UTC)', value: values?.startTime || undefined }),
+          timeInput(FormInputs.startTime, { label: `Time (${where})`, value: values?.startTime || undefined }),
           ...beside(problems.startTime),
         ],
         { width: 'stretch' },

@@ -1,32 +1,30 @@
 import type { ActivationPolicy, GroupAccess, RolePart } from '../../services/model/pim.js';
 import { plainText } from '../elements.js';
+import { momentDateText, momentText, parseMoment, cardTimestamp as toCardTimestamp } from '../time.js';
 
-/**
- * Text helpers for the activation cards. Times use Adaptive Cards' `{{DATE()}}` / `{{TIME()}}` so Teams shows them in
- * the reader's time zone; `now` comes from the view model (cards never read the clock).
- */
+/** Text helpers for the activation cards. Times come from cards/time.ts; `now` comes from the view model. */
 
 /** `2026-11-29T14:32:00.123Z` → `2026-11-29T14:32:00Z` (the DATE/TIME functions want RFC 3339 without fractions). */
 export function cardTimestamp(iso: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return toCardTimestamp(iso) ?? iso;
 }
 
-/** A moment as the reader's local time; the date is added when it is not the same (UTC) day as `now`. */
-export function timeText(iso: string, now: string): string {
-  const at = cardTimestamp(iso);
-  const sameDay = at.slice(0, 10) === cardTimestamp(now).slice(0, 10);
-  return sameDay ? `{{TIME(${at})}}` : `{{DATE(${at}, SHORT)}} {{TIME(${at})}}`;
+/** A moment in the reader's zone; the date is added unless it is the reader's today (zone known, cards/time.ts). */
+export function timeText(iso: string, now: string, zone?: string): string {
+  return momentText(iso, { now, zone });
 }
 
+/** The date of a moment (eligibility ends at a moment; the reader's zone decides its day). */
 export function dateText(iso: string): string {
-  return `{{DATE(${cardTimestamp(iso)}, SHORT)}}`;
+  return momentDateText(iso);
 }
 
-/** "in 8 minutes", "in 2 hours", "5 minutes ago". */
+/** "in 8 minutes", "in 2 hours", "5 minutes ago": only on the activation card, whose refresh redraws it. */
 export function relativeText(iso: string, now: string): string {
-  const minutes = Math.round((Date.parse(iso) - Date.parse(now)) / 60_000);
+  const at = parseMoment(iso);
+  const from = parseMoment(now);
+  if (at === undefined || from === undefined) return '';
+  const minutes = Math.round((at - from) / 60_000);
   const amount = minutesText(Math.abs(minutes));
   if (minutes === 0) return 'now';
   return minutes > 0 ? `in ${amount}` : `${amount} ago`;

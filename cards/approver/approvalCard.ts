@@ -45,6 +45,8 @@ export interface ApprovalCardView {
   viewer: ViewerPosition;
   /** ISO time the card is drawn at (relative times are computed against it). */
   now: string;
+  /** The viewer's IANA time zone, when Teams told the bot. */
+  zone?: string;
   binding: CardBinding;
   /** Teams ids (29:…) whose clients refresh this card automatically (Universal Actions); at most 60. */
   refreshUserIds?: string[];
@@ -60,7 +62,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
     ...(view.notice ? [noticeBlock(view.notice)] : []),
     ...(view.reminder && !state.outcome ? [reminderBlock(state)] : []),
     headerBlock(state, view.viewerId),
-    requestFacts(state, view.viewerId, view.now),
+    requestFacts(state, view),
     ...(state.outcome ? [] : unresolvedApproversNote(state.details.stages[state.currentStage - 1])),
     ...earlierDecisions(state, view),
     statusBlock(view),
@@ -119,7 +121,8 @@ function headerBlock(state: ApprovalState, viewerId: string): CardElement {
   );
 }
 
-function requestFacts(state: ApprovalState, viewerId: string, now: string): CardElement {
+function requestFacts(state: ApprovalState, view: ApprovalCardView): CardElement {
+  const { viewerId } = view;
   const d = state.details;
   const r = d.requester;
   const role = [r.jobTitle, r.department]
@@ -139,12 +142,12 @@ function requestFacts(state: ApprovalState, viewerId: string, now: string): Card
       'Ticket',
       d.ticket ? plainText(d.ticket.system ? `${d.ticket.number} (${d.ticket.system})` : d.ticket.number) : undefined,
     ],
-    ['Requested', agoWithDate(d.requestedAt, now)],
-    ['Access', accessWindow(state)],
+    ['Requested', utc(d.requestedAt, view.now, view.zone)],
+    ['Access', accessWindow(state, view)],
   ];
   if (!state.outcome) {
     facts.push(['Who approves', whoApprovesText(d.stages[state.currentStage - 1])]);
-    facts.push(['Decision due', decisionDue(state, now)]);
+    facts.push(['Decision due', decisionDue(state, view)]);
     if (d.stages.length > 1) facts.push(['Stage', `${state.currentStage} of ${d.stages.length}`]);
   }
   return factSet(facts);
@@ -164,22 +167,23 @@ function targetFacts(state: ApprovalState): [string, string | undefined][] {
   ];
 }
 
-function accessWindow(state: ApprovalState): string | undefined {
+function accessWindow(state: ApprovalState, view: ApprovalCardView): string | undefined {
   const { startsAt, endsAt, duration } = state.details;
   const length = durationText(duration);
-  if (startsAt && endsAt) return `From ${utc(startsAt)} to ${utc(endsAt)}`;
-  if (startsAt && length) return `${length} from ${utc(startsAt)}`;
+  const at = (iso: string) => utc(iso, view.now, view.zone);
+  if (startsAt && endsAt) return `From ${at(startsAt)} to ${at(endsAt)}`;
+  if (startsAt && length) return `${length} from ${at(startsAt)}`;
   if (length) return `${length} once approved`;
-  return endsAt ? `Until ${utc(endsAt)}` : undefined;
+  return endsAt ? `Until ${at(endsAt)}` : undefined;
 }
 
-function decisionDue(state: ApprovalState, now: string): string | undefined {
+/** "in 14 days (…)", "tomorrow (…)", "today at …": the card's refresh redraws it while the request waits. */
+function decisionDue(state: ApprovalState, view: ApprovalCardView): string | undefined {
   const plan = state.details.stages[state.currentStage - 1];
   const start = state.stageStartedAt ? Date.parse(state.stageStartedAt) : Number.NaN;
   const length = plan?.timeout ? durationMs(plan.timeout) : undefined;
   if (Number.isNaN(start) || length === undefined) return undefined;
-  const due = new Date(start + length).toISOString();
-  return `${until(due, now)} (${utc(due)})`;
+  return until(new Date(start + length).toISOString(), view.now, view.zone);
 }
 
 function durationMs(iso: string): number | undefined {
@@ -189,12 +193,12 @@ function durationMs(iso: string): number | undefined {
   return ((d * 24 + h) * 60 + min) * 60_000;
 }
 
-/** Stage decisions already made (multi-stage approvals), e.g. "Stage 1: approved by Megan Bowen, 2 hours ago". */
+/** Stage decisions already made (multi-stage approvals), e.g. "Stage 1: approved by Megan Bowen on {{DATE}} at …". */
 function earlierDecisions(state: ApprovalState, view: ApprovalCardView): CardElement[] {
   if (state.details.stages.length <= 1) return [];
   const earlier = state.decisions.filter((d) => d.stage < state.currentStage);
   return earlier.map((d) =>
-    textBlock(`Stage ${d.stage}: ${d.result.toLowerCase()} by ${whoText(d.by, view.viewerId)}${when(d.at, view.now)}`, {
+    textBlock(`Stage ${d.stage}: ${d.result.toLowerCase()} by ${whoText(d.by, view.viewerId)}${when(d.at)}`, {
       isSubtle: true,
       spacing: 'small',
     }),
@@ -207,9 +211,9 @@ function whoText(person: PersonRef | undefined, viewerId: string, self = 'you'):
   return isViewer(person, viewerId) ? self : plainText(person.displayName);
 }
 
-function when(at: string | undefined, now: string): string {
-  const text = agoWithDate(at, now);
-  return text ? `, ${text}` : '';
+function when(at: string | undefined): string {
+  const text = agoWithDate(at);
+  return text ? ` ${text}` : '';
 }
 
 function statusBlock(view: ApprovalCardView): CardElement {
@@ -221,7 +225,7 @@ function statusBlock(view: ApprovalCardView): CardElement {
     return container(
       [
         callout([heading(outcomeTitle(outcome, view.viewerId, view.state.details.kind))], outcomeColor(outcome)),
-        ...whenLine(outcome, view.now),
+        ...whenLine(outcome),
         ...reason,
       ],
       { spacing: 'medium', separator: true },
@@ -233,9 +237,10 @@ function statusBlock(view: ApprovalCardView): CardElement {
   });
 }
 
-function whenLine(outcome: ApprovalOutcome, now: string): CardElement[] {
-  const text = agoWithDate(outcome.at, now);
-  return text ? [textBlock(text, { isSubtle: true, spacing: 'none' })] : [];
+function whenLine(outcome: ApprovalOutcome): CardElement[] {
+  const text = agoWithDate(outcome.at);
+  const verb = outcome.kind === 'approved' || outcome.kind === 'denied' ? 'Decided' : 'Ended';
+  return text ? [textBlock(`${verb} ${text}`, { isSubtle: true, spacing: 'none' })] : [];
 }
 
 /**

@@ -1,59 +1,64 @@
 import type { PersonRef } from '../../services/model/approvals.js';
 import { plainText } from '../elements.js';
+import {
+  cardTimestamp,
+  daysText,
+  isReadersToday,
+  momentPlain,
+  momentText,
+  onDateAtText,
+  parseMoment,
+  spanText,
+} from '../time.js';
 
-/** Times and names in words for approval cards. Pure: `now` comes from the view model. */
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** Times and names in words for approval cards. Pure: `now` comes from the view model; times from cards/time.ts. */
 
 function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** "3 minutes", "26 hours", "4 days" (rounded down to the largest unit that fits). */
+/** "3 minutes", "26 hours", "4 days" (rounded down to the largest unit that fits): a length, not a moment. */
 export function span(ms: number): string {
-  const abs = Math.abs(ms);
-  if (abs < HOUR) return plural(Math.max(1, Math.floor(abs / MINUTE)), 'minute');
-  if (abs < 2 * DAY) return plural(Math.floor(abs / HOUR), 'hour');
-  return plural(Math.floor(abs / DAY), 'day');
+  return spanText(ms);
 }
 
-/** "26 hours ago", "just now". */
-export function ago(iso: string | undefined, now: string): string | undefined {
-  const ms = diff(now, iso);
-  if (ms === undefined) return undefined;
-  return ms < MINUTE ? 'just now' : `${span(ms)} ago`;
+/**
+ * When something happened, phrased so it stays true on a card nobody redraws: "on {{DATE}} at {{TIME}}". The name
+ * (and the unused `now`) are kept for callers; it no longer says "26 hours ago", which froze when the card did.
+ */
+export function ago(iso: string | undefined, _now?: string): string | undefined {
+  return cardTimestamp(iso) ? onDateAtText(iso) : undefined;
 }
 
-/** "in 6 days", or "overdue" once passed. */
-export function until(iso: string | undefined, now: string): string | undefined {
-  const ms = diff(iso, now);
-  if (ms === undefined) return undefined;
-  return ms <= 0 ? 'overdue' : `in ${span(ms)}`;
+/**
+ * "today at {{TIME}}", "tomorrow ({{DATE}} {{TIME}})", "in 14 days ({{DATE}} {{TIME}})", or "overdue" once passed.
+ * Calendar days in the reader's zone when known, else UTC (cards/time.ts daysText): right to the day. Only for cards
+ * a refresh redraws (pending approvals) or a reply read at once.
+ */
+export function until(iso: string | undefined, now: string, zone?: string): string | undefined {
+  const at = parseMoment(iso);
+  const from = parseMoment(now);
+  if (at === undefined || from === undefined) return undefined;
+  if (at <= from) return 'overdue';
+  const reader = { now, zone };
+  const days = daysText(iso, reader);
+  return isReadersToday(iso, reader) ? `today at ${momentText(iso, reader)}` : `${days} (${momentText(iso, reader)})`;
 }
 
-function diff(later: string | undefined, earlier: string | undefined): number | undefined {
-  const a = later ? Date.parse(later) : Number.NaN;
-  const b = earlier ? Date.parse(earlier) : Number.NaN;
-  return Number.isNaN(a) || Number.isNaN(b) ? undefined : a - b;
+/** A moment for a TextBlock or fact, in the reader's zone: "{{DATE(t, SHORT)}} {{TIME(t)}}". */
+export function utc(iso: string | undefined, now?: string, zone?: string): string | undefined {
+  if (!cardTimestamp(iso)) return undefined;
+  return momentText(iso, { now: now ?? '', zone });
 }
 
-/** "28 Nov 2026, 04:26 UTC". */
-export function utc(iso: string | undefined): string | undefined {
-  const ms = iso ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(ms)) return undefined;
-  const d = new Date(ms);
-  const hh = String(d.getUTCHours()).padStart(2, '0');
-  const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
+/** The same as plain text for button titles and fallback text: "28 Nov 2026, 04:26 UTC". */
+export function utcPlain(iso: string | undefined): string | undefined {
+  return cardTimestamp(iso) ? momentPlain(iso) : undefined;
 }
 
-/** "26 hours ago (28 Nov 2026, 04:26 UTC)". */
-export function agoWithDate(iso: string | undefined, now: string): string | undefined {
-  const relative = ago(iso, now);
-  return relative ? `${relative} (${utc(iso)})` : undefined;
+/** When a decision was made: "on {{DATE}} at {{TIME}}" (see `ago`; name kept for callers). */
+export function agoWithDate(iso: string | undefined, now?: string): string | undefined {
+  return ago(iso, now);
 }
 
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/i;

@@ -15,9 +15,10 @@ import {
   truncate,
 } from '../elements.js';
 import { type Page, pageOf, pagerActions, rangeText } from '../paging.js';
+import { momentDateText } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { type CardBinding, outcomeTitle } from './approvalCard.js';
-import { ago, span } from './format.js';
+import { ago } from './format.js';
 
 /** The "approvals" summary (with "Approve all shown"), the bulk result and the daily digest. */
 
@@ -85,8 +86,10 @@ export function whatLine(state: ApprovalState): string {
 function itemFacts(items: readonly PendingApprovalItem[], now: string): CardElement {
   return factSet(
     items.map(({ state, needsReason }) => {
-      const waited = ago(state.details.requestedAt, now);
-      const extra = [waited, needsReason ? 'needs a reason' : undefined].filter(Boolean).join(', ');
+      const requested = ago(state.details.requestedAt, now);
+      const extra = [requested ? `requested ${requested}` : undefined, needsReason ? 'needs a reason' : undefined]
+        .filter(Boolean)
+        .join(', ');
       return [
         plainText(truncate(state.details.requester.displayName, 40)),
         `${whatLine(state)}${extra ? ` · ${extra}` : ''}`,
@@ -295,9 +298,9 @@ export function digestCard(view: DigestView): AdaptiveCard {
   const title = n === 1 ? '1 request still waits for your decision' : `${n} requests still wait for your decision`;
   const { items, page } = approvalsPage(view.items, view.page ?? 0);
   const facts = items.map((state): [string, string] => {
+    // The digest is never redrawn: "waiting since <date>" stays true where "waiting 3 days" would not.
     const since = state.stageStartedAt ?? state.details.requestedAt;
-    const waited = since ? Date.parse(view.now) - Date.parse(since) : Number.NaN;
-    const text = Number.isNaN(waited) ? whatLine(state) : `${whatLine(state)} · waiting ${span(waited)}`;
+    const text = since ? `${whatLine(state)} · waiting since ${momentDateText(since)}` : whatLine(state);
     return [plainText(state.details.requester.displayName), text];
   });
   const range = rangeText(page);

@@ -1,6 +1,6 @@
 import { type AdaptiveCard, adaptiveCard, type CardAction, executeAction, plainText, textBlock } from '../elements.js';
 import { Verbs } from '../verbs.js';
-import { formatDate, relativeTime } from './format.js';
+import { formatDate, formatDatePlain } from './format.js';
 
 /** The reminder that an access package assignment ends soon (sent 14 days and 1 day before, by default). */
 
@@ -13,11 +13,12 @@ export interface ExpiryReminderView {
   canRenew: boolean;
   /** ISO time the card is drawn at. */
   now: string;
+  /** The reader's IANA time zone, when Teams told the bot. */
+  zone?: string;
 }
 
 export function expiryReminderCard(view: ExpiryReminderView): AdaptiveCard {
   const name = plainText(view.packageName);
-  const when = relativeTime(view.endsAt, new Date(view.now));
   const actions: CardAction[] = [];
   if (view.canRenew) {
     actions.push(
@@ -32,14 +33,15 @@ export function expiryReminderCard(view: ExpiryReminderView): AdaptiveCard {
   actions.push(executeAction('My access', Verbs.myAccess));
   return adaptiveCard(
     [
-      textBlock(`Your access to **${name}** ends ${when || 'soon'}`, { weight: 'bolder', wrap: true }),
+      // No refresh keeps this card current, so it names the day rather than "in 9 days".
+      textBlock(`Your access to **${name}** ends on ${formatDate(view.endsAt)}`, { weight: 'bolder', wrap: true }),
       textBlock(
         view.canRenew
-          ? `It ends on ${formatDate(view.endsAt)}. Renew it now if you still need it; the request goes to the same approvers.`
-          : `It ends on ${formatDate(view.endsAt)}. Its policy does not allow renewing it yourself: request it again after it ends, or ask the package's owner.`,
+          ? 'Renew it now if you still need it; the request goes to the same approvers.'
+          : "Its policy does not allow renewing it yourself: request it again after it ends, or ask the package's owner.",
         { isSubtle: true, spacing: 'small', wrap: true },
       ),
     ],
-    { actions, fallbackText: `Your access to ${view.packageName} ends on ${formatDate(view.endsAt)}.` },
+    { actions, fallbackText: `Your access to ${view.packageName} ends on ${formatDatePlain(view.endsAt)}.` },
   );
 }

@@ -1,53 +1,52 @@
 import type { AccessLength, PackageGrant, RequestKind, RequestState } from '../../services/model/entitlement.js';
 import { plainText } from '../elements.js';
+import {
+  calendarDaysUntil,
+  daysText,
+  momentDatePlain,
+  momentDateText,
+  momentPlain,
+  momentText,
+  type Reader,
+} from '../time.js';
 
-/** Words and dates shared by the requester cards. Times are shown in UTC: cards cannot know the reader's zone. */
+/** Words shared by the requester cards. Times come from cards/time.ts (the reader's zone through DATE/TIME). */
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function parse(iso: string): Date | undefined {
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? undefined : at;
-}
-
+/** The date of a moment in the reader's zone (`{{DATE(t, SHORT)}}`), for TextBlocks and facts. */
 export function formatDate(iso: string): string {
-  const at = parse(iso);
-  return at ? `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}` : iso;
+  return momentDateText(iso);
 }
 
+/** Plain-text date for fallback text, labels and buttons: "2 Dec 2026 (UTC)". */
+export function formatDatePlain(iso: string): string {
+  return momentDatePlain(iso);
+}
+
+/** Plain-text moment: "2 Dec 2026, 19:51 UTC" (for places that render no DATE/TIME). */
 export function formatDateTime(iso: string): string {
-  const at = parse(iso);
-  if (!at) return iso;
-  const hh = String(at.getUTCHours()).padStart(2, '0');
-  const mm = String(at.getUTCMinutes()).padStart(2, '0');
-  return `${formatDate(iso)}, ${hh}:${mm} UTC`;
+  return momentPlain(iso);
 }
 
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
-/** "just now", "5 minutes ago", "in 9 days". */
-export function relativeTime(iso: string, now: Date): string {
-  const at = parse(iso);
-  if (!at) return '';
-  const diff = at.getTime() - now.getTime();
-  const abs = Math.abs(diff);
-  if (abs < 60_000) return 'just now';
-  const [n, unit] =
-    abs < 3_600_000
-      ? [Math.round(abs / 60_000), 'minute']
-      : abs < 86_400_000
-        ? [Math.round(abs / 3_600_000), 'hour']
-        : [Math.round(abs / 86_400_000), 'day'];
-  return diff > 0 ? `in ${plural(n, unit)}` : `${plural(n, unit)} ago`;
+/** "today", "tomorrow", "in 14 days" in calendar days (reader's zone when known, else UTC); '' for bad input. */
+export function relativeTime(iso: string, now: Date, zone?: string): string {
+  if (Number.isNaN(now.getTime())) return '';
+  return daysText(iso, { now: now.toISOString(), zone }) ?? '';
 }
 
-/** "29 Nov 2026, 06:28 UTC (5 minutes ago)". */
-export function whenText(iso: string, now: Date): string {
-  const relative = relativeTime(iso, now);
-  return relative ? `${formatDateTime(iso)} (${relative})` : formatDateTime(iso);
+/** Whole calendar days until `iso` for the reader (see cards/time.ts calendarDaysUntil). */
+export function daysUntil(iso: string, reader: Reader): number | undefined {
+  return calendarDaysUntil(iso, reader);
 }
 
-export function accessLengthText(lasts: AccessLength): string {
+/** A moment in the reader's zone, with its date unless it is the reader's today (cards/time.ts momentText). */
+export function whenText(iso: string, reader: Reader): string {
+  return momentText(iso, reader);
+}
+
+/** How long access lasts; `plain` for input labels and buttons (no DATE functions there). */
+export function accessLengthText(lasts: AccessLength, style: 'card' | 'plain' = 'card'): string {
   switch (lasts.kind) {
     case 'duration': {
       if (lasts.days === 0) return plural(lasts.hours, 'hour');
@@ -56,7 +55,7 @@ export function accessLengthText(lasts: AccessLength): string {
         : `${plural(lasts.days, 'day')} and ${plural(lasts.hours, 'hour')}`;
     }
     case 'until':
-      return `until ${formatDate(lasts.date)}`;
+      return `until ${style === 'plain' ? formatDatePlain(lasts.date) : formatDate(lasts.date)}`;
     case 'noExpiry':
       return 'no end date';
     default:

@@ -17,7 +17,9 @@ import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton, confirmationBody } from './confirm.js';
 import { decisionSummary, type StagesKnown } from './decisions.js';
-import { formatDate, relativeTime, stateLabel } from './format.js';
+import { formatDate, stateLabel } from './format.js';
+
+// These cards have no refresh: times are named by their date ("requested on …"), never "5 minutes ago".
 
 /** `my requests` and `my access` (the package part, composable with other journeys' sections). */
 
@@ -45,11 +47,11 @@ const MAX_NAME_CHARS = 120;
 const PENDING = new Set(['submitted', 'pendingApproval', 'scheduled']);
 const RETRYABLE = new Set(['denied', 'expired', 'canceled', 'deliveryFailed']);
 
-function requestLine(request: RequestView, now: Date, outcome?: RequestOutcome): CardElement {
+function requestLine(request: RequestView, outcome?: RequestOutcome): CardElement {
   const label = stateLabel(request.state, request.kind, request.startsAt);
   const name = plainText(truncate(request.packageName, MAX_NAME_CHARS));
   const what = request.kind === 'remove' ? `Give up ${name}` : request.renewal ? `Renewal of ${name}` : name;
-  const when = request.createdAt ? `requested ${relativeTime(request.createdAt, now)}` : '';
+  const when = request.createdAt ? `requested on ${formatDate(request.createdAt)}` : '';
   const buttons: CardAction[] = [];
   if (PENDING.has(request.state)) {
     buttons.push(cancelRequestButton(request));
@@ -68,7 +70,6 @@ function requestLine(request: RequestView, now: Date, outcome?: RequestOutcome):
 }
 
 export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
-  const now = new Date(view.now);
   const { items, page } = pageOf(view.requests, view.page ?? 0, MY_REQUESTS_PAGE_SIZE);
   const body: CardElement[] = [heading('Your requests')];
   if (items.length === 0) {
@@ -79,7 +80,7 @@ export function myRequestsCard(view: MyRequestsView): AdaptiveCard {
         isSubtle: true,
         spacing: 'none',
       }),
-      ...items.map((r) => requestLine(r, now, view.decisions?.[r.id])),
+      ...items.map((r) => requestLine(r, view.decisions?.[r.id])),
     );
   }
   return adaptiveCard(body, {
@@ -107,7 +108,7 @@ function untilText(assignment: AssignmentView, now: Date): string {
   if (startsLater && assignment.startsAt) return startsText(assignment.startsAt, assignment.endsAt);
   if (assignment.state === 'delivering') return 'Being set up';
   if (!assignment.endsAt) return 'No end date';
-  return `Until ${formatDate(assignment.endsAt)} (${relativeTime(assignment.endsAt, now)})`;
+  return `Until ${formatDate(assignment.endsAt)}`;
 }
 
 /** "Starts on 5 Dec 2026, until 4 Jan 2027". */

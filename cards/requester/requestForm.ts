@@ -23,6 +23,7 @@ import {
   truncate,
 } from '../elements.js';
 import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../size.js';
+import { zoneLabel } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText } from './format.js';
 
@@ -56,8 +57,10 @@ export interface RequestFormView {
   /** What was entered before, by field name. */
   values?: Record<FormFieldName, string>;
   errors?: FieldErrors;
-  /** Today (YYYY-MM-DD, UTC): the earliest start date. */
+  /** Today (YYYY-MM-DD) in the person's zone (else UTC): the earliest start date. */
   today: string;
+  /** The person's IANA time zone when known: the dates are days there, else UTC days (the form says which). */
+  zone?: string;
 }
 
 function errorLine(view: RequestFormView, field: FormFieldName): CardElement[] {
@@ -150,7 +153,7 @@ function questionInput(view: RequestFormView, index: number, q: PolicyQuestion):
 
 function dateInputs(view: RequestFormView, index: number, req: RequestRequirements): CardElement[] {
   return [
-    textBlock('Choose your dates (optional, UTC)', { weight: 'bolder', spacing: 'medium' }),
+    textBlock(`Choose your dates (optional, days in ${zoneLabel(view.zone)})`, { weight: 'bolder', spacing: 'medium' }),
     dateInput(formInputId(index, 'startDate'), {
       label: 'Start date (leave empty to start now)',
       min: view.today,
@@ -168,8 +171,8 @@ function dateInputs(view: RequestFormView, index: number, req: RequestRequiremen
 
 function endDateLabel(req: RequestRequirements): string {
   const lasts = req.lasts;
-  if (lasts.kind === 'duration') return `End date (at most ${accessLengthText(lasts)} after the start)`;
-  if (lasts.kind === 'until') return `End date (${accessLengthText(lasts)} at the latest)`;
+  if (lasts.kind === 'duration') return `End date (at most ${accessLengthText(lasts, 'plain')} after the start)`;
+  if (lasts.kind === 'until') return `End date (${accessLengthText(lasts, 'plain')} at the latest)`;
   return 'End date';
 }
 

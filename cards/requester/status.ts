@@ -19,6 +19,7 @@ import {
   statusPill,
   textBlock,
 } from '../elements.js';
+import { plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton } from './confirm.js';
 import { decisionLines, decisionSummary, stagesKnown } from './decisions.js';
@@ -29,8 +30,10 @@ import { formatDate, stateLabel, whenText } from './format.js';
 
 export interface RequestStatusView {
   request: RequestView;
-  /** ISO time the card is drawn at, for "5 minutes ago". */
+  /** ISO time the card is drawn at. */
   now: string;
+  /** The reader's IANA time zone, when Teams told the bot. */
+  zone?: string;
   /** Who approves, stage by stage; undefined when unknown. */
   approvalStages?: ApprovalStageView[];
   /** Eligible group roles the package gives (offered as "Activate now" once delivered). */
@@ -91,14 +94,14 @@ function deliveredText(roles: EligibleGroupRole[]): string {
 }
 
 function facts(view: RequestStatusView): CardElement {
-  const { request, now } = view;
-  const at = new Date(now);
+  const { request } = view;
+  const reader = { now: view.now, zone: view.zone };
   const waiting = request.state === 'submitted' || request.state === 'pendingApproval';
   return factSet([
-    ['Requested', request.createdAt ? whenText(request.createdAt, at) : 'just now'],
+    ['Requested', request.createdAt ? whenText(request.createdAt, reader) : undefined],
     ['Approvers', waiting && view.approvalStages?.length ? approvalText(view.approvalStages) : undefined],
     ['Access until', accessUntil(request)],
-    ['Finished', !OPEN.has(request.state) && request.completedAt ? whenText(request.completedAt, at) : undefined],
+    ['Finished', !OPEN.has(request.state) && request.completedAt ? whenText(request.completedAt, reader) : undefined],
   ]);
 }
 
@@ -175,7 +178,7 @@ export function requestStatusCard(view: RequestStatusView): AdaptiveCard {
     {
       actions: statusActions(view),
       refresh: refresh(Verbs.refreshRequest, { requestId: request.id }, view.refreshUserIds),
-      fallbackText: `${request.packageName}: ${label.label}.`,
+      fallbackText: plainTimes(`${request.packageName}: ${label.label}.`),
     },
   );
 }
@@ -197,6 +200,6 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
         ? [textBlock(decisionSummary(view.decisions, stagesKnown(view.approvalStages)), { spacing: 'small' })]
         : []),
     ],
-    { actions, fallbackText: `${request.packageName}: ${label.label}.` },
+    { actions, fallbackText: plainTimes(`${request.packageName}: ${label.label}.`) },
   );
 }

@@ -1,3 +1,4 @@
+import { calendarDateText, readersToday, zonedToUtc } from '../../cards/time.js';
 import type {
   AccessLength,
   ChoiceQuestion,
@@ -64,13 +65,15 @@ export interface FormContext {
   packageId: string;
   targetId: string;
   now: Date;
+  /** The person's IANA time zone when known: the dates they chose are days there (else UTC days; the form says so). */
+  zone?: string;
 }
 
 export function checkRequestForm(req: RequestRequirements, values: RequestFormValues, ctx: FormContext): FormCheck {
   const errors: FieldErrors = {};
   const justification = checkJustification(req, values.justification, errors);
   const answers = req.questions.flatMap((q) => checkAnswer(q, values.answers?.[q.id], errors));
-  const schedule = req.allowCustomSchedule ? checkSchedule(req.lasts, values, ctx.now, errors) : undefined;
+  const schedule = req.allowCustomSchedule ? checkSchedule(req.lasts, values, ctx, errors) : undefined;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const body: UserAddBody = {
     requestType: 'userAdd',
@@ -185,21 +188,27 @@ export function latestEndDay(lasts: AccessLength, startDay: number): number | un
 function checkSchedule(
   lasts: AccessLength,
   values: RequestFormValues,
-  now: Date,
+  ctx: Pick<FormContext, 'now' | 'zone'>,
   errors: FieldErrors,
 ): ScheduleBody | undefined {
+  const { now, zone } = ctx;
   const startText = (values.startDate ?? '').trim();
   const endText = (values.endDate ?? '').trim();
   if (startText === '' && endText === '') return undefined;
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  // Days are counted as midnight-UTC numbers of the calendar dates; "today" is the person's today.
+  const today =
+    parseDate(readersToday({ now: now.toISOString(), zone })) ?? Math.floor(now.getTime() / DAY_MS) * DAY_MS;
   const startDay = startText === '' ? today : parseDate(startText);
   if (startDay === undefined) errors[FormField.startDate] = 'Enter the start date as a date (YYYY-MM-DD).';
   else if (startDay < today) errors[FormField.startDate] = 'The start date is in the past: choose today or later.';
   const endDay = endText === '' ? undefined : parseDate(endText);
   if (endText !== '' && endDay === undefined) errors[FormField.endDate] = 'Enter the end date as a date (YYYY-MM-DD).';
   if (startDay === undefined || startDay < today || (endText !== '' && endDay === undefined)) return undefined;
-  // Starting today means starting now; a later start begins at midnight UTC of that day.
-  const startDateTime = startDay === today ? now.toISOString() : new Date(startDay).toISOString();
+  // Starting today means starting now; a later start begins at midnight of that day in the person's zone (else UTC).
+  const startDateTime =
+    startDay === today
+      ? now.toISOString()
+      : new Date(zonedToUtc(isoDate(startDay), '00:00', zone) ?? startDay).toISOString();
   if (endDay === undefined) return { startDateTime, expiration: policyExpiration(lasts) };
   if (endDay <= startDay) {
     errors[FormField.endDate] = 'The end date must be after the start date.';
@@ -207,7 +216,8 @@ function checkSchedule(
   }
   const latest = latestEndDay(lasts, startDay);
   if (latest !== undefined && endDay > latest) {
-    errors[FormField.endDate] = `This policy allows access until ${isoDate(latest)} at the latest for that start date.`;
+    errors[FormField.endDate] =
+      `This policy allows access until ${calendarDateText(isoDate(latest))} at the latest for that start date.`;
     return undefined;
   }
   return {

@@ -1,3 +1,4 @@
+import { datedMomentText } from '../../cards/time.js';
 import { SignInRequiredError, StepUpRequiredError } from '../auth/tokens.js';
 
 /**
@@ -278,7 +279,7 @@ function tooSoonToDeactivate(context: ErrorContext, base: Base): DomainError {
     rules: ['ActiveDurationTooShort'],
     userMessage: `I couldn't ${context.action}: you can't deactivate in the first 5 minutes after activation.`,
     nextStep: possibleFrom
-      ? `Try again from ${possibleFrom.toISOString().slice(11, 16)} UTC.`
+      ? `Try again from ${datedMomentText(possibleFrom.toISOString())}.`
       : 'Try again in a few minutes.',
     possibleFrom,
   });

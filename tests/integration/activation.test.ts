@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
+import { onDateAtText } from '../../cards/time.js';
 import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
@@ -473,7 +474,7 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     await stack.tick();
     const end = cardText(stack.current(reminders[0].activityId));
     expect(end).toMatch(/Membership of Finance Admins has ended/);
-    expect(end).toContain(`It ended at ${time(stack, instance.endDateTime)}`);
+    expect(end).toContain(`It ended ${onDateAtText(instance.endDateTime)}`);
     expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
   });
 

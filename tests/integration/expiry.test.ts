@@ -55,7 +55,9 @@ describe('reminders before access ends', () => {
     await stack.teams.waitFor(() => reminders(stack!, alex).length > 0, 5000, 'the 14-day reminder');
     const first = reminders(stack, alex);
     expect(first).toHaveLength(1);
-    expect(cardText(first[0])).toMatch(/Your access to \*\*Finance Month-end Close \(JIT\)\*\* ends in 9 days/);
+    expect(cardText(first[0])).toMatch(
+      /Your access to \*\*Finance Month-end Close \(JIT\)\*\* ends on \{\{DATE\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z, SHORT\)\}\}/,
+    );
     expect(buttonTitles(first[0])).toEqual(['Renew', 'My access']);
 
     // Nothing new on the next ticks, also after a later sweep.
@@ -72,7 +74,7 @@ describe('reminders before access ends', () => {
     await stack.bot.watcher.tickNow();
     const last = reminders(stack, alex, before);
     expect(last).toHaveLength(1);
-    expect(cardText(last[0])).toMatch(/ends in 23 hours/);
+    expect(cardText(last[0])).toMatch(/ends on \{\{DATE\(/);
 
     const form = await stack.teams.click(alex, last[0], 'Renew');
     expect(form.httpStatus).toBe(200);

@@ -3,8 +3,8 @@ import { cardTimestamp, dateText, relativeText, timeText } from '../../cards/act
 
 /**
  * How the activation cards write moments, at fixed instants around midnight, month end, year end and a DST change:
- * Teams renders `{{TIME()}}`/`{{DATE()}}` in the reader's zone, and the card adds the date whenever the moment is on
- * another UTC day than the card's `now`. The bot's own zone (TZ) must not change a single character.
+ * Teams renders `{{TIME()}}`/`{{DATE()}}` in the reader's zone, and the card adds the date whenever the moment is not
+ * on the reader's today (always, when their zone is unknown). The bot's own zone (TZ) must not change a character.
  */
 
 const ZONES = ['UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Australia/Lord_Howe', 'Asia/Kathmandu'];
@@ -26,10 +26,17 @@ function sameInEveryZone(render: () => string): string {
 }
 
 describe('activation card times', () => {
-  it('shows only the time for a moment later the same UTC day', () => {
+  it("shows only the time for a moment later the reader's same day, and the date when their zone is unknown", () => {
+    expect(
+      sameInEveryZone(() => timeText('2026-12-02T14:20:00.000Z', '2026-12-02T13:50:00.000Z', 'America/Los_Angeles')),
+    ).toBe('{{TIME(2026-12-02T14:20:00Z)}}');
     expect(sameInEveryZone(() => timeText('2026-12-02T14:20:00.000Z', '2026-12-02T13:50:00.000Z'))).toBe(
-      '{{TIME(2026-12-02T14:20:00Z)}}',
+      '{{DATE(2026-12-02T14:20:00Z, SHORT)}} {{TIME(2026-12-02T14:20:00Z)}}',
     );
+    // 14:20 UTC is the next day in Kiritimati, where 09:50 UTC was still the day before.
+    expect(
+      sameInEveryZone(() => timeText('2026-12-02T14:20:00.000Z', '2026-12-02T09:50:00.000Z', 'Pacific/Kiritimati')),
+    ).toBe('{{DATE(2026-12-02T14:20:00Z, SHORT)}} {{TIME(2026-12-02T14:20:00Z)}}');
   });
 
   it('adds the date when an activation started at 23:50 UTC ends after midnight', () => {
@@ -52,7 +59,7 @@ describe('activation card times', () => {
 
   it('counts an hour as an hour over a DST change (US clocks go back on 1 Nov 2026 at 09:00 UTC)', () => {
     expect(sameInEveryZone(() => relativeText('2026-11-01T09:30:00Z', '2026-11-01T08:30:00Z'))).toBe('in 1 hour');
-    expect(sameInEveryZone(() => timeText('2026-11-01T09:30:00Z', '2026-11-01T08:30:00Z'))).toBe(
+    expect(sameInEveryZone(() => timeText('2026-11-01T09:30:00Z', '2026-11-01T08:30:00Z', 'America/Los_Angeles'))).toBe(
       '{{TIME(2026-11-01T09:30:00Z)}}',
     );
   });

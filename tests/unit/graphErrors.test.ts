@@ -133,7 +133,7 @@ describe('other PIM codes', () => {
     expect(e.kind).toBe('policyRule');
     expect(e.userMessage).toMatch(/can't deactivate in the first 5 minutes/);
     expect(e.possibleFrom?.toISOString()).toBe('2025-07-01T08:05:30.000Z');
-    expect(e.nextStep).toBe('Try again from 08:05 UTC.');
+    expect(e.nextStep).toBe('Try again from {{DATE(2025-07-01T08:05:30Z, SHORT)}} {{TIME(2025-07-01T08:05:30Z)}}.');
     expect(toDomainError(err, { action: 'deactivate Finance Admins' }).nextStep).toMatch(/few minutes/);
   });
 

@@ -15,6 +15,7 @@ import type {
   RequestView,
 } from '../../services/model/entitlement.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { seenIn } from '../helpers/cardTimes.js';
 import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
 
 const PKG = '40000000-0000-4000-8000-000000000002';
@@ -348,7 +349,11 @@ describe('status card', () => {
     const text = cardText(card);
     expect(text).toMatch(/Pending approval/);
     expect(text).toContain('Approvers your manager (Megan Bowen), then a member of Security Reviewers');
-    expect(text).toContain('Requested 2 Mar 2026, 09:55 UTC (5 minutes ago)');
+    // In the reader's zone, with the date unless it is their today (their zone is unknown here: always the date).
+    expect(text).toContain('Requested {{DATE(2026-03-02T09:55:00Z, SHORT)}} {{TIME(2026-03-02T09:55:00Z)}}');
+    expect(seenIn(text, 'America/Los_Angeles')).toContain('Requested Mon, Mar 2, 2026 1:55 AM');
+    const known = cardText(requestStatusCard(statusView({}, { zone: 'Europe/Berlin' })));
+    expect(seenIn(known, 'Europe/Berlin')).toContain('Requested 10:55 AM');
     expect(buttonTitles(card)).toEqual(['Remind approvers', 'Cancel request', 'Yes, cancel request', 'My requests']);
     expect(card.refresh).toEqual({
       action: { type: 'Action.Execute', verb: 'refreshRequest', data: { requestId: request().id } },
@@ -392,7 +397,9 @@ describe('status card', () => {
       statusView({ state: 'delivered', status: 'Delivered', accessEndsAt: '2026-05-31T10:00:00Z' }),
     );
     expect(checkCard(card)).toEqual([]);
-    expect(cardText(card)).toMatch(/Delivered[\s\S]*eligible member of \*\*DBAs\*\*[\s\S]*Access until 31 May 2026/);
+    expect(cardText(card)).toMatch(
+      /Delivered[\s\S]*eligible member of \*\*DBAs\*\*[\s\S]*Access until \{\{DATE\(2026-05-31T10:00:00Z, SHORT\)\}\}/,
+    );
     expect(findAction(card, 'Activate now')?.action).toMatchObject({
       verb: 'activateForm',
       data: { groupId: '20000000-0000-4000-8000-000000000018', accessId: 'member' },
@@ -476,7 +483,7 @@ describe('my requests and my access cards', () => {
     });
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(
-      /\*\*Campaign\*\*\nUntil 11 Mar 2026 \(in 9 days\)[\s\S]*\*\*DevOps\*\*\nNo end date/,
+      /\*\*Campaign\*\*\nUntil \{\{DATE\(2026-03-11T10:00:00Z, SHORT\)\}\}\n[\s\S]*\*\*DevOps\*\*\nNo end date/,
     );
     expect(buttonTitles(card)).toEqual(['Find access', 'My requests', 'Renew', 'Give up access', 'Give up access']);
   });
@@ -563,7 +570,7 @@ describe('my requests and my access cards', () => {
     ]);
     expect(checkCard(card)).toEqual([]);
     expect(cardText(card)).toMatch(
-      /\*\*Campaign\*\*[\s\S]*Active group memberships\n\*\*Finance Admins\*\* \(member\): until \{\{TIME\(2026-03-02T10:30:00Z\)\}\}\n\*\*Helpdesk\*\* \(owner\): permanent assignment$/,
+      /\*\*Campaign\*\*[\s\S]*Active group memberships\n\*\*Finance Admins\*\* \(member\): until \{\{DATE\(2026-03-02T10:30:00Z, SHORT\)\}\} \{\{TIME\(2026-03-02T10:30:00Z\)\}\}\n\*\*Helpdesk\*\* \(owner\): permanent assignment$/,
     );
     expect(findAction(card, 'Deactivate')?.action).toMatchObject({
       verb: 'deactivate',
@@ -591,13 +598,18 @@ describe('my requests and my access cards', () => {
 });
 
 describe('wording helpers', () => {
-  it('says how long access lasts and how long ago something was', () => {
+  it('says how long access lasts and how many calendar days away something is', () => {
     expect(accessLengthText({ kind: 'duration', days: 0, hours: 8 })).toBe('8 hours');
     expect(accessLengthText({ kind: 'duration', days: 1, hours: 4 })).toBe('1 day and 4 hours');
-    expect(accessLengthText({ kind: 'until', date: '2026-12-31T00:00:00Z' })).toBe('until 31 Dec 2026');
+    expect(accessLengthText({ kind: 'until', date: '2026-12-31T00:00:00Z' })).toBe(
+      'until {{DATE(2026-12-31T00:00:00Z, SHORT)}}',
+    );
+    expect(accessLengthText({ kind: 'until', date: '2026-12-31T00:00:00Z' }, 'plain')).toBe('until 31 Dec 2026 (UTC)');
     expect(accessLengthText({ kind: 'noExpiry' })).toBe('no end date');
-    expect(relativeTime('2026-03-02T09:59:30Z', new Date(NOW))).toBe('just now');
-    expect(relativeTime('2026-03-01T10:00:00Z', new Date(NOW))).toBe('1 day ago');
-    expect(relativeTime('2026-03-02T13:00:00Z', new Date(NOW))).toBe('in 3 hours');
+    expect(relativeTime('2026-03-02T09:59:30Z', new Date(NOW))).toBe('today');
+    expect(relativeTime('2026-03-01T10:00:00Z', new Date(NOW))).toBe('yesterday');
+    expect(relativeTime('2026-03-16T10:00:00Z', new Date(NOW))).toBe('in 14 days');
+    expect(relativeTime('2026-03-16T09:00:00Z', new Date(NOW))).toBe('in 14 days');
+    expect(relativeTime('2026-03-03T01:00:00Z', new Date(NOW), 'America/Los_Angeles')).toBe('today');
   });
 });

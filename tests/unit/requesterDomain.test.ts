@@ -302,7 +302,7 @@ describe('checking the request form before Graph sees it', () => {
     [{ startDate: '2026-03-01' }, 'startDate', /in the past/],
     [{ startDate: '2026-02-30' }, 'startDate', /as a date/],
     [{ startDate: '2026-03-10', endDate: '2026-03-09' }, 'endDate', /after the start date/],
-    [{ startDate: '2026-03-10', endDate: '2026-04-10' }, 'endDate', /until 2026-04-09 at the latest/],
+    [{ startDate: '2026-03-10', endDate: '2026-04-10' }, 'endDate', /until 9 Apr 2026 at the latest/],
   ])('%j → field error on %s', (values, field, message) => {
     const result = checkRequestForm(req, { justification: 'ok', answers: { cc: 'CC-1234' }, ...values }, ctx);
     expect(result.ok).toBe(false);

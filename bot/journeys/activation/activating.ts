@@ -4,6 +4,7 @@ import { stepUpCard } from '../../../cards/activation/stepUpCard.js';
 import { type AdaptiveCard, isInputDate, isInputTime } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
+import { readersToday, zonedToUtc } from '../../../cards/time.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { type DomainError, toDomainError } from '../../../services/graph/errors.js';
 import type { ActivationPolicy, EligibleRole, GroupAccess } from '../../../services/model/pim.js';
@@ -71,6 +72,7 @@ export async function formFor(
     defaultMinutes: remembered && durations.includes(remembered) ? remembered : role.policy.maximumMinutes,
     op: extra.op ?? randomUUID(),
     now: app.clock.now().toISOString(),
+    zone: user.timeZone,
     values: extra.values,
     problems: extra.problems,
     fieldProblems: extra.fieldProblems,
@@ -97,7 +99,7 @@ export const activateAction = defineAction({
     }
     if (!role.policy) return cardReply(policyUnreadableCard(role));
     const withPolicy = { ...role, policy: role.policy };
-    const { input, problems, fieldProblems } = readInput(app, withPolicy, data);
+    const { input, problems, fieldProblems } = readInput(app, withPolicy, data, user.timeZone);
     if (problems.length > 0 || Object.keys(fieldProblems).length > 0) {
       const values = valuesOf(data);
       return cardReply(await formFor(app, user, withPolicy, { op: data.op, values, problems, fieldProblems }));
@@ -118,9 +120,10 @@ function readInput(
   app: BotServices,
   role: EligibleRole & { policy: ActivationPolicy },
   data: ActivateData,
+  zone?: string,
 ): { input: ActivationInput; problems: string[]; fieldProblems: StartProblems } {
   const now = app.clock.now();
-  const start = startOf(data, now);
+  const start = startOf(data, now, zone);
   const input: ActivationInput = {
     durationMinutes: /^\d{1,5}$/.test(data.duration ?? '') ? Number(data.duration) : Number.NaN,
     justification: data.justification?.trim() || undefined,
@@ -135,10 +138,11 @@ function readInput(
 type StartProblems = NonNullable<ActivationFormView['fieldProblems']>;
 
 /**
- * Input.Date gives `YYYY-MM-DD` and Input.Time `HH:MM` (some clients add `:SS`), both read as UTC (the form says so).
+ * Input.Date gives `YYYY-MM-DD` and Input.Time `HH:MM` (some clients add `:SS`), both read in the person's zone when
+ * the bot knows it, else as UTC (the form says which); Graph gets the UTC moment.
  * Anything else (typed by hand on a client without pickers, or forged) is an error beside that input.
  */
-function startOf(data: ActivateData, now: Date): { date?: Date; problems?: StartProblems } {
+function startOf(data: ActivateData, now: Date, zone?: string): { date?: Date; problems?: StartProblems } {
   const date = data.startDate?.trim();
   const time = data.startTime?.trim().replace(/^(\d{2}:\d{2}):[0-5]\d$/, '$1');
   if (!date && !time) return {};
@@ -147,8 +151,8 @@ function startOf(data: ActivateData, now: Date): { date?: Date; problems?: Start
   if (time && !isInputTime(time)) problems.startTime = 'Not a time: choose one between 00:00 and 23:59 (HH:MM).';
   else if (!time) problems.startTime = 'Choose a start time too, or leave both empty to start now.';
   if (Object.keys(problems).length > 0) return { problems };
-  const day = date ?? now.toISOString().slice(0, 10);
-  const parsed = new Date(`${day}T${time}:00Z`);
+  const day = date ?? readersToday({ now: now.toISOString(), zone });
+  const parsed = new Date(zonedToUtc(day, time ?? '', zone) ?? Number.NaN);
   // A start within a minute of now is "now": Graph then starts it at once.
   return parsed.getTime() - now.getTime() < 60_000 && parsed.getTime() >= now.getTime() - 60_000
     ? {}
@@ -207,6 +211,7 @@ function recordOf(
     userAadObjectId: user.aadObjectId,
     tenantId: user.tenantId,
     teamsId: user.teamsId,
+    ...(user.timeZone ? { timeZone: user.timeZone } : {}),
     groupId: target.groupId,
     groupName: target.groupName,
     accessId: target.accessId,
@@ -358,6 +363,7 @@ export async function currentRoleCard(
           userAadObjectId: user.aadObjectId,
           tenantId: user.tenantId,
           teamsId: user.teamsId,
+          ...(user.timeZone ? { timeZone: user.timeZone } : {}),
           groupId: role.group.id,
           groupName: role.group.displayName,
           accessId: role.accessId,

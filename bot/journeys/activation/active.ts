@@ -117,6 +117,7 @@ async function ownRecord(app: BotServices, user: ActingUser, requestId: string):
     userAadObjectId: user.aadObjectId,
     tenantId: user.tenantId,
     teamsId: user.teamsId,
+    ...(user.timeZone ? { timeZone: user.timeZone } : {}),
     groupId: request.groupId,
     groupName: role?.group.displayName ?? `Group ${request.groupId}`,
     accessId: request.accessId,
@@ -135,7 +136,7 @@ function tooSoonToEnd(app: BotServices, record: ActivationRecord): Notice | unde
   const from = new Date(started + MIN_ACTIVE_MS).toISOString();
   return {
     tone: 'attention',
-    text: `Not yet: Microsoft Entra does not end an activation in its first 5 minutes. You can deactivate from ${timeText(from, now.toISOString())}.`,
+    text: `Not yet: Microsoft Entra does not end an activation in its first 5 minutes. You can deactivate from ${timeText(from, now.toISOString(), record.timeZone)}.`,
   };
 }
 

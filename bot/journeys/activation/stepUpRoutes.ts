@@ -1,5 +1,6 @@
 import type restify from 'restify';
 import type { AdaptiveCard } from '../../../cards/elements.js';
+import { momentPlain, plainTimes } from '../../../cards/time.js';
 import type { DomainError } from '../../../services/graph/errors.js';
 import { pkceChallenge, type StepUpToken } from '../../../services/pim/stepUpAuthority.js';
 import type { ActingUser, BotServices } from '../../services.js';
@@ -185,7 +186,7 @@ async function showOnCard(app: BotServices, user: ActingUser, activityId: string
 function summary(state: StepUpState, record?: ActivationRecord, error?: DomainError): { title: string; text: string } {
   const role = `${state.target.accessId === 'owner' ? 'an owner' : 'a member'} of ${state.target.groupName}`;
   if (record?.phase === 'active') {
-    const until = record.endDateTime ? ` until ${record.endDateTime.slice(11, 16)} UTC` : '';
+    const until = record.endDateTime ? ` until ${momentPlain(record.endDateTime)}` : '';
     return {
       title: 'You are verified and activated',
       text: `You are now ${role}${until}. The card in Teams shows it too.`,
@@ -211,7 +212,10 @@ function summary(state: StepUpState, record?: ActivationRecord, error?: DomainEr
   }
   return {
     title: 'You are verified, but the activation was refused',
-    text: `${error?.userMessage ?? 'Microsoft Entra refused the activation.'} ${error?.nextStep ?? ''}`.trim(),
+    // A web page, not a card: DATE/TIME functions in the error's words are written out in UTC.
+    text: plainTimes(
+      `${error?.userMessage ?? 'Microsoft Entra refused the activation.'} ${error?.nextStep ?? ''}`.trim(),
+    ),
   };
 }
 

@@ -37,6 +37,8 @@ export const recordSchema = z.object({
   userAadObjectId: z.string(),
   tenantId: z.string().optional(),
   teamsId: z.string().optional(),
+  /** The person's IANA time zone when known, so their card shows times in it (cards/time.ts). */
+  timeZone: z.string().optional(),
   groupId: z.string(),
   groupName: z.string(),
   accessId: access,

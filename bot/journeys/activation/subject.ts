@@ -16,6 +16,7 @@ export function renderRecord(app: BotServices, record: ActivationRecord, notice?
   return activationCard({
     state: stateOf(record),
     now: app.clock.now().toISOString(),
+    zone: record.timeZone,
     reminderMinutes: app.config.activationReminderMinutes,
     viewerTeamsId: record.teamsId,
     notice,
@@ -23,13 +24,18 @@ export function renderRecord(app: BotServices, record: ActivationRecord, notice?
 }
 
 /**
- * A record made without a Teams id (found by the watcher, or kept from before the id was stored) takes the one from
- * the person's conversation with the bot, so their card still refreshes by itself.
+ * A record made without a Teams id or time zone (found by the watcher, or kept from before they were stored) takes
+ * them from the person's conversation with the bot, so their card still refreshes by itself and shows their zone.
  */
 export async function withKnownTeamsId(app: BotServices, record: ActivationRecord): Promise<ActivationRecord> {
-  if (record.teamsId) return record;
+  if (record.teamsId && record.timeZone) return record;
   const conversation = await app.proactive.conversations.get(record.userAadObjectId).catch(() => undefined);
-  return conversation?.teamsUserId ? { ...record, teamsId: conversation.teamsUserId } : record;
+  if (!conversation) return record;
+  return {
+    ...record,
+    ...(!record.teamsId && conversation.teamsUserId ? { teamsId: conversation.teamsUserId } : {}),
+    ...(!record.timeZone && conversation.timeZone ? { timeZone: conversation.timeZone } : {}),
+  };
 }
 
 /** What the card shows, as a fingerprint: a copy is only updated when this changes. */

@@ -158,6 +158,7 @@ async function drawFor(scope: ActionScope, state: ApprovalState, notice?: { tone
   const signer = await approverContext(scope.app).signer();
   return renderApproval(state, scope.user.aadObjectId, {
     now: scope.app.clock.now(),
+    zone: scope.user.timeZone,
     signer,
     refreshUserIds: [scope.user.teamsId],
     notice,

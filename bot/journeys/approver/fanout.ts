@@ -14,9 +14,19 @@ type Except = { userAadObjectId: string; activityId: string };
 /** Teams ids (29:…) of people the bot has talked to, for the cards' auto-refresh lists. */
 export async function teamsIdsOf(app: BotServices, userIds: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  for (const [id, reader] of await readersOf(app, userIds)) if (reader.teamsId) out.set(id, reader.teamsId);
+  return out;
+}
+
+/** Teams id and time zone (as their client last sent it) of each person the bot has talked to. */
+export async function readersOf(
+  app: BotServices,
+  userIds: string[],
+): Promise<Map<string, { teamsId?: string; zone?: string }>> {
+  const out = new Map<string, { teamsId?: string; zone?: string }>();
   for (const id of new Set(userIds)) {
     const ref = await app.proactive.conversations.get(id).catch(() => undefined);
-    if (ref?.teamsUserId) out.set(id, ref.teamsUserId);
+    if (ref) out.set(id, { teamsId: ref.teamsUserId || undefined, zone: ref.timeZone });
   }
   return out;
 }
@@ -31,7 +41,7 @@ export async function publishChange(app: BotServices, state: ApprovalState, exce
   const registry = app.proactive.registry;
   const signer = await approverContext(app).signer();
   const copies = await registry.copies(subject);
-  const teamsIds = await teamsIdsOf(
+  const readers = await readersOf(
     app,
     copies.map((c) => c.userAadObjectId),
   );
@@ -47,7 +57,8 @@ export async function publishChange(app: BotServices, state: ApprovalState, exce
         ? renderApproval(state, copy.userAadObjectId, {
             now,
             signer,
-            refreshUserIds: idList(teamsIds.get(copy.userAadObjectId)),
+            refreshUserIds: idList(readers.get(copy.userAadObjectId)?.teamsId),
+            zone: readers.get(copy.userAadObjectId)?.zone,
           })
         : summaries.get(copyKey(copy)),
     except,
@@ -72,7 +83,7 @@ export async function notifyApprovers(
   const { state } = record;
   const { kind, id } = state.details;
   const signer = await approverContext(app).signer();
-  const teamsIds = await teamsIdsOf(
+  const readers = await readersOf(
     app,
     people.map((p) => p.id),
   );
@@ -82,7 +93,8 @@ export async function notifyApprovers(
     const card = renderApproval(state, person.id, {
       now,
       signer,
-      refreshUserIds: idList(teamsIds.get(person.id)),
+      refreshUserIds: idList(readers.get(person.id)?.teamsId),
+      zone: readers.get(person.id)?.zone,
       reminder: !!options.reminderStamp,
     });
     const key = options.reminderStamp

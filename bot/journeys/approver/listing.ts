@@ -186,6 +186,7 @@ async function sendItemCards(
     // Every record here came from Graph's list of approvals waiting for this user.
     const card = renderApproval(state, user.aadObjectId, {
       now,
+      zone: user.timeZone,
       signer,
       refreshUserIds: [user.teamsId],
       listedForViewer: true,

@@ -1,4 +1,5 @@
-import { until, utc } from '../../../cards/approver/format.js';
+import { utcPlain } from '../../../cards/approver/format.js';
+import { daysText } from '../../../cards/time.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { readApproval } from '../../../services/approvals/decide.js';
 import type { ApprovalJson } from '../../../services/approvals/graphShapes.js';
@@ -48,7 +49,12 @@ export const refreshApprovalAction = defineAction({
     }
     const signer = await approverContext(app).signer();
     return cardReply(
-      renderApproval(state, user.aadObjectId, { now: app.clock.now(), signer, refreshUserIds: [user.teamsId] }),
+      renderApproval(state, user.aadObjectId, {
+        now: app.clock.now(),
+        zone: user.timeZone,
+        signer,
+        refreshUserIds: [user.teamsId],
+      }),
     );
   },
 });
@@ -105,7 +111,7 @@ export const remindApproversAction = defineAction({
     const record = found.stored ? found.record : await keepRecord(app, found.record);
     const now = app.clock.now();
     const claim = await claimReminder(ctx.store, record, user.aadObjectId, now, ctx.settings.reminderGapHours);
-    if (!claim.ok) return messageReply(refusal(claim, now));
+    if (!claim.ok) return messageReply(refusal(claim, now, user.timeZone));
     const stamp = now.toISOString().slice(0, 10);
     const reached = await notifyApprovers(app, record, claim.approvers, { reminderStamp: stamp });
     app.log.info({ kind: data.kind, request: data.requestId, reminded: reached.length }, 'approvers reminded');
@@ -115,10 +121,15 @@ export const remindApproversAction = defineAction({
   },
 });
 
-function refusal(claim: Exclude<Awaited<ReturnType<typeof claimReminder>>, { ok: true }>, now: Date): string {
+function refusal(
+  claim: Exclude<Awaited<ReturnType<typeof claimReminder>>, { ok: true }>,
+  now: Date,
+  zone?: string,
+): string {
   switch (claim.reason) {
     case 'tooSoon':
-      return `You already reminded the approvers today. You can remind them again ${until(claim.nextAt, now.toISOString())} (${utc(claim.nextAt)}).`;
+      // A plain message (no DATE/TIME functions render there): the day in the person's zone, the time in UTC words.
+      return `You already reminded the approvers today. You can remind them again ${daysText(claim.nextAt, { now: now.toISOString(), zone }) ?? 'later'} (${utcPlain(claim.nextAt)}).`;
     case 'notRequester':
       return 'Only the person who made the request can remind its approvers.';
     case 'notPending':

@@ -31,6 +31,8 @@ export function versionOf(state: ApprovalState): string {
 
 export interface RenderOptions {
   now: Date;
+  /** The viewer's IANA time zone, when known (cards/time.ts). */
+  zone?: string;
   signer: CardSigner;
   /** Teams ids (29:…) for Universal Actions auto-refresh, when known. */
   refreshUserIds?: string[];
@@ -50,6 +52,7 @@ export function renderApproval(state: ApprovalState, viewerId: string, options: 
     viewerId: viewerId.toLowerCase(),
     viewer: viewerPosition(state, viewerId, !!options.listedForViewer),
     now: options.now.toISOString(),
+    zone: options.zone,
     binding: options.signer.bind(state.details.kind, state.details.id, state.currentStage),
     refreshUserIds: options.refreshUserIds,
     notice: options.notice,

@@ -9,7 +9,7 @@ import type { LoadedSubject, SubjectKind } from '../../proactive/subjects.js';
 import type { WatchSource } from '../../proactive/types.js';
 import type { BotServices } from '../../services.js';
 import { approverContext } from './context.js';
-import { notifyApprovers, publishChange, teamsIdsOf } from './fanout.js';
+import { notifyApprovers, publishChange, readersOf } from './fanout.js';
 import { APPROVAL_SUBJECT, APPROVER_ROLE, renderApproval, versionOf } from './render.js';
 import { pageData } from './schemas.js';
 
@@ -26,7 +26,7 @@ export function approvalSubjectKind(app: BotServices): SubjectKind {
       if (!record) return undefined;
       const signer = await ctx.signer();
       const copies = await app.proactive.registry.copies(`${APPROVAL_SUBJECT}:${key}`);
-      const teamsIds = await teamsIdsOf(
+      const readers = await readersOf(
         app,
         copies.map((c) => c.userAadObjectId),
       );
@@ -35,11 +35,12 @@ export function approvalSubjectKind(app: BotServices): SubjectKind {
         version: versionOf(record.state),
         render: (copy): CardJson | undefined => {
           if (copy.role !== APPROVER_ROLE) return undefined;
-          const teamsId = teamsIds.get(copy.userAadObjectId);
+          const reader = readers.get(copy.userAadObjectId);
           return renderApproval(record.state, copy.userAadObjectId, {
             now,
             signer,
-            refreshUserIds: teamsId ? [teamsId] : undefined,
+            refreshUserIds: reader?.teamsId ? [reader.teamsId] : undefined,
+            zone: reader?.zone,
           });
         },
       };

@@ -3,14 +3,10 @@ import type { ActionData } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { formInputId, requestFormCard } from '../../../cards/requester/requestForm.js';
+import { readersToday } from '../../../cards/time.js';
 import { type Verb, Verbs } from '../../../cards/verbs.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
-import {
-  checkRequestForm,
-  FormField,
-  isoDate,
-  type RequestFormValues,
-} from '../../../services/entitlement/requestForm.js';
+import { checkRequestForm, FormField, type RequestFormValues } from '../../../services/entitlement/requestForm.js';
 import { createRequest, getRequirements, listMyAssignments } from '../../../services/entitlement/requests.js';
 import { GraphRequestError } from '../../../services/graph/errors.js';
 import type { AssignmentView, FieldErrors, RequestRequirements } from '../../../services/model/entitlement.js';
@@ -50,7 +46,8 @@ function formCard(
     packageName: form.packageName,
     mode: form.mode,
     policies: form.policies,
-    today: isoDate(scope.app.clock.now().getTime()),
+    today: readersToday({ now: scope.app.clock.now().toISOString(), zone: scope.user.timeZone }),
+    zone: scope.user.timeZone,
     ...shown,
   });
 }
@@ -181,6 +178,7 @@ async function submit(
     packageId: form.packageId,
     targetId: user.aadObjectId,
     now: app.clock.now(),
+    zone: user.timeZone,
   });
   const again = (errors: FieldErrors) =>
     formCard(scope, data.formId, form, { chosenPolicyId: req.policyId, values, errors });

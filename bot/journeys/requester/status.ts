@@ -51,6 +51,7 @@ export function statusView(
   record: TrackRecord | undefined,
   request: RequestView,
   decisions?: RequestDecisions,
+  zone?: string,
 ): RequestStatusView {
   const view: RequestStatusView = {
     request: {
@@ -60,6 +61,7 @@ export function statusView(
       ...(request.renewal || record?.renewal ? { renewal: true } : {}),
     },
     now: app.clock.now().toISOString(),
+    zone,
     approvalStages: record?.context?.approvalStages,
     eligibleRoles: record?.context?.eligibleRoles ?? [],
     refreshUserIds: record?.teamsId ? [record.teamsId] : undefined,
@@ -127,6 +129,12 @@ async function loadRequestAndContext(app: BotServices, requestId: string, record
   return { request: loaded.request, record: { ...record, context } };
 }
 
+/** The requester's time zone as their client last sent it; only they see the status card. */
+async function requesterZone(app: BotServices, record: Pick<TrackRecord, 'userId'> | undefined) {
+  if (!record?.userId) return undefined;
+  return (await app.proactive.conversations.get(record.userId).catch(() => undefined))?.timeZone;
+}
+
 function renderFor(view: RequestStatusView) {
   return (copy: TrackedCard): CardJson | undefined =>
     copy.role === REQUESTER_ROLE ? requestStatusCard(view) : undefined;
@@ -139,7 +147,7 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
       const record = await new RequesterStore(app).tracked(id);
       try {
         const { request, record: withContext, decisions } = await loadRequest(app, id, record);
-        const view = statusView(app, withContext, request, decisions);
+        const view = statusView(app, withContext, request, decisions, await requesterZone(app, withContext));
         return { version: versionOf(request), render: renderFor(view) };
       } catch (err) {
         if (err instanceof GraphRequestError && err.status === 404) return undefined;
@@ -157,7 +165,7 @@ export async function statusReply(scope: ActionScope, requestId: string): Promis
   const { app, user, turn } = scope;
   const store = new RequesterStore(app);
   const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId), user);
-  const view = statusView(app, record, request, decisions);
+  const view = statusView(app, record, request, decisions, user.timeZone);
   const version = versionOf(request);
   const replyToId = turn.activity.replyToId;
   const subject = requestSubject(requestId);
@@ -190,7 +198,13 @@ export async function showAdopted(
 ): Promise<void> {
   const store = new RequesterStore(app);
   const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(app, record, request, decisions);
+  const view = statusView(
+    app,
+    record,
+    request,
+    decisions,
+    await requesterZone(app, record ?? { userId: intent.userId }),
+  );
   const subject = requestSubject(requestId);
   const version = versionOf(request);
   if (intent.card) {
@@ -356,7 +370,7 @@ async function followUp(
   } = record.context
     ? await withDecisions(app, { request: current, record })
     : await loadRequest(app, record.requestId, record);
-  const view = statusView(app, withContext, request, decisions);
+  const view = statusView(app, withContext, request, decisions, await requesterZone(app, withContext ?? record));
   const subject = requestSubject(record.requestId);
   // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
   await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
