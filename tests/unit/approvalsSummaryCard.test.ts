@@ -55,7 +55,9 @@ describe('the approvals summary', () => {
     expect(text).toMatch(/^1 request waits for your decision$/m);
     expect(text).toMatch(/^Lee Gu Visio · /m);
     expect(text).toContain('Decided since this list was drawn');
-    expect(text).toContain('Isaiah Langer Salesforce – Sales Cloud User · Approved by you, on {{DATE(2026-12-03T11:50:00Z, SHORT)}} at {{TIME(2026-12-03T11:50:00Z)}}');
+    expect(text).toContain(
+      'Isaiah Langer Salesforce – Sales Cloud User · Approved by you, on {{DATE(2026-12-03T11:50:00Z, SHORT)}} at {{TIME(2026-12-03T11:50:00Z)}}',
+    );
     expect(text).toContain('Johanna Lorenz Network Operations · Approved by Megan Bowen');
     expect(text).not.toContain('Alex Wilber');
   });
@@ -130,7 +132,9 @@ describe('the reader is "you"', () => {
       decisions: [{ stage: 1, result: 'Approved', by: alex, at: '2026-12-03T11:00:00.000Z' }],
     };
     const card = approvalsSummaryCard({ items: [item(isaiah)], now: NOW, viewerId: alex.id, decided: [movedOn] });
-    expect(cardText(card)).toContain('Lee Gu Visio · stage 1 approved by you, on {{DATE(2026-12-03T11:00:00Z, SHORT)}} at {{TIME(2026-12-03T11:00:00Z)}}');
+    expect(cardText(card)).toContain(
+      'Lee Gu Visio · stage 1 approved by you, on {{DATE(2026-12-03T11:00:00Z, SHORT)}} at {{TIME(2026-12-03T11:00:00Z)}}',
+    );
   });
 
   it('in the bulk result', () => {

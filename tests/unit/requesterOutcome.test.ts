@@ -196,7 +196,9 @@ describe('Cancel request asks once, in the card', () => {
     const card = requestStatusCard(view({ state: 'pendingApproval', status: 'PendingApproval' }));
     expect(checkCard(card)).toEqual([]);
     const { text, confirm } = cancelConfirmation(card);
-    expect(text).toMatch(/^Withdraw your request for Finance Reports \(requested \{\{DATE\(2026-12-02T09:55:00Z, SHORT\)\}\}\)\?/);
+    expect(text).toMatch(
+      /^Withdraw your request for Finance Reports \(requested \{\{DATE\(2026-12-02T09:55:00Z, SHORT\)\}\}\)\?/,
+    );
     expect(text).toContain('The approvers are no longer asked');
     expect(confirm).toMatchObject({
       type: 'Action.Execute',
@@ -211,7 +213,9 @@ describe('Cancel request asks once, in the card', () => {
     const list = myRequestsCard({ requests: [pending], now: NOW });
     expect(cancelConfirmation(list).confirm).toMatchObject({ verb: 'cancelRequest', data: { requestId: REQUEST_ID } });
     const later = cancelRequestButton(request({ state: 'scheduled', startsAt: '2026-12-10T08:00:00Z' }));
-    expect(cardText(later.card as Card)).toContain('Your access will not start on {{DATE(2026-12-10T08:00:00Z, SHORT)}}.');
+    expect(cardText(later.card as Card)).toContain(
+      'Your access will not start on {{DATE(2026-12-10T08:00:00Z, SHORT)}}.',
+    );
   });
 
   it('Give up access uses the same confirmation builder', () => {
@@ -244,7 +248,9 @@ describe('access that starts later, the end the person chose, and renewals', () 
       ),
     );
     const text = cardText(card);
-    expect(text).toMatch(/^Finance Reports\nStarts on \{\{DATE\(2026-12-10T08:00:00Z, SHORT\)\}\}\nYour access starts on \{\{DATE\(2026-12-10T08:00:00Z, SHORT\)\}\}\./);
+    expect(text).toMatch(
+      /^Finance Reports\nStarts on \{\{DATE\(2026-12-10T08:00:00Z, SHORT\)\}\}\nYour access starts on \{\{DATE\(2026-12-10T08:00:00Z, SHORT\)\}\}\./,
+    );
     expect(text).not.toMatch(/Approved/);
     expect(text).toContain('Access until {{DATE(2027-01-09T08:00:00Z, SHORT)}} (as you asked)');
   });
@@ -315,8 +321,12 @@ describe('access that starts later, the end the person chose, and renewals', () 
     });
     expect(checkCard(card)).toEqual([]);
     const text = cardText(card);
-    expect(text).toContain('**Finance Reports**\nStarts on {{DATE(2026-12-10T08:00:00Z, SHORT)}}, until {{DATE(2027-01-09T08:00:00Z, SHORT)}}');
-    expect(text).toContain('**Sandbox**\nStarts on {{DATE(2026-12-20T08:00:00Z, SHORT)}}, until {{DATE(2027-01-20T08:00:00Z, SHORT)}}');
+    expect(text).toContain(
+      '**Finance Reports**\nStarts on {{DATE(2026-12-10T08:00:00Z, SHORT)}}, until {{DATE(2027-01-09T08:00:00Z, SHORT)}}',
+    );
+    expect(text).toContain(
+      '**Sandbox**\nStarts on {{DATE(2026-12-20T08:00:00Z, SHORT)}}, until {{DATE(2027-01-20T08:00:00Z, SHORT)}}',
+    );
     expect(buttonTitles(card)).toContain('Yes, cancel request');
   });
 });
