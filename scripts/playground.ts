@@ -8,6 +8,8 @@ export interface PlaygroundOptions {
   /** Folder holding .m365agentsplayground.yml (default: the repository root). */
   cwd?: string;
   log?: (line: string) => void;
+  /** Extra environment for the Playground process (e.g. `TZ`, the zone it reports as `localTimezone`). */
+  env?: Record<string, string>;
 }
 
 export interface RunningPlayground {
@@ -27,7 +29,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     [cli, 'start', '-e', opts.botEndpoint, '-c', 'msteams', '--dt', '-p', String(opts.port)],
     {
       cwd,
-      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', BROWSER: 'none' },
+      env: { ...process.env, ...opts.env, TEAMSAPPTESTER_BROWSER: 'none', BROWSER: 'none' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

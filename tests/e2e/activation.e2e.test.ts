@@ -33,8 +33,8 @@ function renderInPage(page: Page, text: string): Promise<string> {
 }
 
 /**
- * How the page may show the end of Alex's activation of a group: the cards' own formatter (the date is added when
- * the end falls on the next UTC day, e.g. after 23:00 UTC) rendered in the page. The card was rendered between the
+ * How the page may show the end of Alex's activation of a group: the cards' own formatter (the date is added unless
+ * the end falls on the reader's today, when the bot knows their zone) rendered in the page. The card was rendered between the
  * activation's start and now, so both are tried as the card's `now` (a render just before midnight).
  */
 async function shownEnds(e2e: E2E, groupId: string): Promise<string[]> {
@@ -47,7 +47,12 @@ async function shownEnds(e2e: E2E, groupId: string): Promise<string[]> {
   const active = instances.value.find((i: { groupId: string }) => i.groupId === groupId);
   if (!active?.endDateTime) throw new Error(`Alex has no active assignment of ${groupId}`);
   const nows = [active.startDateTime, new Date().toISOString()];
-  return Promise.all(nows.map((now) => renderInPage(e2e.page, timeText(active.endDateTime, now))));
+  // The Playground tells the bot its zone (`localTimezone`); without it the card always shows the date.
+  const pageZone = await e2e.page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const zones = [undefined, pageZone, 'UTC'];
+  return Promise.all(
+    nows.flatMap((now) => zones.map((zone) => renderInPage(e2e.page, timeText(active.endDateTime, now, zone)))),
+  );
 }
 
 /** Waits until the card says Alex is a member of the group until the end Graph holds, as the page renders it. */

@@ -48,7 +48,15 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+export interface E2EOptions {
+  /**
+   * The reader's IANA zone: the browser page runs in it (what Teams renders `{{DATE()}}`/`{{TIME()}}` in) and so does
+   * the Playground, which sends it to the bot as `localTimezone`. Default: the test process's zone.
+   */
+  timezoneId?: string;
+}
+
+export async function startE2E(env: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2E> {
   const devtenant = await startDevtenant({ port: 0 });
   const dataDir = path.join(os.tmpdir(), `access-bot-e2e-${process.pid}-${Date.now()}`);
   const config = loadConfig({
@@ -60,7 +68,11 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
     ...env,
   });
   const bot = await startBot(config, { log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn') });
-  const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: await freePort() });
+  const playground = await startPlayground({
+    botEndpoint: `${bot.url}/api/messages`,
+    port: await freePort(),
+    ...(options.timezoneId ? { env: { TZ: options.timezoneId } } : {}),
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -74,7 +86,10 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
       '--disable-sync',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 1000 },
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+  });
   recordCards(page);
   await page.goto(playground.url);
   await page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: 15_000 });
@@ -98,11 +113,16 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
  * failure in CI), with one harness (startE2E(env)) started before its tests and stopped after them, and a full-page
  * screenshot in artifacts/ of every test that fails. Inside the tests, `e2e()` is the running harness.
  */
-export function describeE2E(name: string, tests: (e2e: () => E2E) => void, env: Record<string, string> = {}): void {
+export function describeE2E(
+  name: string,
+  tests: (e2e: () => E2E) => void,
+  env: Record<string, string> = {},
+  options: E2EOptions = {},
+): void {
   describe.runIf(browserAvailable())(name, () => {
     let running: E2E | undefined;
     beforeAll(async () => {
-      running = await startE2E(env);
+      running = await startE2E(env, options);
     }, 60_000);
     afterAll(async () => running?.stop());
     afterEach(async (ctx) => {
