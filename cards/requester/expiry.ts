@@ -1,45 +1,33 @@
+import type { AssignmentView } from '../../services/model/entitlement.js';
 import { type AdaptiveCard, adaptiveCard, type CardAction, executeAction, plainText, textBlock } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { formatDate, relativeTime } from './format.js';
+import { nextStepText, renewAction, whereToAskText, youHaveThisText } from './holding.js';
 
 /** The reminder that an access package assignment ends soon (sent 14 days and 1 day before, by default). */
 
 export interface ExpiryReminderView {
-  assignmentId: string;
-  packageId: string;
-  packageName: string;
-  endsAt: string;
-  /** The policy lets the person ask for more time. */
-  canRenew: boolean;
+  /** The assignment as Graph has it now (its end date, whether its policy allows Renew, who to ask). */
+  assignment: AssignmentView;
   /** ISO time the card is drawn at. */
   now: string;
 }
 
-export function expiryReminderCard(view: ExpiryReminderView): AdaptiveCard {
-  const name = plainText(view.packageName);
-  const when = relativeTime(view.endsAt, new Date(view.now));
-  const actions: CardAction[] = [];
-  if (view.canRenew) {
-    actions.push(
-      executeAction(
-        'Renew',
-        Verbs.renew,
-        { packageId: view.packageId, assignmentId: view.assignmentId },
-        { style: 'positive' },
-      ),
-    );
-  }
-  actions.push(executeAction('My access', Verbs.myAccess));
+export function expiryReminderCard({ assignment, now }: ExpiryReminderView): AdaptiveCard {
+  const name = plainText(assignment.packageName);
+  const endsAt = assignment.endsAt ?? '';
+  const when = relativeTime(endsAt, new Date(now));
+  const actions: CardAction[] = [
+    ...renewAction(assignment.packageId, assignment),
+    executeAction('My access', Verbs.myAccess),
+  ];
+  const next = nextStepText(assignment);
   return adaptiveCard(
     [
       textBlock(`Your access to **${name}** ends ${when || 'soon'}`, { weight: 'bolder', wrap: true }),
-      textBlock(
-        view.canRenew
-          ? `It ends on ${formatDate(view.endsAt)}. Renew it now if you still need it; the request goes to the same approvers.`
-          : `It ends on ${formatDate(view.endsAt)}. Its policy does not allow renewing it yourself: request it again after it ends, or ask the package's owner.`,
-        { isSubtle: true, spacing: 'small', wrap: true },
-      ),
+      textBlock([youHaveThisText(assignment), next].filter(Boolean).join(' '), { spacing: 'small', wrap: true }),
+      textBlock(whereToAskText(assignment), { isSubtle: true, spacing: 'small', wrap: true }),
     ],
-    { actions, fallbackText: `Your access to ${view.packageName} ends on ${formatDate(view.endsAt)}.` },
+    { actions, fallbackText: `Your access to ${assignment.packageName} ends on ${formatDate(endsAt)}.` },
   );
 }

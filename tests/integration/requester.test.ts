@@ -275,7 +275,7 @@ describe('requester journey over HTTP', () => {
     expect(cardText(nothing.card)).toMatch(/Salesforce – Sales Cloud User/);
 
     const none = await say(stack, alex, 'request xylophone');
-    expect(cardText(none.card)).toMatch(/I found no access package you can request for "xylophone"/);
+    expect(cardText(none.card)).toMatch(/Nothing you can request matches "xylophone"/);
     expect(buttonTitles(none.card)).toContain('Browse the catalog');
 
     const weather = await say(stack, alex, 'what is the weather');

@@ -7,6 +7,7 @@ import { noMatchCard, packageListCard } from '../../../cards/requester/packageLi
 import { Verbs } from '../../../cards/verbs.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { getPackageDetails, listRequestablePackages } from '../../../services/entitlement/catalog.js';
+import { type Holdings, readHoldings } from '../../../services/entitlement/holdings.js';
 import {
   browsable,
   queryTerms,
@@ -24,7 +25,10 @@ import { problemCard, userGraph } from './replies.js';
 import { noData, packageData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
 
-/** Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. One Graph call per step. */
+/**
+ * Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. Each step makes one Graph call for
+ * the packages and, at the same time, one `$batch` for what the person already holds or waits for.
+ */
 
 export const PAGE_SIZE = 5;
 
@@ -40,12 +44,31 @@ async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
   );
 }
 
-async function catalogCard(who: Who, page: number): Promise<CardJson> {
+/** The person's holdings, read beside the package list; a failure shows the packages without them. */
+async function holdingsOf(who: Who): Promise<Holdings | undefined> {
+  try {
+    return await readHoldings(userGraph(who.app, who.user));
+  } catch (err) {
+    if (err instanceof SignInRequiredError) throw err;
+    who.app.log.info({ reason: (err as Error)?.name }, 'could not read what the person already holds');
+    return undefined;
+  }
+}
+
+async function packagesAndHoldings(who: Who) {
+  const holdings = holdingsOf(who);
+  // Started together; a failing package list must not leave the holdings read unobserved.
+  holdings.catch(() => undefined);
   const list = await listRequestablePackages(userGraph(who.app, who.user));
+  return { list, holdings: await holdings };
+}
+
+async function catalogCard(who: Who, page: number): Promise<CardJson> {
+  const { list, holdings } = await packagesAndHoldings(who);
   const all = sortForCatalog(browsable(list.packages));
   const { items: shown, page: at } = pageOf(all, page, PAGE_SIZE);
   await remember(who, shown);
-  return packageListCard({ packages: shown, total: all.length, page: at.index, pageSize: PAGE_SIZE });
+  return packageListCard({ packages: shown, total: all.length, page: at.index, pageSize: PAGE_SIZE, holdings });
 }
 
 interface SearchResult {
@@ -54,12 +77,12 @@ interface SearchResult {
 }
 
 async function searchCard(who: Who, query: string, page = 0, searchId: string = randomUUID()): Promise<SearchResult> {
-  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const { list, holdings } = await packagesAndHoldings(who);
   const outcome = searchPackages(list.packages, query);
   if (outcome.matches.length === 0) {
     const suggestions = suggestPackages(list.packages, query);
     await remember(who, suggestions);
-    return { card: noMatchCard({ query, suggestions }), matched: false };
+    return { card: noMatchCard({ query, suggestions, holdings }), matched: false };
   }
   const { items: shown, page: at } = pageOf(outcome.matches, page, PAGE_SIZE);
   await remember(who, shown);
@@ -72,6 +95,7 @@ async function searchCard(who: Who, query: string, page = 0, searchId: string = 
     pageSize: PAGE_SIZE,
     searchId,
     limitedRanking: !list.expanded,
+    holdings,
   });
   return { card, matched: true };
 }
@@ -195,7 +219,11 @@ export const showDetailsAction = defineAction({
   async run({ app, user }, { packageId }) {
     try {
       if (!(await requestableName({ app, user }, packageId))) return cardReply(notRequestableCard());
-      return cardReply(packageDetailsCard(await getPackageDetails(app.graph.forApp(), packageId)));
+      const [details, holdings] = await Promise.all([
+        getPackageDetails(app.graph.forApp(), packageId),
+        holdingsOf({ app, user }),
+      ]);
+      return cardReply(packageDetailsCard(details, holdings?.get(packageId)));
     } catch (err) {
       return cardReply(
         problemCard(err, 'show this access package', app.log, {
