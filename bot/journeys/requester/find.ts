@@ -21,6 +21,7 @@ import { sendCard } from '../../cardSender.js';
 import { type CommandScope, prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { wantedThing } from './phrases.js';
 import { problemCard, userGraph } from './replies.js';
 import { noData, packageData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
@@ -126,6 +127,18 @@ export const requestCommand: TextCommand = {
   match: prefixMatcher('request', 'find', 'search for', 'search', 'look for'),
   async run({ turn, user, app }, args) {
     await sendCard(turn, await findCard({ app, user }, args));
+  },
+};
+
+/**
+ * "I need payroll", "can I get access to X": always a search for X, and "nothing you can request matches X" when
+ * nothing does (a plain sentence below falls back to "not understood" instead).
+ */
+export const askForCommand: TextCommand = {
+  name: 'askFor',
+  match: (text) => (text.length <= MAX_SENTENCE_CHARS && !OTHER_COMMANDS.test(text) ? wantedThing(text) : undefined),
+  async run({ turn, user, app }, thing) {
+    await sendCard(turn, await findCard({ app, user }, thing));
   },
 };
 
