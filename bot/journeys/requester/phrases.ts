@@ -12,7 +12,7 @@ const ASKING = [
   String.raw`(?:can|could)\s+you\s+(?:please\s+)?(?:give|get)\s+me`,
   String.raw`give\s+me`,
   String.raw`get\s+me`,
-  String.raw`request`,
+  'request',
   String.raw`access\s+to`,
 ].join('|');
 const ACCESS_TO = String.raw`(?:(?:access|permissions?|rights)\s+(?:to|for)\s+)?`;
