@@ -1,13 +1,18 @@
-import type { AccessPackageAssignment, AccessPackageAssignmentRequest } from '@microsoft/microsoft-graph-types';
-import type { GraphFacade } from '../graph/client.js';
+import type {
+  AccessPackage,
+  AccessPackageAssignment,
+  AccessPackageAssignmentRequest,
+} from '@microsoft/microsoft-graph-types';
+import type { BatchItemResult, GraphFacade } from '../graph/client.js';
+import { GraphRequestError } from '../graph/errors.js';
 import type { AssignmentView, PackageHolding, RequestView } from '../model/entitlement.js';
-import { EM } from './catalog.js';
-import { toAssignmentView, toRequestView } from './parse.js';
+import { EM, listRequestablePackagesUnexpanded, REQUESTABLE_URL, type RequestablePackages } from './catalog.js';
+import { toAssignmentView, toPackageSummary, toRequestView } from './parse.js';
 
 /**
  * What the signed-in person already holds or waits for, per access package: their own assignments and requests
- * (`filterByCurrentUser(on='target')`, GRAPH-API.md §4.5 and §4.9) read with their token in ONE `$batch`, so a search
- * or a details card costs one round trip more, whatever the number of results.
+ * (`filterByCurrentUser(on='target')`, GRAPH-API.md §4.5 and §4.9) read with their token in ONE `$batch`, whatever
+ * the number of results. A search puts the package list in the same `$batch` and stays at one round trip.
  */
 
 const ASSIGNMENTS = `${EM}/assignments/filterByCurrentUser(on='target')?$expand=accessPackage($select=id,displayName),assignmentPolicy`;
@@ -47,19 +52,64 @@ function lastsLonger(a: AssignmentView, b: AssignmentView): boolean {
  * before rather than guess). Never throws for a Graph refusal of either list.
  */
 export async function readHoldings(user: GraphFacade): Promise<Holdings | undefined> {
-  const [assignments, requests] = await user.batch([
-    { id: 'assignments', method: 'GET', url: ASSIGNMENTS },
-    { id: 'requests', method: 'GET', url: REQUESTS },
+  const [assignments, requests] = await user.batch(HOLDINGS_BATCH);
+  return holdingsFrom(assignments, requests);
+}
+
+const HOLDINGS_BATCH = [
+  { id: 'assignments', method: 'GET' as const, url: ASSIGNMENTS },
+  { id: 'requests', method: 'GET' as const, url: REQUESTS },
+];
+
+/**
+ * The packages the person may request and their holdings, in one `$batch` (their token). A refused package list
+ * fails as the plain list would; a 400 (the `$expand` GRAPH-API.md §4.1 marks UNCONFIRMED) falls back to the list
+ * without it. Holdings Graph would not list leave `holdings` undefined.
+ */
+export async function readRequestableWithHoldings(
+  user: GraphFacade,
+): Promise<{ list: RequestablePackages; holdings: Holdings | undefined }> {
+  const [packages, assignments, requests]: (BatchItemResult | undefined)[] = await user.batch([
+    { id: 'packages', method: 'GET', url: REQUESTABLE_URL },
+    ...HOLDINGS_BATCH,
   ]);
-  if (!ok(assignments) || !ok(requests)) return undefined;
+  const holdings = holdingsFrom(assignments, requests);
+  if (packages && ok(packages)) {
+    return {
+      list: { packages: valuesOf<AccessPackage>(packages.body).map(toPackageSummary), expanded: true },
+      holdings,
+    };
+  }
+  if (packages?.status === 400) return { list: await listRequestablePackagesUnexpanded(user), holdings };
+  throw itemError(packages);
+}
+
+function itemError(result: BatchItemResult | undefined): GraphRequestError {
+  const body = (result?.body ?? {}) as { error?: { code?: string; message?: string } };
+  return new GraphRequestError({
+    status: result?.status ?? 502,
+    code: body.error?.code,
+    graphMessage: body.error?.message,
+    retryAfterSeconds: Number(result?.headers?.['retry-after'] ?? result?.headers?.['Retry-After']) || undefined,
+    method: 'GET',
+    path: REQUESTABLE_URL.split('?')[0],
+  });
+}
+
+function holdingsFrom(
+  assignments: BatchItemResult | undefined,
+  requests: BatchItemResult | undefined,
+): Holdings | undefined {
+  if (!assignments || !requests || !ok(assignments) || !ok(requests)) return undefined;
   return holdingsOf(
     valuesOf<AccessPackageAssignment>(assignments.body).map(toAssignmentView),
     valuesOf<AccessPackageAssignmentRequest>(requests.body).map((r) => toRequestView(r)),
   );
 }
 
-const ok = (r: { status: number } | undefined): r is { status: number; body: unknown } =>
-  r !== undefined && r.status >= 200 && r.status < 300;
+function ok(r: BatchItemResult): boolean {
+  return r.status >= 200 && r.status < 300;
+}
 
 function valuesOf<T>(body: unknown): T[] {
   const value = (body as { value?: unknown } | null)?.value;

@@ -670,12 +670,12 @@ describe('requester journey: Graph round trips', () => {
   });
   afterAll(async () => stack?.stop());
 
-  it('search 2, details 2 (each with one $batch of holdings), form 1, submit 1 (plus one $batch for the status card)', async () => {
+  it('search 1, details 2 (the package, and one $batch of holdings), form 1, submit 1 (plus one $batch for the status card)', async () => {
     const calls = async () => (await stack.graphCalls()).filter((c) => !c.batchItem);
     await stack.clearGraphLog();
     const results = await say(stack, alex, 'request finance reports');
-    // The packages, and one $batch for what Alex already holds or waits for (issue 13).
-    expect(await calls()).toHaveLength(2);
+    // One $batch: the packages and what Alex already holds or waits for (issue 13).
+    expect(await calls()).toHaveLength(1);
 
     await stack.clearGraphLog();
     const details = await click(stack, alex, results, 'Details');

@@ -7,7 +7,7 @@ import { noMatchCard, packageListCard } from '../../../cards/requester/packageLi
 import { Verbs } from '../../../cards/verbs.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { getPackageDetails, listRequestablePackages } from '../../../services/entitlement/catalog.js';
-import { type Holdings, readHoldings } from '../../../services/entitlement/holdings.js';
+import { type Holdings, readHoldings, readRequestableWithHoldings } from '../../../services/entitlement/holdings.js';
 import {
   browsable,
   queryTerms,
@@ -27,8 +27,8 @@ import { noData, packageData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
 
 /**
- * Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. Each step makes one Graph call for
- * the packages and, at the same time, one `$batch` for what the person already holds or waits for.
+ * Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. A search is one `$batch` (the
+ * packages and what the person already holds or waits for); Details reads the package (app) beside the holdings.
  */
 
 export const PAGE_SIZE = 5;
@@ -45,7 +45,7 @@ async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
   );
 }
 
-/** The person's holdings, read beside the package list; a failure shows the packages without them. */
+/** The person's holdings (for Details); a failure shows the package without them. */
 async function holdingsOf(who: Who): Promise<Holdings | undefined> {
   try {
     return await readHoldings(userGraph(who.app, who.user));
@@ -56,12 +56,9 @@ async function holdingsOf(who: Who): Promise<Holdings | undefined> {
   }
 }
 
+/** The package list and the holdings in one round trip. */
 async function packagesAndHoldings(who: Who) {
-  const holdings = holdingsOf(who);
-  // Started together; a failing package list must not leave the holdings read unobserved.
-  holdings.catch(() => undefined);
-  const list = await listRequestablePackages(userGraph(who.app, who.user));
-  return { list, holdings: await holdings };
+  return readRequestableWithHoldings(userGraph(who.app, who.user));
 }
 
 async function catalogCard(who: Who, page: number): Promise<CardJson> {
