@@ -113,6 +113,47 @@ describe('the catalog knows what the person has', () => {
   });
 });
 
+async function fault(stack: Stack, rule: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.devtenant?.url}/_devtenant/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rules: [rule] }),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe('when Graph refuses part of the search', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it("a 400 on the list's $expand falls back to the plain list and still knows what Alex holds", async () => {
+    stack = await startStack();
+    await fault(stack, { pathPattern: 'allowedRequestor.*expand', status: 400 });
+    const { card } = await say(stack, alex, 'I need month-end close');
+    expect(cardText(card)).toContain('Matched on package names and descriptions only.');
+    expect(cardText(lineOf(card, MONTH_END))).toMatch(ENDS);
+    expect(buttonTitles(lineOf(card, MONTH_END))).toEqual(['Details']);
+  });
+
+  it('holdings Graph will not list leave the results as they were (Request offered), never an error', async () => {
+    stack = await startStack();
+    await fault(stack, { pathPattern: 'assignments/filterByCurrentUser', status: 503 });
+    const { card } = await say(stack, alex, 'I need finance');
+    expect(cardText(card)).not.toMatch(/You have this/);
+    expect(buttonTitles(lineOf(card, FINANCE_REPORTS))).toEqual(['Details', 'Request']);
+  });
+
+  it('a refused package list answers with a problem card, not a crash', async () => {
+    stack = await startStack();
+    await fault(stack, { pathPattern: 'allowedRequestor', status: 503 });
+    const { card } = await say(stack, alex, 'I need finance');
+    expect(buttonTitles(card)).toContain('Try again');
+  });
+});
+
 describe('asking for something in words', () => {
   let stack: Stack | undefined;
   afterEach(async () => {
