@@ -1,6 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { cardCount, describeE2E, screenshotCard, send, TOP_CARD } from './playgroundE2E.js';
+import { cardCount, describeE2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
 
 /**
  * Asking in words, and a search that knows what Alex (signed in to the Playground) already holds (issue 13). The demo
@@ -17,14 +17,15 @@ describeE2E('Agents Playground in Chromium: "I need X" searches, and the catalog
     const page = e2e().page;
     let before = await cardCount(page);
     await send(page, 'I need payroll');
-    const none = page.locator(TOP_CARD).nth(before);
-    await expect.poll(() => none.innerText()).toContain('Nothing you can request matches "payroll".');
+    // The welcome card may arrive after the first message: wait for the answer by its words.
+    const none = await waitForCard(page, 'No access package found', { after: before });
+    expect(await none.innerText()).toContain('Nothing you can request matches "payroll".');
     expect(await none.innerText()).not.toMatch(/didn't understand/i);
 
     before = await cardCount(page);
     await send(page, 'I need finance');
-    const results = page.locator(TOP_CARD).nth(before);
-    await expect.poll(() => results.innerText()).toContain(MONTH_END);
+    const results = await waitForCard(page, 'Access packages for', { after: before });
+    expect(await results.innerText()).toContain(MONTH_END);
     const held = results.locator('.ac-container').filter({ hasText: MONTH_END }).last();
     await expect.poll(() => held.innerText()).toMatch(/You have this until \d{1,2} \w{3} \d{4}\./);
     expect(await held.innerText()).toMatch(/You can request it again after \d{1,2} \w{3} \d{4}\./);
