@@ -358,9 +358,14 @@ function startedBefore(assignmentStart: string | null | undefined, created: stri
   return !Number.isNaN(started) && !Number.isNaN(requested) && started < requested - 60_000;
 }
 
-/** The first approval stage's approvers, unless the policy hides them from requesters (or it needs no approval). */
+/**
+ * The first approval stage's approvers, unless the policy hides them from requesters or asks nobody to approve
+ * (stages kept on a policy that no longer needs approval name people who decide nothing about this access).
+ */
 function askWhoOf(policy: AccessPackageAssignmentPolicy | null | undefined): string[] {
-  const first = policy?.requestApprovalSettings?.stages?.[0];
+  const approval = policy?.requestApprovalSettings;
+  if (approval?.isApprovalRequiredForAdd !== true && approval?.isApprovalRequiredForUpdate !== true) return [];
+  const first = approval.stages?.[0];
   if (!first) return [];
   const stage = toStage(first);
   return stage.approverHidden ? [] : stage.approvers.filter((a) => a !== 'an approver');
