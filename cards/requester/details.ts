@@ -1,4 +1,9 @@
-import type { ApprovalStageView, PackageDetails, PolicySummary } from '../../services/model/entitlement.js';
+import type {
+  ApprovalStageView,
+  PackageDetails,
+  PackageHolding,
+  PolicySummary,
+} from '../../services/model/entitlement.js';
 import {
   type AdaptiveCard,
   adaptiveCard,
@@ -13,6 +18,7 @@ import {
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText, grantText } from './format.js';
+import { holdingActions, nextStepText, WAITING_TEXT, youHaveThisText } from './holding.js';
 
 /**
  * One package: what it grants, who approves, how long access lasts. Long lists are cut with a count so the card stays
@@ -68,11 +74,23 @@ function grantsSection(details: PackageDetails): CardElement[] {
   ];
 }
 
-export function packageDetailsCard(details: PackageDetails): AdaptiveCard {
+function holdingSection(holding: PackageHolding | undefined): CardElement[] {
+  if (!holding) return [];
+  if (holding.kind === 'waiting') return [textBlock(`**${WAITING_TEXT}**`, { wrap: true })];
+  const next = nextStepText(holding.assignment);
+  return [
+    textBlock(`**${youHaveThisText(holding.assignment)}**`, { wrap: true }),
+    ...(next ? [textBlock(next, { spacing: 'none', wrap: true })] : []),
+  ];
+}
+
+/** `holding`: what the person already has of this package (undefined when nothing, or when it could not be read). */
+export function packageDetailsCard(details: PackageDetails, holding?: PackageHolding): AdaptiveCard {
   const several = details.policies.length > 1;
   const howTitle = several ? `${details.policies.length} ways to get it` : 'How you get it';
   const body: CardElement[] = [
     heading(plainText(truncate(details.displayName, 200))),
+    ...holdingSection(holding),
     ...(details.description ? [textBlock(plainText(truncate(details.description, 2000)))] : []),
     factSet([['Catalog', details.catalogName ? plainText(details.catalogName) : undefined]]),
     ...grantsSection(details),
@@ -89,10 +107,7 @@ export function packageDetailsCard(details: PackageDetails): AdaptiveCard {
   return adaptiveCard(
     body.filter((el) => el.type !== 'FactSet' || el.facts.length > 0),
     {
-      actions: [
-        executeAction('Request', Verbs.requestForm, { packageId: details.id }, { style: 'positive' }),
-        executeAction('Back to the catalog', Verbs.showCatalog),
-      ],
+      actions: [...holdingActions(details.id, holding), executeAction('Back to the catalog', Verbs.showCatalog)],
       fallbackText: `Access package ${details.displayName}.`,
     },
   );

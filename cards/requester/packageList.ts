@@ -1,4 +1,4 @@
-import type { PackageSummary } from '../../services/model/entitlement.js';
+import type { PackageHolding, PackageSummary } from '../../services/model/entitlement.js';
 import {
   type AdaptiveCard,
   actionSet,
@@ -14,6 +14,7 @@ import {
 } from '../elements.js';
 import { pagerActions } from '../paging.js';
 import { Verbs } from '../verbs.js';
+import { holdingActions, nextStepText, WAITING_TEXT, youHaveThisText } from './holding.js';
 
 /** Search results and the catalog: one page of packages, each with Details and Request. */
 
@@ -30,17 +31,29 @@ export interface PackageListView {
   searchId?: string;
   /** Graph returned no catalog or resource names, so the ranking used names and descriptions only. */
   limitedRanking?: boolean;
+  /** What the person already holds or waits for, by package id; undefined when it could not be read. */
+  holdings?: ReadonlyMap<string, PackageHolding>;
 }
 
-export function packageLine(pkg: PackageSummary): CardElement {
+function holdingLines(holding: PackageHolding | undefined): CardElement[] {
+  if (!holding) return [];
+  if (holding.kind === 'waiting') return [textBlock(WAITING_TEXT, { spacing: 'small', wrap: true })];
+  const next = nextStepText(holding.assignment);
+  return [
+    textBlock(`**${youHaveThisText(holding.assignment)}**${next ? ` ${next}` : ''}`, { spacing: 'small', wrap: true }),
+  ];
+}
+
+export function packageLine(pkg: PackageSummary, holding?: PackageHolding): CardElement {
   const about = [pkg.catalogName, truncate(pkg.description, 160)].filter((t) => t.trim() !== '').map(plainText);
   return container(
     [
       textBlock(`**${plainText(pkg.displayName)}**`),
       ...(about.length > 0 ? [textBlock(about.join(' · '), { isSubtle: true, spacing: 'none' })] : []),
+      ...holdingLines(holding),
       actionSet([
         executeAction('Details', Verbs.showDetails, { packageId: pkg.id }),
-        executeAction('Request', Verbs.requestForm, { packageId: pkg.id }, { style: 'positive' }),
+        ...holdingActions(pkg.id, holding),
       ]),
     ],
     { separator: true, spacing: 'medium' },
@@ -77,7 +90,7 @@ export function packageListCard(view: PackageListView): AdaptiveCard {
       heading(title(view)),
       textBlock(rangeLine(view), { isSubtle: true, spacing: 'none' }),
       ...notes,
-      ...view.packages.map(packageLine),
+      ...view.packages.map((p) => packageLine(p, view.holdings?.get(p.id))),
     ],
     { actions, fallbackText: `${view.total} access packages.` },
   );
@@ -87,19 +100,25 @@ export interface NoMatchView {
   query: string;
   /** Close names, best first. */
   suggestions: PackageSummary[];
+  holdings?: ReadonlyMap<string, PackageHolding>;
 }
 
 export function noMatchCard(view: NoMatchView): AdaptiveCard {
   const typed = plainText(truncate(view.query.trim(), 80));
   const body: CardElement[] = [
     heading('No access package found'),
-    textBlock(`I found no access package you can request for "${typed}".`),
+    textBlock(`Nothing you can request matches "${typed}".`, { wrap: true }),
   ];
   if (view.suggestions.length > 0) {
     body.push(textBlock('Did you mean one of these?', { weight: 'bolder', spacing: 'medium' }));
-    body.push(...view.suggestions.map(packageLine));
+    body.push(...view.suggestions.map((p) => packageLine(p, view.holdings?.get(p.id))));
   } else {
-    body.push(textBlock('Try other words, or browse everything you can request.', { spacing: 'small' }));
+    body.push(
+      textBlock(
+        'Try the name of the app, group or site you need (for example "payroll" or "finance reports"), or browse everything you can request. Type **my access** to see what you already have.',
+        { spacing: 'small', wrap: true },
+      ),
+    );
   }
   return adaptiveCard(body, {
     actions: [executeAction('Browse the catalog', Verbs.showCatalog), executeAction('Help', Verbs.help)],

@@ -22,15 +22,25 @@ export interface RequestablePackages {
  * GRAPH-API.md §4.1 marks `$expand` on this function UNCONFIRMED, so a 400 falls back to the plain list.
  */
 export async function listRequestablePackages(user: GraphFacade): Promise<RequestablePackages> {
-  const path = `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`;
   try {
-    const raw = await user.list<AccessPackage>(path, { query: { $select: SUMMARY_SELECT, $expand: SUMMARY_EXPAND } });
+    const raw = await user.list<AccessPackage>(REQUESTABLE, {
+      query: { $select: SUMMARY_SELECT, $expand: SUMMARY_EXPAND },
+    });
     return { packages: raw.map(toPackageSummary), expanded: true };
   } catch (err) {
     if (!(err instanceof GraphRequestError) || err.status !== 400) throw err;
-    const raw = await user.list<AccessPackage>(path, { query: { $select: SUMMARY_SELECT } });
-    return { packages: raw.map(toPackageSummary), expanded: false };
+    return listRequestablePackagesUnexpanded(user);
   }
+}
+
+const REQUESTABLE = `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`;
+
+/** The same list as a `$batch` item's url (with `$expand`): a 400 answer means falling back to the plain list. */
+export const REQUESTABLE_URL = `${REQUESTABLE}?$select=${SUMMARY_SELECT}&$expand=${SUMMARY_EXPAND}`;
+
+export async function listRequestablePackagesUnexpanded(user: GraphFacade): Promise<RequestablePackages> {
+  const raw = await user.list<AccessPackage>(REQUESTABLE, { query: { $select: SUMMARY_SELECT } });
+  return { packages: raw.map(toPackageSummary), expanded: false };
 }
 
 /**

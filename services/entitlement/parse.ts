@@ -358,6 +358,19 @@ function startedBefore(assignmentStart: string | null | undefined, created: stri
   return !Number.isNaN(started) && !Number.isNaN(requested) && started < requested - 60_000;
 }
 
+/**
+ * The first approval stage's approvers, unless the policy hides them from requesters or asks nobody to approve
+ * (stages kept on a policy that no longer needs approval name people who decide nothing about this access).
+ */
+function askWhoOf(policy: AccessPackageAssignmentPolicy | null | undefined): string[] {
+  const approval = policy?.requestApprovalSettings;
+  if (approval?.isApprovalRequiredForAdd !== true && approval?.isApprovalRequiredForUpdate !== true) return [];
+  const first = approval.stages?.[0];
+  if (!first) return [];
+  const stage = toStage(first);
+  return stage.approverHidden ? [] : stage.approvers.filter((a) => a !== 'an approver');
+}
+
 const ASSIGNMENT_STATES: Record<string, AssignmentView['state']> = {
   delivering: 'delivering',
   delivered: 'delivered',
@@ -377,6 +390,8 @@ export function toAssignmentView(raw: AccessPackageAssignment): AssignmentView {
     // Renewing permanent access makes no sense; removal defaults to allowed as in the policy defaults.
     canRenew: settings?.enableTargetsToSelfUpdateAccess === true && endsAt !== '',
     canGiveUp: settings?.enableTargetsToSelfRemoveAccess !== false,
+    canRequestAgain: settings?.enableTargetsToSelfAddAccess !== false,
+    askWho: askWhoOf(raw.assignmentPolicy),
   };
   const startsAt = str(raw.schedule?.startDateTime);
   if (startsAt) view.startsAt = startsAt;

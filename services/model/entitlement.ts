@@ -174,7 +174,20 @@ export interface AssignmentView {
   canRenew: boolean;
   /** The policy lets the person remove their own access (`userRemove`). */
   canGiveUp: boolean;
+  /** False when the policy does not let the person request the package themselves (`enableTargetsToSelfAddAccess`). */
+  canRequestAgain?: boolean;
+  /**
+   * Who to ask about this access, in words: the approvers of the assignment's policy (first stage) when the policy
+   * names them to requesters; empty when it names nobody (the cards then point to My Access).
+   */
+  askWho?: string[];
 }
+
+/** What the person already has of one package, as the catalog shows it. */
+export type PackageHolding =
+  | { kind: 'held'; assignment: AssignmentView }
+  /** A request of theirs waits for approval. */
+  | { kind: 'waiting'; requestId: string };
 
 /** An eligible group role a delivered package gives, which the person can activate ("Activate now"). */
 export interface EligibleGroupRole {

@@ -268,14 +268,14 @@ describe('requester journey over HTTP', () => {
 
   it('finds packages from a plain sentence, and says so when nothing matches, suggesting close names', async () => {
     const found = await say(stack, alex, 'I need the finance reports');
-    expect(cardText(found.card).split('\n')[0]).toMatch(/Access packages for "I need the finance reports"/);
+    expect(cardText(found.card).split('\n')[0]).toMatch(/Access packages for "the finance reports"/);
     expect(cardText(found.card)).toMatch(/Finance Reports – Read[\s\S]*Finance Month-end Close/);
 
     const nothing = await say(stack, alex, 'request salesforse licence for teh crm');
     expect(cardText(nothing.card)).toMatch(/Salesforce – Sales Cloud User/);
 
     const none = await say(stack, alex, 'request xylophone');
-    expect(cardText(none.card)).toMatch(/I found no access package you can request for "xylophone"/);
+    expect(cardText(none.card)).toMatch(/Nothing you can request matches "xylophone"/);
     expect(buttonTitles(none.card)).toContain('Browse the catalog');
 
     const weather = await say(stack, alex, 'what is the weather');
@@ -329,7 +329,21 @@ describe('requester journey over HTTP', () => {
 
   it('offers Request again after a denial, and the card says Denied by itself', async () => {
     const results = await say(stack, alex, 'request visio');
-    const form = await click(stack, alex, results, 'Request');
+    // The search knows his request waits: it offers its status, not a second request.
+    expect(cardText(results.card)).toContain('Your request is waiting for approval.');
+    expect(buttonTitles(results.card)).not.toContain('Request');
+    // A card from before that request (still in the chat) can still send one: Graph refuses it.
+    const older = {
+      card: {
+        type: 'AdaptiveCard',
+        body: [],
+        actions: [
+          { type: 'Action.Execute', title: 'Request', verb: 'requestForm', data: { packageId: PACKAGES.visio } },
+        ],
+      },
+      id: results.id,
+    };
+    const form = await click(stack, alex, older, 'Request');
     // Alex's seeded Visio request is still open: Graph refuses a second one with a bare BadRequest, and the card
     // carries Graph's own words beside the bot's.
     const refused = await click(stack, alex, form, 'Submit request', { [formInputId(0, 'justification')]: 'Diagrams' });
@@ -656,15 +670,16 @@ describe('requester journey: Graph round trips', () => {
   });
   afterAll(async () => stack?.stop());
 
-  it('search 1, details 1, form 1, submit 1 (plus one $batch for the status card)', async () => {
+  it('search 1, details 2 (the package, and one $batch of holdings), form 1, submit 1 (plus one $batch for the status card)', async () => {
     const calls = async () => (await stack.graphCalls()).filter((c) => !c.batchItem);
     await stack.clearGraphLog();
     const results = await say(stack, alex, 'request finance reports');
+    // One $batch: the packages and what Alex already holds or waits for (issue 13).
     expect(await calls()).toHaveLength(1);
 
     await stack.clearGraphLog();
     const details = await click(stack, alex, results, 'Details');
-    expect(await calls()).toHaveLength(1);
+    expect(await calls()).toHaveLength(2);
 
     await stack.clearGraphLog();
     const form = await click(stack, alex, details, 'Request');
@@ -749,6 +764,8 @@ describe('requester journey: forms Teams can show and a person can answer', () =
   });
 
   it('a required question with no answer to choose is explained, with My Access instead of Submit', async () => {
+    // The test before delivered Finance Reports to Alex, and a package he holds offers no Request.
+    await resetTenant(stack);
     const results = await say(stack, alex, 'finance reports');
     const form = await click(stack, alex, results, 'Request');
     const first = await click(stack, alex, form, 'Continue', { policyId: id('50000000', 700) });

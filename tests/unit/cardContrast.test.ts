@@ -300,7 +300,7 @@ function everyCard(): Array<[string, unknown]> {
     ['give up', giveUpConfirmCard({ assignment, actionId: '33333333-0000-4000-8000-000000000001' })],
     [
       'expiry reminder',
-      expiryReminderCard({ ...assignment, assignmentId: assignment.id, endsAt: '2026-03-03T10:00:00Z', now: NOW }),
+      expiryReminderCard({ assignment: { ...assignment, endsAt: '2026-03-03T10:00:00Z' }, now: NOW }),
     ],
     ['eligible roles', eligibleListCard({ roles: [role], now: NOW, unavailable: ['policies'] })],
     [

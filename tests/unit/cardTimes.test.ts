@@ -212,7 +212,7 @@ function everyCard(zone: string | undefined): Array<[string, AdaptiveCard]> {
       ]),
     ],
     ['give up', giveUpConfirmCard({ assignment, actionId: 'x' })],
-    ['expiry', expiryReminderCard({ ...assignment, assignmentId: assignment.id, now: NOW, zone })],
+    ['expiry', expiryReminderCard({ assignment, now: NOW, zone })],
     [
       'request form',
       requestFormCard({

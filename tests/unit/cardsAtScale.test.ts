@@ -274,12 +274,7 @@ describe(`every card with ${TIMES} times the demo's data stays within Teams' lim
     );
     expectWithinTeams(giveUpConfirmCard({ assignment: assignments[0], actionId: uuid('33333333', 1) }), 'give up');
     expectWithinTeams(
-      expiryReminderCard({
-        ...assignments[0],
-        assignmentId: assignments[0].id,
-        endsAt: '2026-03-03T10:00:00Z',
-        now: NOW,
-      }),
+      expiryReminderCard({ assignment: { ...assignments[0], endsAt: '2026-03-03T10:00:00Z' }, now: NOW }),
       'expiry',
     );
   });

@@ -115,7 +115,7 @@ describe('search results and catalog cards', () => {
   it('says when nothing matched, with close names or a way to browse', () => {
     const suggested = noMatchCard({ query: 'finanse', suggestions: [pkg(3)] });
     expect(checkCard(suggested)).toEqual([]);
-    expect(cardText(suggested)).toMatch(/I found no access package you can request for "finanse"[\s\S]*Package 3/);
+    expect(cardText(suggested)).toMatch(/Nothing you can request matches "finanse"[\s\S]*Package 3/);
     const none = noMatchCard({ query: 'xylophone', suggestions: [] });
     expect(buttonTitles(none)).toEqual(['Browse the catalog', 'Help']);
   });

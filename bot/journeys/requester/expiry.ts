@@ -163,11 +163,12 @@ async function remindOne(
     return;
   }
   const card = expiryReminderCard({
-    assignmentId: id,
-    packageId: current.packageId || record.packageId,
-    packageName: current.packageName || record.packageName,
-    endsAt: current.endsAt,
-    canRenew: current.canRenew,
+    assignment: {
+      ...current,
+      id,
+      packageId: current.packageId || record.packageId,
+      packageName: current.packageName || record.packageName,
+    },
     now: now.toISOString(),
   });
   const outcome = await app.proactive.notifier.notifyOnce(`expiry/${id}/${record.endsAt}/${day}d`, record.userId, card);

@@ -7,6 +7,7 @@ import { noMatchCard, packageListCard } from '../../../cards/requester/packageLi
 import { Verbs } from '../../../cards/verbs.js';
 import { SignInRequiredError } from '../../../services/auth/tokens.js';
 import { getPackageDetails, listRequestablePackages } from '../../../services/entitlement/catalog.js';
+import { type Holdings, readHoldings, readRequestableWithHoldings } from '../../../services/entitlement/holdings.js';
 import {
   browsable,
   queryTerms,
@@ -20,11 +21,15 @@ import { sendCard } from '../../cardSender.js';
 import { type CommandScope, prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { wantedThing } from './phrases.js';
 import { problemCard, userGraph } from './replies.js';
 import { noData, packageData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
 
-/** Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. One Graph call per step. */
+/**
+ * Find: `request <words>`, `catalog`, a plain sentence; Previous / Next; Details. A search is one `$batch` (the
+ * packages and what the person already holds or waits for); Details reads the package (app) beside the holdings.
+ */
 
 export const PAGE_SIZE = 5;
 
@@ -40,12 +45,28 @@ async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
   );
 }
 
+/** The person's holdings (for Details); a failure shows the package without them. */
+async function holdingsOf(who: Who): Promise<Holdings | undefined> {
+  try {
+    return await readHoldings(userGraph(who.app, who.user));
+  } catch (err) {
+    if (err instanceof SignInRequiredError) throw err;
+    who.app.log.info({ reason: (err as Error)?.name }, 'could not read what the person already holds');
+    return undefined;
+  }
+}
+
+/** The package list and the holdings in one round trip. */
+async function packagesAndHoldings(who: Who) {
+  return readRequestableWithHoldings(userGraph(who.app, who.user));
+}
+
 async function catalogCard(who: Who, page: number): Promise<CardJson> {
-  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const { list, holdings } = await packagesAndHoldings(who);
   const all = sortForCatalog(browsable(list.packages));
   const { items: shown, page: at } = pageOf(all, page, PAGE_SIZE);
   await remember(who, shown);
-  return packageListCard({ packages: shown, total: all.length, page: at.index, pageSize: PAGE_SIZE });
+  return packageListCard({ packages: shown, total: all.length, page: at.index, pageSize: PAGE_SIZE, holdings });
 }
 
 interface SearchResult {
@@ -54,12 +75,12 @@ interface SearchResult {
 }
 
 async function searchCard(who: Who, query: string, page = 0, searchId: string = randomUUID()): Promise<SearchResult> {
-  const list = await listRequestablePackages(userGraph(who.app, who.user));
+  const { list, holdings } = await packagesAndHoldings(who);
   const outcome = searchPackages(list.packages, query);
   if (outcome.matches.length === 0) {
     const suggestions = suggestPackages(list.packages, query);
     await remember(who, suggestions);
-    return { card: noMatchCard({ query, suggestions }), matched: false };
+    return { card: noMatchCard({ query, suggestions, holdings }), matched: false };
   }
   const { items: shown, page: at } = pageOf(outcome.matches, page, PAGE_SIZE);
   await remember(who, shown);
@@ -72,6 +93,7 @@ async function searchCard(who: Who, query: string, page = 0, searchId: string = 
     pageSize: PAGE_SIZE,
     searchId,
     limitedRanking: !list.expanded,
+    holdings,
   });
   return { card, matched: true };
 }
@@ -102,6 +124,18 @@ export const requestCommand: TextCommand = {
   match: prefixMatcher('request', 'find', 'search for', 'search', 'look for'),
   async run({ turn, user, app }, args) {
     await sendCard(turn, await findCard({ app, user }, args));
+  },
+};
+
+/**
+ * "I need payroll", "can I get access to X": always a search for X, and "nothing you can request matches X" when
+ * nothing does (a plain sentence below falls back to "not understood" instead).
+ */
+export const askForCommand: TextCommand = {
+  name: 'askFor',
+  match: (text) => (text.length <= MAX_SENTENCE_CHARS && !OTHER_COMMANDS.test(text) ? wantedThing(text) : undefined),
+  async run({ turn, user, app }, thing) {
+    await sendCard(turn, await findCard({ app, user }, thing));
   },
 };
 
@@ -195,7 +229,11 @@ export const showDetailsAction = defineAction({
   async run({ app, user }, { packageId }) {
     try {
       if (!(await requestableName({ app, user }, packageId))) return cardReply(notRequestableCard());
-      return cardReply(packageDetailsCard(await getPackageDetails(app.graph.forApp(), packageId)));
+      const [details, holdings] = await Promise.all([
+        getPackageDetails(app.graph.forApp(), packageId),
+        holdingsOf({ app, user }),
+      ]);
+      return cardReply(packageDetailsCard(details, holdings?.get(packageId)));
     } catch (err) {
       return cardReply(
         problemCard(err, 'show this access package', app.log, {

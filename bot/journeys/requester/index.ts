@@ -1,6 +1,7 @@
 import type { Journey } from '../journey.js';
 import { expiryWatchSource } from './expiry.js';
 import {
+  askForCommand,
   catalogCommand,
   requestCommand,
   sentenceCommand,
@@ -44,7 +45,7 @@ export const requesterJourney: Journey = {
     confirmGiveUpAction,
   ],
   commands: [myRequestsCommand, myAccessCommand, catalogCommand, requestCommand],
-  lateCommands: [sentenceCommand],
+  lateCommands: [askForCommand, sentenceCommand],
   subjects: (app) => [requestSubjectKind(app)],
   watchSources: (app) => [requestWatchSource(app), expiryWatchSource(app)],
 };
