@@ -16,6 +16,7 @@ import {
 // Ended cards have no refresh: their times always carry the date (onDateAtText), live ones drop it on the reader's today.
 import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
+import { deactivateButton } from './deactivate.js';
 import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
 
 export interface ActivationCardView {
@@ -31,7 +32,7 @@ export interface ActivationCardView {
   notice?: { text: string; tone: 'attention' | 'warning' | 'good' };
 }
 
-export const DEACTIVATE_BUTTON = 'Deactivate';
+export { DEACTIVATE_BUTTON } from './deactivate.js';
 export const EXTEND_BUTTON = 'Extend';
 export const ACTIVATE_AGAIN_BUTTON = 'Activate again';
 
@@ -150,12 +151,7 @@ function drawActive(view: ActivationCardView): Drawn {
   const { state, now } = view;
   const name = state.group.displayName;
   const end = state.endDateTime;
-  const deactivate = executeAction(
-    DEACTIVATE_BUTTON,
-    Verbs.deactivate,
-    { requestId: state.requestId },
-    { style: 'destructive' },
-  );
+  const deactivate = deactivateButton(state.requestId, state.accessId, name);
   const endingSoon = !!end && Date.parse(end) - Date.parse(now) <= view.reminderMinutes * 60_000;
   if (end && endingSoon) {
     return {

@@ -11,7 +11,7 @@ import {
 } from '../elements.js';
 import type { ListSection } from '../paging.js';
 import { Verbs } from '../verbs.js';
-import { DEACTIVATE_BUTTON } from './activationCard.js';
+import { deactivateButton } from './deactivate.js';
 import { missingPartsText, roleWord, timeText } from './format.js';
 
 export interface ActiveRolesView {
@@ -53,16 +53,7 @@ function roleLine(role: ActiveRole, now: string): CardElement {
     [
       textBlock(`${name}: ${until}`),
       ...(canEnd
-        ? [
-            actionSet([
-              executeAction(
-                DEACTIVATE_BUTTON,
-                Verbs.deactivate,
-                { requestId: role.requestId as string },
-                { style: 'destructive' },
-              ),
-            ]),
-          ]
+        ? [actionSet([deactivateButton(role.requestId as string, role.accessId, role.group.displayName)])]
         : []),
     ],
     { spacing: 'small' },

@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
-import { clickOnCard, describeE2E, type E2E, send } from './playgroundE2E.js';
+import { clickOnCard, describeE2E, type E2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
 
 /** The activation journey in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
@@ -94,6 +94,18 @@ describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
     await expectActiveUntil(e2e(), card, 'Finance Admins', GROUP.finance);
     const buttons = await card.locator('.ac-actionSet button, .ac-pushButton').allInnerTexts();
     expect(buttons).toContain('Deactivate');
+
+    // Deactivate asks first, in the card, naming what stops; nothing is ended by that click.
+    // Pinned to the top-level card: the opened question is a card of its own inside it.
+    const active = await waitForCard(e2e().page, 'You are a member of Finance Admins until');
+    await clickOnCard(active, 'Deactivate');
+    await expect.poll(() => active.innerText()).toMatch(/Stop being a member of Finance Admins now\?/);
+    await screenshotCard(e2e().page, active, 'activation-deactivate-confirm');
+    expect(await active.innerText()).toMatch(/You are a member of Finance Admins until/);
+    expect(await active.getByRole('button', { name: 'Yes, deactivate', exact: true }).isVisible()).toBe(true);
+    // Fold the question away again (the next test counts the cards on the page).
+    await clickOnCard(active, 'Deactivate');
+    await expect.poll(() => active.innerText()).not.toMatch(/Stop being a member/);
   });
 
   it('MFA: the card offers the sign-in, the sign-in page is completed, the card turns active by itself', async () => {

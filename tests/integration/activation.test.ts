@@ -372,7 +372,7 @@ describe('activate: roles that are already active, and deactivation', () => {
     expect(cardText(card)).toContain(
       `You are a member of **Developer Tools Power Users** until ${time(stack, instance.endDateTime)}`,
     );
-    const ended = await stack.press(card, 'Deactivate', {}, id);
+    const ended = await stack.press(card, 'Yes, deactivate', {}, id);
     expect(cardText(ended)).toMatch(/Membership of Developer Tools Power Users deactivated/);
     expect(cardText(ended)).toContain('you are no longer a member of **Developer Tools Power Users**');
     expect(buttonTitles(ended)).toContain('Activate again');
@@ -411,14 +411,14 @@ describe('activate: roles that are already active, and deactivation', () => {
       )
     ).body!.value;
     await stack.advance(60);
-    await stack.press(active, 'Deactivate', {}, devtools.id);
+    await stack.press(active, 'Yes, deactivate', {}, devtools.id);
     const { form, id } = await stack.form('Activate Developer Tools Power Users');
     expect(form.body.find((e: any) => e.id === 'justification').label).toBe('Justification (optional)');
     const card = await stack.press(form, 'Activate', { duration: '120' }, id);
     expect(cardText(card)).toContain('You are a member of **Developer Tools Power Users** until');
     await stack.advance(2 * 60);
     await stack.clearGraphLog();
-    const refused = await stack.press(card, 'Deactivate', {}, id);
+    const refused = await stack.press(card, 'Yes, deactivate', {}, id);
     expect(cardText(refused)).toMatch(/Not yet: Microsoft Entra does not end an activation in its first 5 minutes/);
     const [started] = await activeInstances(stack, GROUP.devtools);
     const fiveMinutesIn = new Date(Date.parse(started.startDateTime) + 5 * 60_000).toISOString();
@@ -426,7 +426,7 @@ describe('activate: roles that are already active, and deactivation', () => {
     expect(await postedActivations(stack)).toHaveLength(0);
     expect(await stack.members(GROUP.devtools)).toContain(ALEX.aadObjectId);
     await stack.advance(4 * 60);
-    const ended = await stack.press(card, 'Deactivate', {}, id);
+    const ended = await stack.press(card, 'Yes, deactivate', {}, id);
     expect(cardText(ended)).toMatch(/deactivated/);
     expect(await stack.members(GROUP.devtools)).not.toContain(ALEX.aadObjectId);
     // The next form for this role starts at the last duration chosen.
@@ -456,9 +456,9 @@ describe('activate: reminder, extend and the end, driven by the clock', () => {
     expect(reminders).toHaveLength(1);
     const [reminder] = cardsIn(reminders[0].activity);
     expect(cardText(reminder)).toMatch(/Membership of Finance Admins ends in 9 minutes/);
-    expect(buttonTitles(reminder)).toEqual(['Extend', 'Deactivate']);
+    expect(buttonTitles(reminder)).toEqual(['Extend', 'Deactivate', 'Yes, deactivate']);
     // The card Alex already had shows the same choice.
-    expect(buttonTitles(stack.current(id))).toEqual(['Extend', 'Deactivate']);
+    expect(buttonTitles(stack.current(id))).toEqual(['Extend', 'Deactivate', 'Yes, deactivate']);
     await stack.tick();
     expect(stack.teams.events.filter((e) => e.kind === 'send').slice(sentBefore)).toHaveLength(1);
 
@@ -579,11 +579,11 @@ describe('my access: active group memberships next to the access packages', () =
     expect(text).toContain(`**Finance Admins** (member): until ${time(stack, finance.endDateTime)}`);
     expect(text).toContain(`**Developer Tools Power Users** (member): until ${time(stack, devtools.endDateTime)}`);
     const financeLine = sectionAbout(access.card, 'Finance Admins');
-    expect(buttonTitles(financeLine)).toEqual(['Deactivate']);
+    expect(buttonTitles(financeLine)).toEqual(['Deactivate', 'Yes, deactivate']);
 
     // Entra does not end an activation in its first 5 minutes; after that Deactivate on my access ends it.
     await stack.advance(6 * 60);
-    const ended = await stack.press(financeLine, 'Deactivate', {}, access.id);
+    const ended = await stack.press(financeLine, 'Yes, deactivate', {}, access.id);
     expect(cardText(ended)).toMatch(/Membership of Finance Admins deactivated/);
     expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
     const after = cardText((await myAccess()).card);

@@ -47,7 +47,7 @@ describe('activations linked to their requests when schedule ids are opaque', ()
     stack = await ActivationDriver.start({ quirks: { opaquePimScheduleIds: true } });
     const access = await stack.list(ALEX, 'my access');
     const line = sectionAbout(access.card, 'Developer Tools Power Users');
-    expect(buttonTitles(line)).toEqual(['Deactivate']);
+    expect(buttonTitles(line)).toEqual(['Deactivate', 'Yes, deactivate']);
     expect(requestIdsIn(line)).toEqual([DEVTOOLS_REQUEST]);
     expect(cardText(access.card)).not.toMatch(/could not read/);
   });

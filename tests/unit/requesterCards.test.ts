@@ -572,7 +572,13 @@ describe('my requests and my access cards', () => {
     expect(cardText(card)).toMatch(
       /\*\*Campaign\*\*[\s\S]*Active group memberships\n\*\*Finance Admins\*\* \(member\): until \{\{DATE\(2026-03-02T10:30:00Z, SHORT\)\}\} \{\{TIME\(2026-03-02T10:30:00Z\)\}\}\n\*\*Helpdesk\*\* \(owner\): permanent assignment$/,
     );
-    expect(findAction(card, 'Deactivate')?.action).toMatchObject({
+    // Deactivate asks first, in the card: the button only opens the question; its one button deactivates.
+    const ask = findAction(card, 'Deactivate')?.action;
+    expect(ask).toMatchObject({ type: 'Action.ShowCard' });
+    expect(ask.verb).toBeUndefined();
+    expect(cardText(ask.card)).toContain('Stop being a member of **Finance Admins** now?');
+    expect(findAction(card, 'Yes, deactivate')?.action).toMatchObject({
+      type: 'Action.Execute',
       verb: 'deactivate',
       data: { requestId: 'a0000000-0000-4000-8000-000000000001' },
     });
