@@ -177,6 +177,21 @@ describe('asking for something in words', () => {
       expect(buttonTitles(lineOf(card, FINANCE_REPORTS)), text).toContain('Request');
     }
   });
+
+  it('a phrase around a command runs the command: "I need help", "I want to find ...", "can I get my access"', async () => {
+    stack = await startStack();
+    const help = await say(stack, alex, 'I need help');
+    expect(cardText(help.card)).toMatch(/^What Access Bot can do/);
+    expect(cardText(help.card)).not.toMatch(/didn't understand|Nothing you can request/);
+
+    const found = await say(stack, alex, 'I want to find finance reports');
+    expect(cardText(found.card)).toMatch(/^Access packages for "finance reports"/);
+    expect(buttonTitles(lineOf(found.card, FINANCE_REPORTS))).toContain('Request');
+
+    const mine = await say(stack, alex, 'can I get my access');
+    expect(cardText(mine.card)).not.toMatch(/Nothing you can request/);
+    expect(cardText(mine.card)).toContain('Finance Month-end Close (JIT)');
+  });
 });
 
 describe('the expiry reminder and the catalog', () => {
