@@ -18,7 +18,7 @@ import {
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText, grantText } from './format.js';
-import { holdingActions, nextStepText, WAITING_TEXT, youHaveThisText } from './holding.js';
+import { heldNextText, holdingActions, WAITING_TEXT, youHaveThisText } from './holding.js';
 
 /**
  * One package: what it grants, who approves, how long access lasts. Long lists are cut with a count so the card stays
@@ -77,7 +77,7 @@ function grantsSection(details: PackageDetails): CardElement[] {
 function holdingSection(holding: PackageHolding | undefined): CardElement[] {
   if (!holding) return [];
   if (holding.kind === 'waiting') return [textBlock(`**${WAITING_TEXT}**`, { wrap: true })];
-  const next = nextStepText(holding.assignment);
+  const next = heldNextText(holding);
   return [
     textBlock(`**${youHaveThisText(holding.assignment)}**`, { wrap: true }),
     ...(next ? [textBlock(next, { spacing: 'none', wrap: true })] : []),

@@ -30,6 +30,12 @@ export function whereToAskText(assignment: AssignmentView): string {
 }
 
 export const WAITING_TEXT = 'Your request is waiting for approval.';
+export const RENEWAL_WAITING_TEXT = 'Your renewal is waiting for approval.';
+
+/** What comes after "You have this ..." in the catalog: a renewal already asked for, or the next step. */
+export function heldNextText(holding: Extract<PackageHolding, { kind: 'held' }>): string | undefined {
+  return holding.renewalRequestId ? RENEWAL_WAITING_TEXT : nextStepText(holding.assignment);
+}
 
 /** Renew for held access whose policy allows it; nothing otherwise. */
 export function renewAction(packageId: string, assignment: AssignmentView): CardAction[] {
@@ -39,6 +45,7 @@ export function renewAction(packageId: string, assignment: AssignmentView): Card
 
 /** The buttons for a package given what the person has of it: Request only where the policy would take one. */
 export function holdingActions(packageId: string, holding: PackageHolding | undefined): CardAction[] {
+  if (holding?.kind === 'held' && holding.renewalRequestId) return [executeAction('See its status', Verbs.myRequests)];
   if (holding?.kind === 'held') return renewAction(packageId, holding.assignment);
   if (holding?.kind === 'waiting') return [executeAction('See its status', Verbs.myRequests)];
   return [executeAction('Request', Verbs.requestForm, { packageId }, { style: 'positive' })];

@@ -14,7 +14,7 @@ import {
 } from '../elements.js';
 import { pagerActions } from '../paging.js';
 import { Verbs } from '../verbs.js';
-import { holdingActions, nextStepText, WAITING_TEXT, youHaveThisText } from './holding.js';
+import { heldNextText, holdingActions, WAITING_TEXT, youHaveThisText } from './holding.js';
 
 /** Search results and the catalog: one page of packages, each with Details and Request. */
 
@@ -38,7 +38,7 @@ export interface PackageListView {
 function holdingLines(holding: PackageHolding | undefined): CardElement[] {
   if (!holding) return [];
   if (holding.kind === 'waiting') return [textBlock(WAITING_TEXT, { spacing: 'small', wrap: true })];
-  const next = nextStepText(holding.assignment);
+  const next = heldNextText(holding);
   return [
     textBlock(`**${youHaveThisText(holding.assignment)}**${next ? ` ${next}` : ''}`, { spacing: 'small', wrap: true }),
   ];

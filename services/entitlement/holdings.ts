@@ -30,15 +30,20 @@ export type Holdings = ReadonlyMap<string, PackageHolding>;
  */
 export function holdingsOf(assignments: AssignmentView[], requests: RequestView[]): Map<string, PackageHolding> {
   const out = new Map<string, PackageHolding>();
+  const waiting = new Map<string, string>();
   for (const r of requests) {
-    if (r.packageId && r.kind === 'add' && WAITING.has(r.state))
+    if (r.packageId && r.kind === 'add' && WAITING.has(r.state)) {
       out.set(r.packageId, { kind: 'waiting', requestId: r.id });
+      waiting.set(r.packageId, r.id);
+    }
   }
   for (const a of assignments) {
     if (!a.packageId || !HELD.has(a.state)) continue;
     const known = out.get(a.packageId);
     if (known?.kind === 'held' && (known.assignment.endsAt === undefined || lastsLonger(known.assignment, a))) continue;
-    out.set(a.packageId, { kind: 'held', assignment: a });
+    // A renewal is a userAdd for a package the person holds (GRAPH-API.md §4.4).
+    const renewalRequestId = waiting.get(a.packageId);
+    out.set(a.packageId, { kind: 'held', assignment: a, ...(renewalRequestId ? { renewalRequestId } : {}) });
   }
   return out;
 }

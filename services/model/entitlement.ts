@@ -185,7 +185,12 @@ export interface AssignmentView {
 
 /** What the person already has of one package, as the catalog shows it. */
 export type PackageHolding =
-  | { kind: 'held'; assignment: AssignmentView }
+  | {
+      kind: 'held';
+      assignment: AssignmentView;
+      /** A renewal (their userAdd while they hold the package) waits for approval: no second Renew. */
+      renewalRequestId?: string;
+    }
   /** A request of theirs waits for approval. */
   | { kind: 'waiting'; requestId: string };
 

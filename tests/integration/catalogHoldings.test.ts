@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { formInputId } from '../../cards/requester/requestForm.js';
 import type { SeedData } from '../../devtenant/index.js';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { checkCard } from '../helpers/cardCheck.js';
@@ -84,6 +85,21 @@ describe('the catalog knows what the person has', () => {
     expect(form.httpStatus).toBe(200);
     expect(cardText(form.body?.value)).toMatch(/^Renew Finance Month-end Close \(JIT\)/);
     expect(buttonTitles(form.body?.value)).toContain('Submit request');
+  });
+
+  it('after Renew, the search says the renewal waits for approval and offers no second Renew', async () => {
+    stack = await startStack({ devtenant: { seed: seed(true) } });
+    const { card } = await say(stack, alex, 'I need month-end close');
+    const form = await stack.teams.click(alex, lineOf(card, MONTH_END), 'Renew');
+    const sent = await stack.teams.click(alex, form.body?.value, 'Submit request', {
+      [formInputId(0, 'justification')]: 'Next month-end close',
+    });
+    expect(sent.httpStatus).toBe(200);
+    expect(cardText(sent.body?.value)).not.toMatch(/couldn't|could not|refused/i);
+    const again = lineOf((await say(stack, alex, 'I need month-end close')).card, MONTH_END);
+    expect(cardText(again)).toMatch(ENDS);
+    expect(cardText(again)).toContain('Your renewal is waiting for approval.');
+    expect(buttonTitles(again)).toEqual(['Details', 'See its status']);
   });
 
   it('says a pending request waits for approval and offers its status instead of Request', async () => {
@@ -176,6 +192,21 @@ describe('asking for something in words', () => {
       const { card } = await say(stack, alex, text);
       expect(buttonTitles(lineOf(card, FINANCE_REPORTS)), text).toContain('Request');
     }
+  });
+
+  it('a phrase around a command runs the command: "I need help", "I want to find ...", "can I get my access"', async () => {
+    stack = await startStack();
+    const help = await say(stack, alex, 'I need help');
+    expect(cardText(help.card)).toMatch(/^What Access Bot can do/);
+    expect(cardText(help.card)).not.toMatch(/didn't understand|Nothing you can request/);
+
+    const found = await say(stack, alex, 'I want to find finance reports');
+    expect(cardText(found.card)).toMatch(/^Access packages for "finance reports"/);
+    expect(buttonTitles(lineOf(found.card, FINANCE_REPORTS))).toContain('Request');
+
+    const mine = await say(stack, alex, 'can I get my access');
+    expect(cardText(mine.card)).not.toMatch(/Nothing you can request/);
+    expect(cardText(mine.card)).toContain('Finance Month-end Close (JIT)');
   });
 });
 

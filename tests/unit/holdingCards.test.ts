@@ -135,3 +135,31 @@ describe('holdingsOf', () => {
     expect(holdingsOf([{ ...assignment, state: 'expired' }], [request({ state: 'denied' })]).get(PKG)).toBeUndefined();
   });
 });
+
+describe('a renewal that waits for approval', () => {
+  const renewal: RequestView = {
+    id: '90000000-0000-4000-8000-000000000009',
+    kind: 'add',
+    state: 'pendingApproval',
+    packageId: PKG,
+    packageName: 'Payroll – Read',
+  } as RequestView;
+
+  it('says so beside "You have this until ...", and offers its status instead of a second Renew', () => {
+    const holding = holdingsOf([assignment], [renewal]).get(PKG);
+    for (const card of [listWith(holding), packageDetailsCard(details, holding)]) {
+      expect(checkCard(card)).toEqual([]);
+      expect(cardText(card)).toMatch(/You have this until \d{1,2} \w{3} 2026\./);
+      expect(cardText(card)).toContain('Your renewal is waiting for approval.');
+      expect(buttonTitles(card)).toContain('See its status');
+      expect(buttonTitles(card)).not.toContain('Renew');
+      expect(buttonTitles(card)).not.toContain('Request');
+    }
+  });
+
+  it('a decided renewal leaves Renew as the policy allows', () => {
+    const holding = holdingsOf([assignment], [{ ...renewal, state: 'denied' }]).get(PKG);
+    expect(buttonTitles(listWith(holding))).toContain('Renew');
+    expect(cardText(listWith(holding))).not.toContain('renewal is waiting');
+  });
+});

@@ -134,10 +134,22 @@ export const requestCommand: TextCommand = {
 export const askForCommand: TextCommand = {
   name: 'askFor',
   match: (text) => (text.length <= MAX_SENTENCE_CHARS && !OTHER_COMMANDS.test(text) ? wantedThing(text) : undefined),
-  async run({ turn, user, app }, thing) {
-    await sendCard(turn, await findCard({ app, user }, thing));
+  async run(scope, thing) {
+    const wrapped = await wrappedCommand(thing);
+    if (wrapped) return wrapped.command.run(scope, wrapped.args);
+    await sendCard(scope.turn, await findCard(scope, thing));
   },
 };
+
+/** What a phrase asks for when it is no package but a command: "I need help", "I want to activate Finance Admins". */
+const NOT_WRAPPED = new Set(['askFor', 'requestSentence', 'notUnderstood']);
+
+async function wrappedCommand(thing: string) {
+  // Imported when used: the command table is built from the journeys, this one included.
+  const { commandTable } = await import('../../commands/index.js');
+  const inner = commandTable().resolve(thing.replace(/^to\s+/i, ''));
+  return NOT_WRAPPED.has(inner.command.name) ? undefined : inner;
+}
 
 /** Texts that belong to other commands; a sentence starting with them is never taken as a search. */
 const OTHER_COMMANDS = /^(help|approvals?|approve|deny|activate|deactivate|my access|my requests)\b/i;
