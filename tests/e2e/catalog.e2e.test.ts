@@ -27,8 +27,8 @@ describeE2E('Agents Playground in Chromium: "I need X" searches, and the catalog
     const results = await waitForCard(page, 'Access packages for', { after: before });
     expect(await results.innerText()).toContain(MONTH_END);
     const held = results.locator('.ac-container').filter({ hasText: MONTH_END }).last();
-    await expect.poll(() => held.innerText()).toMatch(/You have this until \d{1,2} \w{3} \d{4}\./);
-    expect(await held.innerText()).toMatch(/You can request it again after \d{1,2} \w{3} \d{4}\./);
+    await expect.poll(() => held.innerText()).toMatch(/You have this until [^.{]*\d{4}\./);
+    expect(await held.innerText()).toMatch(/You can request it again after [^.{]*\d{4}\./);
     expect(await button(held, 'Request').count()).toBe(0);
     expect(await button(held, 'Details').count()).toBe(1);
     // Another finance package, which he does not hold, still offers Request.

@@ -48,7 +48,7 @@ function lineOf(card: Card, packageId: string): Card {
   return { type: 'AdaptiveCard', body: line.items };
 }
 
-const ENDS = /You have this until (\d{1,2} \w{3} \d{4})\./;
+const ENDS = /You have this until (\{\{DATE\([^)]+\)\}\})\./;
 
 describe('the catalog knows what the person has', () => {
   let stack: Stack | undefined;
