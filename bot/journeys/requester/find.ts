@@ -147,6 +147,7 @@ async function trySentence({ app, user }: CommandScope, text: string): Promise<S
 
 export const showCatalogAction = defineAction({
   verb: Verbs.showCatalog,
+  kind: 'postsCard',
   data: noData,
   async run({ app, user }) {
     return cardReply(await findCard({ app, user }, ''));
@@ -155,6 +156,7 @@ export const showCatalogAction = defineAction({
 
 export const showMoreAction = defineAction({
   verb: Verbs.showMore,
+  kind: 'updatesCard',
   data: showMoreData,
   async run({ app, user }, data) {
     try {
@@ -191,6 +193,7 @@ export function notRequestableCard() {
 
 export const showDetailsAction = defineAction({
   verb: Verbs.showDetails,
+  kind: 'postsCard',
   data: packageData,
   async run({ app, user }, { packageId }) {
     try {
