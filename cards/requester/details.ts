@@ -13,6 +13,7 @@ import {
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
 import { accessLengthText, grantText } from './format.js';
+import { type CatalogPlace, placeData } from './packageList.js';
 
 /**
  * One package: what it grants, who approves, how long access lasts. Long lists are cut with a count so the card stays
@@ -68,7 +69,8 @@ function grantsSection(details: PackageDetails): CardElement[] {
   ];
 }
 
-export function packageDetailsCard(details: PackageDetails): AdaptiveCard {
+/** `from`: the list page the details were opened from, which "Back to the catalog" brings back as a new card. */
+export function packageDetailsCard(details: PackageDetails, from?: CatalogPlace): AdaptiveCard {
   const several = details.policies.length > 1;
   const howTitle = several ? `${details.policies.length} ways to get it` : 'How you get it';
   const body: CardElement[] = [
@@ -91,7 +93,7 @@ export function packageDetailsCard(details: PackageDetails): AdaptiveCard {
     {
       actions: [
         executeAction('Request', Verbs.requestForm, { packageId: details.id }, { style: 'positive' }),
-        executeAction('Back to the catalog', Verbs.showCatalog),
+        executeAction('Back to the catalog', Verbs.showCatalog, placeData(from)),
       ],
       fallbackText: `Access package ${details.displayName}.`,
     },

@@ -32,14 +32,25 @@ export interface PackageListView {
   limitedRanking?: boolean;
 }
 
-export function packageLine(pkg: PackageSummary): CardElement {
+/** Where a list card stood (its stored search, if any, and page), so "Back to the catalog" can bring it back. */
+export interface CatalogPlace {
+  searchId?: string;
+  page: number;
+}
+
+export function placeData(place: CatalogPlace | undefined): Record<string, string | number> {
+  if (!place) return {};
+  return place.searchId ? { searchId: place.searchId, page: place.page } : { page: place.page };
+}
+
+export function packageLine(pkg: PackageSummary, from?: CatalogPlace): CardElement {
   const about = [pkg.catalogName, truncate(pkg.description, 160)].filter((t) => t.trim() !== '').map(plainText);
   return container(
     [
       textBlock(`**${plainText(pkg.displayName)}**`),
       ...(about.length > 0 ? [textBlock(about.join(' · '), { isSubtle: true, spacing: 'none' })] : []),
       actionSet([
-        executeAction('Details', Verbs.showDetails, { packageId: pkg.id }),
+        executeAction('Details', Verbs.showDetails, { packageId: pkg.id, ...placeData(from) }),
         executeAction('Request', Verbs.requestForm, { packageId: pkg.id }, { style: 'positive' }),
       ]),
     ],
@@ -77,7 +88,7 @@ export function packageListCard(view: PackageListView): AdaptiveCard {
       heading(title(view)),
       textBlock(rangeLine(view), { isSubtle: true, spacing: 'none' }),
       ...notes,
-      ...view.packages.map(packageLine),
+      ...view.packages.map((pkg) => packageLine(pkg, { searchId: view.searchId, page: view.page })),
     ],
     { actions, fallbackText: `${view.total} access packages.` },
   );
@@ -97,7 +108,7 @@ export function noMatchCard(view: NoMatchView): AdaptiveCard {
   ];
   if (view.suggestions.length > 0) {
     body.push(textBlock('Did you mean one of these?', { weight: 'bolder', spacing: 'medium' }));
-    body.push(...view.suggestions.map(packageLine));
+    body.push(...view.suggestions.map((pkg) => packageLine(pkg)));
   } else {
     body.push(textBlock('Try other words, or browse everything you can request.', { spacing: 'small' }));
   }
