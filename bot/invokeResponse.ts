@@ -1,13 +1,16 @@
-import type { AdaptiveCardInvokeResponse, InvokeResponse } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, InvokeResponse, TurnContext } from 'botbuilder';
 import { fitForTeams } from '../cards/size.js';
+import { sendCard } from './cardSender.js';
 
 /** The one place that shapes `adaptiveCard/action` replies. Teams always gets HTTP 200; the outcome is in the body. */
 export type CardJson = object;
 
+const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
+
 /** Every card the bot answers with or sends passes `fitForTeams` (here and in cardSender.ts): never over budget. */
 export function cardReply(card: CardJson): AdaptiveCardInvokeResponse {
   const value = fitForTeams(card).card as Record<string, unknown>;
-  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value };
+  return { statusCode: 200, type: CARD_TYPE, value };
 }
 
 export function messageReply(text: string): AdaptiveCardInvokeResponse {
@@ -16,6 +19,25 @@ export function messageReply(text: string): AdaptiveCardInvokeResponse {
     type: 'application/vnd.microsoft.activity.message',
     value: text as unknown as Record<string, unknown>,
   };
+}
+
+/** What a navigation click answers: the clicked card stays as it was and Teams shows this note under it. */
+export const LEFT_AS_IT_WAS_NOTE = 'Opened below.';
+
+/**
+ * The answer to a button that goes somewhere else: its card is posted as a new message in the same conversation
+ * (a group chat or channel thread included) and the clicked card is left exactly as it was. Teams has no "leave it"
+ * answer: a card reply replaces the card (and would need the card we do not have), an empty body shows "Unable to
+ * reach app"; an `activity.message` reply keeps the card and shows a short text (the Agents Playground shows it in a
+ * dismissible note under the card). Answers that are not a card (sign-in, a message) pass through unchanged.
+ */
+export async function answerAsNavigation(
+  turn: TurnContext,
+  answer: AdaptiveCardInvokeResponse,
+): Promise<AdaptiveCardInvokeResponse> {
+  if (answer.statusCode !== 200 || answer.type !== CARD_TYPE) return answer;
+  await sendCard(turn, answer.value as CardJson);
+  return messageReply(LEFT_AS_IT_WAS_NOTE);
 }
 
 export function loginRequestReply(value: {

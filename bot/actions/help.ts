@@ -6,6 +6,7 @@ import { defineAction } from './registry.js';
 
 export const helpAction = defineAction({
   verb: Verbs.help,
+  kind: 'postsCard',
   data: z.object({}).passthrough(),
   async run() {
     return cardReply(helpCard({}));

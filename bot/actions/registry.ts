@@ -1,7 +1,7 @@
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { errorCard } from '../../cards/errorCard.js';
-import { cardReply } from '../invokeResponse.js';
+import { answerAsNavigation, cardReply } from '../invokeResponse.js';
 import type { ActingUser, BotServices } from '../services.js';
 
 /** What a card action handler gets: the turn, who clicked, and the bot's services. */
@@ -11,9 +11,30 @@ export interface ActionScope {
   app: BotServices;
 }
 
-/** One `Action.Execute` verb: its data schema (untrusted input) and its handler. */
+/**
+ * What a click does to the card it was made on (issue 13, "navigation replaces what you were reading"):
+ * - `updatesCard`: the action is on the card's own subject (submit, approve, cancel, renew, confirm, the list's own
+ *   Previous/Next), so its answer replaces the clicked card.
+ * - `postsCard`: the button goes somewhere else (Find access, Help, Details from a list, Back to the catalog), so its
+ *   answer is posted as a new card in the same conversation and the clicked card stays exactly as it was.
+ * - `pagedList`: a list opened from anywhere (My access, My requests, Approvals, Activate) that pages itself: its own
+ *   Previous/Next send a `page` and update it in place; any other button opening it posts a new card.
+ */
+export type ActionKind = 'updatesCard' | 'postsCard' | 'pagedList';
+
+export const ACTION_KINDS: readonly ActionKind[] = ['updatesCard', 'postsCard', 'pagedList'];
+
+/** Whether this click, with its raw data, replaces the clicked card or posts a new one. */
+export function clickEffect(kind: ActionKind, data: Record<string, unknown>): 'updatesCard' | 'postsCard' {
+  if (kind === 'pagedList') return 'page' in data ? 'updatesCard' : 'postsCard';
+  return kind;
+}
+
+/** One `Action.Execute` verb: its data schema (untrusted input), what it does to the clicked card, and its handler. */
 export interface CardAction<T = unknown> {
   verb: string;
+  /** Required, so a new verb cannot forget to say whether it replaces the clicked card. */
+  kind: ActionKind;
   data: z.ZodType<T>;
   run(scope: ActionScope, data: T): Promise<AdaptiveCardInvokeResponse>;
 }
@@ -75,16 +96,33 @@ export class ActionTable {
     }
     const { verb, data = {} } = parsed.data.action;
     const action = this.byVerb.get(verb);
-    if (!action) {
-      scope.app.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
-      return cardReply(
-        errorCard({
-          title: 'I do not know this button',
-          message: 'The card may come from an older version of Access Bot.',
-          nextStep: 'Type **help** to see what I can do now.',
-        }),
-      );
-    }
+    if (!action) return this.unknownVerb(scope, verb);
+    const answer = await this.answer(scope, action, data);
+    if (clickEffect(action.kind, data) === 'postsCard') return answerAsNavigation(scope.turn, answer);
+    return answer;
+  }
+
+  kindOf(verb: string): ActionKind | undefined {
+    return this.byVerb.get(verb)?.kind;
+  }
+
+  private unknownVerb(scope: ActionScope, verb: string): AdaptiveCardInvokeResponse {
+    scope.app.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
+    return cardReply(
+      errorCard({
+        title: 'I do not know this button',
+        message: 'The card may come from an older version of Access Bot.',
+        nextStep: 'Type **help** to see what I can do now.',
+      }),
+    );
+  }
+
+  private async answer(
+    scope: ActionScope,
+    action: CardAction,
+    data: Record<string, unknown>,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const verb = action.verb;
     if (nestedDeeperThan(data, MAX_ACTION_DATA_DEPTH)) {
       return cardReply(
         errorCard({

@@ -19,6 +19,7 @@ import {
 import { Verbs } from '../verbs.js';
 import { accessLengthText, grantText } from './format.js';
 import { heldNextText, holdingActions, WAITING_TEXT, youHaveThisText } from './holding.js';
+import { type CatalogPlace, placeData } from './packageList.js';
 
 /**
  * One package: what it grants, who approves, how long access lasts. Long lists are cut with a count so the card stays
@@ -84,8 +85,15 @@ function holdingSection(holding: PackageHolding | undefined): CardElement[] {
   ];
 }
 
-/** `holding`: what the person already has of this package (undefined when nothing, or when it could not be read). */
-export function packageDetailsCard(details: PackageDetails, holding?: PackageHolding): AdaptiveCard {
+/**
+ * `holding`: what the person already has of this package (undefined when nothing, or when it could not be read).
+ * `from`: the list page the details were opened from, which "Back to the catalog" brings back as a new card.
+ */
+export function packageDetailsCard(
+  details: PackageDetails,
+  holding?: PackageHolding,
+  from?: CatalogPlace,
+): AdaptiveCard {
   const several = details.policies.length > 1;
   const howTitle = several ? `${details.policies.length} ways to get it` : 'How you get it';
   const body: CardElement[] = [
@@ -107,7 +115,10 @@ export function packageDetailsCard(details: PackageDetails, holding?: PackageHol
   return adaptiveCard(
     body.filter((el) => el.type !== 'FactSet' || el.facts.length > 0),
     {
-      actions: [...holdingActions(details.id, holding), executeAction('Back to the catalog', Verbs.showCatalog)],
+      actions: [
+        ...holdingActions(details.id, holding),
+        executeAction('Back to the catalog', Verbs.showCatalog, placeData(from)),
+      ],
       fallbackText: `Access package ${details.displayName}.`,
     },
   );

@@ -35,6 +35,17 @@ export interface PackageListView {
   holdings?: ReadonlyMap<string, PackageHolding>;
 }
 
+/** Where a list card stood (its stored search, if any, and page), so "Back to the catalog" can bring it back. */
+export interface CatalogPlace {
+  searchId?: string;
+  page: number;
+}
+
+export function placeData(place: CatalogPlace | undefined): Record<string, string | number> {
+  if (!place) return {};
+  return place.searchId ? { searchId: place.searchId, page: place.page } : { page: place.page };
+}
+
 function holdingLines(holding: PackageHolding | undefined): CardElement[] {
   if (!holding) return [];
   if (holding.kind === 'waiting') return [textBlock(WAITING_TEXT, { spacing: 'small', wrap: true })];
@@ -44,7 +55,7 @@ function holdingLines(holding: PackageHolding | undefined): CardElement[] {
   ];
 }
 
-export function packageLine(pkg: PackageSummary, holding?: PackageHolding): CardElement {
+export function packageLine(pkg: PackageSummary, holding?: PackageHolding, from?: CatalogPlace): CardElement {
   const about = [pkg.catalogName, truncate(pkg.description, 160)].filter((t) => t.trim() !== '').map(plainText);
   return container(
     [
@@ -52,7 +63,7 @@ export function packageLine(pkg: PackageSummary, holding?: PackageHolding): Card
       ...(about.length > 0 ? [textBlock(about.join(' · '), { isSubtle: true, spacing: 'none' })] : []),
       ...holdingLines(holding),
       actionSet([
-        executeAction('Details', Verbs.showDetails, { packageId: pkg.id }),
+        executeAction('Details', Verbs.showDetails, { packageId: pkg.id, ...placeData(from) }),
         ...holdingActions(pkg.id, holding),
       ]),
     ],
@@ -90,7 +101,9 @@ export function packageListCard(view: PackageListView): AdaptiveCard {
       heading(title(view)),
       textBlock(rangeLine(view), { isSubtle: true, spacing: 'none' }),
       ...notes,
-      ...view.packages.map((p) => packageLine(p, view.holdings?.get(p.id))),
+      ...view.packages.map((p) =>
+        packageLine(p, view.holdings?.get(p.id), { searchId: view.searchId, page: view.page }),
+      ),
     ],
     { actions, fallbackText: `${view.total} access packages.` },
   );

@@ -75,10 +75,18 @@ export class Chats {
     return events.flatMap((e) => cardsIn(e.activity).map((card) => ({ card, id: e.activityId })));
   }
 
-  /** Presses a button; the reply card replaces the clicked one (same activity id). */
+  /**
+   * Presses a button; returns the card the person sees next: the reply card replacing the clicked one (same
+   * activity id), or for a navigation button the new card posted below it (its own activity id).
+   */
   async press(user: TeamsUser, shown: Shown, title: string, inputs: Record<string, string> = {}): Promise<Shown> {
-    const reply = await this.teams.click(user, shown.card, title, inputs, shown.id);
+    const seen = await this.teams.open(user, shown.card, title, inputs, shown.id);
+    const reply = seen.reply;
     expect(reply.httpStatus, `"${title}" answered ${JSON.stringify(reply.body)}`).toBe(200);
+    if (seen.posted && seen.card && seen.activityId) {
+      if (this.opts.checkReplies) expect(checkCard(seen.card)).toEqual([]);
+      return { card: seen.card, id: seen.activityId };
+    }
     expect(reply.body?.type, `"${title}" answered ${JSON.stringify(reply.body)}`).toBe(
       'application/vnd.microsoft.card.adaptive',
     );

@@ -151,6 +151,30 @@ export class TeamsHarness {
     return this.invoke(user, found.action.verb, { ...(found.action.data ?? {}), ...values }, replyToId);
   }
 
+  /**
+   * Presses a button and returns the card the person sees next: the replacement of the clicked card (an action on
+   * its own subject), or the new card posted below it (navigation: the invoke answers with a short message).
+   */
+  async open(
+    user: TeamsUser,
+    card: Card,
+    title: string,
+    inputs: Record<string, string> = {},
+    replyToId?: string,
+  ): Promise<{ reply: InvokeReply; card?: Card; activityId?: string; posted: boolean }> {
+    const before = this.events.length;
+    const reply = await this.click(user, card, title, inputs, replyToId);
+    if (reply.body?.type !== 'application/vnd.microsoft.activity.message') {
+      return { reply, card: reply.body?.value, activityId: replyToId, posted: false };
+    }
+    const conv = this.conversationId(user);
+    const sent = this.events
+      .slice(before)
+      .filter((e) => e.kind === 'send' && e.conversationId === conv && cardsIn(e.activity).length > 0);
+    const first = sent[0];
+    return { reply, card: first && cardsIn(first.activity)[0], activityId: first?.activityId, posted: true };
+  }
+
   /** Cards the bot sent or updated in the user's chat, newest last. */
   cardsFor(user: TeamsUser): { event: ConnectorEvent; card: Card }[] {
     const conv = this.conversationId(user);

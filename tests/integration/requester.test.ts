@@ -78,10 +78,12 @@ async function click(
   title: string,
   inputs: Record<string, string> = {},
 ): Promise<Shown> {
-  const reply = await stack.teams.click(user, shown.card, title, inputs, shown.id);
-  expect(reply.httpStatus).toBe(200);
-  expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-  return { card: reply.body?.value, id: shown.id };
+  // A navigation button (Details, Back to the catalog, My access) posts its card below; others replace the card.
+  const seen = await stack.teams.open(user, shown.card, title, inputs, shown.id);
+  expect(seen.reply.httpStatus).toBe(200);
+  if (seen.posted && seen.card && seen.activityId) return { card: seen.card, id: seen.activityId };
+  expect(seen.reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
+  return { card: seen.reply.body?.value, id: shown.id };
 }
 
 /** An approver decides the stage of `requestId` that waits for them. */
@@ -611,15 +613,21 @@ describe('requester journey: bad input is answered, nothing is created by mistak
   it('a package the user may not request is explained, for the form and the details', async () => {
     const form = await stack.teams.invoke(alex, 'requestForm', { packageId: PACKAGES.payroll });
     expect(cardText(form.body?.value)).toMatch(/You can't request this access package/);
+    const before = stack.teams.events.length;
     const details = await stack.teams.invoke(alex, 'showDetails', { packageId: PACKAGES.payroll });
-    expect(cardText(details.body?.value)).toMatch(/You can't request this access package/);
+    expect(details.body?.type).toBe('application/vnd.microsoft.activity.message');
+    const posted = stack.teams.events.slice(before).flatMap((e) => cardsIn(e.activity));
+    expect(cardText(posted[0])).toMatch(/You can't request this access package/);
     const crafted = await stack.teams.invoke(alex, 'submitRequest', {
       formId: '00000000-0000-4000-8000-000000000123',
       policyId: '50000000-0000-4000-8000-000000000008',
     });
     expect(cardText(crafted.body?.value)).toMatch(/This form is no longer valid/);
+    const sentBefore = stack.teams.events.length;
     const notAnId = await stack.teams.invoke(alex, 'showDetails', { packageId: '../../users' });
-    expect(cardText(notAnId.body?.value)).toMatch(/Something on this card is not right/);
+    expect(notAnId.body?.type).toBe('application/vnd.microsoft.activity.message');
+    const refusal = stack.teams.events.slice(sentBefore).flatMap((e) => cardsIn(e.activity));
+    expect(cardText(refusal[0])).toMatch(/Something on this card is not right/);
     expect(await posts(stack)).toHaveLength(0);
   });
 

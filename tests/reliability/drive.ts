@@ -41,7 +41,7 @@ export function hasButton(card: Card, title: string): boolean {
   return buttonTitles(card).includes(title);
 }
 
-/** Presses a button and returns the card that replaced the clicked one. */
+/** Presses a button and returns the card the person sees next (the clicked one's replacement, or a new card). */
 export async function press(
   teams: TeamsHarness,
   user: TeamsUser,
@@ -50,7 +50,9 @@ export async function press(
   inputs: Record<string, string> = {},
   replyToId?: string,
 ): Promise<Card> {
-  return replyCard(await teams.click(user, card, title, inputs, replyToId), `"${title}"`);
+  const seen = await teams.open(user, card, title, inputs, replyToId);
+  if (seen.posted && seen.card) return seen.card;
+  return replyCard(seen.reply, `"${title}"`);
 }
 
 // ---------- requester ----------

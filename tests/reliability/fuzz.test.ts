@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionTable } from '../../bot/actions/index.js';
 import { checkActivity } from '../../bot/activityGuard.js';
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../bot/http/body.js';
 import { allVerbs } from '../../cards/verbs.js';
@@ -511,7 +512,14 @@ function deeplyNested(
 // ---------- checks ----------
 
 /** Verbs whose handlers answer with a short message (a toast) by design instead of replacing the card. */
-const MESSAGE_REPLY_VERBS = new Set(['activateForm', 'refreshApproval', 'remindApprovers']);
+const registry = actionTable();
+/** Verbs that may answer with a message: these three, and navigation (its card is posted below the clicked one). */
+const MESSAGE_REPLY_VERBS = new Set([
+  'activateForm',
+  'refreshApproval',
+  'remindApprovers',
+  ...registry.verbs().filter((verb) => registry.kindOf(verb) !== 'updatesCard'),
+]);
 /** What a person must never read on a card: stack frames, exception names, socket errors, unrendered objects. */
 const RAW_ERROR =
   /\bat \S+\.(ts|js):\d+|(Type|Reference|Syntax|Range)Error|ECONN|ETIMEDOUT|node_modules|\[object Object\]/;

@@ -108,12 +108,14 @@ function harness(opts: Options = {}) {
   const actions: CardAction<any>[] = [
     defineAction({
       verb: 'whoami',
+      kind: 'updatesCard',
       data: z.object({}).loose(),
       run: async ({ user }) => messageReply(`graph token ${await graphTokenFor(user)}`),
     }),
     defineAction({
       // Like a journey that maps every error to its own card: the sign-in must still be asked for.
       verb: 'swallows',
+      kind: 'updatesCard',
       data: z.object({}).loose(),
       run: async ({ user }) => {
         try {

@@ -81,6 +81,7 @@ export async function formFor(
 
 export const activateAction = defineAction({
   verb: Verbs.activate,
+  kind: 'updatesCard',
   data: activateData,
   async run({ turn, user, app }, data) {
     const context = activationContext(app);

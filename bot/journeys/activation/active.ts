@@ -48,6 +48,7 @@ async function activeRecordOf(
 
 export const deactivateAction = defineAction({
   verb: Verbs.deactivate,
+  kind: 'updatesCard',
   data: requestData,
   async run({ turn, user, app }, { requestId }) {
     const found = await activeRecordOf(app, user, requestId);
@@ -75,6 +76,7 @@ export const deactivateAction = defineAction({
 
 export const extendAction = defineAction({
   verb: Verbs.extend,
+  kind: 'updatesCard',
   data: requestData,
   async run({ turn, user, app }, { requestId }) {
     const found = await activeRecordOf(app, user, requestId);
@@ -91,6 +93,7 @@ export const extendAction = defineAction({
 
 export const refreshActivationAction = defineAction({
   verb: Verbs.refreshActivation,
+  kind: 'updatesCard',
   data: requestData,
   async run({ user, app }, { requestId }) {
     const record = await ownRecord(app, user, requestId);

@@ -40,6 +40,7 @@ export const activateCommand: TextCommand = {
 
 export const activateListAction = defineAction({
   verb: Verbs.activateList,
+  kind: 'pagedList',
   data: listData,
   async run({ user, app }, data) {
     return cardReply(await listCard(app, user, data.filter, data.page));
@@ -53,6 +54,7 @@ export const activateListAction = defineAction({
  */
 export const activateFormAction = defineAction({
   verb: Verbs.activateForm,
+  kind: 'updatesCard',
   data: roleData,
   async run({ turn, user, app }, data) {
     const { card, record } = await formCard(app, user, data.groupId, data.accessId);

@@ -22,12 +22,14 @@ import { mayViewRecord, notYourApprovalCard } from './viewers.js';
 
 export const approveAction = defineAction({
   verb: Verbs.approve,
+  kind: 'updatesCard',
   data: decisionData,
   run: (scope, data) => decideFromCard(scope, data, 'Approve'),
 });
 
 export const denyAction = defineAction({
   verb: Verbs.deny,
+  kind: 'updatesCard',
   data: decisionData,
   run: (scope, data) => decideFromCard(scope, data, 'Deny'),
 });
@@ -202,6 +204,7 @@ function goneCard() {
 
 export const approveAllAction = defineAction({
   verb: Verbs.approveAll,
+  kind: 'updatesCard',
   data: bulkData,
   async run(scope, data) {
     const { app } = scope;

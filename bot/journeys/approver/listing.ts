@@ -49,6 +49,7 @@ export const approvalsCommand: TextCommand = {
 
 export const listApprovalsAction = defineAction({
   verb: Verbs.listApprovals,
+  kind: 'pagedList',
   // The menu buttons carry no data (page 0); Previous, Next and Refresh carry the page. Other keys are dropped.
   data: pageData,
   async run(scope: ActionScope, { page }) {

@@ -25,6 +25,7 @@ import { couldNotCheckCard, mayViewRecord, notYourApprovalCard, withReader } fro
  */
 export const refreshApprovalAction = defineAction({
   verb: Verbs.refreshApproval,
+  kind: 'updatesCard',
   data: approvalRef,
   async run(scope, data) {
     const { app, user } = scope;
@@ -99,6 +100,7 @@ async function liveState(
  */
 export const remindApproversAction = defineAction({
   verb: Verbs.remindApprovers,
+  kind: 'updatesCard',
   data: remindData,
   async run(scope, data) {
     const { app, user } = scope;

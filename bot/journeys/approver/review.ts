@@ -16,6 +16,7 @@ import { MAX_BULK, parseBulkRef, reviewBulkData } from './schemas.js';
  */
 export const reviewApproveAllAction = defineAction({
   verb: Verbs.reviewApproveAll,
+  kind: 'updatesCard',
   data: reviewBulkData,
   async run(scope, data) {
     const { app, user } = scope;

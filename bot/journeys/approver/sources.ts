@@ -124,6 +124,7 @@ async function digests(app: BotServices, now: Date): Promise<Map<string, Approva
 /** Previous / Next on the digest: the clicker's own digest as it stands now, at that page. */
 export const approvalDigestAction = defineAction({
   verb: Verbs.approvalDigest,
+  kind: 'pagedList',
   data: pageData,
   async run({ app, user }, { page }) {
     const now = app.clock.now();

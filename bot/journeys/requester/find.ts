@@ -23,7 +23,7 @@ import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { wantedThing } from './phrases.js';
 import { problemCard, userGraph } from './replies.js';
-import { noData, packageData, showMoreData } from './schemas.js';
+import { catalogData, detailsData, showMoreData } from './schemas.js';
 import { RequesterStore } from './store.js';
 
 /**
@@ -191,23 +191,36 @@ async function trySentence({ app, user }: CommandScope, text: string): Promise<S
   }
 }
 
+/** The list page `place` names: a stored search's page, or the catalog's (an unknown search shows the catalog). */
+async function listPage(who: Who, place: { searchId?: string; page: number }): Promise<CardJson> {
+  if (!place.searchId) return catalogCard(who, place.page);
+  const query = await new RequesterStore(who.app).search(who.user.aadObjectId, place.searchId);
+  if (query === undefined) return catalogCard(who, 0);
+  return (await searchCard(who, query, place.page, place.searchId)).card;
+}
+
+/** Find access (a new catalog card) or Back to the catalog (a new card with the search and page it came from). */
 export const showCatalogAction = defineAction({
   verb: Verbs.showCatalog,
-  data: noData,
-  async run({ app, user }) {
-    return cardReply(await findCard({ app, user }, ''));
+  kind: 'postsCard',
+  data: catalogData,
+  async run({ app, user }, data) {
+    if (data.searchId === undefined && data.page === undefined) return cardReply(await findCard({ app, user }, ''));
+    try {
+      return cardReply(await listPage({ app, user }, { searchId: data.searchId, page: data.page ?? 0 }));
+    } catch (err) {
+      return cardReply(problemCard(err, 'list the access packages you can request', app.log));
+    }
   },
 });
 
 export const showMoreAction = defineAction({
   verb: Verbs.showMore,
+  kind: 'updatesCard',
   data: showMoreData,
   async run({ app, user }, data) {
     try {
-      if (!data.searchId) return cardReply(await catalogCard({ app, user }, data.page));
-      const query = await new RequesterStore(app).search(user.aadObjectId, data.searchId);
-      if (query === undefined) return cardReply(await catalogCard({ app, user }, 0));
-      return cardReply((await searchCard({ app, user }, query, data.page, data.searchId)).card);
+      return cardReply(await listPage({ app, user }, data));
     } catch (err) {
       return cardReply(problemCard(err, 'show more access packages', app.log));
     }
@@ -237,15 +250,17 @@ export function notRequestableCard() {
 
 export const showDetailsAction = defineAction({
   verb: Verbs.showDetails,
-  data: packageData,
-  async run({ app, user }, { packageId }) {
+  kind: 'postsCard',
+  data: detailsData,
+  async run({ app, user }, { packageId, searchId, page }) {
     try {
       if (!(await requestableName({ app, user }, packageId))) return cardReply(notRequestableCard());
       const [details, holdings] = await Promise.all([
         getPackageDetails(app.graph.forApp(), packageId),
         holdingsOf({ app, user }),
       ]);
-      return cardReply(packageDetailsCard(details, holdings?.get(packageId)));
+      const from = page === undefined ? undefined : { searchId, page };
+      return cardReply(packageDetailsCard(details, holdings?.get(packageId), from));
     } catch (err) {
       return cardReply(
         problemCard(err, 'show this access package', app.log, {

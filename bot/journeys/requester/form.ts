@@ -66,6 +66,7 @@ function formAction(verb: typeof Verbs.requestForm | typeof Verbs.requestAgain, 
 
 export const requestFormAction = defineAction({
   verb: Verbs.requestForm,
+  kind: 'updatesCard',
   data: requestFormData,
   async run(scope, data) {
     if (data.packageId) return formAction(Verbs.requestForm, 'new')(scope, data.packageId);
@@ -78,12 +79,14 @@ export const requestFormAction = defineAction({
 
 export const requestAgainAction = defineAction({
   verb: Verbs.requestAgain,
+  kind: 'updatesCard',
   data: packageData,
   run: (scope, { packageId }) => formAction(Verbs.requestAgain, 'new')(scope, packageId),
 });
 
 export const renewAction = defineAction({
   verb: Verbs.renew,
+  kind: 'updatesCard',
   data: renewData,
   async run(scope, { packageId, assignmentId }) {
     try {
@@ -141,6 +144,7 @@ function formValues(values: Record<string, string>, req: RequestRequirements): R
 
 export const submitRequestAction = defineAction({
   verb: Verbs.submitRequest,
+  kind: 'updatesCard',
   data: submitData,
   async run(scope, data) {
     const { app, user } = scope;

@@ -147,12 +147,14 @@ export const myAccessCommand: TextCommand = {
 
 export const myRequestsAction = defineAction({
   verb: Verbs.myRequests,
+  kind: 'pagedList',
   data: pageData,
   run: async ({ app, user }, { page }) => cardReply(await myRequests({ app, user }, page)),
 });
 
 export const myAccessAction = defineAction({
   verb: Verbs.myAccess,
+  kind: 'pagedList',
   data: pageData,
   run: async ({ app, user }, { page }) => cardReply(await myAccess({ app, user }, page)),
 });
@@ -160,6 +162,7 @@ export const myAccessAction = defineAction({
 /** "Give up access": re-reads the user's assignments (a stale card refreshes instead), then asks to confirm. */
 export const giveUpAction = defineAction({
   verb: Verbs.giveUp,
+  kind: 'updatesCard',
   data: assignmentData,
   async run({ app, user }, { assignmentId }) {
     try {
@@ -199,6 +202,7 @@ function expiredConfirmationCard() {
 
 export const confirmGiveUpAction = defineAction({
   verb: Verbs.confirmGiveUp,
+  kind: 'updatesCard',
   data: confirmGiveUpData,
   async run(scope, { assignmentId, actionId }) {
     const { app, user } = scope;

@@ -20,6 +20,18 @@ export const pageData = z.object({ page: z.number().int().min(0).max(MAX_PAGE_IN
 
 export const packageData = z.object({ packageId: guid });
 
+/** Where a list stood: its stored search (none for the whole catalog) and 0-based page. */
+const catalogPlace = {
+  searchId: guid.optional(),
+  page: z.number().int().min(0).max(MAX_PAGE_INDEX).optional(),
+};
+
+/** Details from a list: the package and the list page it was opened from (for "Back to the catalog"). */
+export const detailsData = z.object({ packageId: guid, ...catalogPlace });
+
+/** Find access / Back to the catalog: the list page to bring back, or the first page of the catalog. */
+export const catalogData = z.object(catalogPlace);
+
 /** `policyId` is the policy chosen from the list a form with many policies shows (its choice set input). */
 export const requestFormData = z
   .object({ packageId: guid.optional(), formId: guid.optional(), policyId: guid.optional() })

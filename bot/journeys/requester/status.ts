@@ -260,6 +260,7 @@ function notYoursCard() {
 
 export const refreshRequestAction = defineAction({
   verb: Verbs.refreshRequest,
+  kind: 'updatesCard',
   data: requestData,
   async run(scope, { requestId }) {
     const record = await new RequesterStore(scope.app).tracked(requestId);
@@ -274,6 +275,7 @@ export const refreshRequestAction = defineAction({
 
 export const cancelRequestAction = defineAction({
   verb: Verbs.cancelRequest,
+  kind: 'updatesCard',
   data: requestData,
   async run(scope, { requestId }) {
     const { app, user } = scope;

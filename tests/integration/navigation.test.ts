@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SeedData } from '../../devtenant/index.js';
+import { PEOPLE } from '../devtenant/tokens.js';
+import { type Stack, startStack } from '../helpers/stack.js';
+import {
+  buttonTitles,
+  type Card,
+  type ConnectorEvent,
+  cardsIn,
+  cardText,
+  findAction,
+  type InvokeReply,
+  teamsUser,
+} from '../helpers/teamsHarness.js';
+
+/**
+ * Issue 13, "navigation replaces what you were reading": a button that goes somewhere else posts a new card and
+ * leaves the clicked one as it was; the card's own actions (paging included) update it in place.
+ */
+
+const alex = teamsUser(PEOPLE.alex, 'Alex Wilber');
+const MESSAGE = 'application/vnd.microsoft.activity.message';
+const CARD = 'application/vnd.microsoft.card.adaptive';
+const REGIONS = ['North', 'South', 'East', 'West', 'Central', 'Nordics', 'Iberia'];
+
+/** The demo seed plus seven more "Finance Reports" packages, so a search for "finance reports" has two pages. */
+function seedWithManyReports(): SeedData {
+  const file = path.resolve(import.meta.dirname, '../../devtenant/seed/demo.json');
+  const seed = JSON.parse(readFileSync(file, 'utf8'));
+  const reports = seed.accessPackages.find((p: any) => p.displayName.startsWith('Finance Reports'));
+  REGIONS.forEach((region, i) => {
+    const copy = structuredClone(reports);
+    copy.id = `4e000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
+    copy.displayName = `Finance Reports – ${region}`;
+    copy.policies.forEach((policy: any, j: number) => {
+      policy.id = `5e000000-0000-4000-8000-${String(i * 10 + j + 1).padStart(12, '0')}`;
+    });
+    seed.accessPackages.push(copy);
+  });
+  return seed;
+}
+
+interface Shown {
+  card: Card;
+  id: string;
+}
+
+interface Click {
+  reply: InvokeReply;
+  /** What the bot did in the chat during the click. */
+  events: ConnectorEvent[];
+  /** The clicked card as the chat held it before and after the click. */
+  before?: Card;
+  after?: Card;
+}
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ devtenant: { seed: seedWithManyReports() } });
+});
+afterAll(async () => stack?.stop());
+
+async function press(shown: Shown, title: string): Promise<Click> {
+  const count = stack.teams.events.length;
+  const before = stack.teams.currentCard(alex, shown.id);
+  const reply = await stack.teams.click(alex, shown.card, title, {}, shown.id);
+  expect(reply.httpStatus).toBe(200);
+  return { reply, events: stack.teams.events.slice(count), before, after: stack.teams.currentCard(alex, shown.id) };
+}
+
+/** A navigation click: nothing in the chat was updated, one new card was posted, the clicked card is as it was. */
+function expectPostedNewCard(clicked: Shown, click: Click, exactlyOne = true): Shown {
+  expect(click.reply.body?.type).toBe(MESSAGE);
+  expect(click.events.filter((e) => e.kind === 'update')).toEqual([]);
+  const sent = click.events.filter((e) => e.kind === 'send' && cardsIn(e.activity).length > 0);
+  // `approvals` also posts each open approval as its own card after the summary.
+  if (exactlyOne) expect(sent).toHaveLength(1);
+  else expect(sent.length).toBeGreaterThanOrEqual(1);
+  expect(sent[0].activityId).not.toBe(clicked.id);
+  expect(click.after).toEqual(click.before);
+  return { card: cardsIn(sent[0].activity)[0], id: sent[0].activityId };
+}
+
+/** An in-place click: the answer is the clicked card's replacement and nothing new was posted. */
+function expectUpdatedInPlace(clicked: Shown, click: Click): Shown {
+  expect(click.reply.body?.type).toBe(CARD);
+  expect(click.events.filter((e) => e.kind === 'send')).toEqual([]);
+  return { card: click.reply.body?.value, id: clicked.id };
+}
+
+async function say(text: string): Promise<Shown> {
+  const events = await stack.teams.say(alex, text);
+  const event = events.find((e) => cardsIn(e.activity).length > 0);
+  if (!event) throw new Error(`no card answered "${text}"`);
+  return { card: cardsIn(event.activity)[0], id: event.activityId };
+}
+
+describe('navigation posts a new card and leaves the one you were reading', () => {
+  it("the welcome card's buttons each post a new card below it; the welcome card stays", async () => {
+    const installed = await stack.teams.install(alex);
+    const welcomeEvent = installed.find((e) => cardsIn(e.activity).length > 0);
+    if (!welcomeEvent) throw new Error('no welcome card');
+    const welcome: Shown = { card: cardsIn(welcomeEvent.activity)[0], id: welcomeEvent.activityId };
+    expect(cardText(welcome.card)).toMatch(/Hi Alex/);
+
+    const catalog = expectPostedNewCard(welcome, await press(welcome, 'Find access'));
+    expect(cardText(catalog.card)).toMatch(/Finance Reports/);
+    const access = expectPostedNewCard(welcome, await press(welcome, 'My access'));
+    expect(cardText(access.card)).toMatch(/access/i);
+    const requests = expectPostedNewCard(welcome, await press(welcome, 'My requests'));
+    expect(cardText(requests.card)).toMatch(/request/i);
+    const approvals = expectPostedNewCard(welcome, await press(welcome, 'Approvals'), false);
+    expect(cardText(approvals.card)).toMatch(/request/i);
+    expectPostedNewCard(welcome, await press(welcome, 'Activate a role'));
+  });
+
+  it('search results → Details posts the details; the results stay; Back to the catalog brings the search back', async () => {
+    const results = await say('find finance reports');
+    expect(cardText(results.card)).toMatch(/Finance Reports – Read/);
+    const details = expectPostedNewCard(results, await press(results, 'Details'));
+    expect(cardText(details.card)).toMatch(/Read access to the Finance Reports site/);
+
+    const back = expectPostedNewCard(details, await press(details, 'Back to the catalog'));
+    expect(cardText(back.card)).toBe(cardText(results.card));
+  });
+
+  it('paging updates the results in place, Next then Previous, and keeps the query', async () => {
+    const first = await say('find finance reports');
+    const firstText = cardText(first.card);
+    expect(firstText).toMatch(/1–5 of 9/);
+    expect(buttonTitles(first.card)).not.toContain('Previous');
+
+    const second = expectUpdatedInPlace(first, await press(first, 'Next'));
+    expect(cardText(second.card)).toMatch(/6–9 of 9/);
+    expect(cardText(second.card)).toMatch(/finance reports/i);
+    expect(cardText(second.card)).not.toMatch(/Salesforce|Payroll|Visio/);
+
+    const again = expectUpdatedInPlace(second, await press(second, 'Previous'));
+    expect(cardText(again.card)).toBe(firstText);
+  });
+
+  it('a Details button on the second page brings back that page with Back to the catalog', async () => {
+    const first = await say('find finance reports');
+    const second = expectUpdatedInPlace(first, await press(first, 'Next'));
+    const details = expectPostedNewCard(second, await press(second, 'Details'));
+    const back = expectPostedNewCard(details, await press(details, 'Back to the catalog'));
+    expect(cardText(back.card)).toBe(cardText(second.card));
+    expect(findAction(back.card, 'Previous')).toBeDefined();
+  });
+});
