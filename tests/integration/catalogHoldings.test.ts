@@ -68,10 +68,12 @@ describe('the catalog knows what the person has', () => {
     expect(buttonTitles(held)).toEqual(['Details']);
     expect(buttonTitles(lineOf(card, FINANCE_REPORTS))).toEqual(['Details', 'Request']);
 
-    const details = await stack.teams.click(alex, held, 'Details');
-    expect(details.httpStatus).toBe(200);
-    expect(cardText(details.body?.value)).toContain(`You have this until ${date}.`);
-    expect(buttonTitles(details.body?.value)).not.toContain('Request');
+    // Details goes somewhere else: a new card below, the search results stay.
+    const details = await stack.teams.open(alex, held, 'Details');
+    expect(details.reply.httpStatus).toBe(200);
+    expect(details.posted).toBe(true);
+    expect(cardText(details.card)).toContain(`You have this until ${date}.`);
+    expect(buttonTitles(details.card)).not.toContain('Request');
   });
 
   it('offers Renew where the policy allows it, and Renew opens the renewal form', async () => {
@@ -108,8 +110,8 @@ describe('the catalog knows what the person has', () => {
     const line = lineOf(card, VISIO);
     expect(cardText(line)).toContain('Your request is waiting for approval.');
     expect(buttonTitles(line)).toEqual(['Details', 'See its status']);
-    const status = await stack.teams.click(alex, line, 'See its status');
-    expect(cardText(status.body?.value)).toMatch(/Visio & Project Licences/);
+    const status = await stack.teams.open(alex, line, 'See its status');
+    expect(cardText(status.card)).toMatch(/Visio & Project Licences/);
   });
 
   it('searches in one round trip: the package list and what Alex holds or waits for, in one $batch with his token', async () => {
