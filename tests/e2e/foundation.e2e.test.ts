@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { clickOnCard, describeE2E, send } from './playgroundE2E.js';
+import { clickOnCard, describeE2E, send, waitForCard } from './playgroundE2E.js';
 
 describeE2E('Agents Playground in Chromium: the help card', (e2e) => {
   it('shows the help card with its buttons when the user types help', async () => {
@@ -9,12 +9,13 @@ describeE2E('Agents Playground in Chromium: the help card', (e2e) => {
     expect(buttons).toEqual(expect.arrayContaining(['Find access', 'My requests', 'My access', 'Approvals']));
   });
 
-  it('answers a click on an Action.Execute button with the card the bot returns', async () => {
-    const card = await send(e2e().page, 'this is not a command');
-    await expect.poll(() => card.innerText()).toMatch(/this is not a command/);
+  it('answers a click on an Action.Execute button with a new card, leaving the clicked one', async () => {
+    await send(e2e().page, 'this is not a command');
+    // Pinned to its place in the chat (send's locator is "the last card", which a new card would move).
+    const card = await waitForCard(e2e().page, 'this is not a command');
     await clickOnCard(card, 'Find access');
-    // The bot's reply replaces the clicked card in place.
-    await expect.poll(() => card.innerText(), { timeout: 10_000 }).not.toMatch(/this is not a command/);
-    expect(await card.innerText()).toMatch(/access package|find|catalog|button/i);
+    // Find access goes somewhere else (issue 13): the catalog arrives below, the clicked card stays.
+    await waitForCard(e2e().page, 'Access packages you can request', { timeout: 10_000 });
+    expect(await card.innerText()).toMatch(/this is not a command/);
   });
 });

@@ -42,14 +42,17 @@ describe('the bot over HTTP, driven like Teams', () => {
     expect(again.flatMap((e) => cardsIn(e.activity))).toHaveLength(0);
   });
 
-  it('answers a card button with HTTP 200 and a card', async () => {
+  it('answers the Help button with HTTP 200 and posts the help card below the clicked one', async () => {
     const sent = await stack.teams.say(alex, 'help');
     const [card] = cardsIn(sent[0].activity);
-    const reply = await stack.teams.invoke(alex, 'help', {});
+    const before = stack.teams.events.length;
+    const reply = await stack.teams.invoke(alex, 'help', {}, sent[0].activityId);
     expect(reply.httpStatus).toBe(200);
     expect(reply.body?.statusCode).toBe(200);
-    expect(reply.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(buttonTitles(reply.body!.value)).toEqual(buttonTitles(card));
+    expect(reply.body?.type).toBe('application/vnd.microsoft.activity.message');
+    const posted = stack.teams.events.slice(before).flatMap((e) => cardsIn(e.activity));
+    expect(posted).toHaveLength(1);
+    expect(buttonTitles(posted[0])).toEqual(buttonTitles(card));
   });
 
   it('answers an unknown verb with an error card, not an HTTP error', async () => {

@@ -151,3 +151,45 @@ describe('navigation posts a new card and leaves the one you were reading', () =
     expect(findAction(back.card, 'Previous')).toBeDefined();
   });
 });
+
+describe("the expiry reminder's buttons", () => {
+  let reminderStack: Stack | undefined;
+  afterAll(async () => reminderStack?.stop());
+
+  it('My access posts a new card and leaves the reminder; Renew (its own subject) updates it in place', async () => {
+    const seed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../devtenant/seed/demo.json'), 'utf8'));
+    for (const pkg of seed.accessPackages)
+      for (const policy of pkg.policies) policy.requestorSettings.enableTargetsToSelfUpdateAccess = true;
+    reminderStack = await startStack({ sharedClock: true, devtenant: { seed } });
+    const teams = reminderStack.teams;
+    await teams.say(alex, 'hello');
+    await reminderStack.bot.watcher.tickNow();
+    // Seeded: Alex's "Finance Month-end Close (JIT)" ends in 9 days, inside the 14-day window.
+    const event = await teams.waitFor(
+      () =>
+        teams.events.find(
+          (e) => e.kind === 'send' && cardsIn(e.activity).some((c) => /^Your access to/.test(cardText(c))),
+        ),
+      5000,
+      'the expiry reminder',
+    );
+    const reminder: Shown = { card: cardsIn(event.activity)[0], id: event.activityId };
+
+    const count = teams.events.length;
+    const access = await teams.click(alex, reminder.card, 'My access', {}, reminder.id);
+    expect(access.body?.type).toBe(MESSAGE);
+    const after = teams.events.slice(count);
+    expect(after.filter((e) => e.kind === 'update')).toEqual([]);
+    const posted = after.filter((e) => e.kind === 'send').flatMap((e) => cardsIn(e.activity));
+    expect(posted).toHaveLength(1);
+    expect(cardText(posted[0])).toMatch(/Finance Month-end Close/);
+    expect(teams.currentCard(alex, reminder.id)).toEqual(reminder.card);
+
+    const renewCount = teams.events.length;
+    const form = await teams.click(alex, reminder.card, 'Renew', {}, reminder.id);
+    expect(form.body?.type).toBe(CARD);
+    expect(cardText(form.body?.value)).toMatch(/^Renew/);
+    expect(buttonTitles(form.body?.value)).toContain('Submit request');
+    expect(teams.events.slice(renewCount).filter((e) => e.kind === 'send')).toEqual([]);
+  });
+});
