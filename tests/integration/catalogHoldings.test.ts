@@ -72,8 +72,8 @@ describe('the catalog knows what the person has', () => {
     const details = await stack.teams.open(alex, held, 'Details');
     expect(details.reply.httpStatus).toBe(200);
     expect(details.posted).toBe(true);
-    expect(cardText(details.card)).toContain(`You have this until ${date}.`);
-    expect(buttonTitles(details.card)).not.toContain('Request');
+    expect(cardText(details.card as Card)).toContain(`You have this until ${date}.`);
+    expect(buttonTitles(details.card as Card)).not.toContain('Request');
   });
 
   it('offers Renew where the policy allows it, and Renew opens the renewal form', async () => {
@@ -111,7 +111,7 @@ describe('the catalog knows what the person has', () => {
     expect(cardText(line)).toContain('Your request is waiting for approval.');
     expect(buttonTitles(line)).toEqual(['Details', 'See its status']);
     const status = await stack.teams.open(alex, line, 'See its status');
-    expect(cardText(status.card)).toMatch(/Visio & Project Licences/);
+    expect(cardText(status.card as Card)).toMatch(/Visio & Project Licences/);
   });
 
   it('searches in one round trip: the package list and what Alex holds or waits for, in one $batch with his token', async () => {
