@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CredentialFactory, createTokenProvider, type OboCredentialInput } from '../../services/auth/index.js';
+import type { OboCredentialInput } from '../../services/auth/credentials.js';
+import { type CredentialFactory, createTokenProvider } from '../../services/auth/index.js';
 import { ConfigError, loadConfig } from '../../services/config.js';
 
 const IDENTITY = '0000aaaa-0000-4000-8000-000000000001';
