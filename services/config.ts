@@ -16,6 +16,8 @@ const url = z
   .url('must be an absolute URL such as https://graph.microsoft.com')
   .transform((u) => u.replace(/\/+$/, ''));
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const storageSpec = z
   .string()
   .regex(/^(sqlite:.+|azureblob:[a-z0-9-]{3,63}|memory)$/, 'must be sqlite:<path>, azureblob:<container> or memory');
@@ -53,6 +55,12 @@ const schema = z
       .refine((u) => u.startsWith('https://'), 'must be https, such as https://<account>.blob.core.windows.net')
       .optional(),
     MANAGED_IDENTITY_CLIENT_ID: optionalText,
+    // UserAssignedMSI: MicrosoftAppId is the managed identity (the bot's Bot Framework identity); this is the Entra app
+    // registration (aad.manifest.json) that Teams SSO tokens are issued to and that OBO and step-up sign in as.
+    AAD_APP_CLIENT_ID: optionalText.refine(
+      (v) => v === undefined || GUID.test(v),
+      'must be the client id (a GUID) of the Entra app registration',
+    ),
     WATCH_INTERVAL_SECONDS: positiveSeconds.default(30),
     ACTIVATION_REMINDER_MINUTES: z.coerce.number().int().min(1).max(240).default(10),
     GRAPH_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
@@ -97,6 +105,22 @@ const schema = z
         code: 'custom',
         path: ['MicrosoftAppTenantId'],
         message: 'is required for SingleTenant and UserAssignedMSI bots (AUTH_MODE=entra)',
+      });
+    }
+    if (mode === 'entra' && env.MicrosoftAppType === 'UserAssignedMSI' && !env.AAD_APP_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AAD_APP_CLIENT_ID'],
+        message:
+          "is required when MicrosoftAppType=UserAssignedMSI: the client id of the Entra app registration (aad.manifest.json) that the bot's managed identity signs in as through its federated credential",
+      });
+    }
+    if (mode === 'entra' && env.MicrosoftAppType === 'UserAssignedMSI' && env.MicrosoftAppPassword) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppPassword'],
+        message:
+          'must not be set when MicrosoftAppType=UserAssignedMSI (the managed identity is the credential, as a federated credential of AAD_APP_CLIENT_ID)',
       });
     }
     if (mode === 'entra' && !env.OAUTH_CONNECTION_NAME) {
@@ -144,7 +168,13 @@ export interface BotConfig {
   authMode: AuthMode;
   graphBaseUrl: string;
   publicUrl: string;
+  /** The Bot Framework identity (MicrosoftAppId): the managed identity's client id under UserAssignedMSI. */
   appId?: string;
+  /**
+   * The Entra app registration used for on-behalf-of, step-up and app-only Graph tokens: AAD_APP_CLIENT_ID under
+   * UserAssignedMSI (its credential is the managed identity, a federated credential), otherwise MicrosoftAppId.
+   */
+  entraAppId?: string;
   appType?: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
   appTenantId?: string;
   appPassword?: string;
@@ -170,6 +200,11 @@ export interface BotConfig {
 
 export const DEFAULT_DEVTENANT_URL = 'http://127.0.0.1:5100';
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
+
+/** The Entra app for OBO, step-up and app-only tokens (configs built by hand may omit entraAppId). */
+export function entraAppIdOf(config: BotConfig): string | undefined {
+  return config.entraAppId ?? (config.appType === 'UserAssignedMSI' ? undefined : config.appId);
+}
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
@@ -197,6 +232,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphBaseUrl: e.GRAPH_BASE_URL ?? (authMode === 'local' ? DEFAULT_DEVTENANT_URL : DEFAULT_GRAPH_URL),
     publicUrl: e.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${e.PORT}`,
     appId: e.MicrosoftAppId,
+    // SingleTenant/MultiTenant: the bot's own registration and its secret, as before.
+    entraAppId: e.MicrosoftAppType === 'UserAssignedMSI' ? e.AAD_APP_CLIENT_ID : e.MicrosoftAppId,
     appType: e.MicrosoftAppType,
     appTenantId: e.MicrosoftAppTenantId,
     appPassword: e.MicrosoftAppPassword,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { type BotConfig, ConfigError } from '../config.js';
+import { type BotConfig, ConfigError, entraAppIdOf } from '../config.js';
 import type { Logger } from '../log.js';
 import { type AppCredentialEnv, type CredentialFactory, readAppCredentialSettings } from './credentials.js';
 import { EntraTokenProvider } from './entraTokens.js';
@@ -33,6 +33,12 @@ export function createTokenProvider(config: BotConfig, deps: TokenProviderDeps):
     return new LocalTokenProvider({ tenantId: config.localTenantId, clock: deps.clock, talkedToBot: deps.talkedToBot });
   }
   if (!config.appId) throw new ConfigError('Invalid configuration:\n- MicrosoftAppId is required when AUTH_MODE=entra');
+  const entraAppId = entraAppIdOf(config);
+  if (!entraAppId) {
+    throw new ConfigError(
+      'Invalid configuration:\n- AAD_APP_CLIENT_ID is required when MicrosoftAppType=UserAssignedMSI',
+    );
+  }
   if (!deps.ssoTokenSource) {
     throw new Error('createTokenProvider: entra mode needs an ssoTokenSource (the bot edge supplies the SSO token).');
   }
@@ -41,7 +47,8 @@ export function createTokenProvider(config: BotConfig, deps: TokenProviderDeps):
     config.appType,
   );
   return new EntraTokenProvider({
-    clientId: config.appId,
+    // The Entra app registration (AAD_APP_CLIENT_ID under UserAssignedMSI), not the Bot Framework identity.
+    clientId: entraAppId,
     tenantId: config.appTenantId,
     settings,
     ssoTokenSource: deps.ssoTokenSource,

@@ -1,7 +1,7 @@
 import { createTokenProvider } from '../auth/index.js';
 import { GRAPH_DEFAULT_SCOPE } from '../auth/tokens.js';
 import { systemClock } from '../clock.js';
-import { type BotConfig, ConfigError, loadConfig } from '../config.js';
+import { type BotConfig, ConfigError, entraAppIdOf, loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createStorage } from '../storage/index.js';
 import { storageReadiness } from '../storage/readiness.js';
@@ -151,7 +151,7 @@ async function permissions(graph: GraphProbe, config: BotConfig, teamsAppId: str
     probe(graph, '/groups?$top=1&$select=id'),
   ]);
   const reads = permissionReads({ userId: firstId(users), groupId: firstId(groups) }, teamsAppId);
-  const appId = config.appId ?? '(MicrosoftAppId)';
+  const appId = entraAppIdOf(config) ?? '(MicrosoftAppId)';
   return Promise.all(
     reads.map(async (read) => {
       if (config.authMode === 'local' && read.permission.startsWith('TeamsAppInstallation')) {
@@ -183,7 +183,7 @@ async function catalog(graph: GraphProbe, config: BotConfig, options: DoctorOpti
     return fail(
       name,
       `Graph refused the catalog read (403 ${graphError(answer.body)})`,
-      `Grant the app registration ${config.appId} a Microsoft Graph application permission that reads the org app catalog (AppCatalog.Read.All) with admin consent.`,
+      `Grant the app registration ${entraAppIdOf(config)} a Microsoft Graph application permission that reads the org app catalog (AppCatalog.Read.All) with admin consent.`,
     );
   }
   if (answer.status !== 200) return fail(name, `Graph answered ${answer.status} ${graphError(answer.body)}`, upload);

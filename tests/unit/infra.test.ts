@@ -96,7 +96,8 @@ const known = literals(main);
 // Parameters the parameters file sets: its literal, or a stand-in for a ${{NAME}} the Toolkit fills at provision.
 for (const [name, entry] of Object.entries(parameters)) {
   const value = String((entry as { value: unknown }).value);
-  known.set(name, value.includes('${{') ? `sample-${name.toLowerCase()}` : value);
+  const standIn = /ClientId$/.test(name) ? '0000bbbb-0000-4000-8000-000000000002' : `sample-${name.toLowerCase()}`;
+  known.set(name, value.includes('${{') ? standIn : value);
 }
 const deployedEnv = Object.fromEntries([...settings].map(([name, expr]) => [name, deployedValue(expr, known)]));
 
@@ -156,6 +157,17 @@ describe('infra/azure.bicep Web App settings', () => {
       managedIdentityClientId: deployedEnv.MicrosoftAppId,
     });
     expect(settings.get('MicrosoftAppId')).toBe(settings.get('MANAGED_IDENTITY_CLIENT_ID'));
+  });
+
+  it('carries both ids: the identity as MicrosoftAppId, the Entra app (from m365agents.yml) as AAD_APP_CLIENT_ID', () => {
+    expect(settings.get('MicrosoftAppId')).toBe('identity.properties.clientId');
+    expect(settings.get('AAD_APP_CLIENT_ID')).toBe('aadAppClientId');
+    const params = JSON.parse(read(join(infra, 'azure.parameters.json'))).parameters;
+    expect(params.aadAppClientId.value).toBe(['${{', 'AAD_APP_CLIENT_ID', '}}'].join(''));
+    expect(read(join(infra, '..', 'm365agents.yml'))).toMatch(/clientId: AAD_APP_CLIENT_ID/);
+    const config = loadConfig(deployedEnv);
+    expect(config.entraAppId).toBe(deployedEnv.AAD_APP_CLIENT_ID);
+    expect(config.entraAppId).not.toBe(config.appId);
   });
 
   it('holds no secret: no password, no account key, no connection string for storage', () => {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type restify from 'restify';
 import { readAppCredentialSettings } from '../../../services/auth/credentials.js';
+import { entraAppIdOf } from '../../../services/config.js';
 import type { EligibleRole, GroupAccess, RoleList } from '../../../services/model/pim.js';
 import { loadEligibleRoles, roleKey } from '../../../services/pim/roles.js';
 import {
@@ -79,11 +80,14 @@ function createAuthority(app: BotServices): StepUpAuthority {
   if (config.authMode === 'local') {
     return new LocalStepUpAuthority({ graphBaseUrl: config.graphBaseUrl, tenantId: config.localTenantId });
   }
-  if (!config.appId || !config.appTenantId) {
-    throw new Error('Step-up sign-in needs MicrosoftAppId and MicrosoftAppTenantId.');
+  const entraAppId = entraAppIdOf(config);
+  if (!entraAppId || !config.appTenantId) {
+    throw new Error(
+      'Step-up sign-in needs the Entra app id (AAD_APP_CLIENT_ID or MicrosoftAppId) and MicrosoftAppTenantId.',
+    );
   }
   return new EntraStepUpAuthority({
-    clientId: config.appId,
+    clientId: entraAppId,
     tenantId: config.appTenantId,
     settings: readAppCredentialSettings(
       { ...process.env, MicrosoftAppPassword: config.appPassword ?? process.env.MicrosoftAppPassword },
