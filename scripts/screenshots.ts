@@ -12,8 +12,20 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
 export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
 
-/** The cards the README shows, as tests/e2e/themes.e2e.test.ts names them. */
-export const README_CARDS = ['welcome', 'search-results', 'request-pending', 'approval', 'activation'] as const;
+/** The cards the README shows, as the browser tests (tests/e2e/*.e2e.test.ts) name them. */
+export const README_CARDS = [
+  'welcome',
+  'search-results',
+  'request-pending',
+  'approval',
+  'activation',
+  'outcome-denied-by-megan',
+  'outcome-cancel-confirm',
+  'activation-deactivate-confirm',
+  'approvals-summary-after-decision',
+  'catalog-you-have-this',
+  'navigation-welcome-stays',
+] as const;
 export const THEMES = ['light', 'dark'] as const;
 
 /** Copies `<name>-<theme>.png` of every card; copies nothing when one is missing, and says which. */
@@ -21,9 +33,7 @@ export function copyScreenshots(from: string, to: string, names: readonly string
   const files = names.flatMap((name) => THEMES.map((theme) => `${name}-${theme}.png`));
   const missing = files.filter((file) => !existsSync(join(from, file)));
   if (missing.length > 0) {
-    throw new Error(
-      `Missing in ${from}: ${missing.join(', ')}. Take them with: npx vitest run tests/e2e/themes.e2e.test.ts`,
-    );
+    throw new Error(`Missing in ${from}: ${missing.join(', ')}. Take them with: npx vitest run tests/e2e`);
   }
   mkdirSync(to, { recursive: true });
   for (const file of files) copyFileSync(join(from, file), join(to, file));

@@ -31,7 +31,7 @@ describe('npm run screenshots', () => {
     const { from, to } = dirs();
     writeFileSync(path.join(from, 'welcome-light.png'), 'x');
     expect(() => copyScreenshots(from, to, ['welcome'])).toThrow(
-      /Missing in .*: welcome-dark\.png\. Take them with: npx vitest run tests\/e2e\/themes\.e2e\.test\.ts/,
+      /Missing in .*: welcome-dark\.png\. Take them with: npx vitest run tests\/e2e/,
     );
     expect(() => readdirSync(to)).toThrow();
   });
