@@ -2,7 +2,7 @@ import type { AssignmentView } from '../../services/model/entitlement.js';
 import { type AdaptiveCard, adaptiveCard, type CardAction, executeAction, plainText, textBlock } from '../elements.js';
 import { plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
-import { formatDate, formatDatePlain } from './format.js';
+import { formatDate } from './format.js';
 import { nextStepText, renewAction, whereToAskText, youHaveThisText } from './holding.js';
 
 /** The reminder that an access package assignment ends soon (sent 14 days and 1 day before, by default). */
