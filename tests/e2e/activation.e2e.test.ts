@@ -2,35 +2,20 @@ import type { Locator, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
-import { clickOnCard, describeE2E, type E2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
+import {
+  clickOnCard,
+  describeE2E,
+  type E2E,
+  renderInPage,
+  screenshotCard,
+  send,
+  waitForCard,
+} from './playgroundE2E.js';
 
 /** The activation journey in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
 const ALEX = '10000000-0000-4000-8000-000000000001';
 const GROUP = { finance: '20000000-0000-4000-8000-000000000011', secops: '20000000-0000-4000-8000-000000000014' };
-
-/**
- * `{{DATE(…, SHORT)}}` and `{{TIME(…)}}` rendered in the page as the Adaptive Cards renderer does
- * (adaptivecards/lib/text-formatters.js), in the browser's own locale and zone.
- */
-function renderInPage(page: Page, text: string): Promise<string> {
-  return page.evaluate(
-    (t) =>
-      t
-        .replace(/\{\{DATE\(([^,)]+), SHORT\)\}\}/g, (_, at: string) =>
-          new Date(at).toLocaleDateString(undefined, {
-            day: 'numeric',
-            weekday: 'short',
-            month: 'short',
-            year: 'numeric',
-          }),
-        )
-        .replace(/\{\{TIME\(([^)]+)\)\}\}/g, (_, at: string) =>
-          new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' }),
-        ),
-    text,
-  );
-}
 
 /**
  * How the page may show the end of Alex's activation of a group: the cards' own formatter (the date is added unless

@@ -2,7 +2,7 @@ import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
-import { cardCount, describeE2E, type E2E, screenshotCard, send, TOP_CARD, waitForCard } from './playgroundE2E.js';
+import { cardCount, describeE2E, type E2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
 
 /**
  * What the requester (Alex, signed in to the Playground) sees of how a request ended (issue 13): who denied and why,

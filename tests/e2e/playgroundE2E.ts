@@ -210,3 +210,31 @@ export async function screenshotCard(page: Page, card: Locator, name: string): P
   const dark = await renderCardInTheme(page, json, 'dark', path.join(ARTIFACTS, `${name}-dark.png`), width);
   return { light, dark: dark.file, darkTexts: dark.texts };
 }
+
+/**
+ * A card text's `{{DATE(…, SHORT)}}` / `{{TIME(…)}}` the way the Adaptive Cards renderer writes them
+ * (adaptivecards text-formatters), in the page's own locale and zone, or in `timeZone` when given.
+ */
+export function renderInPage(page: Page, text: string, timeZone?: string): Promise<string> {
+  return page.evaluate(
+    ([t, zone]) =>
+      t
+        .replace(/\{\{DATE\(([^,)]+), SHORT\)\}\}/g, (_, at: string) =>
+          new Date(at).toLocaleDateString(undefined, {
+            day: 'numeric',
+            weekday: 'short',
+            month: 'short',
+            year: 'numeric',
+            ...(zone ? { timeZone: zone } : {}),
+          }),
+        )
+        .replace(/\{\{TIME\(([^)]+)\)\}\}/g, (_, at: string) =>
+          new Date(at).toLocaleTimeString(undefined, {
+            hour: 'numeric',
+            minute: '2-digit',
+            ...(zone ? { timeZone: zone } : {}),
+          }),
+        ),
+    [text, timeZone] as const,
+  );
+}

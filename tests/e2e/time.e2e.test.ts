@@ -1,8 +1,7 @@
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { datedMomentText, momentText } from '../../cards/time.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
-import { clickOnCard, describeE2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
+import { clickOnCard, describeE2E, renderInPage, screenshotCard, send, waitForCard } from './playgroundE2E.js';
 
 /**
  * Times in the reader's own zone, as a person sees them: the browser and the Playground run in Pacific/Kiritimati
@@ -15,31 +14,6 @@ const EM = '/identityGovernance/entitlementManagement';
 const PIM = '/identityGovernance/privilegedAccess/group';
 const FINANCE = '20000000-0000-4000-8000-000000000011';
 const ISAIAH_TITLE = 'Isaiah Langer asks for Salesforce';
-
-/** A card text's DATE/TIME functions the way the renderer writes them, in the page's own locale and zone. */
-function renderInPage(page: Page, text: string, timeZone?: string): Promise<string> {
-  return page.evaluate(
-    ([t, zone]) =>
-      t
-        .replace(/\{\{DATE\(([^,)]+), SHORT\)\}\}/g, (_, at: string) =>
-          new Date(at).toLocaleDateString(undefined, {
-            day: 'numeric',
-            weekday: 'short',
-            month: 'short',
-            year: 'numeric',
-            ...(zone ? { timeZone: zone } : {}),
-          }),
-        )
-        .replace(/\{\{TIME\(([^)]+)\)\}\}/g, (_, at: string) =>
-          new Date(at).toLocaleTimeString(undefined, {
-            hour: 'numeric',
-            minute: '2-digit',
-            ...(zone ? { timeZone: zone } : {}),
-          }),
-        ),
-    [text, timeZone] as const,
-  );
-}
 
 describeE2E(
   'Agents Playground in Chromium: times in the reader’s zone',
