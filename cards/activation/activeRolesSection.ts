@@ -1,16 +1,6 @@
 import type { ActiveRole, RolePart } from '../../services/model/pim.js';
-import {
-  actionSet,
-  type CardElement,
-  callout,
-  container,
-  executeAction,
-  plainText,
-  textBlock,
-  truncate,
-} from '../elements.js';
+import { actionSet, type CardElement, callout, container, plainText, textBlock, truncate } from '../elements.js';
 import type { ListSection } from '../paging.js';
-import { Verbs } from '../verbs.js';
 import { deactivateButton } from './deactivate.js';
 import { missingPartsText, roleWord, timeText } from './format.js';
 
