@@ -36,9 +36,17 @@ export async function answerAsNavigation(
   answer: AdaptiveCardInvokeResponse,
 ): Promise<AdaptiveCardInvokeResponse> {
   if (answer.statusCode !== 200 || answer.type !== CARD_TYPE) return answer;
-  await sendCard(turn, answer.value as CardJson);
+  try {
+    await sendCard(turn, answer.value as CardJson);
+  } catch {
+    // Teams would not take the new message (throttled, blocked): the clicked card still stays as it was.
+    return messageReply(NOT_POSTED_NOTE);
+  }
   return messageReply(LEFT_AS_IT_WAS_NOTE);
 }
+
+/** What a navigation click answers when the new card could not be posted. */
+export const NOT_POSTED_NOTE = 'Teams did not take the new card just now. Click again in a moment.';
 
 export function loginRequestReply(value: {
   text: string;

@@ -9,7 +9,7 @@ import {
   defineAction,
   MAX_ACTION_DATA_BYTES,
 } from '../../bot/actions/registry.js';
-import { cardReply, LEFT_AS_IT_WAS_NOTE } from '../../bot/invokeResponse.js';
+import { cardReply, LEFT_AS_IT_WAS_NOTE, NOT_POSTED_NOTE } from '../../bot/invokeResponse.js';
 import { allVerbs, Verbs } from '../../cards/verbs.js';
 import { createLogger } from '../../services/log.js';
 
@@ -95,5 +95,16 @@ describe('the verb registry: what a click does to the clicked card', () => {
     const answer = await table.handle(scope, invoke(Verbs.help));
     expect(answer.type).toBe('application/vnd.microsoft.activity.message');
     expect(JSON.stringify(sent[0])).toMatch(/AdaptiveCard/);
+  });
+
+  it('when Teams refuses the new message (429, blocked), the clicked card still stays and the note says to retry', async () => {
+    const { scope } = fakeScope();
+    vi.mocked(scope.turn.sendActivity).mockRejectedValueOnce(
+      Object.assign(new Error('Too Many Requests'), { statusCode: 429 }),
+    );
+    const answer = await table.handle(scope, invoke(Verbs.help));
+    expect(answer.type).toBe('application/vnd.microsoft.activity.message');
+    expect(answer.value).toBe(NOT_POSTED_NOTE);
+    expect(scope.turn.updateActivity).not.toHaveBeenCalled();
   });
 });
