@@ -8,6 +8,10 @@ import path from 'node:path';
 import { startBot } from '../bot/app.js';
 import { startDevtenant } from '../devtenant/index.js';
 import { ConfigError, loadConfig } from '../services/config.js';
+import { createLogger } from '../services/log.js';
+import { demoNames } from './demo/names.js';
+import { freshDemoState } from './demo/state.js';
+import { DemoTerminal, heldOutput } from './demo/terminal.js';
 import { startPlayground } from './playground.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -15,6 +19,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 async function main(): Promise<void> {
   const devtenantPort = Number(process.env.DEVTENANT_PORT ?? 5100);
   const playgroundPort = Number(process.env.PLAYGROUND_PORT ?? 56150);
+  const demoState = freshDemoState(ROOT, process.env.DEMO_STATE_DIR?.trim() || undefined);
   const devtenant = await startDevtenant({
     port: devtenantPort,
     timing: { submittedToNextMs: 2000, deliveringToDeliveredMs: 2000 },
@@ -26,12 +31,20 @@ async function main(): Promise<void> {
       WATCH_INTERVAL_SECONDS: '5',
       ...process.env,
       AUTH_MODE: 'local',
+      // The devtenant and the Playground start fresh, so the bot does too (npm run bot keeps its STORAGE).
+      STORAGE: demoState.storage,
     });
   } catch (err) {
     await devtenant.close();
     throw err;
   }
-  const bot = await startBot(config);
+  const output = heldOutput((text) => process.stdout.write(text));
+  const terminal = new DemoTerminal({
+    names: demoNames(devtenant.state),
+    write: output.write,
+    verbose: config.logLevel === 'debug' || config.logLevel === 'trace',
+  });
+  const bot = await startBot(config, { log: createLogger(config.logLevel, terminal) });
   const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: playgroundPort });
 
   const signedIn = playgroundUser();
@@ -43,10 +56,12 @@ async function main(): Promise<void> {
       `  Bot endpoint:                     ${bot.url}/api/messages`,
       `  Devtenant (local Microsoft Graph): ${devtenant.url}/v1.0`,
       `  Signed in as: ${signedIn}`,
+      `  Demo state: ${demoState.shown} (reset at every start)`,
       '  Press Ctrl-C to stop all three.',
       '',
     ].join('\n'),
   );
+  output.release();
 
   let stopping = false;
   const stop = async () => {

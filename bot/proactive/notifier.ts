@@ -213,6 +213,7 @@ export class StorageNotifier implements Notifier {
     if (!activityId) return this.queue(delivery);
     await this.recordSent(delivery, activityId);
     await this.trackCopy(delivery, activityId);
+    this.options.log.info({ key: delivery.key, user: delivery.user }, 'card sent');
     return 'sent';
   }
 

@@ -90,7 +90,7 @@ export class Watcher {
       clearInterval(heartbeat);
     }
     const report = { ran: reports.length > 0, sources: reports, ms: Date.now() - started };
-    if (report.ran) log.info({ ms: report.ms, sources: reports }, 'watch tick');
+    if (report.ran) log.debug({ ms: report.ms, sources: reports }, 'watch tick');
     return report;
   }
 

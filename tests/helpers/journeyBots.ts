@@ -26,7 +26,7 @@ export interface JourneyBotOptions {
 
 export async function startJourneyBot(opts: JourneyBotOptions): Promise<FixtureBot> {
   return FixtureBot.start(await bundleJourneyBot(), {
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: 'debug',
     ...opts.env,
     JOURNEY_INSTANCE: opts.instanceId,
     JOURNEY_LOG_FILE: opts.logFile,

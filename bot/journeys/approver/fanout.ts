@@ -1,6 +1,7 @@
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
 import { notifyOpenStage } from '../../../services/approvals/watch.js';
 import type { ApprovalState, PersonRef } from '../../../services/model/approvals.js';
+import { redrawnBy } from '../../proactive/redrawn.js';
 import { refreshSubject } from '../../proactive/subjects.js';
 import type { BotServices } from '../../services.js';
 import { approverContext } from './context.js';
@@ -37,6 +38,13 @@ export async function readersOf(
  */
 export async function publishChange(app: BotServices, state: ApprovalState, except?: Except): Promise<void> {
   const { kind, id } = state.details;
+  const subjects = [approvalSubject(kind, id), requesterSubject(kind, id)];
+  const redrawnFor = await redrawnBy(app.proactive.registry, subjects, () => redrawCopies(app, state, except));
+  app.log.info(changeShown(state, redrawnFor), 'approval change shown');
+}
+
+async function redrawCopies(app: BotServices, state: ApprovalState, except?: Except): Promise<void> {
+  const { kind, id } = state.details;
   const subject = approvalSubject(kind, id);
   const registry = app.proactive.registry;
   const signer = await approverContext(app).signer();
@@ -68,6 +76,23 @@ export async function publishChange(app: BotServices, state: ApprovalState, exce
   } catch (err) {
     app.log.warn({ err, kind, request: id }, "could not refresh the requester's card");
   }
+}
+
+/** One log line per change: what happened (ids and results only, never reasons) and whose cards show it. */
+function changeShown(state: ApprovalState, redrawnFor: string[]) {
+  const { kind, id, requester, target } = state.details;
+  const decision = state.decisions.at(-1);
+  return {
+    kind,
+    request: id,
+    requester: requester.id,
+    target: target.kind === 'em' ? target.packageId : target.groupId,
+    stage: state.currentStage,
+    ...(state.outcome ? { outcome: state.outcome.kind } : {}),
+    ...(decision ? { result: decision.result, stageDecided: decision.stage } : {}),
+    ...((state.outcome?.by ?? decision?.by) ? { decidedBy: (state.outcome?.by ?? decision?.by)?.id } : {}),
+    redrawnFor,
+  };
 }
 
 /**
