@@ -37,7 +37,9 @@ export function sentLine(r: LogRecord, names: DemoNames): string {
   if (head === 'request') {
     const state = key.split(':').at(-1);
     const what = names.request('em', kind);
-    return state === 'adopted' ? `Status card sent to ${to} for ${what}` : `Update sent to ${to}: ${what} is now ${state}`;
+    return state === 'adopted'
+      ? `Status card sent to ${to} for ${what}`
+      : `Update sent to ${to}: ${what} is now ${state}`;
   }
   const [slashHead, slashKind, slashId] = key.split('/');
   if (slashHead === 'expiry') {

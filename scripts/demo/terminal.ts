@@ -84,7 +84,10 @@ const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
 function summary(r: LogRecord): string {
   const fields = Object.entries(r)
     .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => `${k}: ${k === 'err' && v && typeof v === 'object' ? (v as { message?: unknown }).message : JSON.stringify(v)}`);
+    .map(
+      ([k, v]) =>
+        `${k}: ${k === 'err' && v && typeof v === 'object' ? (v as { message?: unknown }).message : JSON.stringify(v)}`,
+    );
   return fields.length > 0 ? `${r.msg} (${fields.join(', ')})` : String(r.msg);
 }
 

@@ -105,7 +105,14 @@ async function cardsPushedToAlex(demo: Demo): Promise<string[]> {
       await page.waitForTimeout(3000);
     }
     // A card's first line names it; its date ("ends on Sat, Dec 12, 2026") may turn over between two runs.
-    return (await cards.allInnerTexts()).map((t) => t.trim().split('\n')[0].replace(/ on \w{3}, .*$/, ' on …')).sort();
+    return (await cards.allInnerTexts())
+      .map((t) =>
+        t
+          .trim()
+          .split('\n')[0]
+          .replace(/ on \w{3}, .*$/, ' on …'),
+      )
+      .sort();
   } finally {
     await browser.close();
   }
