@@ -26,6 +26,12 @@ export function changeLine(r: LogRecord, names: DemoNames): string {
   return `${capitalise(happened)}: ${shown}`;
 }
 
+/** The narrated line for an activation whose end time passed ('activation end shown'). */
+export function activationEndLine(r: LogRecord, names: DemoNames): string {
+  const what = names.request('pim', String(r.requestId ?? ''));
+  return `${capitalise(what)} ended: card updated for ${names.person(str(r.user))}`;
+}
+
 /** The narrated line for a card the bot pushed ('card sent'), from its notification key. */
 export function sentLine(r: LogRecord, names: DemoNames): string {
   const to = names.person(str(r.user));

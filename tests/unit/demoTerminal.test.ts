@@ -12,6 +12,8 @@ import { PEOPLE } from '../devtenant/tokens.js';
 const VISIO_REQUEST = '90000000-0000-4000-8000-000000000003';
 const VISIO_PACKAGE = '40000000-0000-4000-8000-000000000012';
 const SALESFORCE_REQUEST = '90000000-0000-4000-8000-000000000001';
+/** Lee's seeded activation of Network Admins, waiting for Alex. */
+const LEE_ACTIVATION = 'b0000000-0000-4000-8000-000000000001';
 const AT = new Date(2026, 11, 3, 9, 5, 7).getTime(); // local time: the terminal prints the reader's clock
 
 function terminalOn(verbose = false) {
@@ -50,6 +52,25 @@ describe('the npm start terminal', () => {
     );
     expect(printed).toEqual([
       "09:05:07  Megan Bowen approved Alex Wilber's request for Visio & Project Licences: card updated for Alex Wilber, Megan Bowen\n",
+    ]);
+  });
+
+  it('takes the decider from the devtenant when the bot could not read who decided', () => {
+    const state = createTenantState();
+    const printed: string[] = [];
+    const log = createLogger(
+      'info',
+      new DemoTerminal({ names: demoNames(state), write: (t) => printed.push(t), verbose: false }),
+    );
+    const stage = state.pimRequests.get(LEE_ACTIVATION)?.approval?.stages[0];
+    if (!stage) throw new Error('the seeded activation has no open stage');
+    stage.reviewResult = 'Approved';
+    stage.reviewedBy = { id: PEOPLE.alex, displayName: 'Alex Wilber' };
+    log.info({ kind: 'pim', request: LEE_ACTIVATION, outcome: 'approved', redrawnFor: [] }, 'approval change shown');
+    log.info({ requestId: LEE_ACTIVATION, user: PEOPLE.lee }, 'activation end shown');
+    expect(printed).toEqual([
+      "09:05:07  Alex Wilber approved Lee Gu's activation of Network Admins: no card in a chat to update yet\n",
+      "09:05:07  Lee Gu's activation of Network Admins ended: card updated for Lee Gu\n",
     ]);
   });
 

@@ -49,7 +49,9 @@ async function watchOne(app: BotServices, key: string, now: Date): Promise<void>
   const end = record.endDateTime ? Date.parse(record.endDateTime) : Number.NaN;
   if (Number.isNaN(end)) return;
   if (now.getTime() >= end) {
-    await refreshActivation(app, record.requestId);
+    const updated = await refreshActivation(app, record.requestId);
+    if (updated > 0)
+      app.log.info({ requestId: record.requestId, user: record.userAadObjectId }, 'activation end shown');
   } else if (
     end - now.getTime() <= app.config.activationReminderMinutes * 60_000 &&
     record.remindedFor !== record.endDateTime
