@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 /** Runs package.json's `start` command as npm would, on free ports, with the watcher every second. */
-async function startDemo(): Promise<Demo> {
+async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   const child: ChildProcess = spawn(START, {
     cwd: ROOT,
     shell: true,
@@ -53,6 +53,7 @@ async function startDemo(): Promise<Demo> {
       DEMO_STATE_DIR: stateDir,
       WATCH_INTERVAL_SECONDS: '1',
       LOG_LEVEL: 'info',
+      ...env,
     },
   });
   let stdout = '';
@@ -120,8 +121,9 @@ async function cardsPushedToAlex(demo: Demo): Promise<string[]> {
 
 describe.runIf(browserAvailable())('npm start', () => {
   it('prints nothing after the banner while nothing happens but who it cannot reach yet, and one line per decision', async () => {
-    const demo = await startDemo();
-    // About 20 watcher ticks with nothing happening.
+    // The watcher's slower rounds (the multi-stage probe, the approvers' digest) every few seconds too, so that these
+    // 20 s hold what 5 minutes of the default settings would: about 20 ticks, with nothing happening.
+    const demo = await startDemo({ APPROVAL_STAGE_PROBE_MINUTES: '0.05', APPROVAL_DIGEST_HOURS: '0.002' });
     await new Promise((r) => setTimeout(r, 20_000));
     const idle = demo.linesAfterBanner();
     expect(idle).toHaveLength(1);
