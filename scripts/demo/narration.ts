@@ -26,6 +26,23 @@ export function changeLine(r: LogRecord, names: DemoNames): string {
   return `${capitalise(happened)}: ${shown}`;
 }
 
+/** What a person did in the chat, from the bot's own log line of it; undefined for any other line. */
+export function actionLine(r: LogRecord, names: DemoNames): string | undefined {
+  const id = String(r.requestId ?? r.to ?? '');
+  switch (r.msg) {
+    case 'access request submitted':
+      return `${capitalise(names.request('em', id))} submitted (${String(r.state)}): status card shown`;
+    case 'activation requested':
+      return `${capitalise(names.request('pim', id))} requested (${String(r.status)})`;
+    case 'activation deactivated':
+      return `${capitalise(names.request('pim', id))} deactivated`;
+    case 'activation extended':
+      return `${capitalise(names.request('pim', id))} extended`;
+    default:
+      return undefined;
+  }
+}
+
 /** The narrated line for an activation whose end time passed ('activation end shown'). */
 export function activationEndLine(r: LogRecord, names: DemoNames): string {
   const what = names.request('pim', String(r.requestId ?? ''));

@@ -1,6 +1,6 @@
 import type { DestinationStream } from 'pino';
 import type { DemoNames } from './names.js';
-import { activationEndLine, changeLine, type LogRecord, sentLine, unreachableLine } from './narration.js';
+import { actionLine, activationEndLine, changeLine, type LogRecord, sentLine, unreachableLine } from './narration.js';
 
 export interface DemoTerminalOptions {
   names: DemoNames;
@@ -52,6 +52,8 @@ export class DemoTerminal implements DestinationStream {
     const { names, verbose } = this.options;
     if (r.msg === 'approval change shown') return changeLine(r, names);
     if (r.msg === 'activation end shown') return activationEndLine(r, names);
+    const action = actionLine(r, names);
+    if (action) return action;
     if (r.msg === 'card sent') {
       if (typeof r.user === 'string') this.announced.delete(r.user);
       return sentLine(r, names);

@@ -74,6 +74,16 @@ describe('the npm start terminal', () => {
     ]);
   });
 
+  it('says what a person did in the chat', () => {
+    const { printed, log } = terminalOn();
+    log.info({ requestId: VISIO_REQUEST, state: 'pendingApproval' }, 'access request submitted');
+    log.info({ requestId: LEE_ACTIVATION, status: 'PendingApproval' }, 'activation requested');
+    expect(printed).toEqual([
+      "09:05:07  Alex Wilber's request for Visio & Project Licences submitted (pendingApproval): status card shown\n",
+      "09:05:07  Lee Gu's activation of Network Admins requested (PendingApproval)\n",
+    ]);
+  });
+
   it('names the cards it pushes from their notification keys', () => {
     const { printed, log } = terminalOn();
     log.info({ key: `approval:em:${SALESFORCE_REQUEST}:stage1:${PEOPLE.alex}`, user: PEOPLE.alex }, 'card sent');

@@ -225,6 +225,7 @@ async function submit(
   }
   await store.finishForm(user.aadObjectId, data.formId, { state: 'done', requestId: created.id });
   await trackRequest(app, user, created, req.policyId, { renewal: form.mode === 'renew' });
+  app.log.info({ requestId: created.id, state: created.state }, 'access request submitted');
   await store.dropIntent(user.aadObjectId, data.formId, intent.at);
   return statusReply(scope, created.id);
 }
