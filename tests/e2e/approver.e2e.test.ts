@@ -2,7 +2,7 @@ import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
-import { cardCount, clickOnCard, describeE2E, send, TOP_CARD, waitForCard } from './playgroundE2E.js';
+import { cardCount, clickOnCard, describeE2E, send, TOP_CARD, typeReason, waitForCard } from './playgroundE2E.js';
 
 /**
  * The approver journey in the Agents Playground (Chromium), signed in as Alex Wilber. Seeded for Alex: Isaiah's
@@ -21,12 +21,6 @@ async function buttonsOf(card: Locator): Promise<string[]> {
 }
 
 /** Types into the card's reason box (click + pressSequentially: fill() sometimes loses the value). */
-async function typeReason(card: Locator, text: string): Promise<void> {
-  const field = card.locator('.ac-input-container textarea, .ac-input-container input').first();
-  await field.click();
-  await field.pressSequentially(text);
-}
-
 describeE2E('Agents Playground in Chromium: approving requests', (e2e) => {
   it('brings Alex the approvals that wait for him without his typing, also a request made just now', async () => {
     // Nothing has been typed yet: the watcher pushed the seeded approvals on its first ticks.

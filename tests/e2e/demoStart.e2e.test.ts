@@ -6,11 +6,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { decideInMyAccess } from '../helpers/devtenantGraph.js';
-import { browserAvailable, CHROMIUM, freePort, TOP_CARD } from './playgroundE2E.js';
+import {
+  browserAvailable,
+  CHROMIUM,
+  clickOnCard,
+  freePort,
+  TOP_CARD,
+  typeReason,
+  waitForCard,
+} from './playgroundE2E.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const START = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } })
@@ -92,8 +100,11 @@ async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   return demo;
 }
 
-/** Opens the Playground as Alex, waits until the cards pushed to him stop arriving, and returns their first lines. */
-async function cardsPushedToAlex(demo: Demo): Promise<string[]> {
+/**
+ * Opens the Playground as Alex, waits until the cards pushed to him stop arriving, and returns their first lines;
+ * `then` acts on the page before the browser closes.
+ */
+async function cardsPushedToAlex(demo: Demo, then?: (page: Page) => Promise<void>): Promise<string[]> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
   try {
     const page = await browser.newPage();
@@ -106,7 +117,9 @@ async function cardsPushedToAlex(demo: Demo): Promise<string[]> {
       await page.waitForTimeout(3000);
     }
     // A card's first line names it; its date ("ends on Sat, Dec 12, 2026") may turn over between two runs.
-    return (await cards.allInnerTexts())
+    const texts = await cards.allInnerTexts();
+    await then?.(page);
+    return texts
       .map((t) =>
         t
           .trim()
@@ -146,15 +159,30 @@ describe.runIf(browserAvailable())('npm start', () => {
     await demo.stop();
   }, 90_000);
 
-  it('pushes the same cards to the Playground user on a second start as on the first', async () => {
+  it('pushes the same cards to the Playground user on a second start as on the first, and narrates a click once', async () => {
     const first = await startDemo();
     const firstCards = await cardsPushedToAlex(first);
     const firstSent = first.linesAfterBanner().filter((l) => l.includes('sent to Alex Wilber'));
     await first.stop();
 
     const second = await startDemo();
-    const secondCards = await cardsPushedToAlex(second);
-    const secondSent = second.linesAfterBanner().filter((l) => l.includes('sent to Alex Wilber'));
+    let secondSent: string[] = [];
+    const secondCards = await cardsPushedToAlex(second, async (page) => {
+      secondSent = second.linesAfterBanner().filter((l) => l.includes('sent to Alex Wilber'));
+      // Alex approves Lee's activation in the Playground: the terminal says so, once, without his reason.
+      const before = second.linesAfterBanner().length;
+      const card = await waitForCard(page, 'Lee Gu asks to activate membership of Network Admins');
+      await typeReason(card, 'Go ahead with the firmware change');
+      await clickOnCard(card, 'Approve');
+      const approved = () => second.linesAfterBanner().filter((l) => l.includes('Alex Wilber approved'));
+      await second.waitFor('the narrated approval', () => approved().length > 0, 15_000);
+      await page.waitForTimeout(3000);
+      expect(approved()).toHaveLength(1);
+      expect(approved()[0]).toMatch(
+        /^\d\d:\d\d:\d\d {2}Alex Wilber approved Lee Gu's activation of Network Admins: card updated for Alex Wilber$/,
+      );
+      expect(second.linesAfterBanner().slice(before).join('\n')).not.toContain('firmware');
+    });
     await second.stop();
 
     // The seeded approvals that wait for Alex and his expiry reminder arrive both times.

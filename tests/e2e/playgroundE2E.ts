@@ -155,6 +155,13 @@ export async function clickOnCard(card: Locator, title: string): Promise<void> {
   await card.locator(`button[title="${title}"], button:has-text("${title}")`).first().click();
 }
 
+/** Types into the card's first text field (an approver's reason), as a person would. */
+export async function typeReason(card: Locator, text: string): Promise<void> {
+  const field = card.locator('.ac-input-container textarea, .ac-input-container input').first();
+  await field.click();
+  await field.pressSequentially(text);
+}
+
 export async function saveFailureScreenshot(page: Page | undefined, name: string): Promise<void> {
   if (!page) return;
   mkdirSync(ARTIFACTS, { recursive: true });

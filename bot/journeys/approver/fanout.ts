@@ -39,7 +39,11 @@ export async function readersOf(
 export async function publishChange(app: BotServices, state: ApprovalState, except?: Except): Promise<void> {
   const { kind, id } = state.details;
   const subjects = [approvalSubject(kind, id), requesterSubject(kind, id)];
-  const redrawnFor = await redrawnBy(app.proactive.registry, subjects, () => redrawCopies(app, state, except));
+  const redrawn = await redrawnBy(app.proactive.registry, subjects, () => redrawCopies(app, state, except));
+  // The clicked copy shows the change too: the invoke's answer replaces it.
+  const redrawnFor = [
+    ...new Set([...(except ? [except.userAadObjectId] : []), ...redrawn].map((u) => u.toLowerCase())),
+  ];
   app.log.info(changeShown(state, redrawnFor), 'approval change shown');
 }
 
