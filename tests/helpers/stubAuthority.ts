@@ -40,6 +40,11 @@ export interface StubAuthorityOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * Instead of the secret: the client assertion a federated credential presents (the managed identity's token for
+   * api://AzureADTokenExchange); a token request is answered only when it carries exactly this assertion.
+   */
+  clientAssertion?: string;
   /** The access token to hand out (the test decides what the resource accepts); `assertion` is OBO's user token. */
   accessToken(request: { scope: string; grantType: string; assertion?: string }): string | Promise<string>;
   /** The Bot Framework token service's answer for a user (their SSO token for the bot), or undefined for none. */
@@ -130,8 +135,15 @@ export async function startStubAuthority(opts: StubAuthorityOptions): Promise<St
       }
       if (req.method === 'POST' && url.pathname.endsWith('/oauth2/v2.0/token')) {
         const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-        entry.secretMatched = form.client_secret === opts.clientSecret;
-        entry.form = { ...form, client_secret: entry.secretMatched ? '(matched)' : '(other)' };
+        entry.secretMatched = opts.clientAssertion
+          ? form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+            form.client_assertion === opts.clientAssertion &&
+            form.client_secret === undefined
+          : form.client_secret === opts.clientSecret;
+        entry.form = {
+          ...form,
+          ...(form.client_secret === undefined ? {} : { client_secret: entry.secretMatched ? '(matched)' : '(other)' }),
+        };
         if (!entry.secretMatched || form.client_id !== opts.clientId) {
           return json(401, {
             error: 'invalid_client',
