@@ -182,15 +182,15 @@ export async function startStubAuthority(opts: StubAuthorityOptions): Promise<St
       ) {
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         if (!bearer || !issued.includes(bearer)) return json(401, { message: 'Authorization has been denied.' });
-        let signInState: { ConnectionName?: string; MsAppId?: string } = {};
+        let signInState: { connectionName?: string; msAppId?: string } = {};
         try {
           signInState = JSON.parse(Buffer.from(url.searchParams.get('state') ?? '', 'base64').toString('utf8'));
         } catch {
           return json(400, { error: { code: 'BadArgument', message: 'The state is not valid.' } });
         }
         const answer = opts.signInResource({
-          connectionName: signInState.ConnectionName ?? '',
-          msAppId: signInState.MsAppId ?? '',
+          connectionName: signInState.connectionName ?? '',
+          msAppId: signInState.msAppId ?? '',
         });
         if (answer === 'reset') {
           req.socket.destroy();
