@@ -108,7 +108,7 @@ describe("apps in a user's personal scope", () => {
     expect((await t.post('/v1.0/users/nobody/teamwork/installedApps', bot, unknown)).status).toBe(404);
   });
 
-  it("a delegated caller reaches only their own apps, with the delegated scope", async () => {
+  it('a delegated caller reaches only their own apps, with the delegated scope', async () => {
     const scoped = (oid: string) =>
       jwt({ oid, tid: TENANT_ID, scp: 'TeamsAppInstallation.ReadForUser', iat: 0, exp: 4_000_000_000 });
     expect((await t.get(installedBot(PEOPLE.alex), scoped(PEOPLE.alex))).status).toBe(200);
