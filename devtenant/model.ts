@@ -227,3 +227,24 @@ export interface PimRequest {
   durationMs: number | null;
   approval: Approval | null;
 }
+
+/** An app of the Teams app catalog (`teamsApp`); `externalId` is the manifest id. */
+export interface TeamsApp {
+  id: string;
+  externalId: string;
+  displayName: string;
+  distributionMethod: 'organization' | 'sideloaded' | 'store';
+  version: string;
+  /** The Entra app id of the app's bot: what TeamsAppInstallation.ReadWriteSelfForUser.All calls "itself". */
+  botId: string;
+  createdDateTime: number;
+}
+
+/** A Teams app installed in a user's personal scope (`userScopeTeamsAppInstallation`) and its 1:1 chat. */
+export interface AppInstallation {
+  id: string;
+  userId: string;
+  teamsAppId: string;
+  chatId: string;
+  createdDateTime: number;
+}

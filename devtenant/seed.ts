@@ -261,6 +261,21 @@ const pim = z.object({
     .default([]),
 });
 
+/** An app of the org's Teams app catalog (what an admin uploads in the Teams admin center). */
+const teamsApp = z.object({
+  id: guid,
+  /** The manifest `id` (TEAMS_APP_ID). */
+  externalId: guid,
+  displayName: z.string().min(1),
+  distributionMethod: z.enum(['organization', 'sideloaded', 'store']).default('organization'),
+  version: z.string().default('1.0.0'),
+  /** The manifest's bot id (the bot's Entra app id). */
+  botId: guid,
+  createdDateTime: when.default('-P30D'),
+  /** Users who already have the app in their personal scope. */
+  installedFor: z.array(guid).default([]),
+});
+
 export const seedSchema = z.object({
   tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
   users: z.array(user).min(1),
@@ -272,6 +287,7 @@ export const seedSchema = z.object({
   assignments: z.array(assignment).default([]),
   requests: z.array(pendingRequest).default([]),
   pim: pim.prefault({}),
+  teamsApps: z.array(teamsApp).default([]),
 });
 
 /** A seed as written in the file (defaults may be omitted). */
@@ -366,6 +382,9 @@ function checkReferences(seed: Seed): void {
       users.has(e.principalId) && groups.has(e.groupId),
       `PIM item for ${e.principalId}/${e.groupId}: unknown user or group`,
     );
+  }
+  for (const app of seed.teamsApps) {
+    for (const u of app.installedFor) need(users.has(u), `teams app ${app.id}: unknown user ${u} in installedFor`);
   }
   if (problems.length > 0) throw new Error(`devtenant: invalid seed references:\n- ${problems.join('\n- ')}`);
 }

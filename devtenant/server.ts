@@ -13,6 +13,7 @@ import { Refusals } from './refusals.js';
 import { type GraphRequest, type GraphResponse, Router } from './router.js';
 import type { TenantState } from './state.js';
 import { StepUp } from './stepup.js';
+import { registerTeamwork } from './teamwork.js';
 import { iso } from './time.js';
 
 /** The HTTP front: Graph routing, auth, error envelope, request log, faults, `$batch`, control plane, step-up page. */
@@ -28,6 +29,7 @@ export function buildRouter(): Router {
   registerEntitlement(router);
   registerPolicies(router);
   registerPim(router);
+  registerTeamwork(router);
   return router;
 }
 

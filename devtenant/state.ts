@@ -2,6 +2,7 @@ import { DevClock } from './clock.js';
 import type {
   AccessId,
   AccessPackage,
+  AppInstallation,
   Catalog,
   ConnectedOrganization,
   EmAssignment,
@@ -12,6 +13,7 @@ import type {
   PimRequest,
   Policy,
   Resource,
+  TeamsApp,
   User,
 } from './model.js';
 import type { Seed } from './seed.js';
@@ -123,6 +125,8 @@ export class TenantState {
   pimEligibilities = new Map<string, PimEligibility>();
   pimActivations = new Map<string, PimActivation>();
   pimRequests = new Map<string, PimRequest>();
+  teamsApps = new Map<string, TeamsApp>();
+  appInstallations = new Map<string, AppInstallation>();
 
   private events: TimedEvent[] = [];
   private seq = 0;
@@ -166,6 +170,8 @@ export class TenantState {
       this.pimEligibilities,
       this.pimActivations,
       this.pimRequests,
+      this.teamsApps,
+      this.appInstallations,
     ]) {
       map.clear();
     }
