@@ -37,6 +37,15 @@ export { DEACTIVATE_BUTTON } from './deactivate.js';
 export const EXTEND_BUTTON = 'Extend';
 export const ACTIVATE_AGAIN_BUTTON = 'Activate again';
 
+/** Phases in which the membership never began: the card shows no start (the requested one is not a start). */
+const NEVER_STARTED: ReadonlySet<ActivationState['phase']> = new Set([
+  'pendingApproval',
+  'denied',
+  'canceled',
+  'expired',
+  'failed',
+]);
+
 interface Drawn {
   title: string;
   tone: TextColor;
@@ -53,7 +62,7 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
     ['Role', roleWord(state.accessId)],
     [
       'Started',
-      state.startDateTime && state.phase !== 'pendingApproval'
+      state.startDateTime && !NEVER_STARTED.has(state.phase)
         ? timeText(state.startDateTime, view.now, view.zone)
         : undefined,
     ],

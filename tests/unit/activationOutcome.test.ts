@@ -72,6 +72,8 @@ describe('the activation card names who decided', () => {
     expect(text).toContain('Membership of Exchange Online Admins was denied');
     expect(text).toContain('Denied by Patti Fernandez: “Not during the \\*freeze\\*”');
     expect(buttonTitles(card)).toEqual(['Activate again']);
+    // It never started: no start time that reads as if it had.
+    expect(text).not.toMatch(/Started/);
   });
 
   it('when Graph would not show the requester the approval: decided in the PIM portal, never My Access', () => {
