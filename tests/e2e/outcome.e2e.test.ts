@@ -1,7 +1,7 @@
 import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { PEOPLE } from '../devtenant/tokens.js';
-import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
+import { decideInMyAccess, decideInPimPortal, graphAs } from '../helpers/devtenantGraph.js';
 import { cardCount, clickOnCard, describeE2E, type E2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
 
 /**
@@ -78,13 +78,7 @@ async function pattiDeniesInPim(e2e: E2E, reason: string): Promise<void> {
   );
   const waiting = mine.value.find((r: any) => r.groupId === EXCHANGE && r.status === 'PendingApproval');
   expect(waiting).toBeDefined();
-  const root = `${PIM}/assignmentApprovals/${waiting.approvalId}`;
-  const approval = await graphAs(e2e, PEOPLE.patti, 'GET', root);
-  const stage = approval.stages.find((s: any) => s.status === 'InProgress');
-  await graphAs(e2e, PEOPLE.patti, 'PATCH', `${root}/stages/${stage.id}`, {
-    reviewResult: 'Deny',
-    justification: reason,
-  });
+  await decideInPimPortal(e2e, waiting.approvalId, PEOPLE.patti, 'Deny', reason);
 }
 
 describeE2E(

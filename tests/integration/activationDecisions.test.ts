@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DECIDED_IN_PIM_PORTAL } from '../../cards/requester/decisions.js';
 import { PEOPLE } from '../devtenant/tokens.js';
-import { ALEX, ActivationDriver, type GraphLogEntry, PIM } from '../helpers/activationDriver.js';
+import { ActivationDriver, ALEX, type GraphLogEntry, PIM } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { decideInPimPortal } from '../helpers/devtenantGraph.js';
 import { buttonTitles, type Card, cardText } from '../helpers/teamsHarness.js';
 
 /**
@@ -27,23 +28,8 @@ async function activateExchange(stack: ActivationDriver): Promise<{ id: string; 
     `${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
   );
   const request = body.value.find((r: any) => r.groupId === EXCHANGE && r.status === 'PendingApproval');
-  expect(request?.approvalId).toBeTruthy();
+  expect(request?.approvalId).toBe(request.id);
   return { id, requestId: request.id };
-}
-
-/** An approver decides in the PIM portal (Graph, not the bot). */
-async function decide(
-  stack: ActivationDriver,
-  approver: string,
-  requestId: string,
-  reviewResult: 'Approve' | 'Deny',
-  justification: string,
-): Promise<void> {
-  const root = `${PIM}/assignmentApprovals/${requestId}`;
-  const { body } = await stack.graph(approver, 'GET', root);
-  const stage = body.stages.find((s: any) => s.status === 'InProgress');
-  const decided = await stack.graph(approver, 'PATCH', `${root}/stages/${stage.id}`, { reviewResult, justification });
-  expect(decided.status).toBe(204);
 }
 
 /** Alex's reads of the activation's approval since the last clear. */
@@ -76,7 +62,7 @@ describe('an activation decided in the PIM portal, as Alex sees it', () => {
     // Still waiting: nobody decided, so nothing is read on Alex's behalf.
     expect(await approvalReadsByAlex(stack, requestId)).toEqual([]);
 
-    await decide(stack, PEOPLE.patti, requestId, 'Deny', REASON);
+    await decideInPimPortal(stack.stack, requestId, PEOPLE.patti, 'Deny', REASON);
     await stack.tick();
     const card = stack.current(id);
     expect(checkCard(card)).toEqual([]);
@@ -98,7 +84,7 @@ describe('an activation decided in the PIM portal, as Alex sees it', () => {
   it('Megan approves: the active card says she approved and why, and so does the message', async () => {
     stack = await ActivationDriver.start({ quirks: { pimRequestorReadsApproval: true } });
     const { id, requestId } = await activateExchange(stack);
-    await decide(stack, PEOPLE.megan, requestId, 'Approve', 'Go ahead for the migration');
+    await decideInPimPortal(stack.stack, requestId, PEOPLE.megan, 'Approve', 'Go ahead for the migration');
     await stack.tick();
     const text = cardText(stack.current(id));
     expect(text).toContain('You are a member of **Exchange Online Admins** until');
@@ -116,7 +102,7 @@ describe('an activation decided in the PIM portal, as Alex sees it', () => {
     expect(own.status).toBe(403);
 
     await stack.clearGraphLog();
-    await decide(stack, PEOPLE.megan, requestId, 'Deny', REASON);
+    await decideInPimPortal(stack.stack, requestId, PEOPLE.megan, 'Deny', REASON);
     await stack.tick();
     const text = cardText(stack.current(id));
     expect(text).toContain('Membership of Exchange Online Admins was denied');
