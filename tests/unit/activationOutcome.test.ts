@@ -85,7 +85,9 @@ describe('the activation card names who decided', () => {
   });
 
   it('a decision Graph lists without its reviewer says where it was made', () => {
-    const text = shown(view({ phase: 'denied', decisions: { kind: 'read', stages: [{ stage: 1, result: 'denied' }] } }));
+    const text = shown(
+      view({ phase: 'denied', decisions: { kind: 'read', stages: [{ stage: 1, result: 'denied' }] } }),
+    );
     expect(text).toContain('Denied in the PIM portal');
   });
 
