@@ -67,6 +67,13 @@ export interface Quirks {
    * `false` = 403 `accessDenied` for the requestor, as an RBAC check that leaves out end users would answer.
    */
   emRequestorReadsApproval: boolean;
+  /**
+   * Whether the requestor of a PIM for Groups activation may GET its approval and stages. The v1.0 approval-get page
+   * says the read "is made by an approver"; it does not say what Graph answers the requestor (GRAPH-API.md §6.9,
+   * UNCONFIRMED). `false` (default) = 403 `Forbidden`, the answer every non-approver gets; `true` = the requestor
+   * reads it as an approver would (who decided, and why).
+   */
+  pimRequestorReadsApproval: boolean;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -84,6 +91,7 @@ export const DEFAULT_QUIRKS: Quirks = {
   opaquePimScheduleIds: false,
   pimApprovalSegment: 'stages',
   emRequestorReadsApproval: true,
+  pimRequestorReadsApproval: false,
 };
 
 interface TimedEvent {

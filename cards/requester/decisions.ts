@@ -4,10 +4,22 @@ import { plainText, truncate } from '../elements.js';
 /**
  * Who decided a request and why, in the requester's words: "Denied by Megan Bowen: “Talk to Lee first”", stage by
  * stage for a multi-stage approval ("Stage 1 approved by … · Stage 2 denied by …"). Only what the requester's own
- * Graph read returned is shown; without it, where it was decided.
+ * Graph read returned is shown; without it, where it was decided. Access package requests and PIM activations alike.
  */
 
 export const DECIDED_IN_MY_ACCESS = 'Decided in My Access: I cannot see who decided or why.';
+export const DECIDED_IN_PIM_PORTAL = 'Decided in the PIM portal: I cannot see who decided or why.';
+
+/** Where the decisions of a kind of request are made, for the lines that cannot name who decided. */
+export interface DecisionPlace {
+  /** "in My Access": after "approved" when Graph did not say by whom. */
+  where: string;
+  /** The line when the approval could not be read at all. */
+  unreadable: string;
+}
+
+export const MY_ACCESS: DecisionPlace = { where: 'in My Access', unreadable: DECIDED_IN_MY_ACCESS };
+export const PIM_PORTAL: DecisionPlace = { where: 'in the PIM portal', unreadable: DECIDED_IN_PIM_PORTAL };
 
 const RESULT_WORDS: Record<StageDecisionView['result'], string> = {
   approved: 'approved',
@@ -15,7 +27,13 @@ const RESULT_WORDS: Record<StageDecisionView['result'], string> = {
   expired: 'nobody decided in time',
 };
 
-function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number, hidden: boolean): string {
+function stageLine(
+  d: StageDecisionView,
+  numbered: boolean,
+  maxReason: number,
+  hidden: boolean,
+  place: DecisionPlace,
+): string {
   if (hidden && d.result !== 'expired') {
     const text = `${numbered ? `Stage ${d.stage} ` : ''}${RESULT_WORDS[d.result]} (the policy does not show who decided)`;
     return text.charAt(0).toUpperCase() + text.slice(1);
@@ -23,7 +41,7 @@ function stageLine(d: StageDecisionView, numbered: boolean, maxReason: number, h
   const what =
     d.result === 'expired'
       ? RESULT_WORDS.expired
-      : `${RESULT_WORDS[d.result]} ${d.by ? `by ${plainText(d.by)}` : 'in My Access'}`;
+      : `${RESULT_WORDS[d.result]} ${d.by ? `by ${plainText(d.by)}` : place.where}`;
   const line = numbered ? `Stage ${d.stage} ${what}` : what;
   const reason = d.reason ? `: “${plainText(truncate(d.reason, maxReason))}”` : '';
   const text = `${line}${reason}`;
@@ -39,19 +57,29 @@ export interface StagesKnown {
 
 /**
  * One line per decided stage; "Stage N" only when the policy (or Graph) has more than one stage. An unreadable
- * approval, or one that lists no decision, is one line saying it was decided in My Access. A stage the policy keeps
+ * approval, or one that lists no decision, is one line saying where it was decided (My Access, the PIM portal). A stage the policy keeps
  * from the requester shows neither who decided nor why, even when Graph returned them.
  */
-export function decisionLines(decisions: RequestDecisions, stages: StagesKnown, maxReason = 400): string[] {
-  if (decisions.kind === 'unreadable' || decisions.stages.length === 0) return [DECIDED_IN_MY_ACCESS];
+export function decisionLines(
+  decisions: RequestDecisions,
+  stages: StagesKnown,
+  maxReason = 400,
+  place: DecisionPlace = MY_ACCESS,
+): string[] {
+  if (decisions.kind === 'unreadable' || decisions.stages.length === 0) return [place.unreadable];
   const numbered = Math.max(stages.count, ...decisions.stages.map((s) => s.stage)) > 1;
   const hidden = new Set(stages.hidden ?? []);
-  return decisions.stages.map((d) => stageLine(d, numbered, maxReason, hidden.has(d.stage)));
+  return decisions.stages.map((d) => stageLine(d, numbered, maxReason, hidden.has(d.stage), place));
 }
 
 /** The same on one line, for the notification and `my requests`. */
-export function decisionSummary(decisions: RequestDecisions, stages: StagesKnown, maxReason = 200): string {
-  return decisionLines(decisions, stages, maxReason).join(' · ');
+export function decisionSummary(
+  decisions: RequestDecisions,
+  stages: StagesKnown,
+  maxReason = 200,
+  place: DecisionPlace = MY_ACCESS,
+): string {
+  return decisionLines(decisions, stages, maxReason, place).join(' · ');
 }
 
 /** The policy's stages as the status card and `my requests` know them. */

@@ -1,3 +1,5 @@
+import type { RequestDecisions } from './entitlement.js';
+
 /**
  * View types for PIM for Groups (just-in-time membership/ownership). Cards import these types only; times are ISO 8601
  * UTC strings so that view models stay plain JSON.
@@ -84,6 +86,11 @@ export interface ActivationState {
   endDateTime?: string;
   /** Who can approve (pendingApproval). */
   approvers: string[];
+  /**
+   * Who approved or denied it and why, for an activation that waited for approval (active, scheduled, denied):
+   * `unreadable` when Graph would not show the requester the approval. Undefined = nobody had to decide.
+   */
+  decisions?: RequestDecisions;
   /** When the user deactivated it (deactivated). */
   deactivatedAt?: string;
   /** The activation that replaced this one (extended). */

@@ -28,6 +28,8 @@ export interface PimRequestOutcome {
   startDateTime?: string;
   endDateTime?: string;
   durationMinutes?: number;
+  /** The approval that decides it (GRAPH-API.md §5.4); Graph may fill it even when no approval was needed. */
+  approvalId?: string;
 }
 
 type ScheduleRequest = PrivilegedAccessGroupAssignmentScheduleRequest;
@@ -101,6 +103,7 @@ export function outcomeOf(request: ScheduleRequest | undefined): PimRequestOutco
     startDateTime: start,
     endDateTime: end,
     durationMinutes: minutes,
+    ...(request.approvalId ? { approvalId: request.approvalId } : {}),
   };
 }
 

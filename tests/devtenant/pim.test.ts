@@ -305,6 +305,48 @@ describe('activation approval', () => {
     expect(await memberIds(GROUPS.networkAdmins)).not.toContain(PEOPLE.lee);
   });
 
+  it('refuses the requester its approval as it refuses any non-approver (403): the docs call it an approver read', async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    const approval = `${PIM}/assignmentApprovals/${r.body.approvalId}`;
+    for (const path of [approval, `${approval}/stages`, `${approval}?$expand=stages`]) {
+      const asAlex = await t.get(path, alex);
+      expect(asAlex.status).toBe(403);
+      const { code, message } = (await t.get(path, userToken(PEOPLE.lee))).body.error;
+      expect(asAlex.body.error).toMatchObject({ code, message });
+    }
+    expect((await t.get(approval, megan)).status).toBe(200);
+  });
+
+  it('with pimRequestorReadsApproval, the requester reads who decided and why', async () => {
+    const lenient = await startTestTenant({ quirks: { pimRequestorReadsApproval: true } });
+    try {
+      const r = await lenient.post(REQUESTS, alex, {
+        accessId: 'member',
+        principalId: PEOPLE.alex,
+        groupId: GROUPS.exchangeAdmins,
+        action: 'selfActivate',
+        justification: 'Mailbox migration',
+        scheduleInfo: {
+          startDateTime: new Date().toISOString(),
+          expiration: { type: 'afterDuration', duration: 'PT1H' },
+        },
+      });
+      const approval = `${PIM}/assignmentApprovals/${r.body.approvalId}`;
+      const [stage] = (await lenient.get(approval, megan)).body.stages;
+      await lenient.patch(`${approval}/stages/${stage.id}`, megan, { reviewResult: 'Deny', justification: 'Not now' });
+      const mine = await lenient.get(approval, alex);
+      expect(mine.status).toBe(200);
+      expect(mine.body.stages[0]).toMatchObject({
+        reviewResult: 'Denied',
+        justification: 'Not now',
+        reviewedBy: { id: PEOPLE.megan, displayName: 'Megan Bowen' },
+      });
+      expect((await lenient.get(approval, userToken(PEOPLE.lee))).status).toBe(403);
+    } finally {
+      await lenient.close();
+    }
+  });
+
   it('times out after 24 hours without a decision', async () => {
     const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
     await t.advance(24 * 3600 + 60);

@@ -207,6 +207,7 @@ function recordOf(
   input: ActivationInput,
   outcome: PimRequestOutcome,
 ): Omit<ActivationRecord, 'updatedAt'> {
+  const phase = phaseOf(outcome, app.clock.now().getTime());
   return {
     requestId: outcome.requestId.toLowerCase(),
     userAadObjectId: user.aadObjectId,
@@ -216,7 +217,8 @@ function recordOf(
     groupId: target.groupId,
     groupName: target.groupName,
     accessId: target.accessId,
-    phase: phaseOf(outcome, app.clock.now().getTime()),
+    phase,
+    ...(phase === 'pendingApproval' ? { approvalId: outcome.approvalId ?? outcome.requestId } : {}),
     startDateTime: outcome.startDateTime,
     endDateTime: outcome.endDateTime,
     durationMinutes: outcome.durationMinutes ?? input.durationMinutes,
@@ -369,6 +371,7 @@ export async function currentRoleCard(
           groupName: role.group.displayName,
           accessId: role.accessId,
           phase: role.active ? 'active' : 'pendingApproval',
+          ...(role.active ? {} : { approvalId: requestId }),
           startDateTime: role.active?.startDateTime,
           endDateTime: role.active?.endDateTime,
           approvers: role.policy?.approvers ?? [],

@@ -98,7 +98,7 @@ export const refreshActivationAction = defineAction({
   async run({ user, app }, { requestId }) {
     const record = await ownRecord(app, user, requestId);
     if (!record) return cardReply(notYoursCard());
-    return cardReply(renderRecord(app, await syncRecord(app, record)));
+    return cardReply(renderRecord(app, await syncRecord(app, record, user)));
   },
 });
 

@@ -129,7 +129,8 @@ const eligibleSchema: z.ZodType<EligibleGroupRole> = z.object({
   groupName: z.string(),
 });
 
-const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
+/** Who decided a request, as kept with its record (access package requests and PIM activations alike). */
+export const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
   z.object({
     kind: z.literal('read'),
     stages: z.array(
