@@ -8,7 +8,7 @@ import { plainText, truncate } from '../elements.js';
  */
 
 export const DECIDED_IN_MY_ACCESS = 'Decided in My Access: I cannot see who decided or why.';
-export const DECIDED_IN_PIM_PORTAL = 'Decided in the PIM portal: I cannot see who decided or why.';
+export const DECIDED_IN_PIM_PORTAL = 'Graph shows who decides a PIM activation, and why, only to its approvers.';
 
 /** Where the decisions of a kind of request are made, for the lines that cannot name who decided. */
 export interface DecisionPlace {

@@ -9,7 +9,7 @@ import { cardCount, clickOnCard, describeE2E, type E2E, screenshotCard, send, wa
  * on the status card the watcher updates in place; and Cancel request asking in the card before anything is
  * canceled. Megan decides straight in the devtenant, as in My Access: the bot is not told. The same for a PIM
  * activation Patti denies in the PIM portal; this suite's devtenant lets the requester read the PIM approval
- * (`pimRequestorReadsApproval`, UNCONFIRMED: by default it refuses, and the card says "decided in the PIM portal").
+ * (`pimRequestorReadsApproval`, UNCONFIRMED: by default it refuses, and the card says who may see the decision).
  */
 
 const EM = '/identityGovernance/entitlementManagement';

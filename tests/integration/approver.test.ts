@@ -385,7 +385,7 @@ describe('"approvals": what waits for me, both kinds, and Approve all shown', ()
     expect(cardText(chats.current(alex, list.id))).toContain('You are a member of **Exchange Online Admins** until');
     // Alex is also told in a message of its own. Graph does not show a requester the PIM approval (the devtenant's
     // default), so card and message say where it was decided rather than naming Megan.
-    const notes = chats.all(alex, /Decided in the PIM portal/).filter((s) => s.id !== list.id);
+    const notes = chats.all(alex, /only to its approvers/).filter((s) => s.id !== list.id);
     expect(notes.map((n) => cardText(n.card).split('\n')[0])).toEqual([
       expect.stringMatching(/^You are a member of \*\*Exchange Online Admins\*\* until/),
     ]);
