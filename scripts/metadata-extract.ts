@@ -35,6 +35,7 @@ export const ROOT_TYPES = [
   'unifiedRoleManagementPolicy',
   'unifiedRoleManagementPolicyAssignment',
   'unifiedRoleManagementPolicyRule',
+  'authenticationContextClassReference',
 ];
 
 /** Abstract bases whose derived types appear in bodies or `@odata.type` (question kinds, answers, rules, approvers). */
