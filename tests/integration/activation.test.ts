@@ -84,7 +84,7 @@ describe('activate: eligible roles and the activation form', () => {
     expect(text).toContain('up to 1 hour · justification');
     expect(text).toContain('up to 8 hours · justification · ticket number');
     expect(text).toContain('multi-factor sign-in');
-    expect(text).toContain('stronger sign-in (c1)');
+    expect(text).toContain('stronger sign-in (Privileged access)');
     expect(text).toContain('approval by Megan Bowen or Patti Fernandez');
     expect(text).toMatch(/from the access package \*\*Finance Month-end Close \(JIT\)\*\*, which ends \{\{DATE\(/);
     // Developer Tools is already active (seeded): it shows its end time instead of an Activate button.
@@ -676,7 +676,7 @@ describe('activate: step-up sign-in for MFA and authentication context', () => {
   it('authentication context: the sign-in carries the claims Graph asked for, then the activation goes through', async () => {
     const { form, id } = await stack.form('Activate Azure Subscription Owners');
     const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Subscription clean-up' }, id);
-    expect(cardText(card)).toMatch(/authentication context "c1"/);
+    expect(cardText(card)).toMatch(/authentication context "Privileged access"/);
     const url = openUrl(card, 'Verify my identity');
     const toAuthority = await fetch(url, { redirect: 'manual' });
     const authorize = new URL(toAuthority.headers.get('location') as string);

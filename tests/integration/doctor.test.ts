@@ -90,6 +90,7 @@ describe('npm run doctor, local mode against the devtenant', () => {
       'permission PrivilegedEligibilitySchedule.Read.AzureADGroup',
       'permission PrivilegedAssignmentSchedule.Read.AzureADGroup',
       'permission RoleManagementPolicy.Read.AzureADGroup',
+      'permission AuthenticationContext.Read.All',
       'storage',
       'public URL /healthz',
     ]) {

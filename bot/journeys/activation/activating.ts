@@ -261,20 +261,24 @@ async function startStepUp(
     claimKey,
   });
   app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
-  return { state, card: stepUpCardFor(app, state, target, claims) };
+  return { state, card: await stepUpCardFor(app, state, target, claims) };
 }
 
-export function stepUpCardFor(
+/** The step-up card, naming the authentication context Graph asked for as the tenant names it (else its id). */
+export async function stepUpCardFor(
   app: BotServices,
   state: string,
   target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext'>,
   claims?: string,
-): AdaptiveCard {
+): Promise<AdaptiveCard> {
+  const context = activationContext(app);
+  const authenticationContext = acrsOf(claims) ?? target.authenticationContext;
   return stepUpCard({
     groupName: target.groupName,
     accessId: target.accessId,
-    signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
-    authenticationContext: acrsOf(claims) ?? target.authenticationContext,
+    signInUrl: `${context.publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    authenticationContext,
+    authenticationContextName: await context.contextNames.nameOf(authenticationContext),
     portalUrl:
       app.config.authMode === 'entra'
         ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
@@ -305,7 +309,7 @@ async function repeatedClickCard(app: BotServices, claimKey: string): Promise<Ad
   }
   if (claim?.state === 'stepUp' && claim.stepUpState) {
     const pending: StepUpState | undefined = await readStepUp(app, claim.stepUpState);
-    if (pending) return stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
+    if (pending) return await stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
   }
   return messageCard({
     title: 'Already on its way',
