@@ -37,7 +37,10 @@ function granted(caller: Caller): string[] {
 function requirePermission(req: GraphRequest): void {
   const held = new Set(granted(req.caller).map((p) => p.toLowerCase()));
   if (AUTH_CONTEXT_READ_PERMISSIONS.some((p) => held.has(p.toLowerCase()))) return;
-  throw forbidden('You cannot perform the requested operation, required scopes are missing in the token.', 'AccessDenied');
+  throw forbidden(
+    'You cannot perform the requested operation, required scopes are missing in the token.',
+    'AccessDenied',
+  );
 }
 
 function byId(req: GraphRequest, id: string): AuthenticationContext {

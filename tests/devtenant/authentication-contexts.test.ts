@@ -23,7 +23,9 @@ describe('authentication contexts', () => {
   it('lists the tenant contexts with the properties of the v1.0 resource', async () => {
     const r = await t.get(CONTEXTS, app(['AuthenticationContext.Read.All']));
     expect(r.status).toBe(200);
-    expect(r.body['@odata.context']).toMatch(/\$metadata#identity\/conditionalAccess\/authenticationContextClassReferences$/);
+    expect(r.body['@odata.context']).toMatch(
+      /\$metadata#identity\/conditionalAccess\/authenticationContextClassReferences$/,
+    );
     expect(r.body.value).toEqual([
       {
         id: 'c1',

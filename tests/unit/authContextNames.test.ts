@@ -5,12 +5,7 @@ import { ManualClock } from '../../services/clock.js';
 import { GraphRequestError } from '../../services/graph/errors.js';
 import { createLogger } from '../../services/log.js';
 import type { ActivationPolicy, EligibleRole } from '../../services/model/pim.js';
-import {
-  AuthContextNames,
-  FAILED_TTL_MS,
-  NAMES_TTL_MS,
-  withContextNames,
-} from '../../services/pim/authContexts.js';
+import { AuthContextNames, FAILED_TTL_MS, NAMES_TTL_MS, withContextNames } from '../../services/pim/authContexts.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { cardText } from '../helpers/teamsHarness.js';
 
