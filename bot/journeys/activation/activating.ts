@@ -89,7 +89,7 @@ export const activateAction = defineAction({
     try {
       role = await context.eligibleRole(user, data.groupId, data.accessId);
     } catch (err) {
-      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), data));
     }
     if (!role) return cardReply(notEligibleCard());
     const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
@@ -419,11 +419,24 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
   });
 }
 
-export function graphProblemCard(error: DomainError): AdaptiveCard {
+/**
+ * The roles could not be read. "Try again" reopens the role's form in place when one was being opened or sent (the
+ * list verb would post a new card below and leave this one), else the list.
+ */
+export function graphProblemCard(
+  error: DomainError,
+  role?: Pick<ActivationTarget, 'groupId' | 'accessId'>,
+): AdaptiveCard {
   return errorCard({
     title: 'I could not read your eligible roles',
     message: error.userMessage,
     nextStep: error.nextStep,
-    retry: { title: 'Try again', verb: Verbs.activateList },
+    retry: role
+      ? {
+          title: 'Try again',
+          verb: Verbs.activateForm,
+          data: { groupId: role.groupId, accessId: role.accessId, here: true },
+        }
+      : { title: 'Try again', verb: Verbs.activateList },
   });
 }
