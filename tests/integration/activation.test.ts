@@ -637,6 +637,28 @@ describe('my access: active group memberships next to the access packages', () =
   });
 });
 
+describe('activate: the roles cannot be read when Activate is pressed', () => {
+  let stack: ActivationStack;
+  beforeAll(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterAll(async () => stack?.stop());
+
+  it('says so, and Try again brings the form back in place (not a new list below)', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    // The roles read for the form are older than the few minutes they are kept: Activate reads them again.
+    await stack.advance(4 * 60);
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'eligibilityScheduleInstances/filterByCurrentUser', status: 400, count: 1 }],
+    });
+    const failed = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(cardText(failed)).toMatch(/I could not read your eligible roles/);
+    const again = await stack.press(failed, 'Try again', {}, id);
+    expect(cardText(again)).toMatch(/Activate: Membership of Finance Admins/);
+    expect(await postedActivations(stack)).toEqual([]);
+  });
+});
+
 /** Follows the step-up link like a browser: the bot's page, the devtenant's sign-in form, then the callback page. */
 async function signInThroughStepUp(signInUrl: string): Promise<{ status: number; page: string; callback: string }> {
   const { callback } = await signInUntilCallback(signInUrl);
