@@ -62,6 +62,23 @@ describe('the authentication context by its name', () => {
     expect(reads[0]).toMatchObject({ method: 'GET', status: 200, caller: expect.stringMatching(/^app:/) });
   });
 
+  it('does not wait long for a slow read: the list comes with "c1", the next one with the name', async () => {
+    stack = await ActivationDriver.start();
+    const driver = stack;
+    await driver.control('faults', {
+      rules: [{ pathPattern: 'authenticationContextClassReferences', latencyMs: 5000 }],
+    });
+    const first = await driver.list();
+    // The list came while the read was still on its way (the devtenant logs it when it answers, after 5 s).
+    expect(await contextReads(driver)).toEqual([]);
+    expect(checkCard(first.card)).toEqual([]);
+    expect(cardText(first.card)).toContain('stronger sign-in (c1)');
+    await expect
+      .poll(async () => cardText((await driver.list()).card), { timeout: 10_000, interval: 500 })
+      .toContain('stronger sign-in (Privileged access)');
+    expect(await contextReads(driver)).toHaveLength(1);
+  });
+
   it('shows "c1" when Graph refuses the read (403), and the activation still asks for the right sign-in', async () => {
     stack = await ActivationDriver.start(undefined, { tokens: withoutContextPermission });
     await stack.clearGraphLog();
