@@ -35,7 +35,9 @@ const STEPS = [
   { name: 'form', target: 1, refreshReads: false },
   { name: 'submit', target: 1, refreshReads: true },
   { name: 'approve', target: 2, refreshReads: true },
-  { name: 'eligible list', target: 2, refreshReads: false },
+  // The eligibility read, then one $batch; beside them (not after) the app-only read of the authentication context
+  // names, at most once per 5 minutes per bot (issue 13: "Privileged access", not "c1").
+  { name: 'eligible list', target: 3, refreshReads: false },
   { name: 'activate', target: 1, refreshReads: false },
 ] as const;
 

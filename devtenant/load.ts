@@ -49,6 +49,7 @@ function loadDirectory(state: TenantState, seed: Seed, at: At): void {
       createdDateTime: at(o.createdDateTime),
     });
   }
+  for (const c of seed.authenticationContexts) state.authenticationContexts.set(lower(c.id), { ...c });
   for (const g of seed.groups) {
     const group: Group = {
       ...g,

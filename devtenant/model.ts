@@ -17,6 +17,14 @@ export interface ConnectedOrganization {
   createdDateTime: number;
 }
 
+/** authenticationContextClassReference: `id` is the claim value (`c1`). */
+export interface AuthenticationContext {
+  id: string;
+  displayName: string;
+  description: string | null;
+  isAvailable: boolean;
+}
+
 export interface Group {
   id: string;
   displayName: string;

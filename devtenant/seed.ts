@@ -55,6 +55,17 @@ const connectedOrganization = z.object({
   createdDateTime: when.default('-P180D'),
 });
 
+/**
+ * A Conditional Access authentication context (Graph's authenticationContextClassReference): the id is the claim value
+ * PIM policies name (`c1`) and tokens carry in `acrs`; the display name is what people should read.
+ */
+const authenticationContext = z.object({
+  id: z.string().min(1),
+  displayName: z.string().min(1),
+  description: z.string().nullable().default(null),
+  isAvailable: z.boolean().default(true),
+});
+
 const pimApproval = z.object({
   approvers: z.array(subjectSet).min(1),
   escalationApprovers: z.array(subjectSet).default([]),
@@ -280,6 +291,7 @@ export const seedSchema = z.object({
   tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
   users: z.array(user).min(1),
   connectedOrganizations: z.array(connectedOrganization).default([]),
+  authenticationContexts: z.array(authenticationContext).default([]),
   groups: z.array(group).default([]),
   catalogs: z.array(catalog).default([]),
   resources: z.array(resource).default([]),
@@ -295,6 +307,7 @@ export type SeedData = z.input<typeof seedSchema>;
 export type Seed = z.output<typeof seedSchema>;
 export type SeedUser = Seed['users'][number];
 export type SeedConnectedOrganization = Seed['connectedOrganizations'][number];
+export type SeedAuthenticationContext = Seed['authenticationContexts'][number];
 export type SeedPolicy = Seed['accessPackages'][number]['policies'][number];
 export type PimRulesSpec = z.output<typeof pimRules>;
 export type ApprovalStageSpecJson = z.output<typeof approvalStage>;

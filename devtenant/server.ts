@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { authenticate, type Caller, callerLabel } from './auth.js';
 import { type BatchItemInput, parseBatch, runBatch } from './batch.js';
+import { registerConditionalAccess } from './conditional-access.js';
 import { handleControl, RequestLog } from './control.js';
 import { registerDirectory } from './directory.js';
 import { registerEntitlement } from './entitlement.js';
@@ -30,6 +31,7 @@ export function buildRouter(): Router {
   registerPolicies(router);
   registerPim(router);
   registerTeamwork(router);
+  registerConditionalAccess(router);
   return router;
 }
 

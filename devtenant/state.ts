@@ -3,6 +3,7 @@ import type {
   AccessId,
   AccessPackage,
   AppInstallation,
+  AuthenticationContext,
   Catalog,
   ConnectedOrganization,
   EmAssignment,
@@ -123,6 +124,8 @@ export class TenantState {
   users = new Map<string, User>();
   usersByUpn = new Map<string, User>();
   connectedOrganizations = new Map<string, ConnectedOrganization>();
+  /** By lower-case id; the entity keeps the id as seeded (a claim value such as `c1`). */
+  authenticationContexts = new Map<string, AuthenticationContext>();
   groups = new Map<string, Group>();
   catalogs = new Map<string, Catalog>();
   resources = new Map<string, Resource>();
@@ -168,6 +171,7 @@ export class TenantState {
       this.users,
       this.usersByUpn,
       this.connectedOrganizations,
+      this.authenticationContexts,
       this.groups,
       this.catalogs,
       this.resources,

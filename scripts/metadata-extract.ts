@@ -42,6 +42,7 @@ export const ROOT_TYPES = [
   'userTeamwork',
   'userScopeTeamsAppInstallation',
   'chat',
+  'authenticationContextClassReference',
 ];
 
 /** Abstract bases whose derived types appear in bodies or `@odata.type` (question kinds, answers, rules, approvers). */

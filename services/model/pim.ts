@@ -23,6 +23,8 @@ export interface ActivationPolicy {
   mfaRequired: boolean;
   /** Conditional Access authentication context (e.g. `c1`) the sign-in must carry, when the policy asks for one. */
   authenticationContext?: string;
+  /** That context's name in the tenant ("Privileged access"); undefined when it could not be read. */
+  authenticationContextName?: string;
   approvalRequired: boolean;
   /** Who approves, as the policy names them ("Megan Bowen", "Finance approvers"). */
   approvers: string[];

@@ -62,19 +62,27 @@ async function typeInto(card: Locator, label: string, text: string): Promise<voi
   await field.pressSequentially(text);
 }
 
-/** Opens the form of one group from the list card and fills the justification. */
-async function openForm(page: Page, button: string, justification: string): Promise<Locator> {
+/** Opens the form of one group from the list card and fills the justification; also gives what the list said. */
+async function openForm(
+  page: Page,
+  button: string,
+  justification: string,
+): Promise<{ card: Locator; listText: string }> {
   const card = await send(page, 'activate');
   await expect.poll(() => card.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
+  const listText = await card.innerText();
   await clickOnCard(card, button);
   await expect.poll(() => card.innerText(), { timeout: 10_000 }).toMatch(/Activate: Membership of/);
   await typeInto(card, 'Justification', justification);
-  return card;
+  return { card, listText };
 }
 
 describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   it('activates Finance Admins and shows the active card with its end time', async () => {
-    const card = await openForm(e2e().page, 'Activate Finance Admins', 'Month-end close');
+    const { card, listText } = await openForm(e2e().page, 'Activate Finance Admins', 'Month-end close');
+    // Azure Subscription Owners' authentication context by the name the tenant gives it, not its id `c1`.
+    expect(listText).toContain('stronger sign-in (Privileged access)');
+    expect(listText).not.toContain('(c1)');
     await clickOnCard(card, 'Activate');
     await expectActiveUntil(e2e(), card, 'Finance Admins', GROUP.finance);
     const buttons = await card.locator('.ac-actionSet button, .ac-pushButton').allInnerTexts();
@@ -94,7 +102,7 @@ describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   });
 
   it('MFA: the card offers the sign-in, the sign-in page is completed, the card turns active by itself', async () => {
-    const card = await openForm(e2e().page, 'Activate Security Operations', 'Incident INC0042');
+    const { card } = await openForm(e2e().page, 'Activate Security Operations', 'Incident INC0042');
     await clickOnCard(card, 'Activate');
     await expect
       .poll(() => card.innerText(), { timeout: 15_000 })

@@ -95,6 +95,7 @@ describe('npm run doctor, local mode against the devtenant', () => {
       'permission RoleManagementPolicy.Read.AzureADGroup',
       'permission TeamsAppInstallation.ReadWriteSelfForUser.All',
       'Teams app in the org catalog',
+      'permission AuthenticationContext.Read.All',
       'storage',
       'public URL /healthz',
     ]) {

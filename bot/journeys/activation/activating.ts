@@ -89,7 +89,7 @@ export const activateAction = defineAction({
     try {
       role = await context.eligibleRole(user, data.groupId, data.accessId);
     } catch (err) {
-      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), data));
     }
     if (!role) return cardReply(notEligibleCard());
     const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
@@ -263,20 +263,24 @@ async function startStepUp(
     claimKey,
   });
   app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
-  return { state, card: stepUpCardFor(app, state, target, claims) };
+  return { state, card: await stepUpCardFor(app, state, target, claims) };
 }
 
-export function stepUpCardFor(
+/** The step-up card, naming the authentication context Graph asked for as the tenant names it (else its id). */
+export async function stepUpCardFor(
   app: BotServices,
   state: string,
   target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext'>,
   claims?: string,
-): AdaptiveCard {
+): Promise<AdaptiveCard> {
+  const context = activationContext(app);
+  const authenticationContext = acrsOf(claims) ?? target.authenticationContext;
   return stepUpCard({
     groupName: target.groupName,
     accessId: target.accessId,
-    signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
-    authenticationContext: acrsOf(claims) ?? target.authenticationContext,
+    signInUrl: `${context.publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    authenticationContext,
+    authenticationContextName: await context.contextNames.nameOf(authenticationContext),
     portalUrl:
       app.config.authMode === 'entra'
         ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
@@ -307,7 +311,7 @@ async function repeatedClickCard(app: BotServices, claimKey: string): Promise<Ad
   }
   if (claim?.state === 'stepUp' && claim.stepUpState) {
     const pending: StepUpState | undefined = await readStepUp(app, claim.stepUpState);
-    if (pending) return stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
+    if (pending) return await stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
   }
   return messageCard({
     title: 'Already on its way',
@@ -418,11 +422,24 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
   });
 }
 
-export function graphProblemCard(error: DomainError): AdaptiveCard {
+/**
+ * The roles could not be read. "Try again" reopens the role's form in place when one was being opened or sent (the
+ * list verb would post a new card below and leave this one), else the list.
+ */
+export function graphProblemCard(
+  error: DomainError,
+  role?: Pick<ActivationTarget, 'groupId' | 'accessId'>,
+): AdaptiveCard {
   return errorCard({
     title: 'I could not read your eligible roles',
     message: error.userMessage,
     nextStep: error.nextStep,
-    retry: { title: 'Try again', verb: Verbs.activateList },
+    retry: role
+      ? {
+          title: 'Try again',
+          verb: Verbs.activateForm,
+          data: { groupId: role.groupId, accessId: role.accessId, here: true },
+        }
+      : { title: 'Try again', verb: Verbs.activateList },
   });
 }

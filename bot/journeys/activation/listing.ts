@@ -79,7 +79,9 @@ async function formCard(
   try {
     role = await activationContext(app).eligibleRole(user, groupId, accessId);
   } catch (err) {
-    return { card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })) };
+    return {
+      card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), { groupId, accessId }),
+    };
   }
   if (!role) return { card: notEligibleCard() };
   if (role.active || role.pendingRequestId) return currentRoleCard(app, user, role);
