@@ -108,7 +108,7 @@ function questionField(q: Question, values: string[]) {
   }
   const choices = (q.choices ?? []).map(
     (c) =>
-      html`<option value="${c.actualValue}"${values.includes(c.actualValue) ? html` selected` : ''}>${c.displayValue ?? c.actualValue}</option>`,
+      html`<option value="${c.actualValue}"${values.includes(c.actualValue) ? html` selected` : ''}>${c.text ?? c.actualValue}</option>`,
   );
   return html`<label for="${name}">${q.text}${required}</label>
 <select id="${name}" name="${name}"${q.isMultipleSelectionAllowed ? html` multiple` : ''}>${q.isMultipleSelectionAllowed ? '' : html`<option value="">Choose…</option>`}${choices}</select>`;

@@ -45,7 +45,7 @@ export interface Question {
   text?: string;
   isRequired?: boolean;
   isMultipleSelectionAllowed?: boolean;
-  choices?: { actualValue: string; displayValue?: string }[];
+  choices?: { actualValue: string; text?: string }[];
 }
 
 export interface Requirement {
