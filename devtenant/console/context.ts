@@ -54,7 +54,8 @@ export function htmlPage(status: number, body: Html | string): PageResponse {
       'Content-Security-Policy':
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      // Not no-referrer: with it, Chromium sends `Origin: null` on the console's own form posts.
+      'Referrer-Policy': 'same-origin',
     },
     body: String(body),
   };

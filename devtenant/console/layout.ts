@@ -15,7 +15,7 @@ td,th{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e5e5;vertical-a
 .notice{background:#dff6dd;border-left:4px solid #107c10;padding:8px 12px}.error{background:#fde7e9;border-left:4px solid #a80000;padding:8px 12px}
 .muted{color:#666}.clock{display:flex;gap:8px;align-items:center;margin-left:auto}.clock form{margin:0}
 button{background:#0067b8;color:#fff;border:0;padding:5px 12px;cursor:pointer}button.secondary{background:#5c5c5c}
-textarea{width:100%;box-sizing:border-box}label{display:block;margin:8px 0 2px}form.inline{display:inline}`;
+textarea{width:100%;box-sizing:border-box}td.path{word-break:break-all;font-family:Consolas,monospace;font-size:12px;color:#444}td.nowrap{white-space:nowrap}label{display:block;margin:8px 0 2px}form.inline{display:inline}`;
 
 export interface LayoutOptions {
   title: string;

@@ -5,7 +5,8 @@ import { type ConsoleContext, FormError, htmlPage, isGuid, personName } from './
 import { parseForm } from './forms.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
-import { when } from './time.js';
+import { noticeOf } from './nav.js';
+import { clockTime } from './time.js';
 
 /**
  * The request log: the last Graph calls, who made them and with which kind of token, filterable by person and by
@@ -34,6 +35,15 @@ function matches(e: LogEntry, person: string | undefined, source: string): boole
   return e.caller?.toLowerCase() === person.toLowerCase();
 }
 
+/** The path as a person reads it (`$filter=groupId eq '…'`), or as sent when it is not valid percent-encoding. */
+function readablePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 export function logPage(ctx: ConsoleContext): PageResponse {
   const f = parseForm(filters, ctx.req.query);
   const asId = f.as?.toLowerCase();
@@ -47,8 +57,8 @@ export function logPage(ctx: ConsoleContext): PageResponse {
   const rows = shown.map((e) => {
     const app = e.caller?.startsWith('app:');
     const who = e.caller === null ? 'no valid token' : app ? 'app' : personName(ctx, e.caller);
-    return html`<tr><td>${when(e.time)}</td><td>${who}</td><td>${e.caller === null ? '—' : app ? 'app' : 'user'}</td>
-<td>${e.via ?? ''}</td><td>${e.method}</td><td class="muted">${e.path}</td><td>${e.status}</td></tr>`;
+    return html`<tr><td class="nowrap">${clockTime(e.time)}</td><td>${who}</td><td>${e.caller === null ? '—' : app ? 'app' : 'user'}</td>
+<td>${e.via ?? ''}</td><td>${e.method}</td><td class="path">${readablePath(e.path)}</td><td>${e.status}</td></tr>`;
   });
   const options = [...ctx.state.users.values()].map(
     (u) =>
@@ -65,7 +75,7 @@ ${person ? html`<input type="hidden" name="as" value="${person.id}">` : ''}
 <label for="source">Made by</label><select id="source" name="source" data-autosubmit>${sources}</select>
 <button type="submit">Filter</button></form>
 <p class="muted">The last ${SHOWN} calls that match, newest first. "console" marks calls this console made for a person; every other call came over HTTP (the bot, tests, curl).</p>
-<table id="log"><thead><tr><th>Time (devtenant)</th><th>Caller</th><th>Token</th><th>Via</th><th>Method</th><th>Path</th><th>Status</th></tr></thead>
+<table id="log"><thead><tr><th>Time (devtenant, UTC)</th><th>Caller</th><th>Token</th><th>Via</th><th>Method</th><th>Path</th><th>Status</th></tr></thead>
 <tbody>${rows}</tbody></table></section>`;
-  return htmlPage(200, layout(ctx, { title: 'Request log', area: 'log', person, body }));
+  return htmlPage(200, layout(ctx, { title: 'Request log', area: 'log', person, notice: noticeOf(ctx), body }));
 }

@@ -15,3 +15,18 @@ export function when(value: string | number | null | undefined): string {
   const ms = typeof value === 'number' ? value : Date.parse(value);
   return Number.isNaN(ms) ? String(value) : `${FORMAT.format(ms)} UTC`;
 }
+
+const CLOCK = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZone: 'UTC',
+});
+
+/** A request log time, to the second: `3 Dec, 14:37:05`. */
+export function clockTime(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : CLOCK.format(ms);
+}
