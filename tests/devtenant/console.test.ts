@@ -272,38 +272,69 @@ describe('devtenant console: approvals and PIM', () => {
     expect(rowOf(roles.text, 'data-group', GROUPS.prodServers)).toMatch(/Active until .* UTC/);
   });
 
-  it("MFA: the devtenant's sign-in page first, then the activation is made with the verified token", async () => {
-    const start = await post('/console/roles/activate', {
-      as: PEOPLE.alex,
-      group: GROUPS.secOps,
-      accessId: 'member',
-      minutes: '60',
-      justification: 'Incident INC0042',
-    });
-    expect(start.status).toBe(303);
-    const signIn = await get(start.location as string);
-    expect(visible(signIn.text)).toContain('Contoso sign-in: verify your identity');
-    const fields = [...signIn.text.matchAll(/<input type="(?:hidden|text)"[^>]*name="([^"]+)" value="([^"]*)"/g)].map(
-      (m) => [m[1], m[2].replace(/&quot;/g, '"').replace(/&amp;/g, '&')] as [string, string],
+  it.each([
+    ['MFA', GROUPS.secOps, 'Incident INC0042'],
+    ['the authentication context c1', GROUPS.azureOwners, 'Subscription quota change'],
+  ])(
+    "%s: the devtenant's sign-in page first, then the activation is made with the verified token",
+    async (_, group, why) => {
+      const start = await post('/console/roles/activate', {
+        as: PEOPLE.alex,
+        group,
+        accessId: 'member',
+        minutes: '60',
+        justification: why,
+      });
+      expect(start.status).toBe(303);
+      const signIn = await get(start.location as string);
+      expect(visible(signIn.text)).toContain('Contoso sign-in: verify your identity');
+      const fields = [...signIn.text.matchAll(/<input type="(?:hidden|text)"[^>]*name="([^"]+)" value="([^"]*)"/g)].map(
+        (m) => [m[1], m[2].replace(/&quot;/g, '"').replace(/&amp;/g, '&')] as [string, string],
+      );
+      const verified = await post(start.location as string, fields, {});
+      expect(verified.status).toBe(302);
+      const callback = new URL(verified.location as string);
+      const back = await get(callback.pathname + callback.search);
+      expect(back.status).toBe(303);
+      expect(back.location).toBe(`/console/roles?as=${PEOPLE.alex}&notice=activated`);
+      const active = await graphAs(
+        tenant.url,
+        PEOPLE.alex,
+        'GET',
+        `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+      );
+      expect(active.value.map((a: any) => a.groupId)).toContain(group);
+      // The sign-in answer works once.
+      const again = await get(callback.pathname + callback.search);
+      expect(again.status).toBe(400);
+      expect(visible(again.text)).toContain('This sign-in was already used or has expired');
+    },
+  );
+
+  it('deactivates once Graph allows it (5 minutes after the start), with the console clock', async () => {
+    const fields = { as: PEOPLE.alex, group: GROUPS.dba, accessId: 'member' };
+    // Alex is not eligible for the DBA group: Graph's refusal is the page's message.
+    const notEligible = await post('/console/roles/activate', { ...fields, minutes: '60', justification: 'x' });
+    expect(notEligible.status).toBe(400);
+    expect(visible(notEligible.text)).toContain('EligibilityRule');
+
+    const finance = { as: PEOPLE.alex, group: GROUPS.financeAdmins, accessId: 'member' };
+    expect((await post('/console/roles/activate', { ...finance, minutes: '30', justification: 'Close' })).status).toBe(
+      303,
     );
-    const verified = await post(start.location as string, fields, {});
-    expect(verified.status).toBe(302);
-    const back = await get(new URL(verified.location as string).pathname + new URL(verified.location as string).search);
-    expect(back.status).toBe(303);
-    expect(back.location).toBe(`/console/roles?as=${PEOPLE.alex}&notice=activated`);
+    const tooSoon = await post('/console/roles/deactivate', finance);
+    expect(tooSoon.status).toBe(400);
+    expect(visible(tooSoon.text)).toContain('ActiveDurationTooShort');
+    await post('/console/clock', { advance: '600', as: PEOPLE.alex, back: 'roles' });
+    const done = await post('/console/roles/deactivate', finance);
+    expect(done.status).toBe(303);
     const active = await graphAs(
       tenant.url,
       PEOPLE.alex,
       'GET',
       `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`,
     );
-    expect(active.value.map((a: any) => a.groupId)).toContain(GROUPS.secOps);
-    // The sign-in answer works once.
-    const again = await get(
-      new URL(verified.location as string).pathname + new URL(verified.location as string).search,
-    );
-    expect(again.status).toBe(400);
-    expect(visible(again.text)).toContain('This sign-in was already used or has expired');
+    expect(active.value.map((a: any) => a.groupId)).not.toContain(GROUPS.financeAdmins);
   });
 });
 
