@@ -38,38 +38,38 @@ async function alexRequestsDevTools(e2e: E2E): Promise<Locator> {
 }
 
 /** The console tab, acting as `name` in `area` (picked the way a person would: the list, then the area link). */
-async function actAs(console: Page, e2e: E2E, name: string, area: string): Promise<void> {
-  await console.goto(`${e2e.devtenant.url}/`);
-  await console.getByRole('link', { name, exact: true }).click();
-  await console.getByRole('navigation').getByRole('link', { name: area, exact: true }).click();
-  await expect.poll(() => console.locator('header .who').innerText()).toBe(`Acting as ${name}`);
+async function actAs(tab: Page, e2e: E2E, name: string, area: string): Promise<void> {
+  await tab.goto(`${e2e.devtenant.url}/`);
+  await tab.getByRole('link', { name, exact: true }).click();
+  await tab.getByRole('navigation').getByRole('link', { name: area, exact: true }).click();
+  await expect.poll(() => tab.locator('header .who').innerText()).toBe(`Acting as ${name}`);
 }
 
-async function notice(console: Page): Promise<string> {
-  return console.locator('.notice').innerText({ timeout: 10_000 });
+async function notice(tab: Page): Promise<string> {
+  return tab.locator('.notice').innerText({ timeout: 10_000 });
 }
 
-async function screenshotPage(console: Page, name: string): Promise<void> {
+async function screenshotPage(tab: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await console.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await tab.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
 describeE2E('Agents Playground and the devtenant console side by side', (e2e) => {
-  let console: Page;
+  let tab: Page;
   beforeAll(async () => {
-    console = await e2e().browser.newPage({ viewport: { width: 1280, height: 900 } });
+    tab = await e2e().browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
 
   it("as Megan in the console: approve Alex's request with a reason; his status card shows it by itself", async () => {
     const card = await alexRequestsDevTools(e2e());
 
-    await actAs(console, e2e(), 'Megan Bowen', 'Approvals');
-    const approval = console.locator('section.approval').filter({ hasText: `Alex Wilber asks for ${DEV_TOOLS}` });
+    await actAs(tab, e2e(), 'Megan Bowen', 'Approvals');
+    const approval = tab.locator('section.approval').filter({ hasText: `Alex Wilber asks for ${DEV_TOOLS}` });
     await approval.getByLabel('Reason').fill(MEGAN_REASON);
-    await screenshotPage(console, 'console-approvals');
+    await screenshotPage(tab, 'console-approvals');
     await button(approval, 'Approve').click();
-    await expect.poll(() => notice(console)).toBe('Approved.');
-    expect(await console.locator('section.approval').filter({ hasText: DEV_TOOLS }).count()).toBe(0);
+    await expect.poll(() => notice(tab)).toBe('Approved.');
+    expect(await tab.locator('section.approval').filter({ hasText: DEV_TOOLS }).count()).toBe(0);
 
     // Nobody types in the Playground: the watcher sees Megan's decision in Graph and updates Alex's card in place.
     await expect
@@ -78,19 +78,19 @@ describeE2E('Agents Playground and the devtenant console side by side', (e2e) =>
   });
 
   it('as Lee in the console: ask for an activation Alex must approve; the approval card reaches Alex', async () => {
-    await actAs(console, e2e(), 'Lee Gu', 'PIM roles');
+    await actAs(tab, e2e(), 'Lee Gu', 'PIM roles');
     // The seed has Lee's earlier request for Network Admins waiting: Graph allows one open request, so cancel it.
-    await button(console.locator('#open tr').filter({ hasText: 'Network Admins' }), 'Cancel request').click();
-    await expect.poll(() => notice(console)).toBe('Activation request canceled.');
+    await button(tab.locator('#open tr').filter({ hasText: 'Network Admins' }), 'Cancel request').click();
+    await expect.poll(() => notice(tab)).toBe('Activation request canceled.');
 
-    const row = console.locator(`#eligible tr[data-group="${NETWORK_ADMINS}"]`);
+    const row = tab.locator(`#eligible tr[data-group="${NETWORK_ADMINS}"]`);
     expect(await row.innerText()).toContain('up to 4 h, justification, approval');
     await row.getByLabel(/^Minutes/).fill('90');
     await row.getByLabel(/^Justification/).fill(LEE_JUSTIFICATION);
-    await screenshotPage(console, 'console-roles');
+    await screenshotPage(tab, 'console-roles');
     await button(row, 'Activate Network Admins').click();
-    await expect.poll(() => notice(console)).toBe('Activation requested.');
-    expect(await console.locator('#open').innerText()).toMatch(/Network Admins\s+PendingApproval/);
+    await expect.poll(() => notice(tab)).toBe('Activation requested.');
+    expect(await tab.locator('#open').innerText()).toMatch(/Network Admins\s+PendingApproval/);
 
     const card = await waitForCard(e2e().page, LEE_JUSTIFICATION, { timeout: 20_000 });
     const text = await card.innerText();
@@ -110,19 +110,19 @@ describeE2E('Agents Playground and the devtenant console side by side', (e2e) =>
     const active = await waitForCard(page, 'You are a member of Finance Admins until');
 
     // Finance Admins activates for 1 hour at most: one hour on the devtenant clock and it is over.
-    await actAs(console, e2e(), 'Alex Wilber', 'Request log');
-    await button(console, '+1 hour').click();
-    await expect.poll(() => notice(console)).toBe('The devtenant clock moved.');
+    await actAs(tab, e2e(), 'Alex Wilber', 'Request log');
+    await button(tab, '+1 hour').click();
+    await expect.poll(() => notice(tab)).toBe('The devtenant clock moved.');
     await expect.poll(() => active.innerText(), { timeout: 20_000 }).toMatch(/Membership of Finance Admins has ended/);
 
     // The request log: the bot activated with Alex's own user token (not the console, not the app).
-    await console.getByLabel('Made by').selectOption('outside');
-    await console.getByLabel('Caller').selectOption(PEOPLE.alex);
+    await tab.getByLabel('Made by').selectOption('outside');
+    await tab.getByLabel('Caller').selectOption(PEOPLE.alex);
     await expect
-      .poll(() => console.locator('#log').innerText(), { timeout: 10_000 })
+      .poll(() => tab.locator('#log').innerText(), { timeout: 10_000 })
       .toMatch(
         /Alex Wilber\s+user\s+POST\s+\/v1\.0\/identityGovernance\/privilegedAccess\/group\/assignmentScheduleRequests\s+201/,
       );
-    await screenshotPage(console, 'console-request-log');
+    await screenshotPage(tab, 'console-request-log');
   }, 90_000);
 });
