@@ -55,6 +55,7 @@ ${assignmentRows.length ? html`<table><thead><tr><th>Package</th><th>State</th><
 }
 
 interface Typed {
+  policy?: string;
   justification?: string;
   answers?: Map<string, string[]>;
 }
@@ -75,7 +76,7 @@ export async function requestFormPage(
   const typed = problem?.typed ?? {};
   const policies = requirements.map((r, i) => {
     const questions = (r.questions ?? []).map((q) => questionField(q, typed.answers?.get(q.id) ?? []));
-    return html`<fieldset><legend><label class="inline"><input type="radio" name="policy" value="${r.policyId}"${i === 0 ? html` checked` : ''}>
+    return html`<fieldset><legend><label class="inline"><input type="radio" name="policy" value="${r.policyId}"${(typed.policy ? r.policyId === typed.policy : i === 0) ? html` checked` : ''}>
 ${r.policyDisplayName}</label></legend><p class="muted">${r.policyDescription}
 ${r.isApprovalRequiredForAdd ? ' Needs approval.' : ' No approval needed.'}${r.isRequestorJustificationRequired ? ' A justification is required.' : ''}</p>
 ${questions}</fieldset>`;
@@ -144,7 +145,7 @@ export async function submitRequest(ctx: ConsoleContext): Promise<PageResponse> 
     return requestFormPage(ctx, {
       status: err.status,
       message: `Graph refused the request (${err.status} ${err.code}): ${err.message}`,
-      typed: { justification: form.justification, answers },
+      typed: { policy: form.policy, justification: form.justification, answers },
       packageId: form.package,
     });
   }
