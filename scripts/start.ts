@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     await devtenant.close();
     throw err;
   }
-  const bot = await startBot(config);
+  // The bot keeps the devtenant's time: the console's clock buttons move both.
+  const bot = await startBot(config, { clock: devtenant.clock });
   const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: playgroundPort });
 
   const signedIn = playgroundUser();
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       `  Teams client (Agents Playground): ${playground.url}   <- open this and type "help"`,
       `  Bot endpoint:                     ${bot.url}/api/messages`,
       `  Devtenant (local Microsoft Graph): ${devtenant.url}/v1.0`,
+      `  Devtenant console (act as anyone): ${devtenant.url}/`,
       `  Signed in as: ${signedIn}`,
       '  Press Ctrl-C to stop all three.',
       '',

@@ -69,7 +69,11 @@ export async function startE2E(env: Record<string, string> = {}, options: E2EOpt
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const bot = await startBot(config, { log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn') });
+  // As in `npm start`: the bot keeps the devtenant's time, so the console's clock buttons move both.
+  const bot = await startBot(config, {
+    log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn'),
+    clock: devtenant.clock,
+  });
   const playground = await startPlayground({
     botEndpoint: `${bot.url}/api/messages`,
     port: await freePort(),
