@@ -16,6 +16,7 @@ import {
 // Ended cards have no refresh: their times always carry the date (onDateAtText), live ones drop it on the reader's today.
 import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
+import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
 import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
 
@@ -102,7 +103,7 @@ function draw(view: ActivationCardView): Drawn {
           }.`,
           'I update this card as soon as they decide.',
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'pendingApproval')],
       };
     case 'scheduled':
       return {
@@ -113,7 +114,7 @@ function draw(view: ActivationCardView): Drawn {
             state.endDateTime ? ` until ${timeText(state.endDateTime, now, view.zone)}` : ''
           }.`,
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'scheduled')],
       };
     case 'ended':
       return {

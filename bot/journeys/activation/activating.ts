@@ -93,7 +93,7 @@ export const activateAction = defineAction({
     }
     if (!role) return cardReply(notEligibleCard());
     const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
-    if (role.active || role.pendingRequestId) {
+    if (role.active || role.pending) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return cardReply(current.card);
@@ -325,7 +325,7 @@ async function conflictCard(
 ): Promise<AdaptiveCard> {
   try {
     const role = await activationContext(app).eligibleRole(user, target.groupId, target.accessId);
-    if (role && (role.active || role.pendingRequestId)) {
+    if (role && (role.active || role.pending)) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return current.card;
@@ -345,7 +345,7 @@ export async function currentRoleCard(
   user: ActingUser,
   role: EligibleRole,
 ): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
-  const requestId = role.active?.requestId ?? role.pendingRequestId;
+  const requestId = role.active?.requestId ?? role.pending?.requestId;
   const notice = { text: 'This role is already active or waiting for approval.', tone: 'warning' as const };
   if (!requestId) {
     const card = messageCard({
@@ -368,9 +368,10 @@ export async function currentRoleCard(
           groupId: role.group.id,
           groupName: role.group.displayName,
           accessId: role.accessId,
-          phase: role.active ? 'active' : 'pendingApproval',
-          startDateTime: role.active?.startDateTime,
-          endDateTime: role.active?.endDateTime,
+          phase: role.active ? 'active' : (role.pending?.phase ?? 'pendingApproval'),
+          startDateTime: role.active?.startDateTime ?? role.pending?.startDateTime,
+          endDateTime: role.active?.endDateTime ?? role.pending?.endDateTime,
+          durationMinutes: role.pending?.durationMinutes,
           approvers: role.policy?.approvers ?? [],
         });
   return { card: renderRecord(app, record, notice), record };
