@@ -14,6 +14,8 @@ import { type ActivationInput, checkActivationInput, type InputProblem } from '.
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { approverContext } from '../approver/context.js';
+import { rememberPimGroup } from '../approver/index.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
 import { createStepUp, readStepUp, STEP_UP_MINUTES, type StepUpState } from './stepUpState.js';
@@ -178,6 +180,8 @@ export async function submitActivation(
     context.forget(user);
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
+    // The watcher looks for PIM approvals group by group: from now on this group is one, so approvers get a card.
+    if (record.phase === 'pendingApproval') await watchGroupApprovals(app, target.groupId);
     await trackCopy(app, record, place);
     app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');
     return { card: renderRecord(app, record), record };
@@ -197,6 +201,14 @@ export async function submitActivation(
       return { card: await conflictCard(app, user, target, error, place), error };
     }
     return { card: activationErrorCard(target, error), error };
+  }
+}
+
+async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
+  try {
+    await rememberPimGroup(approverContext(app).store, groupId);
+  } catch (err) {
+    app.log.warn({ err }, 'could not add the group to those whose approvals are watched');
   }
 }
 
