@@ -33,10 +33,10 @@ const requestsWithStatus = (status: string) => `${MY_REQUESTS}?$filter=${encodeU
 const MY_PENDING = requestsWithStatus('PendingApproval');
 /**
  * The statuses of an accepted activation that starts later. UNCONFIRMED which one Graph shows (GRAPH-API.md §6.3:
- * "expect Granted/ScheduleCreated"), so both are read, each as its own `$filter` (`or` on the function is not
- * documented) in the same `$batch`.
+ * "expect Granted/ScheduleCreated"): configurable (PIM_SCHEDULED_STATUSES), each read as its own `$filter` (`or` on
+ * the function is not documented) in the same `$batch`.
  */
-export const SCHEDULED_STATUSES = ['Granted', 'ScheduleCreated'] as const;
+export const DEFAULT_SCHEDULED_STATUSES = ['Granted'];
 /** The requests behind active memberships: linked to an instance by `targetScheduleId` = `assignmentScheduleId`. */
 const MY_PROVISIONED = `${MY_REQUESTS}?$filter=${encodeURIComponent("status eq 'Provisioned'")}`;
 const MY_PACKAGES = `/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on='target')?$expand=${encodeURIComponent(
@@ -59,7 +59,11 @@ export function accessOf(value: string | null | undefined): GroupAccess | undefi
  * activation that has not started yet, in two round trips: the eligibility list, then one `$batch` for everything
  * else. What that batch could not read is named in `unavailable`. `now` tells a later start from one that passed.
  */
-export async function loadEligibleRoles(facade: GraphFacade, now: Date): Promise<RoleList<EligibleRole>> {
+export async function loadEligibleRoles(
+  facade: GraphFacade,
+  now: Date,
+  scheduledStatuses: readonly string[] = DEFAULT_SCHEDULED_STATUSES,
+): Promise<RoleList<EligibleRole>> {
   const eligibilities = (await facade.list<Eligibility>(MY_ELIGIBILITIES)).filter(
     (e) => e.groupId && accessOf(e.accessId),
   );
@@ -75,7 +79,7 @@ export async function loadEligibleRoles(facade: GraphFacade, now: Date): Promise
     ...groupChunks(groupIds).map((url, i) => ({ id: `groups${i}`, method: 'GET' as const, url })),
     { id: 'active', method: 'GET', url: MY_ACTIVE },
     { id: 'pending', method: 'GET', url: MY_PENDING },
-    ...SCHEDULED_STATUSES.map((status) => ({
+    ...scheduledStatuses.map((status) => ({
       id: `scheduled${status}`,
       method: 'GET' as const,
       url: requestsWithStatus(status),
@@ -95,7 +99,7 @@ export async function loadEligibleRoles(facade: GraphFacade, now: Date): Promise
     ...gaps
       .values<ScheduleRequest>(results.get('pending'), 'pendingRequests')
       .map((r) => pendingOf(r, 'pendingApproval')),
-    ...SCHEDULED_STATUSES.flatMap((status) =>
+    ...scheduledStatuses.flatMap((status) =>
       gaps
         .values<ScheduleRequest>(results.get(`scheduled${status}`), 'pendingRequests')
         .filter((r) => startsAfter(r, now))

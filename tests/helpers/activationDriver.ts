@@ -39,8 +39,8 @@ export class ActivationDriver {
 
   private constructor(readonly stack: Stack) {}
 
-  static async start(devtenant?: DevtenantOptions): Promise<ActivationDriver> {
-    return new ActivationDriver(await startStack({ sharedClock: true, devtenant }));
+  static async start(devtenant?: DevtenantOptions, env?: Record<string, string>): Promise<ActivationDriver> {
+    return new ActivationDriver(await startStack({ sharedClock: true, devtenant, env }));
   }
 
   stop(): Promise<void> {

@@ -195,6 +195,41 @@ describe('activate list: a pending activation, and Cancel', () => {
   });
 });
 
+describe('activate list: the status of a later start is configurable (UNCONFIRMED in Graph)', () => {
+  let stack: ActivationDriver | undefined;
+  afterEach(async () => stack?.stop());
+
+  /** Alex activates Finance Admins from 3 hours on; returns the Finance row of the list afterwards. */
+  async function scheduleFinance(): Promise<Card> {
+    const driver = stack as ActivationDriver;
+    const { form, id } = await driver.form('Activate Finance Admins');
+    const start = new Date(driver.clock.now().getTime() + 3 * 3600_000).toISOString().slice(0, 16);
+    await driver.press(
+      form,
+      'Activate',
+      { duration: '60', justification: 'Close tonight', startDate: start.slice(0, 10), startTime: start.slice(11) },
+      id,
+    );
+    return row((await driver.list()).card, 'Finance Admins');
+  }
+
+  it('a tenant that says ScheduleCreated: PIM_SCHEDULED_STATUSES=ScheduleCreated finds the request, with Cancel', async () => {
+    stack = await ActivationDriver.start(
+      { quirks: { pimFutureActivationStatus: 'ScheduleCreated' } },
+      { PIM_SCHEDULED_STATUSES: 'ScheduleCreated' },
+    );
+    const finance = await scheduleFinance();
+    expect(cardText(finance)).toMatch(/Now Scheduled from \{\{DATE\(/);
+    expect(buttonTitles(finance)).toEqual(['Cancel request', 'Yes, cancel it']);
+  });
+
+  it('by default only Granted is read: a ScheduleCreated request is not listed as scheduled', async () => {
+    stack = await ActivationDriver.start({ quirks: { pimFutureActivationStatus: 'ScheduleCreated' } });
+    const finance = await scheduleFinance();
+    expect(cardText(finance)).toContain('Now Not active');
+  });
+});
+
 describe('activate list: an active role, with Deactivate and Extend right there', () => {
   let stack: ActivationDriver;
   beforeEach(async () => {
