@@ -1,21 +1,18 @@
-import type { AdaptiveCardInvokeResponse } from 'botbuilder';
-import type { ActivationCardView } from '../../../cards/activation/activationCard.js';
 import { roleOf, timeText } from '../../../cards/activation/format.js';
-import type { AdaptiveCard } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { datedMomentText } from '../../../cards/time.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { type DomainError, toDomainError } from '../../../services/graph/errors.js';
 import type { ActivationPolicy } from '../../../services/model/pim.js';
-import { loadRequestSnapshot, requestDeactivation } from '../../../services/pim/activate.js';
+import { requestDeactivation } from '../../../services/pim/activate.js';
 import { type ActivationInput, checkActivationInput } from '../../../services/pim/validation.js';
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { type CardPlace, submitActivation, targetOf } from './activating.js';
+import { answerClick, type ClickAnswer, except, type Notice, notYoursCard, ownRecord } from './clicked.js';
 import { activationContext } from './context.js';
-import { listAfterClick } from './listing.js';
-import { type ListPlace, requestData } from './schemas.js';
+import { requestData } from './schemas.js';
 import {
   type ActivationRecord,
   changeRecord,
@@ -23,41 +20,14 @@ import {
   completeClaim,
   readRecord,
   releaseClaim,
-  saveRecord,
   waitForClaim,
 } from './store.js';
-import { phasePatch, refreshActivation, renderRecord, syncRecord } from './subject.js';
+import { refreshActivation, renderRecord, syncRecord } from './subject.js';
 
 /** Deactivate, Extend and the card refresh of an activation the person has, from its card or from the activate list. */
 
 /** Microsoft Entra does not end an activation within five minutes of its start (GRAPH-API.md §5, §6.10). */
 export const MIN_ACTIVE_MS = 5 * 60_000;
-
-export type Notice = NonNullable<ActivationCardView['notice']>;
-
-/**
- * What a click on one activation came to: a card of its own (not yours, a step-up sign-in, an error with a way on), or
- * the activation as it now stands with a line about the click (`notice`; `done` is the list row's line for a click
- * that did what it said, where the activation card's own title says it).
- */
-export type ClickAnswer = { card: AdaptiveCard } | { record: ActivationRecord; notice?: Notice; done?: string };
-
-/** The activation card in place of the clicked one, or, for a click in the activate list, that list drawn again. */
-export async function answerClick(
-  app: BotServices,
-  user: ActingUser,
-  answer: ClickAnswer,
-  list?: ListPlace,
-): Promise<AdaptiveCardInvokeResponse> {
-  if ('card' in answer) return cardReply(answer.card);
-  if (!list) return cardReply(renderRecord(app, answer.record, answer.notice));
-  const { record, notice } = answer;
-  const row = { groupId: record.groupId, accessId: record.accessId };
-  const text = notice?.text ?? answer.done ?? '';
-  return cardReply(
-    await listAfterClick(app, user, list, text ? { ...row, text, tone: notice?.tone ?? 'good' } : undefined),
-  );
-}
 
 /** The person's own activation, brought up to date; or why there is nothing to act on. */
 async function activeRecordOf(
@@ -146,42 +116,6 @@ export const refreshActivationAction = defineAction({
   },
 });
 
-/**
- * The record of a request that belongs to this person. A card for an activation made elsewhere (e.g. in the Entra
- * portal) has no record yet: it is made from Graph, after checking the request is this person's.
- */
-export async function ownRecord(
-  app: BotServices,
-  user: ActingUser,
-  requestId: string,
-): Promise<ActivationRecord | undefined> {
-  const known = await readRecord(app, requestId);
-  if (known) return known.userAadObjectId === user.aadObjectId ? known : undefined;
-  const snapshot = await loadRequestSnapshot(app.graph.forApp(), requestId).catch(() => undefined);
-  const request = snapshot?.request;
-  if (!request || request.principalId.toLowerCase() !== user.aadObjectId) return undefined;
-  const role = await activationContext(app)
-    .eligibleRole(user, request.groupId, request.accessId)
-    .catch(() => undefined);
-  const made: Omit<ActivationRecord, 'updatedAt'> = {
-    requestId: request.requestId.toLowerCase(),
-    userAadObjectId: user.aadObjectId,
-    tenantId: user.tenantId,
-    teamsId: user.teamsId,
-    ...(user.timeZone ? { timeZone: user.timeZone } : {}),
-    groupId: request.groupId,
-    groupName: role?.group.displayName ?? `Group ${request.groupId}`,
-    accessId: request.accessId,
-    phase: 'ended',
-    startDateTime: request.startDateTime,
-    endDateTime: request.endDateTime,
-    durationMinutes: request.durationMinutes,
-    approvers: role?.policy?.approvers ?? [],
-  };
-  // Active, waiting, scheduled or closed as Graph says; "ended" when none of those (the membership is gone).
-  return saveRecord(app, { ...made, ...phasePatch(snapshot, { ...made, updatedAt: '' }, app.clock.now().getTime()) });
-}
-
 function tooSoonToEnd(app: BotServices, record: ActivationRecord): Notice | undefined {
   const started = record.startDateTime ? Date.parse(record.startDateTime) : Number.NaN;
   const now = app.clock.now();
@@ -225,10 +159,6 @@ async function afterFailedDeactivation(app: BotServices, record: ActivationRecor
     return { record: ended ?? record, notice: notActive() };
   }
   return { record, notice: { tone: 'attention', text: `${error.userMessage} ${error.nextStep}` } };
-}
-
-export function except(user: ActingUser, activityId?: string) {
-  return activityId ? { userAadObjectId: user.aadObjectId, activityId } : undefined;
 }
 
 // ---------- Extend: PIM for Groups has no self-extend, so it is "end this one, start a new one" ----------
@@ -328,13 +258,4 @@ async function repeatedExtend(app: BotServices, claimKey: string, record: Activa
   const next = claim?.requestId ? await readRecord(app, claim.requestId) : undefined;
   if (next) return { record: next, done: extendedText(next) };
   return { record: (await readRecord(app, record.requestId)) ?? record };
-}
-
-export function notYoursCard(): AdaptiveCard {
-  return errorCard({
-    title: 'I can not find this activation for you',
-    message: 'This card is about an activation that is not yours, or that I do not know.',
-    nextStep: 'Type **activate** to see your roles and what is active now.',
-    retry: { title: 'Show my roles', verb: Verbs.activateList },
-  });
 }

@@ -3,7 +3,7 @@ import { toDomainError } from '../../../services/graph/errors.js';
 import { cancelActivationRequest } from '../../../services/pim/activate.js';
 import { defineAction } from '../../actions/registry.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { answerClick, type ClickAnswer, except, type Notice, notYoursCard, ownRecord } from './active.js';
+import { answerClick, type ClickAnswer, except, type Notice, notYoursCard, ownRecord } from './clicked.js';
 import { activationContext } from './context.js';
 import { requestData } from './schemas.js';
 import {
