@@ -22,6 +22,8 @@ export const README_CARDS = [
   'outcome-denied-by-megan',
   'outcome-cancel-confirm',
   'activation-deactivate-confirm',
+  'activation-list-active',
+  'activation-list-cancel-confirm',
   'approvals-summary-after-decision',
   'catalog-you-have-this',
   'navigation-welcome-stays',

@@ -17,6 +17,7 @@ import {
 import { decisionLines, decisionSummary, PIM_PORTAL, type StagesKnown } from '../requester/decisions.js';
 import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
+import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
 import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
 
@@ -143,7 +144,7 @@ function drawPhase(view: ActivationCardView): Drawn {
           }.`,
           'I update this card as soon as they decide.',
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'pendingApproval')],
       };
     case 'scheduled':
       return {
@@ -154,7 +155,7 @@ function drawPhase(view: ActivationCardView): Drawn {
             state.endDateTime ? ` until ${timeText(state.endDateTime, now, view.zone)}` : ''
           }.`,
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'scheduled')],
       };
     case 'ended':
       return {

@@ -62,8 +62,18 @@ export interface EligibleRole {
   /** Undefined when the policy could not be read (the list still shows the role). */
   policy?: ActivationPolicy;
   active?: ActiveRole;
-  /** An activation of this role waiting for approval. */
-  pendingRequestId?: string;
+  /** An activation of this role that has not started yet (waiting for approval, or accepted for a later start). */
+  pending?: PendingActivation;
+}
+
+/** A selfActivate request that can still be canceled: waiting for approval, or accepted to start later. */
+export interface PendingActivation {
+  requestId: string;
+  phase: 'pendingApproval' | 'scheduled';
+  createdDateTime?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  durationMinutes?: number;
 }
 
 /** Where one selfActivate request stands, as the activation card shows it. */

@@ -372,6 +372,60 @@ describe('activation approval', () => {
   });
 });
 
+describe('cancel of an activation request, as strict as Graph (GRAPH-API.md §6.5)', () => {
+  const cancel = (id: string, token = alex) => t.post(`${REQUESTS}/${id}/cancel`, token);
+
+  it('cancels a future-start (Granted) activation, which then never starts', async () => {
+    const start = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const r = await activate(alex, GROUPS.financeAdmins, {
+      justification: 'close',
+      scheduleInfo: { startDateTime: start, expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(r.body.status).toBe('Granted');
+    const canceled = await cancel(r.body.id);
+    expect(canceled.status).toBe(204);
+    expect(canceled.body).toBeFalsy();
+    expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('Canceled');
+    await t.advance(3 * 3600);
+    expect(await memberIds(GROUPS.financeAdmins)).not.toContain(PEOPLE.alex);
+  });
+
+  it('answers 400 to a second cancel, to a deactivation and after the approver decided; 404 to an unknown id', async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    expect((await cancel(r.body.id)).status).toBe(204);
+    const again = await cancel(r.body.id);
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('InvalidRequestStatus');
+    // The approver's stage is closed with the request: a late decision is refused.
+    const [stage] = (await t.get(`${PIM}/assignmentApprovals/${r.body.id}`, megan)).body.stages;
+    expect(stage.status).toBe('Completed');
+    expect(
+      (await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, { reviewResult: 'Approve' }))
+        .status,
+    ).toBe(409);
+
+    const second = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    const [open] = (await t.get(`${PIM}/assignmentApprovals/${second.body.id}`, megan)).body.stages;
+    await t.patch(`${PIM}/assignmentApprovals/${second.body.id}/stages/${open.id}`, megan, {
+      reviewResult: 'Approve',
+      justification: 'ok',
+    });
+    expect((await cancel(second.body.id)).status).toBe(400);
+    await t.advance(6 * 60);
+    const ended = await deactivate(alex, GROUPS.exchangeAdmins);
+    expect((await cancel(ended.body.id)).status).toBe(400);
+    expect((await cancel('00000000-0000-4000-8000-00000000dead')).status).toBe(404);
+  });
+
+  it("is refused for someone else's request and for an app token", async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    expect((await cancel(r.body.id, megan)).status).toBe(403);
+    expect((await cancel(r.body.id, appToken())).status).toBe(403);
+    expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('PendingApproval');
+    expect((await cancel(r.body.id)).status).toBe(204);
+  });
+});
+
 describe('activation policy (roleManagementPolicyAssignments)', () => {
   const policyUrl = (groupId: string) =>
     `/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq 'member'&$expand=policy($expand=rules)`;

@@ -39,7 +39,10 @@ export class ActivationDriver {
 
   private constructor(readonly stack: Stack) {}
 
-  static async start(devtenant?: DevtenantOptions, opts: Pick<StackOptions, 'tokens'> = {}): Promise<ActivationDriver> {
+  static async start(
+    devtenant?: DevtenantOptions,
+    opts: Pick<StackOptions, 'tokens' | 'env'> = {},
+  ): Promise<ActivationDriver> {
     return new ActivationDriver(await startStack({ sharedClock: true, devtenant, ...opts }));
   }
 

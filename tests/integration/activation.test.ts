@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
-import { onDateAtText } from '../../cards/time.js';
+import { datedMomentText, onDateAtText } from '../../cards/time.js';
 import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
@@ -87,9 +87,10 @@ describe('activate: eligible roles and the activation form', () => {
     expect(text).toContain('stronger sign-in (Privileged access)');
     expect(text).toContain('approval by Megan Bowen or Patti Fernandez');
     expect(text).toMatch(/from the access package \*\*Finance Month-end Close \(JIT\)\*\*, which ends \{\{DATE\(/);
-    // Developer Tools is already active (seeded): it shows its end time instead of an Activate button.
+    // Developer Tools is already active (seeded): it shows its end time, with its date (the list has no refresh),
+    // instead of an Activate button.
     const devtools = await activeInstances(stack, GROUP.devtools);
-    expect(text).toContain(`active until ${time(stack, devtools[0].endDateTime)}`);
+    expect(text).toContain(`Now Active until ${datedMomentText(devtools[0].endDateTime)}`);
     expect(buttonTitles(card)).not.toContain('Activate Developer Tools Power Users');
     expect(buttonTitles(card)).toEqual(
       expect.arrayContaining([

@@ -14,6 +14,8 @@ import { type ActivationInput, checkActivationInput, type InputProblem } from '.
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { approverContext } from '../approver/context.js';
+import { rememberPimGroup } from '../approver/index.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
 import { createStepUp, readStepUp, STEP_UP_MINUTES, type StepUpState } from './stepUpState.js';
@@ -93,7 +95,7 @@ export const activateAction = defineAction({
     }
     if (!role) return cardReply(notEligibleCard());
     const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
-    if (role.active || role.pendingRequestId) {
+    if (role.active || role.pending) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return cardReply(current.card);
@@ -178,6 +180,8 @@ export async function submitActivation(
     context.forget(user);
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
+    // The watcher looks for PIM approvals group by group: from now on this group is one, so approvers get a card.
+    if (record.phase === 'pendingApproval') await watchGroupApprovals(app, target.groupId);
     await trackCopy(app, record, place);
     app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');
     return { card: renderRecord(app, record), record };
@@ -197,6 +201,14 @@ export async function submitActivation(
       return { card: await conflictCard(app, user, target, error, place), error };
     }
     return { card: activationErrorCard(target, error), error };
+  }
+}
+
+async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
+  try {
+    await rememberPimGroup(approverContext(app).store, groupId);
+  } catch (err) {
+    app.log.warn({ err }, 'could not add the group to those whose approvals are watched');
   }
 }
 
@@ -331,7 +343,7 @@ async function conflictCard(
 ): Promise<AdaptiveCard> {
   try {
     const role = await activationContext(app).eligibleRole(user, target.groupId, target.accessId);
-    if (role && (role.active || role.pendingRequestId)) {
+    if (role && (role.active || role.pending)) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return current.card;
@@ -351,7 +363,7 @@ export async function currentRoleCard(
   user: ActingUser,
   role: EligibleRole,
 ): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
-  const requestId = role.active?.requestId ?? role.pendingRequestId;
+  const requestId = role.active?.requestId ?? role.pending?.requestId;
   const notice = { text: 'This role is already active or waiting for approval.', tone: 'warning' as const };
   if (!requestId) {
     const card = messageCard({
@@ -374,10 +386,11 @@ export async function currentRoleCard(
           groupId: role.group.id,
           groupName: role.group.displayName,
           accessId: role.accessId,
-          phase: role.active ? 'active' : 'pendingApproval',
+          phase: role.active ? 'active' : (role.pending?.phase ?? 'pendingApproval'),
           ...(role.active ? {} : { approvalId: requestId }),
-          startDateTime: role.active?.startDateTime,
-          endDateTime: role.active?.endDateTime,
+          startDateTime: role.active?.startDateTime ?? role.pending?.startDateTime,
+          endDateTime: role.active?.endDateTime ?? role.pending?.endDateTime,
+          durationMinutes: role.pending?.durationMinutes,
           approvers: role.policy?.approvers ?? [],
         });
   return { card: renderRecord(app, record, notice), record };

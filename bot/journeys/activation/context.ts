@@ -61,7 +61,8 @@ export class ActivationContext {
     const hit = this.roles.get(key);
     const now = this.app.clock.now().getTime();
     if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.list;
-    const list = await loadEligibleRoles(this.app.graph.forUser(user));
+    const { graph, clock, config } = this.app;
+    const list = await loadEligibleRoles(graph.forUser(user), clock.now(), config.pimScheduledStatuses);
     if (list.unavailable.length === 0) this.roles.set(key, { at: now, list });
     else this.roles.delete(key);
     return list;
