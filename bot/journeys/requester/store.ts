@@ -138,6 +138,7 @@ const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
         result: z.enum(['approved', 'denied', 'expired']),
         by: z.string().optional(),
         reason: z.string().optional(),
+        at: z.string().optional(),
       }),
     ),
   }),
@@ -162,6 +163,13 @@ const trackSchema = z.object({
   renewal: z.boolean().optional(),
   /** Who decided and why, as the requester's own token read it once the request was decided (see decisions.ts). */
   decisions: decisionsSchema.optional(),
+  /**
+   * Set while the request still waits: the stage that was open when `decisions` was read (the stages before it are
+   * decided). Undefined: `decisions` is the final read.
+   */
+  decisionsStage: z.number().optional(),
+  /** The open approval stage the status card and the notifications last reported (1 when unset). */
+  lastStage: z.number().optional(),
   /** The person canceled it with the bot's Cancel request (otherwise a cancel came from My Access or an admin). */
   canceledByRequester: z.boolean().optional(),
   createdAt: z.string(),
