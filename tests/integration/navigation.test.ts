@@ -193,3 +193,83 @@ describe("the expiry reminder's buttons", () => {
     expect(teams.events.slice(renewCount).filter((e) => e.kind === 'send')).toEqual([]);
   });
 });
+
+describe('in a group chat: navigation posts into the same chat, and the clicked card stays', () => {
+  const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
+  const GROUP = { id: '19:group-chat-finance@thread.v2', conversationType: 'groupChat', isGroup: true };
+  const inGroup = (e: ConnectorEvent) => e.conversationId === GROUP.id;
+  const groupActivity = (user: typeof alex, extra: Record<string, unknown>) =>
+    stack.teams.baseActivity(user, {
+      ...extra,
+      conversation: { ...GROUP, tenantId: 'c0a70500-0000-4000-8000-000000000001' },
+    });
+  /** The card with this activity id as the group chat shows it now (last send or update wins). */
+  const groupCard = (activityId: string) =>
+    stack.teams.events
+      .filter((e) => inGroup(e) && e.activityId === activityId && (e.kind === 'send' || e.kind === 'update'))
+      .flatMap((e) => cardsIn(e.activity))
+      .at(-1);
+
+  async function sayInGroup(user: typeof alex, text: string): Promise<Shown> {
+    const count = stack.teams.events.length;
+    const res = await stack.teams.post(
+      groupActivity(user, { type: 'message', text: `<at>Access Bot</at> ${text}`, textFormat: 'plain' }),
+    );
+    expect(res.status).toBeLessThan(300);
+    const event = stack.teams.events.slice(count).find((e) => cardsIn(e.activity).length > 0);
+    if (!event) throw new Error(`no card answered "${text}" in the group chat`);
+    expect(inGroup(event)).toBe(true);
+    return { card: cardsIn(event.activity)[0], id: event.activityId };
+  }
+
+  async function pressInGroup(user: typeof alex, shown: Shown, title: string): Promise<Click> {
+    const found = findAction(shown.card, title);
+    if (!found || found.action.type !== 'Action.Execute') throw new Error(`no button "${title}"`);
+    const count = stack.teams.events.length;
+    const before = groupCard(shown.id);
+    const res = await stack.teams.post(
+      groupActivity(user, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: shown.id,
+        value: { action: { type: 'Action.Execute', verb: found.action.verb, data: found.action.data ?? {} } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    return {
+      reply: { httpStatus: res.status, body: res.body },
+      events: stack.teams.events.slice(count),
+      before,
+      after: groupCard(shown.id),
+    };
+  }
+
+  it('Details posts the details into the group chat, the results stay; Back to the catalog brings them back', async () => {
+    const results = await sayInGroup(alex, 'find finance reports');
+    expect(cardText(results.card)).toMatch(/Finance Reports – Read/);
+    const click = await pressInGroup(alex, results, 'Details');
+    const details = expectPostedNewCard(results, click);
+    expect(click.events.every(inGroup)).toBe(true);
+    expect(cardText(details.card)).toMatch(/Read access to the Finance Reports site/);
+
+    const back = await pressInGroup(alex, details, 'Back to the catalog');
+    expect(back.events.every(inGroup)).toBe(true);
+    expect(cardText(expectPostedNewCard(details, back).card)).toBe(cardText(results.card));
+  });
+
+  it('paging updates the card in place in the group chat and keeps the query', async () => {
+    const first = await sayInGroup(alex, 'find finance reports');
+    const next = await pressInGroup(alex, first, 'Next');
+    const second = expectUpdatedInPlace(first, next);
+    expect(cardText(second.card)).toMatch(/6–9 of 9/);
+    expect(next.events.filter((e) => !inGroup(e))).toEqual([]);
+  });
+
+  it("the help card's My requests posts the clicker's own list into the chat, the help card stays", async () => {
+    const help = await sayInGroup(alex, 'help');
+    const click = await pressInGroup(megan, help, 'My requests');
+    const posted = expectPostedNewCard(help, click);
+    expect(click.events.every(inGroup)).toBe(true);
+    expect(cardText(posted.card)).toMatch(/request/i);
+  });
+});
