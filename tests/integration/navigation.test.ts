@@ -224,7 +224,7 @@ describe('in a group chat: navigation posts into the same chat, and the clicked 
 
   async function pressInGroup(user: typeof alex, shown: Shown, title: string): Promise<Click> {
     const found = findAction(shown.card, title);
-    if (!found || found.action.type !== 'Action.Execute') throw new Error(`no button "${title}"`);
+    if (found?.action.type !== 'Action.Execute') throw new Error(`no button "${title}"`);
     const count = stack.teams.events.length;
     const before = groupCard(shown.id);
     const res = await stack.teams.post(
@@ -263,6 +263,42 @@ describe('in a group chat: navigation posts into the same chat, and the clicked 
     const second = expectUpdatedInPlace(first, next);
     expect(cardText(second.card)).toMatch(/6–9 of 9/);
     expect(next.events.filter((e) => !inGroup(e))).toEqual([]);
+  });
+
+  it('in a channel thread too: Details posts into the same thread and the results stay', async () => {
+    const thread = {
+      id: '19:it-helpdesk@thread.tacv2;messageid=1764770000000',
+      conversationType: 'channel',
+      isGroup: true,
+    };
+    const inThread = (e: ConnectorEvent) => e.conversationId === thread.id;
+    const activity = (extra: Record<string, unknown>) =>
+      stack.teams.baseActivity(alex, {
+        ...extra,
+        conversation: { ...thread, tenantId: 'c0a70500-0000-4000-8000-000000000001' },
+      });
+    const count = stack.teams.events.length;
+    await stack.teams.post(activity({ type: 'message', text: '<at>Access Bot</at> find finance reports' }));
+    const event = stack.teams.events.slice(count).find((e) => cardsIn(e.activity).length > 0);
+    expect(event && inThread(event)).toBe(true);
+    const results = cardsIn(event?.activity)[0];
+    const details = findAction(results, 'Details')?.action;
+    const clicked = stack.teams.events.length;
+    const res = await stack.teams.post(
+      activity({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: event?.activityId,
+        value: { action: { type: 'Action.Execute', verb: details?.verb, data: details?.data ?? {} } },
+      }),
+    );
+    expect(res.body?.type).toBe(MESSAGE);
+    const after = stack.teams.events.slice(clicked);
+    expect(after.filter((e) => e.kind === 'update')).toEqual([]);
+    const sent = after.filter((e) => e.kind === 'send' && cardsIn(e.activity).length > 0);
+    expect(sent).toHaveLength(1);
+    expect(inThread(sent[0])).toBe(true);
+    expect(cardText(cardsIn(sent[0].activity)[0])).toMatch(/Read access to the Finance Reports site/);
   });
 
   it("the help card's My requests posts the clicker's own list into the chat, the help card stays", async () => {
