@@ -21,6 +21,7 @@ export const README_CARDS = [
   'activation',
   'outcome-denied-by-megan',
   'outcome-cancel-confirm',
+  'outcome-stage1-approved',
   'activation-deactivate-confirm',
   'approvals-summary-after-decision',
   'catalog-you-have-this',
