@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatDate } from '../../cards/requester/format.js';
 import { formInputId } from '../../cards/requester/requestForm.js';
+import { cardTimestamp } from '../../cards/time.js';
 import { toRequestView } from '../../services/entitlement/parse.js';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
@@ -11,7 +12,7 @@ import { buttonTitles, type Card, cardsIn, cardText, findAction, teamsUser } fro
  * What the requester is told about how an access package request ended (issue 13), over HTTP against the devtenant:
  * who decided and why (read with the requester's own token), for every stage; expiry and cancellation instead; "decided
  * in My Access" when Graph will not show it; Cancel asks in the card before anything reaches Graph; access that
- * starts later and renewals.
+ * starts later and renewals; while a later stage waits, the stages approved so far (read once per stage).
  */
 
 const EM = '/identityGovernance/entitlementManagement';
@@ -276,6 +277,77 @@ describe('requester outcomes: when Graph will not show the requester who decided
       expect(shown).not.toContain('Talk to Lee');
     }
     expect(buttonTitles(stack.teams.currentCard(alex, status.id)!)).toContain('Request again');
+  });
+});
+
+describe('requester outcomes: the decided stages while a later one waits', () => {
+  let stack: Stack;
+  const probeMinutes = process.env.APPROVAL_STAGE_PROBE_MINUTES;
+  const notesAbout = (after: number) => notesTo(stack, after).filter((t) => t.includes('Production Databases'));
+  /** Reads of the request's approval made with Alex's token since the last clearGraphLog. */
+  const alexApprovalReads = async (requestId: string) =>
+    (await stack.graphCalls()).filter(
+      (c) => c.path.includes(`/accessPackageAssignmentApprovals/${requestId}`) && c.caller?.includes(PEOPLE.alex),
+    );
+  beforeAll(async () => {
+    // Multi-stage requests are re-read as an approver on every tick (default: every 5 minutes).
+    process.env.APPROVAL_STAGE_PROBE_MINUTES = '0';
+    stack = await startStack();
+    // Megan has talked to the bot: the watcher reads the stages with her token and sees stage 1 decided.
+    await stack.teams.install(teamsUser(PEOPLE.megan, 'Megan Bowen'));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (probeMinutes === undefined) delete process.env.APPROVAL_STAGE_PROBE_MINUTES;
+    else process.env.APPROVAL_STAGE_PROBE_MINUTES = probeMinutes;
+  });
+
+  it('stage 1 approved in My Access: card, notification and my requests name Megan and the waiting stage', async () => {
+    const status = await requestPackage(
+      stack,
+      'production databases',
+      'Production Databases – Eligible DBA',
+      'DBA cover for the Q4 migration',
+    );
+    const requestId = requestIdOf(status.card);
+    await stack.bot.watcher.tickNow();
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).not.toMatch(/Stage 1 approved/);
+
+    await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Approve', 'ok for Q1');
+    const stage1 = (await graphAs(stack, PEOPLE.megan, 'GET', `${EM}/accessPackageAssignmentApprovals/${requestId}`))
+      .stages[0];
+    await stack.clearGraphLog();
+    const before = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+
+    const approved = 'Stage 1 approved by Megan Bowen: “ok for Q1”';
+    const since = `since {{DATE(${cardTimestamp(stage1.reviewedDateTime)}, SHORT)}}`;
+    const waiting = `Stage 2: waiting for a member of Security Reviewers ${since}`;
+    const card = cardText(stack.teams.currentCard(alex, status.id)!);
+    expect(card).toMatch(/^Production Databases – Eligible DBA\nPending approval\n/);
+    expect(card).toContain(`${approved}\n${waiting}`);
+    // Read once, with Alex's own token.
+    expect(await alexApprovalReads(requestId)).toHaveLength(1);
+    const notes = notesAbout(before);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(`${approved} · ${waiting}`);
+
+    // Nothing moved: no read of the approval with Alex's token, no second notification.
+    await stack.clearGraphLog();
+    const quiet = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+    expect(await alexApprovalReads(requestId)).toHaveLength(0);
+    expect(notesAbout(quiet)).toHaveLength(0);
+
+    expect(await myRequestsRow(stack, 'Production Databases')).toContain(`${approved} · ${waiting}`);
+    expect(await alexApprovalReads(requestId)).toHaveLength(0);
+
+    // Stage 2 decided: the final read replaces what was kept while it waited.
+    await decideInMyAccess(stack, requestId, PEOPLE.lynne, 'Approve', 'Change CHG0034127 reviewed');
+    await stack.bot.watcher.tickNow();
+    const done = cardText(stack.teams.currentCard(alex, status.id)!);
+    expect(done).toContain(`${approved}\nStage 2 approved by Lynne Robbins: “Change CHG0034127 reviewed”`);
+    expect(done).not.toMatch(/waiting for/);
   });
 });
 
