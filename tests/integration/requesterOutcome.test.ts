@@ -81,6 +81,15 @@ async function requestPackage(stack: Stack, search: string, name: string, justif
 const devTools = (stack: Stack) =>
   requestPackage(stack, 'developer tools eligible owner', 'Developer Tools – Eligible Owner', 'Build agents');
 
+/** Production Databases – Eligible DBA: two stages, Alex's manager Megan, then Security Reviewers (with a reason). */
+const productionDatabases = (stack: Stack) =>
+  requestPackage(
+    stack,
+    'production databases',
+    'Production Databases – Eligible DBA',
+    'DBA cover for the Q4 migration',
+  );
+
 /** The `my requests` row of a package. */
 async function myRequestsRow(stack: Stack, name: string): Promise<string> {
   const mine = await say(stack, 'my requests');
@@ -122,12 +131,7 @@ describe('requester outcomes: who decided and why', () => {
   });
 
   it('two stages: each stage names who decided and why', async () => {
-    const status = await requestPackage(
-      stack,
-      'production databases',
-      'Production Databases – Eligible DBA',
-      'DBA cover for the Q4 migration',
-    );
+    const status = await productionDatabases(stack);
     const requestId = requestIdOf(status.card);
     await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Approve', 'ok for Q1');
     await decideInMyAccess(stack, requestId, PEOPLE.lynne, 'Deny', 'Talk to Lee first');
@@ -303,12 +307,7 @@ describe('requester outcomes: the decided stages while a later one waits', () =>
   });
 
   it('stage 1 approved in My Access: card, notification and my requests name Megan and the waiting stage', async () => {
-    const status = await requestPackage(
-      stack,
-      'production databases',
-      'Production Databases – Eligible DBA',
-      'DBA cover for the Q4 migration',
-    );
+    const status = await productionDatabases(stack);
     const requestId = requestIdOf(status.card);
     await stack.bot.watcher.tickNow();
     expect(cardText(stack.teams.currentCard(alex, status.id)!)).not.toMatch(/Stage 1 approved/);
