@@ -42,7 +42,7 @@ export interface RequestStatusView {
   refreshUserIds?: string[];
   /** Who decided and why, as the requester's token read it; undefined when the state names no decision. */
   decisions?: RequestDecisions;
-  /** While it waits for approval: the open stage, when the stages before it were approved (then `decisions` has them). */
+  /** While it waits: the open stage, once the stages before it were approved (`decisions` then has them). */
   openStage?: number;
   /** The person canceled it here (else it was canceled in My Access or by an admin). */
   canceledByRequester?: boolean;

@@ -23,11 +23,8 @@ async function meganTalksToBot(e2e: E2E): Promise<void> {
   const alex = await e2e.bot.app.proactive.conversations.get(PEOPLE.alex);
   expect(alex).toBeDefined();
   const conversationId = alex?.conversationId ?? '';
-  const template = await (
-    await fetch(
-      `${e2e.playground.url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`,
-    )
-  ).json();
+  const query = new URLSearchParams({ conversationId, type: 'install' });
+  const template = await (await fetch(`${e2e.playground.url}/_internal/v1/customActivities/template?${query}`)).json();
   const activity = {
     ...template,
     from: { ...template.from, id: 'user-id-megan', name: 'Megan Bowen', aadObjectId: PEOPLE.megan },

@@ -34,7 +34,7 @@ export const REQUESTER_ROLE = 'requester';
 
 export const requestSubject = (requestId: string) => subjectKey(REQUEST_SUBJECT, requestId);
 
-/** What a status card shows changes only with these (and the open approval stage); relative times are refreshed with them. */
+/** What a status card shows changes only with these and the open stage; relative times are refreshed with them. */
 export function versionOf(request: RequestView, openStage?: number): string {
   const parts = [request.state, request.status, request.accessEndsAt ?? ''];
   return (openStage ?? 1) > 1 ? [...parts, `stage${openStage}`].join('|') : parts.join('|');
@@ -404,7 +404,7 @@ async function followUp(
   const loaded = record.context
     ? await withDecisions(app, { request: current, record })
     : await loadRequest(app, record.requestId, record);
-  await tellRequester(app, store, record, loaded, `${loaded.request.state}`);
+  await tellRequester(app, store, record, loaded, loaded.request.state);
 }
 
 /** Redraws the copies of a request's card (the state is read already) and sends one notification per `change`. */
