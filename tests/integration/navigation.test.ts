@@ -265,6 +265,26 @@ describe('in a group chat: navigation posts into the same chat, and the clicked 
     expect(next.events.filter((e) => !inGroup(e))).toEqual([]);
   });
 
+  it("another member's Next and Back to the catalog keep the search made in the chat", async () => {
+    const results = await sayInGroup(alex, 'find finance reports');
+    const second = expectUpdatedInPlace(results, await pressInGroup(megan, results, 'Next'));
+    expect(cardText(second.card)).toMatch(/6–9 of 9/);
+    expect(cardText(second.card)).not.toMatch(/Salesforce|Payroll|Visio/);
+
+    const details = expectPostedNewCard(results, await pressInGroup(alex, results, 'Details'));
+    const back = expectPostedNewCard(details, await pressInGroup(megan, details, 'Back to the catalog'));
+    expect(cardText(back.card)).toMatch(/1–5 of 9/);
+    expect(cardText(back.card)).toMatch(/finance reports/i);
+  });
+
+  it('a search made in the personal chat stays there: the same ids from another person show the catalog', async () => {
+    const mine = await say('find finance reports');
+    const next = findAction(mine.card, 'Next')?.action;
+    const reply = await stack.teams.invoke(megan, next?.verb, next?.data ?? {}, mine.id);
+    expect(cardText(reply.body?.value)).toMatch(/^Access packages you can request\nShowing 1–5 of (\d+)\./);
+    expect(cardText(reply.body?.value)).not.toMatch(/ of 9\./);
+  });
+
   it('in a channel thread too: Details posts into the same thread and the results stay', async () => {
     const thread = {
       id: '19:it-helpdesk@thread.tacv2;messageid=1764770000000',
