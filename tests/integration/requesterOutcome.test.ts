@@ -4,6 +4,7 @@ import { formInputId } from '../../cards/requester/requestForm.js';
 import { cardTimestamp } from '../../cards/time.js';
 import { toRequestView } from '../../services/entitlement/parse.js';
 import { PEOPLE } from '../devtenant/tokens.js';
+import { Chats } from '../helpers/chats.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { buttonTitles, type Card, cardsIn, cardText, findAction, teamsUser } from '../helpers/teamsHarness.js';
@@ -347,6 +348,27 @@ describe('requester outcomes: the decided stages while a later one waits', () =>
     const done = cardText(stack.teams.currentCard(alex, status.id)!);
     expect(done).toContain(`${approved}\nStage 2 approved by Lynne Robbins: “Change CHG0034127 reviewed”`);
     expect(done).not.toMatch(/waiting for/);
+  });
+
+  it("stage 1 approved by Megan on her card in Teams: Alex's card says so at once, the next tick tells him once", async () => {
+    await resetTenant(stack); // the test before left Alex holding the package
+    const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
+    const status = await productionDatabases(stack);
+    await stack.bot.watcher.tickNow(); // Megan gets her approval card
+    const chats = new Chats(stack.teams, { ownChatOnly: true });
+    const approval = chats.find(megan, /Alex Wilber asks for Production Databases/);
+    const reply = await chats.click(megan, approval, 'Approve', { reason: 'Cover agreed with the DBA lead' });
+    expect(cardText(reply)).toMatch(/You approved stage 1/);
+
+    const approved = 'Stage 1 approved by Megan Bowen: “Cover agreed with the DBA lead”';
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).toContain(approved);
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).toContain('Stage 2: waiting for a member of Security');
+    const before = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+    await stack.bot.watcher.tickNow();
+    const notes = notesAbout(before);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(approved);
   });
 });
 
