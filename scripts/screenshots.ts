@@ -21,6 +21,7 @@ export const README_CARDS = [
   'activation',
   'outcome-denied-by-megan',
   'outcome-cancel-confirm',
+  'outcome-stage1-approved',
   'activation-deactivate-confirm',
   'activation-list-active',
   'activation-list-cancel-confirm',

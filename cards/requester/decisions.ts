@@ -1,5 +1,6 @@
 import type { RequestDecisions, StageDecisionView } from '../../services/model/entitlement.js';
 import { plainText, truncate } from '../elements.js';
+import { approversText } from './details.js';
 
 /**
  * Who decided a request and why, in the requester's words: "Denied by Megan Bowen: “Talk to Lee first”", stage by
@@ -53,6 +54,8 @@ export interface StagesKnown {
   count: number;
   /** 1-based numbers of stages whose policy says `approverInformationVisibility: notVisible`. */
   hidden?: readonly number[];
+  /** Who approves each stage, as the policy names them (display names). */
+  approvers?: readonly (readonly string[])[];
 }
 
 /**
@@ -83,7 +86,43 @@ export function decisionSummary(
 }
 
 /** The policy's stages as the status card and `my requests` know them. */
-export function stagesKnown(stages: readonly { approverHidden?: boolean }[] | undefined): StagesKnown {
+export function stagesKnown(
+  stages: readonly { approvers?: readonly string[]; approverHidden?: boolean }[] | undefined,
+): StagesKnown {
   const list = stages ?? [];
-  return { count: list.length, hidden: list.flatMap((s, i) => (s.approverHidden ? [i + 1] : [])) };
+  return {
+    count: list.length,
+    hidden: list.flatMap((s, i) => (s.approverHidden ? [i + 1] : [])),
+    approvers: list.map((s) => s.approvers ?? []),
+  };
+}
+
+/**
+ * A request still waiting at `openStage` (the stages before it approved): one line per decided stage, then the one
+ * that waits, "Stage 2: waiting for Lynne Robbins or Miriam Graham since …". `since` writes the moment the stage
+ * opened (the card's own time words). When Graph would not show the requester the decisions, the decided stages are
+ * counted without names.
+ */
+export function progressLines(
+  decisions: RequestDecisions,
+  stages: StagesKnown,
+  openStage: number,
+  since: (iso: string) => string,
+  maxReason = 400,
+): string[] {
+  const known = { ...stages, count: Math.max(stages.count, openStage) };
+  const decided = decisions.kind === 'read' ? decisions.stages.filter((d) => d.stage < openStage) : [];
+  const lines =
+    decided.length > 0
+      ? decisionLines({ kind: 'read', stages: decided }, known, maxReason)
+      : [`${openStage > 2 ? `Stages 1 to ${openStage - 1}` : 'Stage 1'} approved: I cannot see who decided or why.`];
+  const opened = decided.find((d) => d.stage === openStage - 1)?.at;
+  return [...lines, waitingLine(known, openStage, opened ? since(opened) : undefined)];
+}
+
+function waitingLine(stages: StagesKnown, openStage: number, since: string | undefined): string {
+  const approvers = stages.approvers?.[openStage - 1] ?? [];
+  const hidden = (stages.hidden ?? []).includes(openStage);
+  const who = approvers.length > 0 && !hidden ? `waiting for ${approversText(approvers)}` : 'waiting for approval';
+  return `Stage ${openStage}: ${who}${since ? ` since ${since}` : ''}`;
 }

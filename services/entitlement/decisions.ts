@@ -39,6 +39,7 @@ function toDecision(stage: StageInfo): StageDecisionView[] {
   const view: StageDecisionView = { stage: stage.index, result };
   if (stage.by) view.by = stage.by.displayName;
   if (stage.reason?.trim()) view.reason = stage.reason.trim();
+  if (stage.at) view.at = stage.at;
   return [view];
 }
 
