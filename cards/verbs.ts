@@ -24,6 +24,7 @@ export const Verbs = {
   activate: 'activate',
   deactivate: 'deactivate',
   extend: 'extend',
+  cancelActivation: 'cancelActivation',
   refreshRequest: 'refreshRequest',
   refreshApproval: 'refreshApproval',
   refreshActivation: 'refreshActivation',

@@ -18,6 +18,8 @@ export interface LogEntry {
   /** Devtenant clock time (ISO). */
   time: string;
   batchItem?: boolean;
+  /** `console`: the devtenant console made this call for a person (with their user token). */
+  via?: 'console';
   /** Only for 500s: what went wrong inside the devtenant. */
   error?: string;
 }

@@ -40,6 +40,12 @@ export interface RunningDevtenant {
   state: TenantState;
   /** Requests refused as malformed; tests declare the ones they provoke with `refusals.expect(...)`. */
   refusals: Refusals;
+  /**
+   * The devtenant clock as a `Clock` (services/clock.ts): a bot in the same process that shares it sees time move
+   * when the console or `POST /_devtenant/clock` moves it (activation ends, reminders, expiry), and mints tokens the
+   * devtenant judges on the same clock.
+   */
+  clock: { now(): Date };
 }
 
 export function createTenantState(opts: Omit<DevtenantOptions, 'port' | 'host'> = {}): TenantState {
@@ -79,6 +85,7 @@ export async function startDevtenant(opts: DevtenantOptions = {}): Promise<Runni
     url,
     state,
     refusals: server.refusals,
+    clock: { now: () => new Date(state.now()) },
     close: () =>
       new Promise<void>((resolve) => {
         server.http.close(() => resolve());

@@ -10,6 +10,7 @@ import {
 } from './pim-engine.js';
 import { DEFAULT_PIM_RULES, type Seed } from './seed.js';
 import type { TenantState } from './state.js';
+import { installApp } from './teamwork.js';
 import { iso, parseDuration, seedTime, stableGuid } from './time.js';
 
 /** Builds the tenant from its seed; relative seed times are anchored at the clock's current time. */
@@ -22,6 +23,7 @@ export function loadTenant(state: TenantState): void {
   loadCatalogs(state, seed, at);
   loadAssignmentsAndRequests(state, seed, at);
   loadPim(state, seed, at);
+  loadTeamsApps(state, seed, at);
 }
 
 type At = (text: string) => number;
@@ -47,6 +49,7 @@ function loadDirectory(state: TenantState, seed: Seed, at: At): void {
       createdDateTime: at(o.createdDateTime),
     });
   }
+  for (const c of seed.authenticationContexts) state.authenticationContexts.set(lower(c.id), { ...c });
   for (const g of seed.groups) {
     const group: Group = {
       ...g,
@@ -293,4 +296,12 @@ function loadPendingActivation(state: TenantState, r: Seed['pim']['requests'][nu
   request.eligibilityId = activeEligibility(state, principalId, groupId, r.accessId, created)?.id ?? null;
   state.pimRequests.set(request.id, request);
   openApproval(state, request, rules, created);
+}
+
+function loadTeamsApps(state: TenantState, seed: Seed, at: At): void {
+  for (const { installedFor, ...app } of seed.teamsApps) {
+    const teamsApp = { ...app, id: lower(app.id), botId: lower(app.botId) };
+    state.teamsApps.set(teamsApp.id, { ...teamsApp, createdDateTime: at(app.createdDateTime) });
+    for (const userId of installedFor) installApp(state, lower(userId), teamsApp.id, at(app.createdDateTime));
+  }
 }

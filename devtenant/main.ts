@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   console.log(
     `devtenant: Microsoft Graph emulator for ${running.state.tenant.displayName} at ${running.url} (/v1.0, /beta)`,
   );
+  console.log(`devtenant: console (act as any demo person) at ${running.url}/`);
   const stop = (signal: string) => {
     console.log(`devtenant: ${signal}, stopping`);
     running.close().then(() => process.exit(0));

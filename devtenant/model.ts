@@ -17,6 +17,14 @@ export interface ConnectedOrganization {
   createdDateTime: number;
 }
 
+/** authenticationContextClassReference: `id` is the claim value (`c1`). */
+export interface AuthenticationContext {
+  id: string;
+  displayName: string;
+  description: string | null;
+  isAvailable: boolean;
+}
+
 export interface Group {
   id: string;
   displayName: string;
@@ -226,4 +234,25 @@ export interface PimRequest {
   /** Requested activation length (selfActivate). */
   durationMs: number | null;
   approval: Approval | null;
+}
+
+/** An app of the Teams app catalog (`teamsApp`); `externalId` is the manifest id. */
+export interface TeamsApp {
+  id: string;
+  externalId: string;
+  displayName: string;
+  distributionMethod: 'organization' | 'sideloaded' | 'store';
+  version: string;
+  /** The Entra app id of the app's bot: what TeamsAppInstallation.ReadWriteSelfForUser.All calls "itself". */
+  botId: string;
+  createdDateTime: number;
+}
+
+/** A Teams app installed in a user's personal scope (`userScopeTeamsAppInstallation`) and its 1:1 chat. */
+export interface AppInstallation {
+  id: string;
+  userId: string;
+  teamsAppId: string;
+  chatId: string;
+  createdDateTime: number;
 }

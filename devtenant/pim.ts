@@ -222,7 +222,8 @@ function approvalFor(req: GraphRequest, id: string): { request: PimRequest; appr
   const request = req.state.pimRequests.get(id.toLowerCase());
   if (!request?.approval) throw notFound(`Approval '${id}' was not found.`);
   const { approval } = request;
-  if (approval.requestorId !== req.caller.oid && !isApproverOf(req.state, approval, req.caller.oid)) {
+  const requestor = approval.requestorId === req.caller.oid && req.state.quirks.pimRequestorReadsApproval;
+  if (!requestor && !isApproverOf(req.state, approval, req.caller.oid)) {
     throw forbidden('The caller is not an approver of this approval.');
   }
   return { request, approval };

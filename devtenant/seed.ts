@@ -55,6 +55,17 @@ const connectedOrganization = z.object({
   createdDateTime: when.default('-P180D'),
 });
 
+/**
+ * A Conditional Access authentication context (Graph's authenticationContextClassReference): the id is the claim value
+ * PIM policies name (`c1`) and tokens carry in `acrs`; the display name is what people should read.
+ */
+const authenticationContext = z.object({
+  id: z.string().min(1),
+  displayName: z.string().min(1),
+  description: z.string().nullable().default(null),
+  isAvailable: z.boolean().default(true),
+});
+
 const pimApproval = z.object({
   approvers: z.array(subjectSet).min(1),
   escalationApprovers: z.array(subjectSet).default([]),
@@ -261,10 +272,26 @@ const pim = z.object({
     .default([]),
 });
 
+/** An app of the org's Teams app catalog (what an admin uploads in the Teams admin center). */
+const teamsApp = z.object({
+  id: guid,
+  /** The manifest `id` (TEAMS_APP_ID). */
+  externalId: guid,
+  displayName: z.string().min(1),
+  distributionMethod: z.enum(['organization', 'sideloaded', 'store']).default('organization'),
+  version: z.string().default('1.0.0'),
+  /** The manifest's bot id (the bot's Entra app id). */
+  botId: guid,
+  createdDateTime: when.default('-P30D'),
+  /** Users who already have the app in their personal scope. */
+  installedFor: z.array(guid).default([]),
+});
+
 export const seedSchema = z.object({
   tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
   users: z.array(user).min(1),
   connectedOrganizations: z.array(connectedOrganization).default([]),
+  authenticationContexts: z.array(authenticationContext).default([]),
   groups: z.array(group).default([]),
   catalogs: z.array(catalog).default([]),
   resources: z.array(resource).default([]),
@@ -272,6 +299,7 @@ export const seedSchema = z.object({
   assignments: z.array(assignment).default([]),
   requests: z.array(pendingRequest).default([]),
   pim: pim.prefault({}),
+  teamsApps: z.array(teamsApp).default([]),
 });
 
 /** A seed as written in the file (defaults may be omitted). */
@@ -279,6 +307,7 @@ export type SeedData = z.input<typeof seedSchema>;
 export type Seed = z.output<typeof seedSchema>;
 export type SeedUser = Seed['users'][number];
 export type SeedConnectedOrganization = Seed['connectedOrganizations'][number];
+export type SeedAuthenticationContext = Seed['authenticationContexts'][number];
 export type SeedPolicy = Seed['accessPackages'][number]['policies'][number];
 export type PimRulesSpec = z.output<typeof pimRules>;
 export type ApprovalStageSpecJson = z.output<typeof approvalStage>;
@@ -366,6 +395,9 @@ function checkReferences(seed: Seed): void {
       users.has(e.principalId) && groups.has(e.groupId),
       `PIM item for ${e.principalId}/${e.groupId}: unknown user or group`,
     );
+  }
+  for (const app of seed.teamsApps) {
+    for (const u of app.installedFor) need(users.has(u), `teams app ${app.id}: unknown user ${u} in installedFor`);
   }
   if (problems.length > 0) throw new Error(`devtenant: invalid seed references:\n- ${problems.join('\n- ')}`);
 }

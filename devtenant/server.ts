@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { authenticate, type Caller, callerLabel } from './auth.js';
 import { type BatchItemInput, parseBatch, runBatch } from './batch.js';
-import { handleControl, RequestLog } from './control.js';
+import { registerConditionalAccess } from './conditional-access.js';
+import { DevtenantConsole, isConsolePath } from './console/index.js';
+import { type ControlDeps, handleControl, RequestLog } from './control.js';
 import { registerDirectory } from './directory.js';
 import { registerEntitlement } from './entitlement.js';
 import { errorBody, forbidden, GraphError, MalformedRequestError, malformed } from './errors.js';
@@ -13,6 +15,7 @@ import { Refusals } from './refusals.js';
 import { type GraphRequest, type GraphResponse, Router } from './router.js';
 import type { TenantState } from './state.js';
 import { StepUp } from './stepup.js';
+import { registerTeamwork } from './teamwork.js';
 import { iso } from './time.js';
 
 /** The HTTP front: Graph routing, auth, error envelope, request log, faults, `$batch`, control plane, step-up page. */
@@ -28,6 +31,8 @@ export function buildRouter(): Router {
   registerEntitlement(router);
   registerPolicies(router);
   registerPim(router);
+  registerTeamwork(router);
+  registerConditionalAccess(router);
   return router;
 }
 
@@ -41,6 +46,8 @@ interface GraphInput {
   bodyText: string;
   origin: string;
   batchItem: boolean;
+  /** Dispatched by the console for a person (marked in the request log). */
+  via?: 'console';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,10 +82,30 @@ export class DevtenantServer {
   readonly faults = new Faults();
   readonly refusals = new Refusals();
   readonly stepUp: StepUp;
+  readonly console: DevtenantConsole;
   readonly http: http.Server;
 
   constructor(readonly state: TenantState) {
     this.stepUp = new StepUp(state);
+    this.console = new DevtenantConsole({
+      state,
+      log: this.log,
+      stepUp: this.stepUp,
+      dispatch: (call) =>
+        this.dispatch({
+          method: call.method,
+          version: 'v1.0',
+          rawPath: call.path,
+          search: call.search,
+          headers: { authorization: `Bearer ${call.token}`, 'content-type': 'application/json' },
+          bodyText: call.body === undefined ? '' : JSON.stringify(call.body),
+          // Only for @odata links in the answer, which the console reads for their path.
+          origin: 'http://127.0.0.1',
+          batchItem: false,
+          via: 'console',
+        }),
+      control: (method, sub, body) => handleControl(this.controlDeps(), method, sub, body),
+    });
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => this.crash(res, err));
     });
@@ -118,11 +145,17 @@ export class DevtenantServer {
       this.control(res, method, slash < 0 ? '/' : rawPath.slice(slash), bodyText);
     } else if (OAUTH.test(rawPath)) {
       this.oauth(res, method, rawPath, search, bodyText);
-    } else if (rawPath === '/' && method === 'GET') {
-      this.send(res, {
-        status: 200,
-        body: { name: 'devtenant', tenant: this.state.tenant, graph: [`${origin}/v1.0`, `${origin}/beta`] },
+    } else if (isConsolePath(rawPath)) {
+      const page = await this.console.handle({
+        method,
+        path: rawPath,
+        query: new URLSearchParams(search),
+        form: new URLSearchParams(bodyText),
+        headers,
+        origin,
       });
+      res.writeHead(page.status, page.headers);
+      res.end(page.body);
     } else {
       const requestId = randomUUID();
       this.send(res, {
@@ -270,6 +303,7 @@ export class DevtenantServer {
       status,
       time: iso(this.state.now()),
       ...(input.batchItem ? { batchItem: true } : {}),
+      ...(input.via ? { via: input.via } : {}),
       ...(error ? { error } : {}),
     });
   }
@@ -277,18 +311,24 @@ export class DevtenantServer {
   private control(res: ServerResponse, method: string, sub: string, bodyText: string): void {
     try {
       const body = parseJson(bodyText);
-      const deps = {
-        state: this.state,
-        log: this.log,
-        faults: this.faults,
-        refusals: this.refusals,
-        onReset: () => this.stepUp.clear(),
-      };
-      this.send(res, handleControl(deps, method, sub, body));
+      this.send(res, handleControl(this.controlDeps(), method, sub, body));
     } catch (err) {
       if (!(err instanceof GraphError)) throw err;
       this.send(res, { status: err.status, body: errorBody(err.code, err.message, randomUUID()) });
     }
+  }
+
+  private controlDeps(): ControlDeps {
+    return {
+      state: this.state,
+      log: this.log,
+      faults: this.faults,
+      refusals: this.refusals,
+      onReset: () => {
+        this.stepUp.clear();
+        this.console.clear();
+      },
+    };
   }
 
   private oauth(res: ServerResponse, method: string, rawPath: string, search: string, bodyText: string): void {

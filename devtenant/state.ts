@@ -2,6 +2,8 @@ import { DevClock } from './clock.js';
 import type {
   AccessId,
   AccessPackage,
+  AppInstallation,
+  AuthenticationContext,
   Catalog,
   ConnectedOrganization,
   EmAssignment,
@@ -12,6 +14,7 @@ import type {
   PimRequest,
   Policy,
   Resource,
+  TeamsApp,
   User,
 } from './model.js';
 import type { Seed } from './seed.js';
@@ -65,6 +68,13 @@ export interface Quirks {
    * `false` = 403 `accessDenied` for the requestor, as an RBAC check that leaves out end users would answer.
    */
   emRequestorReadsApproval: boolean;
+  /**
+   * Whether the requestor of a PIM for Groups activation may GET its approval and stages. The v1.0 approval-get page
+   * says the read "is made by an approver"; it does not say what Graph answers the requestor (GRAPH-API.md §6.9,
+   * UNCONFIRMED). `false` (default) = 403 `Forbidden`, the answer every non-approver gets; `true` = the requestor
+   * reads it as an approver would (who decided, and why).
+   */
+  pimRequestorReadsApproval: boolean;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -82,6 +92,7 @@ export const DEFAULT_QUIRKS: Quirks = {
   opaquePimScheduleIds: false,
   pimApprovalSegment: 'stages',
   emRequestorReadsApproval: true,
+  pimRequestorReadsApproval: false,
 };
 
 interface TimedEvent {
@@ -113,6 +124,8 @@ export class TenantState {
   users = new Map<string, User>();
   usersByUpn = new Map<string, User>();
   connectedOrganizations = new Map<string, ConnectedOrganization>();
+  /** By lower-case id; the entity keeps the id as seeded (a claim value such as `c1`). */
+  authenticationContexts = new Map<string, AuthenticationContext>();
   groups = new Map<string, Group>();
   catalogs = new Map<string, Catalog>();
   resources = new Map<string, Resource>();
@@ -123,6 +136,8 @@ export class TenantState {
   pimEligibilities = new Map<string, PimEligibility>();
   pimActivations = new Map<string, PimActivation>();
   pimRequests = new Map<string, PimRequest>();
+  teamsApps = new Map<string, TeamsApp>();
+  appInstallations = new Map<string, AppInstallation>();
 
   private events: TimedEvent[] = [];
   private seq = 0;
@@ -156,6 +171,7 @@ export class TenantState {
       this.users,
       this.usersByUpn,
       this.connectedOrganizations,
+      this.authenticationContexts,
       this.groups,
       this.catalogs,
       this.resources,
@@ -166,6 +182,8 @@ export class TenantState {
       this.pimEligibilities,
       this.pimActivations,
       this.pimRequests,
+      this.teamsApps,
+      this.appInstallations,
     ]) {
       map.clear();
     }

@@ -1,6 +1,7 @@
 /**
  * `npm run doctor`: checks a deployment with the bot's own environment, one line per check, each failure with its fix.
- * Exit 0 only when every check passes (in local mode, checks that do not apply are skipped); 1 otherwise.
+ * Exit 0 only when every check passes (local mode runs them against the devtenant; only the OAuth connection, which
+ * does not exist there, is reported not applicable); 1 otherwise.
  */
 import { checkOAuthConnection, signInResourceClient } from '../bot/auth/oauthConnectionCheck.js';
 import { DEFAULT_TEAMS_APP_ID } from '../bot/proactive/installer.js';

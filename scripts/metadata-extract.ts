@@ -35,6 +35,14 @@ export const ROOT_TYPES = [
   'unifiedRoleManagementPolicy',
   'unifiedRoleManagementPolicyAssignment',
   'unifiedRoleManagementPolicyRule',
+  // Teams app catalog and per-user installations (the proactive installer and the doctor's catalog check).
+  'appCatalogs',
+  'teamsApp',
+  'teamsAppDefinition',
+  'userTeamwork',
+  'userScopeTeamsAppInstallation',
+  'chat',
+  'authenticationContextClassReference',
 ];
 
 /** Abstract bases whose derived types appear in bodies or `@odata.type` (question kinds, answers, rules, approvers). */

@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     write: output.write,
     verbose: config.logLevel === 'debug' || config.logLevel === 'trace',
   });
-  const bot = await startBot(config, { log: createLogger(config.logLevel, terminal) });
+  // The bot keeps the devtenant's time: the console's clock buttons move both.
+  const bot = await startBot(config, { log: createLogger(config.logLevel, terminal), clock: devtenant.clock });
   const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: playgroundPort });
 
   const signedIn = playgroundUser();
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       `  Teams client (Agents Playground): ${playground.url}   <- open this and type "help"`,
       `  Bot endpoint:                     ${bot.url}/api/messages`,
       `  Devtenant (local Microsoft Graph): ${devtenant.url}/v1.0`,
+      `  Devtenant console (act as anyone): ${devtenant.url}/`,
       `  Signed in as: ${signedIn}`,
       `  Demo state: ${demoState.shown} (reset at every start)`,
       '  Press Ctrl-C to stop all three.',

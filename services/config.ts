@@ -87,6 +87,18 @@ const schema = z
         }
         return [...new Set(days)].sort((a, b) => b - a);
       }),
+    // The status Graph gives an accepted activation with a later start: UNCONFIRMED (Granted or ScheduleCreated).
+    PIM_SCHEDULED_STATUSES: z
+      .string()
+      .default('Granted')
+      .transform((v, ctx) => {
+        const statuses = [...new Set(v.split(',').map((s) => s.trim()))].filter(Boolean);
+        if (statuses.length === 0 || statuses.length > 3 || statuses.some((s) => !/^[A-Za-z]{1,40}$/.test(s))) {
+          ctx.addIssue({ code: 'custom', message: 'must be one to three PIM request statuses, such as Granted' });
+          return z.NEVER;
+        }
+        return statuses;
+      }),
     EXPIRY_SWEEP_HOURS: z.coerce
       .number({ error: 'must be a number of hours' })
       .min(0.01, 'must be more than 0 hours')
@@ -187,6 +199,8 @@ export interface BotConfig {
   managedIdentityClientId?: string;
   watchIntervalSeconds: number;
   activationReminderMinutes: number;
+  /** The PIM request statuses of an activation accepted to start later (each is one read in the list's `$batch`). */
+  pimScheduledStatuses: string[];
   graphTimeoutMs: number;
   /** Hours between the approvers' digests of what still waits for them; 0 turns the digest off. */
   approvalDigestHours: number;
@@ -244,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     managedIdentityClientId: e.MANAGED_IDENTITY_CLIENT_ID,
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
     activationReminderMinutes: e.ACTIVATION_REMINDER_MINUTES,
+    pimScheduledStatuses: e.PIM_SCHEDULED_STATUSES,
     graphTimeoutMs: e.GRAPH_TIMEOUT_MS,
     approvalDigestHours: e.APPROVAL_DIGEST_HOURS,
     expiryReminderDays: e.EXPIRY_REMINDER_DAYS,

@@ -14,8 +14,10 @@ import {
   textBlock,
 } from '../elements.js';
 // Ended cards have no refresh: their times always carry the date (onDateAtText), live ones drop it on the reader's today.
+import { decisionLines, decisionSummary, PIM_PORTAL, type StagesKnown } from '../requester/decisions.js';
 import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
+import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
 import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
 
@@ -36,6 +38,15 @@ export { DEACTIVATE_BUTTON } from './deactivate.js';
 export const EXTEND_BUTTON = 'Extend';
 export const ACTIVATE_AGAIN_BUTTON = 'Activate again';
 
+/** Phases in which the membership never began: the card shows no start (the requested one is not a start). */
+const NEVER_STARTED: ReadonlySet<ActivationState['phase']> = new Set([
+  'pendingApproval',
+  'denied',
+  'canceled',
+  'expired',
+  'failed',
+]);
+
 interface Drawn {
   title: string;
   tone: TextColor;
@@ -52,7 +63,7 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
     ['Role', roleWord(state.accessId)],
     [
       'Started',
-      state.startDateTime && state.phase !== 'pendingApproval'
+      state.startDateTime && !NEVER_STARTED.has(state.phase)
         ? timeText(state.startDateTime, view.now, view.zone)
         : undefined,
     ],
@@ -85,7 +96,38 @@ function isLive(state: ActivationState): boolean {
   return state.phase === 'active' || state.phase === 'pendingApproval' || state.phase === 'scheduled';
 }
 
+/** PIM for Groups approvals have one stage (GRAPH-API.md §6.9); Graph's own list numbers them if it shows more. */
+const PIM_STAGES: StagesKnown = { count: 1 };
+
+/** Who approved or denied it and why, for the states an approver's decision led to (none when nobody had to). */
+function decisionTexts(state: ActivationState): string[] {
+  const decided = state.phase === 'active' || state.phase === 'scheduled' || state.phase === 'denied';
+  return decided && state.decisions ? decisionLines(state.decisions, PIM_STAGES, 400, PIM_PORTAL) : [];
+}
+
+/**
+ * The message the requester gets when an approver decided (the watcher or the approver journey found it): the same
+ * view as the card, its title and who decided on one line.
+ */
+export function activationNotificationCard(view: ActivationCardView): AdaptiveCard {
+  const { state } = view;
+  const drawn = draw(view);
+  const who = state.decisions ? decisionSummary(state.decisions, PIM_STAGES, 200, PIM_PORTAL) : undefined;
+  return adaptiveCard(
+    [callout([textBlock(drawn.title, { weight: 'bolder' })], drawn.tone), ...(who ? [textBlock(who)] : [])],
+    {
+      actions: state.phase === 'denied' ? [activateAgain(state)] : [],
+      fallbackText: `${plainTimes(drawn.title)}.`,
+    },
+  );
+}
+
 function draw(view: ActivationCardView): Drawn {
+  const drawn = drawPhase(view);
+  return { ...drawn, lines: [...drawn.lines, ...decisionTexts(view.state)] };
+}
+
+function drawPhase(view: ActivationCardView): Drawn {
   const { state, now } = view;
   const name = state.group.displayName;
   const again = [activateAgain(state)];
@@ -102,7 +144,7 @@ function draw(view: ActivationCardView): Drawn {
           }.`,
           'I update this card as soon as they decide.',
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'pendingApproval')],
       };
     case 'scheduled':
       return {
@@ -113,7 +155,7 @@ function draw(view: ActivationCardView): Drawn {
             state.endDateTime ? ` until ${timeText(state.endDateTime, now, view.zone)}` : ''
           }.`,
         ],
-        actions: [],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'scheduled')],
       };
     case 'ended':
       return {

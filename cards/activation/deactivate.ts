@@ -1,5 +1,5 @@
 import type { GroupAccess } from '../../services/model/entitlement.js';
-import type { ShowCardAction } from '../elements.js';
+import type { ActionData, ShowCardAction } from '../elements.js';
 import { confirmInCard } from '../requester/confirm.js';
 import { Verbs } from '../verbs.js';
 import { roleOf } from './format.js';
@@ -9,9 +9,15 @@ export const CONFIRM_DEACTIVATE_BUTTON = 'Yes, deactivate';
 
 /**
  * "Deactivate" asks once, in the card (nothing reaches the bot before the confirm), and says exactly what stops:
- * the person's membership or ownership of this group, now, until they activate it again.
+ * the person's membership or ownership of this group, now, until they activate it again. `extra` goes with the
+ * confirm (the list sends where it was, to draw itself again).
  */
-export function deactivateButton(requestId: string, accessId: GroupAccess, groupName: string): ShowCardAction {
+export function deactivateButton(
+  requestId: string,
+  accessId: GroupAccess,
+  groupName: string,
+  extra: ActionData = {},
+): ShowCardAction {
   const role = roleOf(accessId, groupName);
   return confirmInCard(
     DEACTIVATE_BUTTON,
@@ -19,6 +25,6 @@ export function deactivateButton(requestId: string, accessId: GroupAccess, group
       question: `Stop being ${role} now?`,
       consequence: `You will stop being ${role} as soon as PIM ends the activation. To get it back later you activate it again, with its rules (justification, approval) as before.`,
     },
-    { title: CONFIRM_DEACTIVATE_BUTTON, verb: Verbs.deactivate, data: { requestId } },
+    { title: CONFIRM_DEACTIVATE_BUTTON, verb: Verbs.deactivate, data: { ...extra, requestId } },
   );
 }

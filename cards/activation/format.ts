@@ -60,7 +60,9 @@ export function policySummary(policy: ActivationPolicy): string {
   if (policy.justificationRequired) parts.push('justification');
   if (policy.ticketRequired) parts.push('ticket number');
   if (policy.mfaRequired) parts.push('multi-factor sign-in');
-  if (policy.authenticationContext) parts.push(`stronger sign-in (${plainText(policy.authenticationContext)})`);
+  if (policy.authenticationContext) {
+    parts.push(`stronger sign-in (${plainText(policy.authenticationContextName ?? policy.authenticationContext)})`);
+  }
   if (policy.approvalRequired) {
     parts.push(policy.approvers.length ? `approval by ${plainText(orList(policy.approvers))}` : 'approval');
   }

@@ -1,5 +1,6 @@
-import type { EligibleRole, RolePart } from '../../services/model/pim.js';
+import type { EligibleRole, GroupAccess, RolePart } from '../../services/model/pim.js';
 import {
+  type ActionData,
   type AdaptiveCard,
   actionSet,
   adaptiveCard,
@@ -14,8 +15,21 @@ import {
   truncate,
 } from '../elements.js';
 import { pageOf, pagerActions, rangeText } from '../paging.js';
+import { datedMomentText } from '../time.js';
 import { Verbs } from '../verbs.js';
-import { dateText, missingPartsText, policySummary, roleWord, timeText } from './format.js';
+import { cancelActivationButton } from './cancelActivation.js';
+import { deactivateButton } from './deactivate.js';
+import { dateText, minutesText, missingPartsText, policySummary, roleWord } from './format.js';
+
+/** What a click on one role's row did (Deactivate, Extend, Cancel), shown in that row when the list is drawn again. */
+export interface RowNotice {
+  groupId: string;
+  accessId: GroupAccess;
+  text: string;
+  tone: 'good' | 'attention' | 'warning';
+}
+
+export const EXTEND_IN_LIST_BUTTON = 'Extend';
 
 export interface EligibleListView {
   roles: EligibleRole[];
@@ -26,6 +40,7 @@ export interface EligibleListView {
   unavailable?: RolePart[];
   /** 0-based page to show. */
   page?: number;
+  notice?: RowNotice;
 }
 
 /** Each role shows its policy in full, so a page holds few of them; Previous and Next page through the rest. */
@@ -45,6 +60,11 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
   const { items: shown, page } = pageOf(roles, view.page ?? 0, ROLES_PAGE_SIZE);
   const filterData = filter ? { filter: truncate(filter, 60) } : undefined;
   const range = rangeText(page);
+  // The row's buttons send where the list was, so the answer is this list again, on the same page.
+  const place: ActionData = { list: filterData ? { ...filterData, page: page.index } : { page: page.index } };
+  const notice = view.notice;
+  const noticeRow = notice && shown.find((r) => sameRole(r, notice));
+  const topNotice = notice && !noticeRow ? [noticeCallout(notice)] : [];
   return adaptiveCard(
     [
       heading(filter ? `Your eligible roles matching "${plainText(truncate(filter, 40))}"` : 'Your eligible roles'),
@@ -56,7 +76,8 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
         { isSubtle: true, spacing: 'small' },
       ),
       ...gaps,
-      ...shown.map((role) => roleSection(role, now)),
+      ...topNotice,
+      ...shown.map((role) => roleSection(role, now, place, role === noticeRow ? notice : undefined)),
     ],
     {
       actions: [
@@ -72,7 +93,7 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
   );
 }
 
-function roleSection(role: EligibleRole, now: string): CardElement {
+function roleSection(role: EligibleRole, now: string, place: ActionData, notice?: RowNotice): CardElement {
   const items: CardElement[] = [
     textBlock(`**${plainText(truncate(role.group.displayName, 120))}** · ${roleWord(role.accessId)}`, {
       size: 'medium',
@@ -85,31 +106,71 @@ function roleSection(role: EligibleRole, now: string): CardElement {
       ['To activate', role.policy ? policySummary(role.policy) : 'the group policy could not be read just now'],
       ['Eligible', eligibilityText(role)],
     ]),
+    ...(notice ? [noticeCallout(notice)] : []),
   ];
-  if (canActivate(role)) {
-    items.push(
-      actionSet([
-        executeAction(
-          activateButtonTitle(role),
-          Verbs.activateForm,
-          { groupId: role.group.id, accessId: role.accessId, here: true },
-          { style: 'positive' },
-        ),
-      ]),
-    );
-  }
+  const actions = rowActions(role, place);
+  if (actions.length > 0) items.push(actionSet(actions));
   return container(items, { separator: true, spacing: 'medium' });
 }
 
-function canActivate(role: EligibleRole): boolean {
-  return !role.active && !role.pendingRequestId && !!role.policy;
+/**
+ * Active just in time: Extend and Deactivate. Not started yet: Cancel. Otherwise Activate, when the policy is known.
+ * A standing assignment, or an activation whose request Graph did not give, has nothing to press.
+ */
+function rowActions(role: EligibleRole, place: ActionData) {
+  const name = role.group.displayName;
+  if (role.active) {
+    const requestId = role.active.assignmentType === 'activated' ? role.active.requestId : undefined;
+    if (!requestId) return [];
+    return [
+      executeAction(EXTEND_IN_LIST_BUTTON, Verbs.extend, { ...place, requestId }, { style: 'positive' }),
+      deactivateButton(requestId, role.accessId, name, place),
+    ];
+  }
+  if (role.pending) {
+    return [cancelActivationButton(role.pending.requestId, role.accessId, name, role.pending.phase, place)];
+  }
+  if (!role.policy) return [];
+  return [
+    executeAction(
+      activateButtonTitle(role),
+      Verbs.activateForm,
+      { groupId: role.group.id, accessId: role.accessId, here: true },
+      { style: 'positive' },
+    ),
+  ];
 }
 
+/** The list has no refresh: every moment carries its date (cards/time.ts). */
 function statusText(role: EligibleRole, now: string): string {
-  if (role.active?.endDateTime) return `active until ${timeText(role.active.endDateTime, now)}`;
-  if (role.active) return 'active (permanent assignment)';
-  if (role.pendingRequestId) return 'activation waiting for approval';
-  return 'not active';
+  const { active, pending } = role;
+  if (active?.assignmentType === 'assigned') return 'Active: a standing assignment, with no end';
+  if (active?.endDateTime) return `Active until ${datedMomentText(active.endDateTime)}`;
+  if (active) return 'Active, with no end date';
+  if (pending?.phase === 'scheduled') {
+    const from = pending.startDateTime ? ` from ${datedMomentText(pending.startDateTime)}` : '';
+    const until = pending.endDateTime ? ` until ${datedMomentText(pending.endDateTime)}` : '';
+    return `Scheduled${from}${until}`;
+  }
+  if (pending) {
+    const start = pending.startDateTime ? Date.parse(pending.startDateTime) : Number.NaN;
+    const length = pending.durationMinutes ? minutesText(pending.durationMinutes) : undefined;
+    if (start > Date.parse(now) + 60_000) {
+      return `Waiting for approval: ${length ?? 'starting'} from ${datedMomentText(pending.startDateTime)}`;
+    }
+    const asked = pending.createdDateTime ? `requested ${datedMomentText(pending.createdDateTime)}` : undefined;
+    const parts = [length, asked].filter(Boolean);
+    return parts.length ? `Waiting for approval: ${parts.join(', ')}` : 'Waiting for approval';
+  }
+  return 'Not active';
+}
+
+function sameRole(role: EligibleRole, notice: RowNotice): boolean {
+  return role.group.id.toLowerCase() === notice.groupId.toLowerCase() && role.accessId === notice.accessId;
+}
+
+function noticeCallout(notice: RowNotice): CardElement {
+  return callout([textBlock(notice.text, { wrap: true, weight: 'bolder' })], notice.tone);
 }
 
 function eligibilityText(role: EligibleRole): string {

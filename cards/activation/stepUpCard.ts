@@ -18,8 +18,10 @@ export interface StepUpCardView {
   accessId: GroupAccess;
   /** The bot's own `/auth/stepup?state=…` page (single use, for this person, 10 minutes). */
   signInUrl: string;
-  /** The Conditional Access authentication context Graph asked for; undefined = multi-factor authentication. */
+  /** The Conditional Access authentication context Graph asked for (`c1`); undefined = multi-factor authentication. */
   authenticationContext?: string;
+  /** Its name in the tenant ("Privileged access"), shown instead of the id when known. */
+  authenticationContextName?: string;
   /** Last resort: the PIM page of the Entra admin center (entra mode only). */
   portalUrl?: string;
   linkMinutes: number;
@@ -31,7 +33,7 @@ export const VERIFY_BUTTON = 'Verify my identity';
 export function stepUpCard(view: StepUpCardView): AdaptiveCard {
   const what = roleTitle(view.accessId, view.groupName);
   const why = view.authenticationContext
-    ? `**${plainText(view.groupName)}** asks for a stronger sign-in (Conditional Access authentication context "${plainText(view.authenticationContext)}") before it can be activated.`
+    ? `**${plainText(view.groupName)}** asks for a stronger sign-in (Conditional Access authentication context "${plainText(view.authenticationContextName ?? view.authenticationContext)}") before it can be activated.`
     : `**${plainText(view.groupName)}** asks for multi-factor authentication before it can be activated, and your current sign-in did not include it.`;
   const actions: CardAction[] = [openUrlAction(VERIFY_BUTTON, view.signInUrl, { style: 'positive' })];
   if (view.portalUrl) actions.push(openUrlAction('Activate in the Entra portal instead', view.portalUrl));

@@ -30,7 +30,7 @@ export const MAX_APPROVERS_NAMED = 5;
 export const MAX_POLICIES_SHOWN = 5;
 export const MAX_GRANTS_SHOWN = 20;
 
-function approversText(approvers: string[]): string {
+export function approversText(approvers: readonly string[]): string {
   const named = approvers.slice(0, MAX_APPROVERS_NAMED).map(plainText);
   const others = approvers.length - named.length;
   return others > 0 ? `${named.join(', ')} or ${others} others` : named.join(' or ');

@@ -14,9 +14,10 @@ import {
   truncate,
 } from '../elements.js';
 import { type ListSection, pagedSections, pageOf, pagerActions, rangeText } from '../paging.js';
+import { datedMomentText } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton, confirmationBody } from './confirm.js';
-import { decisionSummary, type StagesKnown } from './decisions.js';
+import { decisionSummary, progressLines, type StagesKnown } from './decisions.js';
 import { formatDate, stateLabel } from './format.js';
 
 // These cards have no refresh: times are named by their date ("requested on …"), never "5 minutes ago".
@@ -37,6 +38,8 @@ export interface RequestOutcome {
   decisions: RequestDecisions;
   /** The policy's stages, when the bot knows them (for "Stage 1 …"; count 0 when unknown). */
   stages: StagesKnown;
+  /** While it waits: the open stage, the stages before it approved (`decisions` has them). */
+  openStage?: number;
 }
 
 export const MY_REQUESTS_PAGE_SIZE = 10;
@@ -62,11 +65,16 @@ function requestLine(request: RequestView, outcome?: RequestOutcome): CardElemen
     [
       textBlock(`**${what}**`),
       statusPill([label.label, when].filter(Boolean).join(' · '), label.tone, { spacing: 'none' }),
-      ...(outcome ? [textBlock(decisionSummary(outcome.decisions, outcome.stages, 160), { spacing: 'none' })] : []),
+      ...(outcome ? [textBlock(outcomeText(outcome), { spacing: 'none' })] : []),
       ...(buttons.length > 0 ? [actionSet(buttons)] : []),
     ],
     { separator: true, spacing: 'medium' },
   );
+}
+
+function outcomeText(outcome: RequestOutcome): string {
+  if (!outcome.openStage) return decisionSummary(outcome.decisions, outcome.stages, 160);
+  return progressLines(outcome.decisions, outcome.stages, outcome.openStage, datedMomentText, 160).join(' · ');
 }
 
 export function myRequestsCard(view: MyRequestsView): AdaptiveCard {

@@ -19,10 +19,10 @@ import {
   statusPill,
   textBlock,
 } from '../elements.js';
-import { plainTimes } from '../time.js';
+import { datedMomentText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { cancelRequestButton } from './confirm.js';
-import { decisionLines, decisionSummary, stagesKnown } from './decisions.js';
+import { decisionLines, decisionSummary, progressLines, stagesKnown } from './decisions.js';
 import { approvalText } from './details.js';
 import { formatDate, stateLabel, whenText } from './format.js';
 
@@ -42,6 +42,8 @@ export interface RequestStatusView {
   refreshUserIds?: string[];
   /** Who decided and why, as the requester's token read it; undefined when the state names no decision. */
   decisions?: RequestDecisions;
+  /** While it waits: the open stage, once the stages before it were approved (`decisions` then has them). */
+  openStage?: number;
   /** The person canceled it here (else it was canceled in My Access or by an admin). */
   canceledByRequester?: boolean;
 }
@@ -96,7 +98,7 @@ function deliveredText(roles: EligibleGroupRole[]): string {
 function facts(view: RequestStatusView): CardElement {
   const { request } = view;
   const reader = { now: view.now, zone: view.zone };
-  const waiting = request.state === 'submitted' || request.state === 'pendingApproval';
+  const waiting = (request.state === 'submitted' || request.state === 'pendingApproval') && !stageProgress(view);
   return factSet([
     ['Requested', request.createdAt ? whenText(request.createdAt, reader) : undefined],
     ['Approvers', waiting && view.approvalStages?.length ? approvalText(view.approvalStages) : undefined],
@@ -120,12 +122,30 @@ function accessUntil(request: RequestView): string | undefined {
   return undefined;
 }
 
-/** Who decided and why, one line per stage, for states reached by a decision. */
+/** The decided stages and the one that waits, while a later stage of the request waits; else undefined. */
+function stageProgress(view: RequestStatusView, since?: (iso: string) => string, maxReason?: number) {
+  if (view.request.state !== 'pendingApproval' || !view.decisions || !view.openStage || view.openStage <= 1) return;
+  const reader = { now: view.now, zone: view.zone };
+  const when = since ?? ((iso: string) => whenText(iso, reader));
+  return progressLines(view.decisions, stagesKnown(view.approvalStages), view.openStage, when, maxReason);
+}
+
+/** Who decided and why, one line per stage, for states reached by a decision (and stages decided while one waits). */
 function decisionBlocks(view: RequestStatusView): CardElement[] {
-  if (!view.decisions) return [];
+  const progress = stageProgress(view);
+  if (progress) return progress.map((line) => textBlock(line, { spacing: 'small' }));
+  if (!view.decisions || view.request.state === 'pendingApproval') return [];
   return decisionLines(view.decisions, stagesKnown(view.approvalStages)).map((line) =>
     textBlock(line, { spacing: 'small' }),
   );
+}
+
+/** The same on one line, for the notification: times always dated (nothing redraws it). */
+function decisionSummaryOf(view: RequestStatusView): string | undefined {
+  const progress = stageProgress(view, datedMomentText, 200);
+  if (progress) return progress.join(' · ');
+  if (!view.decisions || view.request.state === 'pendingApproval') return undefined;
+  return decisionSummary(view.decisions, stagesKnown(view.approvalStages));
 }
 
 function activateActions(roles: EligibleGroupRole[]): CardAction[] {
@@ -196,9 +216,7 @@ export function requestNotificationCard(view: RequestStatusView): AdaptiveCard {
     [
       callout([textBlock(`${titleOf(request)}: **${label.label}**`)], label.tone),
       textBlock(explanation(view), { isSubtle: true, spacing: 'none' }),
-      ...(view.decisions
-        ? [textBlock(decisionSummary(view.decisions, stagesKnown(view.approvalStages)), { spacing: 'small' })]
-        : []),
+      ...[decisionSummaryOf(view)].flatMap((summary) => (summary ? [textBlock(summary, { spacing: 'small' })] : [])),
     ],
     { actions, fallbackText: plainTimes(`${request.packageName}: ${label.label}.`) },
   );

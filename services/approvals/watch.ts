@@ -515,7 +515,9 @@ async function closeGone(
       outcome = { kind: 'unconfirmed' };
     }
     const base = probed ?? record;
-    const state = base.state.outcome ? base.state : { ...base.state, outcome: outcome as ApprovalOutcome };
+    // Stages that only say "closed" (a canceled request's stage: Completed, NotReviewed) yield to the request's status.
+    const told = base.state.outcome && !(base.state.outcome.kind === 'closed' && outcome);
+    const state = told ? base.state : { ...base.state, outcome: outcome as ApprovalOutcome };
     const updated = await setRecord(deps, record, state, now);
     closed += 1;
     await hooks.changed(updated ?? { ...record, state });

@@ -142,12 +142,15 @@ export function createAzureCredentialFactory(getAssertion?: () => Promise<string
       });
     },
     app({ tenantId, clientId, settings }) {
-      if (settings.kind === 'managedIdentity') return managedIdentity(settings.managedIdentityClientId);
-      return new LazyCredential((id) =>
-        settings.kind === 'secret'
-          ? new id.ClientSecretCredential(tenantId, clientId, settings.clientSecret)
-          : new id.ClientCertificateCredential(tenantId, clientId, settings.certificatePath),
-      );
+      return new LazyCredential((id) => {
+        if (settings.kind === 'secret') return new id.ClientSecretCredential(tenantId, clientId, settings.clientSecret);
+        if (settings.kind === 'certificate') {
+          return new id.ClientCertificateCredential(tenantId, clientId, settings.certificatePath);
+        }
+        // As the Entra app (its consented application permissions), signed in by the managed identity's federated
+        // credential: the identity's own token would carry none of those permissions.
+        return new id.ClientAssertionCredential(tenantId, clientId, ficAssertion(settings.managedIdentityClientId));
+      });
     },
   };
 }

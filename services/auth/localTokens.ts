@@ -14,7 +14,10 @@ export const LOCAL_DELEGATED_SCOPES = [
   'RoleManagementPolicy.Read.AzureADGroup',
 ] as const;
 
-/** Application permissions for the watcher's reads, the proactive app installation and the doctor's catalog check. */
+/**
+ * Application permissions for the watcher's reads, the proactive app installation, the doctor's catalog check and the
+ * names of the authentication contexts activation cards show.
+ */
 export const LOCAL_APP_ROLES = [
   'EntitlementManagement.Read.All',
   'PrivilegedEligibilitySchedule.Read.AzureADGroup',
@@ -24,6 +27,7 @@ export const LOCAL_APP_ROLES = [
   'GroupMember.Read.All',
   'TeamsAppInstallation.ReadWriteSelfForUser.All',
   'AppCatalog.Read.All',
+  'AuthenticationContext.Read.All',
 ] as const;
 
 export const LOCAL_APP_OBJECT_ID = 'b0700000-0000-4000-8000-0000000000b0';

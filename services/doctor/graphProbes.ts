@@ -88,6 +88,11 @@ export function permissionReads(ids: { userId?: string; groupId?: string }, team
       ),
     },
     {
+      permission: 'AuthenticationContext.Read.All',
+      feature: 'names of authentication contexts on activation cards',
+      path: '/identity/conditionalAccess/authenticationContextClassReferences',
+    },
+    {
       permission: 'TeamsAppInstallation.ReadWriteSelfForUser.All',
       feature: 'install the bot for approvers who never opened it',
       path: byUser(

@@ -5,9 +5,10 @@ import { type BotConfig, ConfigError, entraAppIdOf, loadConfig } from '../config
 import { createLogger } from '../log.js';
 import { createStorage } from '../storage/index.js';
 import { storageReadiness } from '../storage/readiness.js';
-import { firstId, type GraphProbe, graphError, permissionReads, permissionResult, probe } from './graphProbes.js';
+import { catalogCheck } from './catalog.js';
+import { firstId, type GraphProbe, permissionReads, permissionResult, probe } from './graphProbes.js';
 import { graphReachable, healthzStatus } from './reachability.js';
-import { type CheckResult, fail, ok, reasonOf, skip, withDeadline } from './types.js';
+import { type CheckResult, fail, notApplicable, ok, reasonOf, skip, withDeadline } from './types.js';
 
 export type { CheckResult, CheckStatus } from './types.js';
 
@@ -81,13 +82,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     return [
       ...results,
       ...(await permissions(graph, config, options.teamsAppId)),
-      await catalog(graph, config, options),
+      await catalogCheck(graph, options.teamsAppId, entraAppIdOf(config)),
     ];
   })();
 
   const oauth = local
     ? Promise.resolve(
-        skip('OAuth connection', 'local mode has no Azure Bot OAuth connection (Teams SSO is entra mode only)'),
+        notApplicable(
+          'OAuth connection',
+          'local mode has no Azure Bot OAuth connection (Teams SSO is entra mode only)',
+        ),
       )
     : options.oauthConnection
       ? withDeadline(options.oauthConnection(config, timeoutMs), timeoutMs + 1000).catch((err: unknown) =>
@@ -106,7 +110,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkHealthz(config, timeoutMs),
   ]);
   const results = [configured, ...graphResults, oauthResult, storageResult, healthResult];
-  const passed = results.every((r) => r.status === 'ok' || (local && r.status === 'skip'));
+  // Local mode checks everything entra mode does against the devtenant; only what does not exist there is excused.
+  const passed = results.every((r) => r.status === 'ok' || r.notApplicable === true);
   return { mode: config.authMode, results, passed };
 }
 
@@ -154,9 +159,6 @@ async function permissions(graph: GraphProbe, config: BotConfig, teamsAppId: str
   const appId = entraAppIdOf(config) ?? '(MicrosoftAppId)';
   return Promise.all(
     reads.map(async (read) => {
-      if (config.authMode === 'local' && read.permission.startsWith('TeamsAppInstallation')) {
-        return skip(`permission ${read.permission}`, 'the devtenant serves no Teams app installations');
-      }
       if (typeof read.path !== 'string') return permissionResult(read, undefined, appId);
       const answer =
         read.path === '/users?$top=1&$select=id'
@@ -167,30 +169,6 @@ async function permissions(graph: GraphProbe, config: BotConfig, teamsAppId: str
       return permissionResult(read, answer, appId);
     }),
   );
-}
-
-async function catalog(graph: GraphProbe, config: BotConfig, options: DoctorOptions): Promise<CheckResult> {
-  const name = 'Teams app in the org catalog';
-  if (config.authMode === 'local') {
-    return skip(name, 'the devtenant serves no Teams app catalog (local mode installs nothing proactively)');
-  }
-  const filter = encodeURIComponent(`externalId eq '${options.teamsAppId}'`);
-  const answer = await probe(graph, `/appCatalogs/teamsApps?$filter=${filter}`);
-  const upload = `Upload appPackage/build/appPackage.zip (npm run package, TEAMS_APP_ID=${options.teamsAppId}) in the Teams admin center → Teams apps → Manage apps → Upload new app.`;
-  if ('error' in answer)
-    return fail(name, `Graph did not answer: ${answer.error}`, 'Check GRAPH_BASE_URL and that this host can reach it.');
-  if (answer.status === 403) {
-    return fail(
-      name,
-      `Graph refused the catalog read (403 ${graphError(answer.body)})`,
-      `Grant the app registration ${entraAppIdOf(config)} a Microsoft Graph application permission that reads the org app catalog (AppCatalog.Read.All) with admin consent.`,
-    );
-  }
-  if (answer.status !== 200) return fail(name, `Graph answered ${answer.status} ${graphError(answer.body)}`, upload);
-  const found = firstId(answer);
-  return found
-    ? ok(name, `${options.teamsAppId} (catalog id ${found})`)
-    : fail(name, `${options.teamsAppId} is not in the org catalog`, upload);
 }
 
 async function checkStorage(config: BotConfig, timeoutMs: number): Promise<CheckResult> {

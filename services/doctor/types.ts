@@ -8,11 +8,19 @@ export interface CheckResult {
   detail: string;
   /** For a failure: what the operator should change. */
   fix?: string;
+  /** A skipped check that does not exist in this mode (the OAuth connection in local mode): not a reason to fail. */
+  notApplicable?: true;
 }
 
 export const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
 export const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
 export const skip = (name: string, detail: string): CheckResult => ({ name, status: 'skip', detail });
+export const notApplicable = (name: string, detail: string): CheckResult => ({
+  name,
+  status: 'skip',
+  detail: `not applicable: ${detail}`,
+  notApplicable: true,
+});
 
 /** Rejects when the promise has not settled within `ms`: a host that never answers must not stall the doctor. */
 export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

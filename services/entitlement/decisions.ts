@@ -1,14 +1,18 @@
+import { readApproval } from '../approvals/decide.js';
 import { type ApprovalJson, approvalPath } from '../approvals/graphShapes.js';
+import { StageSegments } from '../approvals/segment.js';
 import { type StageInfo, stagesOf } from '../approvals/stages.js';
 import type { GraphFacade } from '../graph/client.js';
 import { GraphRequestError } from '../graph/errors.js';
+import type { ApprovalKind } from '../model/approvals.js';
 import type { RequestDecisions, RequestState, StageDecisionView } from '../model/entitlement.js';
 
 /**
- * Who decided an access package request and why, read with the REQUESTER's own token: the request's approval (its id
- * is the request id) with its stages, `reviewedBy`, `reviewResult` and `justification` (GRAPH-API.md §3.9, §4.11).
- * Only what Graph shows the requester reaches the requester's cards; where Graph refuses them (403) or has no
- * approval (404), the cards say the request was decided in My Access.
+ * Who decided a request and why, read with the REQUESTER's own token: the request's approval with its stages,
+ * `reviewedBy`, `reviewResult` and `justification` (GRAPH-API.md §3.9, §4.11, §6.9). For an access package request
+ * the approval id is the request id; for a PIM activation it is the request's `approvalId`. Only what Graph shows the
+ * requester reaches the requester's cards; where Graph refuses them (403) or has no approval (404), the cards say
+ * where it was decided (My Access, the PIM portal).
  */
 
 const approvalUrl = (requestId: string) => `${approvalPath('em', requestId)}?$expand=stages`;
@@ -35,6 +39,7 @@ function toDecision(stage: StageInfo): StageDecisionView[] {
   const view: StageDecisionView = { stage: stage.index, result };
   if (stage.by) view.by = stage.by.displayName;
   if (stage.reason?.trim()) view.reason = stage.reason.trim();
+  if (stage.at) view.at = stage.at;
   return [view];
 }
 
@@ -43,12 +48,18 @@ export function isSettledRefusal(err: unknown): boolean {
   return err instanceof GraphRequestError && (err.status === 403 || err.status === 404);
 }
 
-/** One request's decisions, with the requester's token. Errors other than a refusal are thrown (retry later). */
-export async function readDecisions(requester: GraphFacade, requestId: string): Promise<RequestDecisions> {
+/**
+ * One approval's decisions, with the requester's token: one GET with its stages inline (`segments` says where this
+ * tenant keeps PIM stages). Errors other than a refusal are thrown (retry later).
+ */
+export async function readDecisions(
+  requester: GraphFacade,
+  approvalId: string,
+  kind: ApprovalKind = 'em',
+  segments: StageSegments = new StageSegments(),
+): Promise<RequestDecisions> {
   try {
-    return decisionsOf(
-      await requester.get<ApprovalJson>(approvalPath('em', requestId), { query: { $expand: 'stages' } }),
-    );
+    return decisionsOf(await readApproval(segments, requester, kind, approvalId));
   } catch (err) {
     if (isSettledRefusal(err)) return { kind: 'unreadable' };
     throw err;

@@ -153,6 +153,8 @@ export interface StageDecisionView {
   /** Display name of who decided; undefined when Graph did not say (the all-zero reviewer). */
   by?: string;
   reason?: string;
+  /** When the stage was decided (Graph's `reviewedDateTime`): the next stage waits since then. */
+  at?: string;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { RequestDecisions } from './entitlement.js';
+
 /**
  * View types for PIM for Groups (just-in-time membership/ownership). Cards import these types only; times are ISO 8601
  * UTC strings so that view models stay plain JSON.
@@ -21,6 +23,8 @@ export interface ActivationPolicy {
   mfaRequired: boolean;
   /** Conditional Access authentication context (e.g. `c1`) the sign-in must carry, when the policy asks for one. */
   authenticationContext?: string;
+  /** That context's name in the tenant ("Privileged access"); undefined when it could not be read. */
+  authenticationContextName?: string;
   approvalRequired: boolean;
   /** Who approves, as the policy names them ("Megan Bowen", "Finance approvers"). */
   approvers: string[];
@@ -58,8 +62,18 @@ export interface EligibleRole {
   /** Undefined when the policy could not be read (the list still shows the role). */
   policy?: ActivationPolicy;
   active?: ActiveRole;
-  /** An activation of this role waiting for approval. */
-  pendingRequestId?: string;
+  /** An activation of this role that has not started yet (waiting for approval, or accepted for a later start). */
+  pending?: PendingActivation;
+}
+
+/** A selfActivate request that can still be canceled: waiting for approval, or accepted to start later. */
+export interface PendingActivation {
+  requestId: string;
+  phase: 'pendingApproval' | 'scheduled';
+  createdDateTime?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  durationMinutes?: number;
 }
 
 /** Where one selfActivate request stands, as the activation card shows it. */
@@ -84,6 +98,11 @@ export interface ActivationState {
   endDateTime?: string;
   /** Who can approve (pendingApproval). */
   approvers: string[];
+  /**
+   * Who approved or denied it and why, for an activation that waited for approval (active, scheduled, denied):
+   * `unreadable` when Graph would not show the requester the approval. Undefined = nobody had to decide.
+   */
+  decisions?: RequestDecisions;
   /** When the user deactivated it (deactivated). */
   deactivatedAt?: string;
   /** The activation that replaced this one (extended). */

@@ -5,7 +5,7 @@ import type {
 import type { BatchItemResult, GraphFacade } from '../graph/client.js';
 import { GraphRequestError, toDomainError } from '../graph/errors.js';
 import type { GroupAccess } from '../model/pim.js';
-import { durationMinutes, isoDuration } from './durations.js';
+import { isoDuration, requestedWindow } from './durations.js';
 import { PIM_GROUP } from './roles.js';
 import type { ActivationInput } from './validation.js';
 
@@ -28,6 +28,8 @@ export interface PimRequestOutcome {
   startDateTime?: string;
   endDateTime?: string;
   durationMinutes?: number;
+  /** The approval that decides it (GRAPH-API.md §5.4); Graph may fill it even when no approval was needed. */
+  approvalId?: string;
 }
 
 type ScheduleRequest = PrivilegedAccessGroupAssignmentScheduleRequest;
@@ -66,6 +68,18 @@ export async function requestActivation(
   }
 }
 
+/**
+ * POST .../assignmentScheduleRequests/{id}/cancel (GRAPH-API.md §6.5; no body, 204) with the person's own token. Graph
+ * answers 400 to a request that is no longer cancellable (approved, denied, started); the caller re-reads it.
+ */
+export async function cancelActivationRequest(facade: GraphFacade, requestId: string, groupName: string) {
+  try {
+    await facade.post(`${REQUESTS}/${encodeURIComponent(requestId)}/cancel`, undefined);
+  } catch (err) {
+    throw toDomainError(err, { action: `cancel your request for ${groupName}` });
+  }
+}
+
 /** POST selfDeactivate. `activatedAt` lets the "too soon" error say from when it becomes possible. */
 export async function requestDeactivation(
   facade: GraphFacade,
@@ -89,18 +103,11 @@ export async function requestDeactivation(
 
 export function outcomeOf(request: ScheduleRequest | undefined): PimRequestOutcome {
   if (!request?.id) throw new Error('Graph answered the activation request without an id.');
-  const start = request.scheduleInfo?.startDateTime ?? undefined;
-  const expiration = request.scheduleInfo?.expiration;
-  const minutes = durationMinutes(expiration?.duration);
-  const end =
-    expiration?.endDateTime ??
-    (start && minutes !== undefined ? new Date(Date.parse(start) + minutes * 60_000).toISOString() : undefined);
   return {
     requestId: request.id,
     status: normaliseStatus(request.status),
-    startDateTime: start,
-    endDateTime: end,
-    durationMinutes: minutes,
+    ...requestedWindow(request.scheduleInfo),
+    ...(request.approvalId ? { approvalId: request.approvalId } : {}),
   };
 }
 

@@ -37,3 +37,18 @@ export function durationChoices(maximumMinutes: number): number[] {
   if (maximumMinutes >= 5) choices.push(maximumMinutes);
   return choices;
 }
+
+/** A request's schedule as Graph gives it (`requestSchedule`), reduced to its start, end and length. */
+export function requestedWindow(
+  info:
+    | { startDateTime?: string | null; expiration?: { duration?: string | null; endDateTime?: string | null } | null }
+    | null
+    | undefined,
+): { startDateTime?: string; endDateTime?: string; durationMinutes?: number } {
+  const start = info?.startDateTime ?? undefined;
+  const minutes = durationMinutes(info?.expiration?.duration);
+  const end =
+    info?.expiration?.endDateTime ??
+    (start && minutes !== undefined ? new Date(Date.parse(start) + minutes * 60_000).toISOString() : undefined);
+  return { startDateTime: start, endDateTime: end, durationMinutes: minutes };
+}

@@ -16,9 +16,11 @@ import type {
   EligibleRole,
   GroupAccess,
   GroupRef,
+  PendingActivation,
   RoleList,
   RolePart,
 } from '../model/pim.js';
+import { requestedWindow } from './durations.js';
 import { parseActivationPolicy, policyAssignmentPath } from './policy.js';
 
 /** Reads of PIM for Groups as the signed-in user (GRAPH-API.md §6.1, §6.2, §6.6, §6.8, §4.15). */
@@ -27,7 +29,14 @@ export const PIM_GROUP = '/identityGovernance/privilegedAccess/group';
 const MY_ELIGIBILITIES = `${PIM_GROUP}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')`;
 const MY_ACTIVE = `${PIM_GROUP}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`;
 const MY_REQUESTS = `${PIM_GROUP}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`;
-const MY_PENDING = `${MY_REQUESTS}?$filter=${encodeURIComponent("status eq 'PendingApproval'")}`;
+const requestsWithStatus = (status: string) => `${MY_REQUESTS}?$filter=${encodeURIComponent(`status eq '${status}'`)}`;
+const MY_PENDING = requestsWithStatus('PendingApproval');
+/**
+ * The statuses of an accepted activation that starts later. UNCONFIRMED which one Graph shows (GRAPH-API.md §6.3:
+ * "expect Granted/ScheduleCreated"): configurable (PIM_SCHEDULED_STATUSES), each read as its own `$filter` (`or` on
+ * the function is not documented) in the same `$batch`.
+ */
+export const DEFAULT_SCHEDULED_STATUSES = ['Granted'];
 /** The requests behind active memberships: linked to an instance by `targetScheduleId` = `assignmentScheduleId`. */
 const MY_PROVISIONED = `${MY_REQUESTS}?$filter=${encodeURIComponent("status eq 'Provisioned'")}`;
 const MY_PACKAGES = `/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on='target')?$expand=${encodeURIComponent(
@@ -46,11 +55,15 @@ export function accessOf(value: string | null | undefined): GroupAccess | undefi
 }
 
 /**
- * My eligible memberships and ownerships with each group's name, policy, origin and current activation, in two round
- * trips: the eligibility list, then one `$batch` for everything else. What that batch could not read is named in
- * `unavailable`.
+ * My eligible memberships and ownerships with each group's name, policy, origin, current activation and the
+ * activation that has not started yet, in two round trips: the eligibility list, then one `$batch` for everything
+ * else. What that batch could not read is named in `unavailable`. `now` tells a later start from one that passed.
  */
-export async function loadEligibleRoles(facade: GraphFacade): Promise<RoleList<EligibleRole>> {
+export async function loadEligibleRoles(
+  facade: GraphFacade,
+  now: Date,
+  scheduledStatuses: readonly string[] = DEFAULT_SCHEDULED_STATUSES,
+): Promise<RoleList<EligibleRole>> {
   const eligibilities = (await facade.list<Eligibility>(MY_ELIGIBILITIES)).filter(
     (e) => e.groupId && accessOf(e.accessId),
   );
@@ -66,6 +79,11 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<RoleList<E
     ...groupChunks(groupIds).map((url, i) => ({ id: `groups${i}`, method: 'GET' as const, url })),
     { id: 'active', method: 'GET', url: MY_ACTIVE },
     { id: 'pending', method: 'GET', url: MY_PENDING },
+    ...scheduledStatuses.map((status) => ({
+      id: `scheduled${status}`,
+      method: 'GET' as const,
+      url: requestsWithStatus(status),
+    })),
     { id: 'provisioned', method: 'GET', url: MY_PROVISIONED },
     { id: 'packages', method: 'GET', url: MY_PACKAGES },
   ];
@@ -77,7 +95,17 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<RoleList<E
   );
   const policies = new Map(roles.map((r, i) => [roleKey(r), policyFrom(results.get(`policy${i}`), gaps)]));
   const active = gaps.values<Assignment>(results.get('active'), 'activeRoles');
-  const pending = gaps.values<ScheduleRequest>(results.get('pending'), 'pendingRequests');
+  const pending = [
+    ...gaps
+      .values<ScheduleRequest>(results.get('pending'), 'pendingRequests')
+      .map((r) => pendingOf(r, 'pendingApproval')),
+    ...scheduledStatuses.flatMap((status) =>
+      gaps
+        .values<ScheduleRequest>(results.get(`scheduled${status}`), 'pendingRequests')
+        .filter((r) => startsAfter(r, now))
+        .map((r) => pendingOf(r, 'scheduled')),
+    ),
+  ].filter((p): p is PendingActivation & { key: string } => !!p);
   const provisioned = gaps.values<ScheduleRequest>(results.get('provisioned'), 'activationRequests');
   const packages = gaps.values<AccessPackageAssignment>(results.get('packages'), 'accessPackages');
   const current = activeRoles(active, groups, provisioned);
@@ -95,11 +123,37 @@ export async function loadEligibleRoles(facade: GraphFacade): Promise<RoleList<E
         origin: originOf(packages, groupId, accessId),
         policy: policies.get(key),
         active: current.find((a) => roleKey({ groupId: a.group.id, accessId: a.accessId }) === key),
-        pendingRequestId: pending.find((p) => roleKey(asRole(p)) === key && p.id)?.id ?? undefined,
+        pending: withoutKey(pending.find((p) => p.key === key)),
       };
     })
     .sort((a, b) => a.group.displayName.localeCompare(b.group.displayName) || a.accessId.localeCompare(b.accessId));
   return { roles: list, unavailable: gaps.parts(current) };
+}
+
+/** A selfActivate request that has not started, as the list shows it; undefined for anything else. */
+function pendingOf(
+  r: ScheduleRequest,
+  phase: PendingActivation['phase'],
+): (PendingActivation & { key: string }) | undefined {
+  if (!r.id || !r.groupId || !accessOf(r.accessId) || !isActivation(r)) return undefined;
+  return {
+    key: roleKey(asRole(r)),
+    requestId: r.id,
+    phase,
+    createdDateTime: r.createdDateTime ?? undefined,
+    ...requestedWindow(r.scheduleInfo),
+  };
+}
+
+function startsAfter(r: ScheduleRequest, now: Date): boolean {
+  const start = Date.parse(r.scheduleInfo?.startDateTime ?? '');
+  return !Number.isNaN(start) && start > now.getTime();
+}
+
+function withoutKey(p: (PendingActivation & { key: string }) | undefined): PendingActivation | undefined {
+  if (!p) return undefined;
+  const { key: _key, ...pending } = p;
+  return pending;
 }
 
 /**

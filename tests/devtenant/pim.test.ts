@@ -305,6 +305,48 @@ describe('activation approval', () => {
     expect(await memberIds(GROUPS.networkAdmins)).not.toContain(PEOPLE.lee);
   });
 
+  it('refuses the requester its approval as it refuses any non-approver (403): the docs call it an approver read', async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    const approval = `${PIM}/assignmentApprovals/${r.body.approvalId}`;
+    for (const path of [approval, `${approval}/stages`, `${approval}?$expand=stages`]) {
+      const asAlex = await t.get(path, alex);
+      expect(asAlex.status).toBe(403);
+      const { code, message } = (await t.get(path, userToken(PEOPLE.lee))).body.error;
+      expect(asAlex.body.error).toMatchObject({ code, message });
+    }
+    expect((await t.get(approval, megan)).status).toBe(200);
+  });
+
+  it('with pimRequestorReadsApproval, the requester reads who decided and why', async () => {
+    const lenient = await startTestTenant({ quirks: { pimRequestorReadsApproval: true } });
+    try {
+      const r = await lenient.post(REQUESTS, alex, {
+        accessId: 'member',
+        principalId: PEOPLE.alex,
+        groupId: GROUPS.exchangeAdmins,
+        action: 'selfActivate',
+        justification: 'Mailbox migration',
+        scheduleInfo: {
+          startDateTime: new Date().toISOString(),
+          expiration: { type: 'afterDuration', duration: 'PT1H' },
+        },
+      });
+      const approval = `${PIM}/assignmentApprovals/${r.body.approvalId}`;
+      const [stage] = (await lenient.get(approval, megan)).body.stages;
+      await lenient.patch(`${approval}/stages/${stage.id}`, megan, { reviewResult: 'Deny', justification: 'Not now' });
+      const mine = await lenient.get(approval, alex);
+      expect(mine.status).toBe(200);
+      expect(mine.body.stages[0]).toMatchObject({
+        reviewResult: 'Denied',
+        justification: 'Not now',
+        reviewedBy: { id: PEOPLE.megan, displayName: 'Megan Bowen' },
+      });
+      expect((await lenient.get(approval, userToken(PEOPLE.lee))).status).toBe(403);
+    } finally {
+      await lenient.close();
+    }
+  });
+
   it('times out after 24 hours without a decision', async () => {
     const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
     await t.advance(24 * 3600 + 60);
@@ -327,6 +369,60 @@ describe('activation approval', () => {
     expect((await t.get(`${PIM}/assignmentApprovals/filterByCurrentUser(on='approver')`, megan)).body.value).toEqual(
       [],
     );
+  });
+});
+
+describe('cancel of an activation request, as strict as Graph (GRAPH-API.md §6.5)', () => {
+  const cancel = (id: string, token = alex) => t.post(`${REQUESTS}/${id}/cancel`, token);
+
+  it('cancels a future-start (Granted) activation, which then never starts', async () => {
+    const start = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const r = await activate(alex, GROUPS.financeAdmins, {
+      justification: 'close',
+      scheduleInfo: { startDateTime: start, expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(r.body.status).toBe('Granted');
+    const canceled = await cancel(r.body.id);
+    expect(canceled.status).toBe(204);
+    expect(canceled.body).toBeFalsy();
+    expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('Canceled');
+    await t.advance(3 * 3600);
+    expect(await memberIds(GROUPS.financeAdmins)).not.toContain(PEOPLE.alex);
+  });
+
+  it('answers 400 to a second cancel, to a deactivation and after the approver decided; 404 to an unknown id', async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    expect((await cancel(r.body.id)).status).toBe(204);
+    const again = await cancel(r.body.id);
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('InvalidRequestStatus');
+    // The approver's stage is closed with the request: a late decision is refused.
+    const [stage] = (await t.get(`${PIM}/assignmentApprovals/${r.body.id}`, megan)).body.stages;
+    expect(stage.status).toBe('Completed');
+    expect(
+      (await t.patch(`${PIM}/assignmentApprovals/${r.body.id}/stages/${stage.id}`, megan, { reviewResult: 'Approve' }))
+        .status,
+    ).toBe(409);
+
+    const second = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    const [open] = (await t.get(`${PIM}/assignmentApprovals/${second.body.id}`, megan)).body.stages;
+    await t.patch(`${PIM}/assignmentApprovals/${second.body.id}/stages/${open.id}`, megan, {
+      reviewResult: 'Approve',
+      justification: 'ok',
+    });
+    expect((await cancel(second.body.id)).status).toBe(400);
+    await t.advance(6 * 60);
+    const ended = await deactivate(alex, GROUPS.exchangeAdmins);
+    expect((await cancel(ended.body.id)).status).toBe(400);
+    expect((await cancel('00000000-0000-4000-8000-00000000dead')).status).toBe(404);
+  });
+
+  it("is refused for someone else's request and for an app token", async () => {
+    const r = await activate(alex, GROUPS.exchangeAdmins, { justification: 'Mailbox migration' });
+    expect((await cancel(r.body.id, megan)).status).toBe(403);
+    expect((await cancel(r.body.id, appToken())).status).toBe(403);
+    expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('PendingApproval');
+    expect((await cancel(r.body.id)).status).toBe(204);
   });
 });
 

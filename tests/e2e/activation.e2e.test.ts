@@ -1,8 +1,10 @@
 import type { Locator, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
+import { datedMomentText } from '../../cards/time.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
 import {
+  cardCount,
   clickOnCard,
   describeE2E,
   type E2E,
@@ -15,7 +17,13 @@ import {
 /** The activation journey in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
 const ALEX = '10000000-0000-4000-8000-000000000001';
-const GROUP = { finance: '20000000-0000-4000-8000-000000000011', secops: '20000000-0000-4000-8000-000000000014' };
+const GROUP = {
+  finance: '20000000-0000-4000-8000-000000000011',
+  devtools: '20000000-0000-4000-8000-000000000013',
+  secops: '20000000-0000-4000-8000-000000000014',
+  exchange: '20000000-0000-4000-8000-000000000016',
+};
+const PIM = '/identityGovernance/privilegedAccess/group';
 
 /**
  * How the page may show the end of Alex's activation of a group: the cards' own formatter (the date is added unless
@@ -62,19 +70,27 @@ async function typeInto(card: Locator, label: string, text: string): Promise<voi
   await field.pressSequentially(text);
 }
 
-/** Opens the form of one group from the list card and fills the justification. */
-async function openForm(page: Page, button: string, justification: string): Promise<Locator> {
+/** Opens the form of one group from the list card and fills the justification; also gives what the list said. */
+async function openForm(
+  page: Page,
+  button: string,
+  justification: string,
+): Promise<{ card: Locator; listText: string }> {
   const card = await send(page, 'activate');
   await expect.poll(() => card.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
+  const listText = await card.innerText();
   await clickOnCard(card, button);
   await expect.poll(() => card.innerText(), { timeout: 10_000 }).toMatch(/Activate: Membership of/);
   await typeInto(card, 'Justification', justification);
-  return card;
+  return { card, listText };
 }
 
 describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   it('activates Finance Admins and shows the active card with its end time', async () => {
-    const card = await openForm(e2e().page, 'Activate Finance Admins', 'Month-end close');
+    const { card, listText } = await openForm(e2e().page, 'Activate Finance Admins', 'Month-end close');
+    // Azure Subscription Owners' authentication context by the name the tenant gives it, not its id `c1`.
+    expect(listText).toContain('stronger sign-in (Privileged access)');
+    expect(listText).not.toContain('(c1)');
     await clickOnCard(card, 'Activate');
     await expectActiveUntil(e2e(), card, 'Finance Admins', GROUP.finance);
     const buttons = await card.locator('.ac-actionSet button, .ac-pushButton').allInnerTexts();
@@ -94,7 +110,7 @@ describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   });
 
   it('MFA: the card offers the sign-in, the sign-in page is completed, the card turns active by itself', async () => {
-    const card = await openForm(e2e().page, 'Activate Security Operations', 'Incident INC0042');
+    const { card } = await openForm(e2e().page, 'Activate Security Operations', 'Incident INC0042');
     await clickOnCard(card, 'Activate');
     await expect
       .poll(() => card.innerText(), { timeout: 15_000 })
@@ -119,6 +135,105 @@ describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
     await signIn.goto(stepUpUrl);
     expect(await signIn.locator('h1').innerText()).toMatch(/already used/);
     await signIn.close();
+  });
+});
+
+/** Types "activate" and returns the list card, pinned (proactive cards arriving later do not move it). */
+async function openList(page: Page): Promise<Locator> {
+  const before = await cardCount(page);
+  await send(page, 'activate');
+  return waitForCard(page, 'Your eligible roles', { after: before });
+}
+
+/** One group's row of the list: the innermost container that names the group and holds its buttons. */
+function rowOf(list: Locator, groupName: string): Locator {
+  return list
+    .locator('.ac-container')
+    .filter({ hasText: `${groupName} · member` })
+    .filter({ has: list.page().locator('.ac-actionSet') })
+    .last();
+}
+
+/**
+ * screenshotCard of a card taller than the Playground's chat pane (the list): the window is made tall enough for the
+ * whole card for the shot, so the chat's header does not cover it, and then put back.
+ */
+async function screenshotTallCard(page: Page, card: Locator, name: string): Promise<void> {
+  const viewport = page.viewportSize();
+  const height = (await card.boundingBox())?.height ?? 0;
+  if (viewport)
+    await page.setViewportSize({ width: viewport.width, height: Math.ceil(Math.max(viewport.height, height + 600)) });
+  try {
+    await screenshotCard(page, card, name);
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+  }
+}
+
+/** Alex's newest activation request of a group, as Graph holds it. */
+async function latestRequest(e2e: E2E, groupId: string): Promise<any> {
+  const { value } = await graphAs(
+    e2e,
+    ALEX,
+    'GET',
+    `${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+  );
+  return value.filter((r: any) => r.groupId === groupId && r.action === 'selfActivate').at(-1);
+}
+
+describeE2E('Agents Playground in Chromium: what is active and pending, in the activate list', (e2e) => {
+  it('a pending activation shows its request with Cancel; it asks once, then the row is eligible again', async () => {
+    const page = e2e().page;
+    const { card: form } = await openForm(page, 'Activate Exchange Online Admins', 'Mailbox migration');
+    await clickOnCard(form, 'Activate');
+    await expect.poll(() => form.innerText(), { timeout: 15_000 }).toMatch(/Waiting for approval/);
+    const request = await latestRequest(e2e(), GROUP.exchange);
+
+    const list = await openList(page);
+    const row = rowOf(list, 'Exchange Online Admins');
+    const asked = await renderInPage(page, `requested ${datedMomentText(request.createdDateTime)}`);
+    await expect.poll(() => row.innerText()).toContain(`Waiting for approval: 8 hours, ${asked}`);
+    expect(await list.innerText()).not.toMatch(/\{\{(DATE|TIME)/);
+    await clickOnCard(row, 'Cancel request');
+    await expect
+      .poll(() => list.innerText())
+      .toMatch(/Cancel your request to become a member of Exchange Online Admins\?/);
+    await screenshotTallCard(page, list, 'activation-list-cancel-confirm');
+    expect((await latestRequest(e2e(), GROUP.exchange)).status).toBe('PendingApproval');
+
+    await clickOnCard(row, 'Yes, cancel it');
+    await expect.poll(() => list.innerText(), { timeout: 15_000 }).toMatch(/Request canceled\./);
+    expect((await latestRequest(e2e(), GROUP.exchange)).status).toBe('Canceled');
+    const eligible = rowOf(list, 'Exchange Online Admins');
+    expect(await eligible.innerText()).toMatch(/Not active/);
+    expect(await eligible.getByRole('button', { name: 'Activate Exchange Online Admins' }).isVisible()).toBe(true);
+    await screenshotTallCard(page, list, 'activation-list-canceled');
+  });
+
+  it('an active role shows until when, with Extend and Deactivate; Extend starts a new activation from the list', async () => {
+    const page = e2e().page;
+    const list = await openList(page);
+    const row = rowOf(list, 'Developer Tools Power Users');
+    const [before] = (
+      await graphAs(e2e(), ALEX, 'GET', `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`)
+    ).value.filter((i: any) => i.groupId === GROUP.devtools);
+    const until = await renderInPage(page, `Active until ${datedMomentText(before.endDateTime)}`);
+    await expect.poll(() => row.innerText()).toContain(until);
+    for (const title of ['Extend', 'Deactivate']) {
+      expect(await row.getByRole('button', { name: title, exact: true }).isVisible()).toBe(true);
+    }
+    await screenshotTallCard(page, list, 'activation-list-active');
+
+    await clickOnCard(row, 'Extend');
+    await expect
+      .poll(() => list.innerText(), { timeout: 15_000 })
+      .toMatch(/Extended: you are a member of Developer Tools Power Users until/);
+    const [after] = (
+      await graphAs(e2e(), ALEX, 'GET', `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`)
+    ).value.filter((i: any) => i.groupId === GROUP.devtools);
+    expect(Date.parse(after.endDateTime)).toBeGreaterThan(Date.parse(before.endDateTime));
+    const extended = await renderInPage(page, `Active until ${datedMomentText(after.endDateTime)}`);
+    expect(await rowOf(list, 'Developer Tools Power Users').innerText()).toContain(extended);
   });
 });
 

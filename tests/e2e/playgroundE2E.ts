@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { type RunningBot, startBot } from '../../bot/app.js';
-import { type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
+import { type DevtenantOptions, type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
 import { type RunningPlayground, startPlayground } from '../../scripts/playground.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
@@ -54,10 +54,12 @@ export interface E2EOptions {
    * the Playground, which sends it to the bot as `localTimezone`. Default: the test process's zone.
    */
   timezoneId?: string;
+  /** The devtenant's UNCONFIRMED choices this suite runs with (devtenant/README.md), e.g. what a requester may read. */
+  quirks?: DevtenantOptions['quirks'];
 }
 
 export async function startE2E(env: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2E> {
-  const devtenant = await startDevtenant({ port: 0 });
+  const devtenant = await startDevtenant({ port: 0, ...(options.quirks ? { quirks: options.quirks } : {}) });
   const dataDir = path.join(os.tmpdir(), `access-bot-e2e-${process.pid}-${Date.now()}`);
   const config = loadConfig({
     PORT: '0',
@@ -67,7 +69,11 @@ export async function startE2E(env: Record<string, string> = {}, options: E2EOpt
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const bot = await startBot(config, { log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn') });
+  // As in `npm start`: the bot keeps the devtenant's time, so the console's clock buttons move both.
+  const bot = await startBot(config, {
+    log: createLogger(process.env.E2E_LOG_LEVEL ?? 'warn'),
+    clock: devtenant.clock,
+  });
   const playground = await startPlayground({
     botEndpoint: `${bot.url}/api/messages`,
     port: await freePort(),

@@ -4,7 +4,7 @@ import { encodeUnsignedJwt } from '../../services/auth/localTokens.js';
 import type { ManualClock } from '../../services/clock.js';
 import { checkCard } from './cardCheck.js';
 import { withAllPages } from './devtenantGraph.js';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, type StackOptions, startStack } from './stack.js';
 import { type Card, cardsIn, type TeamsUser, teamsUser } from './teamsHarness.js';
 
 /**
@@ -39,8 +39,11 @@ export class ActivationDriver {
 
   private constructor(readonly stack: Stack) {}
 
-  static async start(devtenant?: DevtenantOptions): Promise<ActivationDriver> {
-    return new ActivationDriver(await startStack({ sharedClock: true, devtenant }));
+  static async start(
+    devtenant?: DevtenantOptions,
+    opts: Pick<StackOptions, 'tokens' | 'env'> = {},
+  ): Promise<ActivationDriver> {
+    return new ActivationDriver(await startStack({ sharedClock: true, devtenant, ...opts }));
   }
 
   stop(): Promise<void> {

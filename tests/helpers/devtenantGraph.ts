@@ -66,6 +66,21 @@ export async function decideInMyAccess(
   await graphAs(at, approver, 'PATCH', `${root}/stages/${stage.id}`, { reviewResult: decision, justification });
 }
 
+/** An approver decides, in the PIM portal, the open stage of a PIM for Groups activation (its approval id). */
+export async function decideInPimPortal(
+  at: DevtenantAt,
+  approvalId: string,
+  approver: string,
+  decision: 'Approve' | 'Deny',
+  justification = 'Decided in the PIM portal',
+): Promise<void> {
+  const root = `/identityGovernance/privilegedAccess/group/assignmentApprovals/${approvalId}`;
+  const approval = await graphAs(at, approver, 'GET', root);
+  const stage = approval.stages.find((s: any) => s.status === 'InProgress' && s.assignedToMe);
+  if (!stage) throw new Error(`no stage of ${approvalId} waits for ${approver}`);
+  await graphAs(at, approver, 'PATCH', `${root}/stages/${stage.id}`, { reviewResult: decision, justification });
+}
+
 /** An unsigned app-only token (`alg: none`) that may read access package requests. */
 function appToken(): string {
   const now = Math.floor(Date.now() / 1000);

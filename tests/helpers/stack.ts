@@ -1,6 +1,7 @@
 import { type RunningBot, startBot } from '../../bot/app.js';
 import { type DevtenantOptions, type RunningDevtenant, startDevtenant } from '../../devtenant/index.js';
-import { ManualClock } from '../../services/clock.js';
+import type { TokenProvider } from '../../services/auth/tokens.js';
+import { type Clock, ManualClock, systemClock } from '../../services/clock.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/log.js';
 import { createStorage } from '../../services/storage/index.js';
@@ -27,6 +28,8 @@ export interface StackOptions {
   devtenant?: DevtenantOptions | false;
   /** The bot and a frozen devtenant share one manual clock (start: this minute), moved by `advance`. */
   sharedClock?: boolean;
+  /** The bot's token provider, made with the bot's clock (default: the local-mode one the configuration gives). */
+  tokens?: (clock: Clock) => TokenProvider;
 }
 
 /**
@@ -56,7 +59,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logs.push(line) });
   const storage = await createStorage(config.storage, {}, log);
-  const bot = await startBot(config, { log, storage, ...(clock ? { clock } : {}) });
+  const bot = await startBot(config, {
+    log,
+    storage,
+    ...(clock ? { clock } : {}),
+    ...(opts.tokens ? { tokens: opts.tokens(clock ?? systemClock) } : {}),
+  });
   const teams = await new TeamsHarness(bot.url).start();
   const control = (path: string, init?: RequestInit) => fetch(`${devtenant?.url}/_devtenant/${path}`, init);
   return {

@@ -9,7 +9,8 @@
  * The stub answers instance discovery, the OpenID configurations, their JWKS and the token endpoint. A token request
  * is only answered when its client_secret is the one the test configured (so the bot did send it), with the token
  * the test chooses (e.g. the unsigned Graph tokens the devtenant accepts). The Bot Framework token service's GetToken
- * hands out the test's SSO token for a user.
+ * hands out the test's SSO token for a user; its GetSignInResource (what OAuth cards and `npm run doctor` ask) answers
+ * with the test's OAuth connection, only to a caller bearing a token the stub issued.
  */
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
@@ -40,10 +41,24 @@ export interface StubAuthorityOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * Instead of the secret: the client assertion a federated credential presents (the managed identity's token for
+   * api://AzureADTokenExchange); a token request is answered only when it carries exactly this assertion.
+   */
+  clientAssertion?: string;
   /** The access token to hand out (the test decides what the resource accepts); `assertion` is OBO's user token. */
   accessToken(request: { scope: string; grantType: string; assertion?: string }): string | Promise<string>;
   /** The Bot Framework token service's answer for a user (their SSO token for the bot), or undefined for none. */
   userToken?(request: { userId: string; connectionName: string }): string | undefined;
+  /**
+   * `GET /api/botsignin/GetSignInResource`: the connection named in the sign-in state (what the portal's OAuth
+   * connection settings hold) → its Token Exchange URL, `undefined` for no such connection (404), or `'reset'` to drop
+   * the connection as an unreachable service would.
+   */
+  signInResource?(request: {
+    connectionName: string;
+    msAppId: string;
+  }): { tokenExchangeUrl: string } | undefined | 'reset';
 }
 
 export interface StubAuthority {
@@ -130,8 +145,15 @@ export async function startStubAuthority(opts: StubAuthorityOptions): Promise<St
       }
       if (req.method === 'POST' && url.pathname.endsWith('/oauth2/v2.0/token')) {
         const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-        entry.secretMatched = form.client_secret === opts.clientSecret;
-        entry.form = { ...form, client_secret: entry.secretMatched ? '(matched)' : '(other)' };
+        entry.secretMatched = opts.clientAssertion
+          ? form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+            form.client_assertion === opts.clientAssertion &&
+            form.client_secret === undefined
+          : form.client_secret === opts.clientSecret;
+        entry.form = {
+          ...form,
+          ...(form.client_secret === undefined ? {} : { client_secret: entry.secretMatched ? '(matched)' : '(other)' }),
+        };
         if (!entry.secretMatched || form.client_id !== opts.clientId) {
           return json(401, {
             error: 'invalid_client',
@@ -163,6 +185,33 @@ export async function startStubAuthority(opts: StubAuthorityOptions): Promise<St
           connectionName,
           token,
           expiration: new Date(Date.now() + 3600_000).toISOString(),
+        });
+      }
+      if (
+        (host === 'api.botframework.com' || host === 'token.botframework.com') &&
+        url.pathname === '/api/botsignin/GetSignInResource' &&
+        opts.signInResource
+      ) {
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (!bearer || !issued.includes(bearer)) return json(401, { message: 'Authorization has been denied.' });
+        let signInState: { connectionName?: string; msAppId?: string } = {};
+        try {
+          signInState = JSON.parse(Buffer.from(url.searchParams.get('state') ?? '', 'base64').toString('utf8'));
+        } catch {
+          return json(400, { error: { code: 'BadArgument', message: 'The state is not valid.' } });
+        }
+        const answer = opts.signInResource({
+          connectionName: signInState.connectionName ?? '',
+          msAppId: signInState.msAppId ?? '',
+        });
+        if (answer === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        if (!answer) return json(404, { error: { code: 'NotFound', message: 'The OAuth connection was not found.' } });
+        return json(200, {
+          signInLink: `https://token.botframework.com/api/oauth/signin?signin=${randomUUID()}`,
+          tokenExchangeResource: { id: randomUUID(), uri: answer.tokenExchangeUrl, providerId: randomUUID() },
         });
       }
       json(404, { error: 'not_found', error_description: `The stub authority has no ${url.pathname}` });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { timeText } from '../../cards/activation/format.js';
-import { onDateAtText } from '../../cards/time.js';
+import { datedMomentText, onDateAtText } from '../../cards/time.js';
 import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
@@ -84,12 +84,13 @@ describe('activate: eligible roles and the activation form', () => {
     expect(text).toContain('up to 1 hour · justification');
     expect(text).toContain('up to 8 hours · justification · ticket number');
     expect(text).toContain('multi-factor sign-in');
-    expect(text).toContain('stronger sign-in (c1)');
+    expect(text).toContain('stronger sign-in (Privileged access)');
     expect(text).toContain('approval by Megan Bowen or Patti Fernandez');
     expect(text).toMatch(/from the access package \*\*Finance Month-end Close \(JIT\)\*\*, which ends \{\{DATE\(/);
-    // Developer Tools is already active (seeded): it shows its end time instead of an Activate button.
+    // Developer Tools is already active (seeded): it shows its end time, with its date (the list has no refresh),
+    // instead of an Activate button.
     const devtools = await activeInstances(stack, GROUP.devtools);
-    expect(text).toContain(`active until ${time(stack, devtools[0].endDateTime)}`);
+    expect(text).toContain(`Now Active until ${datedMomentText(devtools[0].endDateTime)}`);
     expect(buttonTitles(card)).not.toContain('Activate Developer Tools Power Users');
     expect(buttonTitles(card)).toEqual(
       expect.arrayContaining([
@@ -637,6 +638,28 @@ describe('my access: active group memberships next to the access packages', () =
   });
 });
 
+describe('activate: the roles cannot be read when Activate is pressed', () => {
+  let stack: ActivationStack;
+  beforeAll(async () => {
+    stack = await ActivationStack.start();
+  });
+  afterAll(async () => stack?.stop());
+
+  it('says so, and Try again brings the form back in place (not a new list below)', async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    // The roles read for the form are older than the few minutes they are kept: Activate reads them again.
+    await stack.advance(4 * 60);
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'eligibilityScheduleInstances/filterByCurrentUser', status: 400, count: 1 }],
+    });
+    const failed = await stack.press(form, 'Activate', { duration: '60', justification: 'Month-end close' }, id);
+    expect(cardText(failed)).toMatch(/I could not read your eligible roles/);
+    const again = await stack.press(failed, 'Try again', {}, id);
+    expect(cardText(again)).toMatch(/Activate: Membership of Finance Admins/);
+    expect(await postedActivations(stack)).toEqual([]);
+  });
+});
+
 /** Follows the step-up link like a browser: the bot's page, the devtenant's sign-in form, then the callback page. */
 async function signInThroughStepUp(signInUrl: string): Promise<{ status: number; page: string; callback: string }> {
   const { callback } = await signInUntilCallback(signInUrl);
@@ -676,7 +699,7 @@ describe('activate: step-up sign-in for MFA and authentication context', () => {
   it('authentication context: the sign-in carries the claims Graph asked for, then the activation goes through', async () => {
     const { form, id } = await stack.form('Activate Azure Subscription Owners');
     const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Subscription clean-up' }, id);
-    expect(cardText(card)).toMatch(/authentication context "c1"/);
+    expect(cardText(card)).toMatch(/authentication context "Privileged access"/);
     const url = openUrl(card, 'Verify my identity');
     const toAuthority = await fetch(url, { redirect: 'manual' });
     const authorize = new URL(toAuthority.headers.get('location') as string);

@@ -5,7 +5,7 @@ import { approverJourney } from '../../bot/journeys/approver/index.js';
 import type { SeedData } from '../../devtenant/index.js';
 import { PEOPLE } from '../devtenant/tokens.js';
 import { Chats, type Shown } from '../helpers/chats.js';
-import { emRequest } from '../helpers/devtenantGraph.js';
+import { decideInMyAccess, emRequest } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { buttonTitles, cardText, teamsUser } from '../helpers/teamsHarness.js';
 
@@ -26,9 +26,10 @@ const ISAIAH_SALESFORCE = id('90000000', 1);
 
 const alex = teamsUser(PEOPLE.alex, 'Alex Wilber');
 
-function seedWithManySalesforceRequests(): SeedData {
+/** The demo seed with `count` more Salesforce requests (oldest first), from the first of REQUESTERS. */
+function seedWithManySalesforceRequests(count = REQUESTERS.length): SeedData {
   const seed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../devtenant/seed/demo.json'), 'utf8'));
-  REQUESTERS.forEach((requestorId, k) => {
+  REQUESTERS.slice(0, count).forEach((requestorId, k) => {
     seed.requests.push({
       id: EXTRA[k],
       requestorId,
@@ -110,6 +111,50 @@ describe('"approvals" with more than one page', () => {
     for (const request of EXTRA.slice(0, 10)) expect((await emRequest(stack, request)).state).toBe('pendingApproval');
     expect((await emRequest(stack, EXTRA[11])).state).toBe('delivered');
     expect((await emRequest(stack, ISAIAH_SALESFORCE)).state).toBe('delivered');
+  });
+});
+
+describe('"approvals" with seven waiting: the count, the list and "Approve all shown" agree', () => {
+  // Four more Salesforce requests: with the demo's three, seven wait for Alex (one page).
+  const seed = seedWithManySalesforceRequests(4);
+  let stack: Stack;
+  let chats: Chats;
+  beforeAll(async () => {
+    stack = await startStack({ devtenant: { seed } });
+    chats = new Chats(stack.teams, { checkReplies: true, ownChatOnly: true });
+    await stack.teams.install(alex);
+    await stack.bot.watcher.tickNow();
+  });
+  afterAll(async () => stack?.stop());
+
+  const rowsOf = (text: string) => text.split('\n').filter((l) => / · requested /.test(l));
+
+  it('lists all seven it counts, asks about exactly those seven, and after one decision says and lists six', async () => {
+    const [summary] = await chats.say(alex, 'approvals');
+    const text = cardText(summary.card);
+    expect(text).toMatch(/^7 requests wait for your decision\n/);
+    expect(rowsOf(text)).toHaveLength(7);
+    for (const r of REQUESTERS.slice(0, 4)) expect(text).toContain(`${nameOf(seed, r)} Salesforce – Sales Cloud User`);
+    expect(text).not.toMatch(/Showing/);
+    expect(buttonTitles(summary.card)).not.toContain('Next');
+
+    const confirm = await chats.press(alex, summary, 'Approve all shown');
+    const asked = cardText(confirm.card);
+    expect(asked).toMatch(/Approve these 7 requests\?/);
+    expect(asked.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(7);
+    const notNow = await chats.press(alex, confirm, 'Not now');
+
+    // Megan (an IT Operations approver too) denies the oldest extra request in My Access: the watcher notices.
+    await decideInMyAccess(stack, EXTRA[0], PEOPLE.megan, 'Deny', 'Not this quarter');
+    await stack.bot.watcher.tickNow();
+    const redrawn = cardText(chats.current(alex, notNow.id));
+    expect(redrawn).toMatch(/^6 requests wait for your decision\n/);
+    const rows = rowsOf(redrawn.split('Decided since this list was drawn')[0]);
+    expect(rows).toHaveLength(6);
+    expect(rows.join('\n')).not.toContain(nameOf(seed, REQUESTERS[0]));
+    expect(redrawn).toMatch(
+      /Decided since this list was drawn\n.*Salesforce – Sales Cloud User · Denied by Megan Bowen/,
+    );
   });
 });
 

@@ -383,6 +383,12 @@ describe('"approvals": what waits for me, both kinds, and Approve all shown', ()
     const reply = await chats.click(megan, exchange, 'Approve');
     expect(cardText(reply)).toMatch(/Approved by you/);
     expect(cardText(chats.current(alex, list.id))).toContain('You are a member of **Exchange Online Admins** until');
+    // Alex is also told in a message of its own. Graph does not show a requester the PIM approval (the devtenant's
+    // default), so card and message say where it was decided rather than naming Megan.
+    const notes = chats.all(alex, /only to its approvers/).filter((s) => s.id !== list.id);
+    expect(notes.map((n) => cardText(n.card).split('\n')[0])).toEqual([
+      expect.stringMatching(/^You are a member of \*\*Exchange Online Admins\*\* until/),
+    ]);
     const members = await graphAs(stack, PEOPLE.megan, 'GET', `/groups/${EXCHANGE_GROUP}/members`);
     expect(members.value.map((m: any) => m.id)).toContain(PEOPLE.alex);
   });

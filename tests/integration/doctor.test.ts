@@ -79,7 +79,10 @@ describe('npm run doctor, local mode against the devtenant', () => {
       STORAGE: `sqlite:${path.join(dir, 'bot.db')}`,
     });
     const lines = checkLines(out);
-    expect(lines.filter((l) => !/^(ok|skip) /.test(l))).toEqual([]);
+    // Everything entra mode checks is checked against the devtenant; only the OAuth connection does not exist here.
+    expect(lines.filter((l) => !l.startsWith('ok '))).toEqual([
+      expect.stringMatching(/^skip OAuth connection: not applicable: local mode has no Azure Bot OAuth connection/),
+    ]);
     for (const name of [
       'configuration',
       'Graph reachable',
@@ -90,17 +93,44 @@ describe('npm run doctor, local mode against the devtenant', () => {
       'permission PrivilegedEligibilitySchedule.Read.AzureADGroup',
       'permission PrivilegedAssignmentSchedule.Read.AzureADGroup',
       'permission RoleManagementPolicy.Read.AzureADGroup',
+      'permission TeamsAppInstallation.ReadWriteSelfForUser.All',
+      'Teams app in the org catalog',
+      'permission AuthenticationContext.Read.All',
       'storage',
       'public URL /healthz',
     ]) {
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok +${name.replace(/[./]/g, '\\$&')}: `)));
     }
-    // What local mode cannot check says why.
-    expect(lines).toContainEqual(expect.stringMatching(/^skip OAuth connection: local mode has no Azure Bot OAuth/));
-    expect(lines).toContainEqual(expect.stringMatching(/^skip Teams app in the org catalog: the devtenant serves no/));
+    // The app the demo tenant's catalog holds is the one `npm run package` builds by default.
+    expect(lines).toContainEqual(
+      `ok   Teams app in the org catalog: ${TEAMS_APP_ID} (catalog id 7a0e5b3c-0000-4000-8000-0000000000c1)`,
+    );
     expect(out).toMatch(/All checks passed\./);
     expect(code).toBe(0);
   }, 30_000);
+
+  it('fails with the upload fix when the org catalog does not hold the Teams app', async () => {
+    const other = 'a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    const report = await runDoctor({
+      env: { GRAPH_BASE_URL: stack.devtenant?.url, PUBLIC_URL: stack.bot.url, STORAGE: 'memory' },
+      teamsAppId: other,
+    });
+    expect(report.passed).toBe(false);
+    expect(report.results.filter((r) => r.status !== 'ok').map((r) => r.name)).toEqual([
+      'Teams app in the org catalog',
+      'OAuth connection',
+    ]);
+    expect(report.results.find((r) => r.name === 'Teams app in the org catalog')).toEqual({
+      name: 'Teams app in the org catalog',
+      status: 'fail',
+      detail: `${other} is not in the org catalog`,
+      fix: expect.stringMatching(
+        new RegExp(
+          `^Upload appPackage/build/appPackage\\.zip \\(npm run package, TEAMS_APP_ID=${other}\\) in the Teams admin center`,
+        ),
+      ),
+    });
+  });
 
   it('fails, naming the fix, when the bot is not answering at PUBLIC_URL', async () => {
     const [port] = await closedPorts(1);

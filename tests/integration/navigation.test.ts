@@ -193,3 +193,139 @@ describe("the expiry reminder's buttons", () => {
     expect(teams.events.slice(renewCount).filter((e) => e.kind === 'send')).toEqual([]);
   });
 });
+
+describe('in a group chat: navigation posts into the same chat, and the clicked card stays', () => {
+  const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
+  const GROUP = { id: '19:group-chat-finance@thread.v2', conversationType: 'groupChat', isGroup: true };
+  const inGroup = (e: ConnectorEvent) => e.conversationId === GROUP.id;
+  const groupActivity = (user: typeof alex, extra: Record<string, unknown>) =>
+    stack.teams.baseActivity(user, {
+      ...extra,
+      conversation: { ...GROUP, tenantId: 'c0a70500-0000-4000-8000-000000000001' },
+    });
+  /** The card with this activity id as the group chat shows it now (last send or update wins). */
+  const groupCard = (activityId: string) =>
+    stack.teams.events
+      .filter((e) => inGroup(e) && e.activityId === activityId && (e.kind === 'send' || e.kind === 'update'))
+      .flatMap((e) => cardsIn(e.activity))
+      .at(-1);
+
+  async function sayInGroup(user: typeof alex, text: string): Promise<Shown> {
+    const count = stack.teams.events.length;
+    const res = await stack.teams.post(
+      groupActivity(user, { type: 'message', text: `<at>Access Bot</at> ${text}`, textFormat: 'plain' }),
+    );
+    expect(res.status).toBeLessThan(300);
+    const event = stack.teams.events.slice(count).find((e) => cardsIn(e.activity).length > 0);
+    if (!event) throw new Error(`no card answered "${text}" in the group chat`);
+    expect(inGroup(event)).toBe(true);
+    return { card: cardsIn(event.activity)[0], id: event.activityId };
+  }
+
+  async function pressInGroup(user: typeof alex, shown: Shown, title: string): Promise<Click> {
+    const found = findAction(shown.card, title);
+    if (found?.action.type !== 'Action.Execute') throw new Error(`no button "${title}"`);
+    const count = stack.teams.events.length;
+    const before = groupCard(shown.id);
+    const res = await stack.teams.post(
+      groupActivity(user, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: shown.id,
+        value: { action: { type: 'Action.Execute', verb: found.action.verb, data: found.action.data ?? {} } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    return {
+      reply: { httpStatus: res.status, body: res.body },
+      events: stack.teams.events.slice(count),
+      before,
+      after: groupCard(shown.id),
+    };
+  }
+
+  it('Details posts the details into the group chat, the results stay; Back to the catalog brings them back', async () => {
+    const results = await sayInGroup(alex, 'find finance reports');
+    expect(cardText(results.card)).toMatch(/Finance Reports – Read/);
+    const click = await pressInGroup(alex, results, 'Details');
+    const details = expectPostedNewCard(results, click);
+    expect(click.events.every(inGroup)).toBe(true);
+    expect(cardText(details.card)).toMatch(/Read access to the Finance Reports site/);
+
+    const back = await pressInGroup(alex, details, 'Back to the catalog');
+    expect(back.events.every(inGroup)).toBe(true);
+    expect(cardText(expectPostedNewCard(details, back).card)).toBe(cardText(results.card));
+  });
+
+  it('paging updates the card in place in the group chat and keeps the query', async () => {
+    const first = await sayInGroup(alex, 'find finance reports');
+    const next = await pressInGroup(alex, first, 'Next');
+    const second = expectUpdatedInPlace(first, next);
+    expect(cardText(second.card)).toMatch(/6–9 of 9/);
+    expect(next.events.filter((e) => !inGroup(e))).toEqual([]);
+  });
+
+  it("another member's Next and Back to the catalog keep the search made in the chat", async () => {
+    const results = await sayInGroup(alex, 'find finance reports');
+    const second = expectUpdatedInPlace(results, await pressInGroup(megan, results, 'Next'));
+    expect(cardText(second.card)).toMatch(/6–9 of 9/);
+    expect(cardText(second.card)).not.toMatch(/Salesforce|Payroll|Visio/);
+
+    const details = expectPostedNewCard(results, await pressInGroup(alex, results, 'Details'));
+    const back = expectPostedNewCard(details, await pressInGroup(megan, details, 'Back to the catalog'));
+    expect(cardText(back.card)).toMatch(/1–5 of 9/);
+    expect(cardText(back.card)).toMatch(/finance reports/i);
+  });
+
+  it('a search made in the personal chat stays there: the same ids from another person show the catalog', async () => {
+    const mine = await say('find finance reports');
+    const next = findAction(mine.card, 'Next')?.action;
+    const reply = await stack.teams.invoke(megan, next?.verb, next?.data ?? {}, mine.id);
+    expect(cardText(reply.body?.value)).toMatch(/^Access packages you can request\nShowing 1–5 of (\d+)\./);
+    expect(cardText(reply.body?.value)).not.toMatch(/ of 9\./);
+  });
+
+  it('in a channel thread too: Details posts into the same thread and the results stay', async () => {
+    const thread = {
+      id: '19:it-helpdesk@thread.tacv2;messageid=1764770000000',
+      conversationType: 'channel',
+      isGroup: true,
+    };
+    const inThread = (e: ConnectorEvent) => e.conversationId === thread.id;
+    const activity = (extra: Record<string, unknown>) =>
+      stack.teams.baseActivity(alex, {
+        ...extra,
+        conversation: { ...thread, tenantId: 'c0a70500-0000-4000-8000-000000000001' },
+      });
+    const count = stack.teams.events.length;
+    await stack.teams.post(activity({ type: 'message', text: '<at>Access Bot</at> find finance reports' }));
+    const event = stack.teams.events.slice(count).find((e) => cardsIn(e.activity).length > 0);
+    expect(event && inThread(event)).toBe(true);
+    const results = cardsIn(event?.activity)[0];
+    const details = findAction(results, 'Details')?.action;
+    const clicked = stack.teams.events.length;
+    const res = await stack.teams.post(
+      activity({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: event?.activityId,
+        value: { action: { type: 'Action.Execute', verb: details?.verb, data: details?.data ?? {} } },
+      }),
+    );
+    expect(res.body?.type).toBe(MESSAGE);
+    const after = stack.teams.events.slice(clicked);
+    expect(after.filter((e) => e.kind === 'update')).toEqual([]);
+    const sent = after.filter((e) => e.kind === 'send' && cardsIn(e.activity).length > 0);
+    expect(sent).toHaveLength(1);
+    expect(inThread(sent[0])).toBe(true);
+    expect(cardText(cardsIn(sent[0].activity)[0])).toMatch(/Read access to the Finance Reports site/);
+  });
+
+  it("the help card's My requests posts the clicker's own list into the chat, the help card stays", async () => {
+    const help = await sayInGroup(alex, 'help');
+    const click = await pressInGroup(megan, help, 'My requests');
+    const posted = expectPostedNewCard(help, click);
+    expect(click.events.every(inGroup)).toBe(true);
+    expect(cardText(posted.card)).toMatch(/request/i);
+  });
+});

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatDate } from '../../cards/requester/format.js';
 import { formInputId } from '../../cards/requester/requestForm.js';
+import { cardTimestamp } from '../../cards/time.js';
 import { toRequestView } from '../../services/entitlement/parse.js';
 import { PEOPLE } from '../devtenant/tokens.js';
+import { Chats } from '../helpers/chats.js';
 import { decideInMyAccess, graphAs } from '../helpers/devtenantGraph.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { buttonTitles, type Card, cardsIn, cardText, findAction, teamsUser } from '../helpers/teamsHarness.js';
@@ -11,7 +13,7 @@ import { buttonTitles, type Card, cardsIn, cardText, findAction, teamsUser } fro
  * What the requester is told about how an access package request ended (issue 13), over HTTP against the devtenant:
  * who decided and why (read with the requester's own token), for every stage; expiry and cancellation instead; "decided
  * in My Access" when Graph will not show it; Cancel asks in the card before anything reaches Graph; access that
- * starts later and renewals.
+ * starts later and renewals; while a later stage waits, the stages approved so far (read once per stage).
  */
 
 const EM = '/identityGovernance/entitlementManagement';
@@ -80,6 +82,15 @@ async function requestPackage(stack: Stack, search: string, name: string, justif
 const devTools = (stack: Stack) =>
   requestPackage(stack, 'developer tools eligible owner', 'Developer Tools – Eligible Owner', 'Build agents');
 
+/** Production Databases – Eligible DBA: two stages, Alex's manager Megan, then Security Reviewers (with a reason). */
+const productionDatabases = (stack: Stack) =>
+  requestPackage(
+    stack,
+    'production databases',
+    'Production Databases – Eligible DBA',
+    'DBA cover for the Q4 migration',
+  );
+
 /** The `my requests` row of a package. */
 async function myRequestsRow(stack: Stack, name: string): Promise<string> {
   const mine = await say(stack, 'my requests');
@@ -121,12 +132,7 @@ describe('requester outcomes: who decided and why', () => {
   });
 
   it('two stages: each stage names who decided and why', async () => {
-    const status = await requestPackage(
-      stack,
-      'production databases',
-      'Production Databases – Eligible DBA',
-      'DBA cover for the Q4 migration',
-    );
+    const status = await productionDatabases(stack);
     const requestId = requestIdOf(status.card);
     await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Approve', 'ok for Q1');
     await decideInMyAccess(stack, requestId, PEOPLE.lynne, 'Deny', 'Talk to Lee first');
@@ -276,6 +282,93 @@ describe('requester outcomes: when Graph will not show the requester who decided
       expect(shown).not.toContain('Talk to Lee');
     }
     expect(buttonTitles(stack.teams.currentCard(alex, status.id)!)).toContain('Request again');
+  });
+});
+
+describe('requester outcomes: the decided stages while a later one waits', () => {
+  let stack: Stack;
+  const probeMinutes = process.env.APPROVAL_STAGE_PROBE_MINUTES;
+  const notesAbout = (after: number) => notesTo(stack, after).filter((t) => t.includes('Production Databases'));
+  /** Reads of the request's approval made with Alex's token since the last clearGraphLog. */
+  const alexApprovalReads = async (requestId: string) =>
+    (await stack.graphCalls()).filter(
+      (c) => c.path.includes(`/accessPackageAssignmentApprovals/${requestId}`) && c.caller?.includes(PEOPLE.alex),
+    );
+  beforeAll(async () => {
+    // Multi-stage requests are re-read as an approver on every tick (default: every 5 minutes).
+    process.env.APPROVAL_STAGE_PROBE_MINUTES = '0';
+    stack = await startStack();
+    // Megan has talked to the bot: the watcher reads the stages with her token and sees stage 1 decided.
+    await stack.teams.install(teamsUser(PEOPLE.megan, 'Megan Bowen'));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (probeMinutes === undefined) delete process.env.APPROVAL_STAGE_PROBE_MINUTES;
+    else process.env.APPROVAL_STAGE_PROBE_MINUTES = probeMinutes;
+  });
+
+  it('stage 1 approved in My Access: card, notification and my requests name Megan and the waiting stage', async () => {
+    const status = await productionDatabases(stack);
+    const requestId = requestIdOf(status.card);
+    await stack.bot.watcher.tickNow();
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).not.toMatch(/Stage 1 approved/);
+
+    await decideInMyAccess(stack, requestId, PEOPLE.megan, 'Approve', 'ok for Q1');
+    const stage1 = (await graphAs(stack, PEOPLE.megan, 'GET', `${EM}/accessPackageAssignmentApprovals/${requestId}`))
+      .stages[0];
+    await stack.clearGraphLog();
+    const before = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+
+    const approved = 'Stage 1 approved by Megan Bowen: “ok for Q1”';
+    const since = `since {{DATE(${cardTimestamp(stage1.reviewedDateTime)}, SHORT)}}`;
+    const waiting = `Stage 2: waiting for a member of Security Reviewers ${since}`;
+    const card = cardText(stack.teams.currentCard(alex, status.id)!);
+    expect(card).toMatch(/^Production Databases – Eligible DBA\nPending approval\n/);
+    expect(card).toContain(`${approved}\n${waiting}`);
+    // Read once, with Alex's own token.
+    expect(await alexApprovalReads(requestId)).toHaveLength(1);
+    const notes = notesAbout(before);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(`${approved} · ${waiting}`);
+
+    // Nothing moved: no read of the approval with Alex's token, no second notification.
+    await stack.clearGraphLog();
+    const quiet = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+    expect(await alexApprovalReads(requestId)).toHaveLength(0);
+    expect(notesAbout(quiet)).toHaveLength(0);
+
+    expect(await myRequestsRow(stack, 'Production Databases')).toContain(`${approved} · ${waiting}`);
+    expect(await alexApprovalReads(requestId)).toHaveLength(0);
+
+    // Stage 2 decided: the final read replaces what was kept while it waited.
+    await decideInMyAccess(stack, requestId, PEOPLE.lynne, 'Approve', 'Change CHG0034127 reviewed');
+    await stack.bot.watcher.tickNow();
+    const done = cardText(stack.teams.currentCard(alex, status.id)!);
+    expect(done).toContain(`${approved}\nStage 2 approved by Lynne Robbins: “Change CHG0034127 reviewed”`);
+    expect(done).not.toMatch(/waiting for/);
+  });
+
+  it("stage 1 approved by Megan on her card in Teams: Alex's card says so at once, the next tick tells him once", async () => {
+    await resetTenant(stack); // the test before left Alex holding the package
+    const megan = teamsUser(PEOPLE.megan, 'Megan Bowen');
+    const status = await productionDatabases(stack);
+    await stack.bot.watcher.tickNow(); // Megan gets her approval card
+    const chats = new Chats(stack.teams, { ownChatOnly: true });
+    const approval = chats.find(megan, /Alex Wilber asks for Production Databases/);
+    const reply = await chats.click(megan, approval, 'Approve', { reason: 'Cover agreed with the DBA lead' });
+    expect(cardText(reply)).toMatch(/You approved stage 1/);
+
+    const approved = 'Stage 1 approved by Megan Bowen: “Cover agreed with the DBA lead”';
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).toContain(approved);
+    expect(cardText(stack.teams.currentCard(alex, status.id)!)).toContain('Stage 2: waiting for a member of Security');
+    const before = stack.teams.events.length;
+    await stack.bot.watcher.tickNow();
+    await stack.bot.watcher.tickNow();
+    const notes = notesAbout(before);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(approved);
   });
 });
 

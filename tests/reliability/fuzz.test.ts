@@ -311,10 +311,18 @@ function typedData(verb: string, id: fc.Arbitrary<string>, sig: fc.Arbitrary<str
       });
     case 'cancelRequest':
     case 'refreshRequest':
-    case 'deactivate':
-    case 'extend':
     case 'refreshActivation':
       return rec({ requestId: id });
+    case 'deactivate':
+    case 'extend':
+    case 'cancelActivation':
+      return rec({
+        requestId: id,
+        list: fc.oneof(
+          rec({ page: fc.oneof(fc.integer({ min: -1, max: 250 }), fc.constant('2')), filter: text }),
+          text,
+        ),
+      });
     case 'giveUp':
       return rec({ assignmentId: id });
     case 'confirmGiveUp':

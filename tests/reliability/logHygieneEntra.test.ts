@@ -82,9 +82,6 @@ describe('log hygiene in entra mode, with the app password and the storage conne
       startAzurite({ account: CANARY_ACCOUNT }),
       startDevtenant({ port: 0, timing: { submittedToNextMs: 0, deliveringToDeliveredMs: 0 } }),
     ]);
-    // Entra mode installs the bot for approvers who never opened it (GET /appCatalogs/teamsApps, then POST
-    // /users/{id}/teamwork/installedApps): real Graph calls the devtenant does not emulate, so it refuses the path.
-    devtenant.refusals.expect({ pathPattern: '^/v1\\.0/appCatalogs/teamsApps', kind: 'path' });
     connectionString = azurite.connectionString;
     const graphTokens = new LocalTokenProvider({ tenantId: TENANT, clock: systemClock });
     stub = await startStubAuthority({

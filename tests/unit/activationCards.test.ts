@@ -6,7 +6,7 @@ import { type ActivationCardView, activationCard } from '../../cards/activation/
 import { eligibleListCard } from '../../cards/activation/listCard.js';
 import type { ActivationState, EligibleRole } from '../../services/model/pim.js';
 import { checkCard } from '../helpers/cardCheck.js';
-import { cardText, findAction } from '../helpers/teamsHarness.js';
+import { buttonTitles, cardText, findAction } from '../helpers/teamsHarness.js';
 
 const NOW = '2026-03-02T10:00:00.000Z';
 const REQUEST = 'a0000000-0000-4000-8000-000000000001';
@@ -82,5 +82,120 @@ describe('eligible roles list paging', () => {
     expect(findAction(second, 'Previous')?.action).toMatchObject({ data: { filter: 'fin', page: 0 } });
     expect(findAction(second, 'Next')).toBeUndefined();
     expect(findAction(second, 'Refresh')?.action).toMatchObject({ data: { filter: 'fin', page: 1 } });
+  });
+});
+
+describe('eligible roles list: what each role shows now', () => {
+  const GROUP_ID = '20000000-0000-4000-8000-000000000011';
+  const policy = {
+    maximumDuration: 'PT1H',
+    maximumMinutes: 60,
+    justificationRequired: true,
+    ticketRequired: false,
+    mfaRequired: false,
+    approvalRequired: true,
+    approvers: ['Megan Bowen'],
+  };
+  const base: EligibleRole = {
+    group: { id: GROUP_ID, displayName: 'Finance Admins' },
+    accessId: 'member',
+    eligibleFrom: '2026-01-01T00:00:00Z',
+    policy,
+  };
+  const only = (role: EligibleRole, extra: Partial<Parameters<typeof eligibleListCard>[0]> = {}) => {
+    const card = eligibleListCard({ roles: [role], now: NOW, page: 2, filter: 'fin', ...extra });
+    expect(checkCard(card)).toEqual([]);
+    return card;
+  };
+  /** Where the list was: every row button sends it, so the answer is the same list again. */
+  const place = { list: { filter: 'fin', page: 0 } };
+
+  it('an activation says until when, with its date, and offers Extend and Deactivate bound to its request', () => {
+    const card = only({
+      ...base,
+      active: {
+        group: base.group,
+        accessId: 'member',
+        startDateTime: '2026-03-02T09:30:00Z',
+        endDateTime: '2026-03-02T10:30:00.1234567Z',
+        assignmentType: 'activated',
+        requestId: REQUEST,
+      },
+    });
+    expect(cardText(card)).toContain(
+      'Now Active until {{DATE(2026-03-02T10:30:00Z, SHORT)}} {{TIME(2026-03-02T10:30:00Z)}}',
+    );
+    expect(buttonTitles(card)).toEqual(['Refresh', 'Extend', 'Deactivate', 'Yes, deactivate']);
+    expect(findAction(card, 'Extend')?.action).toMatchObject({
+      verb: 'extend',
+      data: { requestId: REQUEST, ...place },
+    });
+    expect(findAction(card, 'Yes, deactivate')?.action).toMatchObject({
+      verb: 'deactivate',
+      data: { requestId: REQUEST, ...place },
+    });
+    expect(buttonTitles(card)).not.toContain('Activate Finance Admins');
+  });
+
+  it('a standing assignment, or an activation whose request is unknown, shows its state with nothing to press', () => {
+    const active = { group: base.group, accessId: 'member' as const, startDateTime: '2026-01-01T00:00:00Z' };
+    const standing = only({ ...base, active: { ...active, assignmentType: 'assigned' } });
+    expect(cardText(standing)).toContain('Now Active: a standing assignment, with no end');
+    const unlinked = only({ ...base, active: { ...active, assignmentType: 'activated', endDateTime: NOW } });
+    for (const card of [standing, unlinked]) expect(buttonTitles(card)).toEqual(['Refresh']);
+  });
+
+  it('a request waiting for approval shows its length and when it was asked, with Cancel that asks once', () => {
+    const card = only({
+      ...base,
+      pending: {
+        requestId: REQUEST,
+        phase: 'pendingApproval',
+        createdDateTime: '2026-03-02T09:55:00Z',
+        startDateTime: '2026-03-02T09:55:00Z',
+        durationMinutes: 60,
+      },
+    });
+    expect(cardText(card)).toContain(
+      'Now Waiting for approval: 1 hour, requested {{DATE(2026-03-02T09:55:00Z, SHORT)}} {{TIME(2026-03-02T09:55:00Z)}}',
+    );
+    expect(buttonTitles(card)).toEqual(['Refresh', 'Cancel request', 'Yes, cancel it']);
+    const ask = findAction(card, 'Cancel request');
+    expect(ask?.action.type).toBe('Action.ShowCard');
+    expect(cardText(ask?.action.card)).toMatch(/^Cancel your request to become a member of \*\*Finance Admins\*\*\?/);
+    expect(cardText(ask?.action.card)).toContain('The approvers are no longer asked');
+    expect(findAction(card, 'Yes, cancel it')?.action).toMatchObject({
+      verb: 'cancelActivation',
+      data: { requestId: REQUEST, ...place },
+    });
+  });
+
+  it('a request for a later start says from when (waiting or scheduled), and Cancel says it will not start', () => {
+    const later = { requestId: REQUEST, startDateTime: '2026-03-03T08:00:00Z', endDateTime: '2026-03-03T09:00:00Z' };
+    const waiting = only({ ...base, pending: { ...later, phase: 'pendingApproval', durationMinutes: 60 } });
+    expect(cardText(waiting)).toContain(
+      'Now Waiting for approval: 1 hour from {{DATE(2026-03-03T08:00:00Z, SHORT)}} {{TIME(2026-03-03T08:00:00Z)}}',
+    );
+    const scheduled = only({ ...base, pending: { ...later, phase: 'scheduled' } });
+    expect(cardText(scheduled)).toContain(
+      'Now Scheduled from {{DATE(2026-03-03T08:00:00Z, SHORT)}} {{TIME(2026-03-03T08:00:00Z)}} until {{DATE(2026-03-03T09:00:00Z, SHORT)}} {{TIME(2026-03-03T09:00:00Z)}}',
+    );
+    expect(cardText(findAction(scheduled, 'Cancel request')?.action.card)).toContain('The activation will not start.');
+  });
+
+  it('an eligible role offers Activate; the notice of a click stands in its row, or on top when the row is gone', () => {
+    const notice = {
+      groupId: GROUP_ID.toUpperCase(),
+      accessId: 'member' as const,
+      text: 'Request canceled.',
+      tone: 'good' as const,
+    };
+    const card = only(base, { notice });
+    expect(cardText(card)).toContain('Now Not active');
+    expect(buttonTitles(card)).toEqual(['Refresh', 'Activate Finance Admins']);
+    const rowOf = card.body.find((e: any) => e.type === 'Container' && JSON.stringify(e).includes('Finance Admins'));
+    expect(cardText({ type: 'AdaptiveCard', version: '1.5', body: [rowOf] })).toContain('Request canceled.');
+    const elsewhere = only(base, { notice: { ...notice, accessId: 'owner' } });
+    expect(cardText(elsewhere)).toMatch(/^Your eligible roles[^\n]*\n[^\n]*\nRequest canceled\./);
   });
 });

@@ -83,6 +83,47 @@ describe('the approvals summary', () => {
     expect(buttonTitles(card).some((t) => t.startsWith('Yes, approve'))).toBe(false);
   });
 
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, k) => item(request(k + 1, `Requester ${k + 1}`, `Package ${k + 1}`)));
+  const rows = (text: string) => text.split('\n').filter((l) => /^Requester \d+ Package \d+ · /.test(l));
+
+  it('lists every request it counts: seven on one page, no pager', () => {
+    const card = approvalsSummaryCard({ items: many(7), now: NOW, viewerId: alex.id });
+    expect(checkCard(card)).toEqual([]);
+    const text = cardText(card);
+    expect(text).toMatch(/^7 requests wait for your decision$/m);
+    expect(rows(text)).toHaveLength(7);
+    expect(text).not.toContain('Showing');
+    expect(buttonTitles(card)).not.toContain('Next');
+  });
+
+  it('twelve: pages of ten that say what they show, and the bulk question names the page and the rest', () => {
+    const items = many(12);
+    const first = approvalsSummaryCard({ items, now: NOW, viewerId: alex.id });
+    expect(cardText(first)).toMatch(/^12 requests wait for your decision$/m);
+    expect(cardText(first)).toContain('Showing 1–10 of 12.');
+    expect(rows(cardText(first))).toHaveLength(10);
+    expect(findAction(first, 'Next')?.action).toMatchObject({ verb: 'listApprovals', data: { page: 1 } });
+    const second = approvalsSummaryCard({
+      items,
+      page: 1,
+      now: NOW,
+      viewerId: alex.id,
+      confirm: { items: items.slice(10), binding, decidedSince: 0 },
+    });
+    const text = cardText(second);
+    expect(text).toContain('Showing 11–12 of 12.');
+    expect(rows(text)).toEqual(
+      ['Requester 11', 'Requester 12'].map((r, k) => expect.stringMatching(`^${r} Package ${11 + k} · `)),
+    );
+    expect(text).toContain('Approve these 2 requests shown on this page?');
+    expect(text).toContain('Only this page: the 10 requests on other pages stay as they are.');
+    expect(findAction(second, 'Yes, approve 2 requests')?.action).toMatchObject({
+      data: { items: items.slice(10).map((i) => bulkRefOf(i.state)) },
+    });
+    expect(buttonTitles(second)).toContain('Previous');
+  });
+
   it('asks about exactly the requests still open, and says how many were decided since', () => {
     const card = approvalsSummaryCard({
       items: [item(johanna), item(lee)],

@@ -1,7 +1,7 @@
 import {
+  ClientAssertionCredential,
   ClientSecretCredential,
   type GetTokenOptions,
-  ManagedIdentityCredential,
   OnBehalfOfCredential,
   type TokenCredential,
 } from '@azure/identity';
@@ -249,7 +249,7 @@ describe('credential configuration', () => {
       OnBehalfOfCredential,
     );
     expect(await real(factory.app({ ...base, settings: secret }))).toBeInstanceOf(ClientSecretCredential);
-    expect(await real(factory.app({ ...base, settings: mi }))).toBeInstanceOf(ManagedIdentityCredential);
+    expect(await real(factory.app({ ...base, settings: mi }))).toBeInstanceOf(ClientAssertionCredential);
   });
 
   it('createTokenProvider picks Entra in entra mode and needs an SSO token source', async () => {

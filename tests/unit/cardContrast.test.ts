@@ -304,6 +304,35 @@ function everyCard(): Array<[string, unknown]> {
     ],
     ['eligible roles', eligibleListCard({ roles: [role], now: NOW, unavailable: ['policies'] })],
     [
+      'eligible roles: active, waiting, with a notice',
+      eligibleListCard({
+        roles: [
+          {
+            ...role,
+            active: {
+              group: GROUP,
+              accessId: 'member',
+              startDateTime: '2026-03-02T09:30:00Z',
+              endDateTime: '2026-03-02T10:30:00Z',
+              assignmentType: 'activated',
+              requestId: 'a0000000-0000-4000-8000-000000000001',
+            },
+          },
+          {
+            ...role,
+            accessId: 'owner',
+            pending: {
+              requestId: 'a0000000-0000-4000-8000-000000000002',
+              phase: 'pendingApproval',
+              durationMinutes: 60,
+            },
+          },
+        ],
+        now: NOW,
+        notice: { groupId: GROUP.id, accessId: 'owner', text: 'Request canceled.', tone: 'good' },
+      }),
+    ],
+    [
       'activation form',
       activationFormCard({
         role,

@@ -63,6 +63,11 @@ describe('configuration', () => {
     [{ APPROVAL_DIGEST_HOURS: '200' }, /APPROVAL_DIGEST_HOURS must be at most 168 hours/],
     [{ EXPIRY_REMINDER_DAYS: '14,one' }, /EXPIRY_REMINDER_DAYS must be whole days from 1 to 365.*\(got "14,one"\)/],
     [{ EXPIRY_REMINDER_DAYS: '400' }, /EXPIRY_REMINDER_DAYS must be whole days from 1 to 365/],
+    [
+      { PIM_SCHEDULED_STATUSES: "Granted' or 1 eq 1" },
+      /PIM_SCHEDULED_STATUSES must be one to three PIM request statuses/,
+    ],
+    [{ PIM_SCHEDULED_STATUSES: ' , ' }, /PIM_SCHEDULED_STATUSES must be one to three PIM request statuses/],
     [{ EXPIRY_SWEEP_HOURS: '0' }, /EXPIRY_SWEEP_HOURS must be more than 0 hours/],
   ])('stops with a message naming the bad setting: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -113,6 +118,14 @@ describe('configuration', () => {
     expect(loadConfig({ EXPIRY_REMINDER_DAYS: 'off' }).expiryReminderDays).toEqual([]);
     expect(loadConfig({ EXPIRY_REMINDER_DAYS: '0' }).expiryReminderDays).toEqual([]);
     expect(loadConfig({}).expirySweepHours).toBe(6);
+  });
+
+  it('reads the status(es) of a later-start activation, Granted by default', () => {
+    expect(loadConfig({}).pimScheduledStatuses).toEqual(['Granted']);
+    expect(loadConfig({ PIM_SCHEDULED_STATUSES: 'Granted, ScheduleCreated,Granted' }).pimScheduledStatuses).toEqual([
+      'Granted',
+      'ScheduleCreated',
+    ]);
   });
 
   it('accepts blob storage through the managed identity: the account URL instead of a connection string', () => {

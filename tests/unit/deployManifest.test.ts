@@ -16,7 +16,9 @@ const TEAMS_CLIENTS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-42
 
 /**
  * Microsoft Graph permission ids, from microsoftgraph/microsoft-graph-devx-content permissions/new/provisioningInfo.json
- * (commit 6cbd6bb, 2026-08-07): `Scope` = delegated (DelegatedWork), `Role` = application.
+ * (commit 6cbd6bb, 2026-08-07): `Scope` = delegated (DelegatedWork), `Role` = application. AuthenticationContext.Read.All
+ * is listed there under SharePoint's resourceAppId (as Sites.Read.All is); its id is Graph's app role in the same
+ * commit's permissions/permissions-descriptions.json.
  */
 const GRAPH_PERMISSION_IDS: Record<'Scope' | 'Role', Record<string, string>> = {
   Scope: {
@@ -39,6 +41,7 @@ const GRAPH_PERMISSION_IDS: Record<'Scope' | 'Role', Record<string, string>> = {
     'RoleManagementPolicy.Read.AzureADGroup': '69e67828-780e-47fd-b28c-7b27d14864e6',
     'TeamsAppInstallation.ReadWriteSelfForUser.All': '908de74d-f8b2-4d6b-a9ed-2a17b3b78179',
     'AppCatalog.Read.All': 'e12dae10-5a57-4817-b79d-dfbec5348930',
+    'AuthenticationContext.Read.All': '381f742f-e1f8-4309-b4ab-e3d91ae4c5c1',
   },
 };
 
@@ -151,7 +154,7 @@ describe('aad.manifest.json (the Entra app registration the Agents Toolkit appli
     const { delegated, application } = manifestPermissions(aad());
     const requested = new Set([...delegated, ...application]);
     const permissionLiteral =
-      /['"`]((?:User|Group|GroupMember|EntitlementManagement|EntitlementMgmt-SubjectAccess|Privileged\w+|RoleManagement\w*|TeamsAppInstallation|AppCatalog)\.(?:Read|ReadWrite|ReadWriteSelfForUser|ReadWriteForUser|ReadBasic)(?:\.\w+)?)['"`]/g;
+      /['"`]((?:User|Group|GroupMember|EntitlementManagement|EntitlementMgmt-SubjectAccess|Privileged\w+|RoleManagement\w*|TeamsAppInstallation|AppCatalog|AuthenticationContext)\.(?:Read|ReadWrite|ReadWriteSelfForUser|ReadWriteForUser|ReadBasic)(?:\.\w+)?)['"`]/g;
     const found = new Map<string, string>();
     for (const file of [...sourceFiles('bot'), ...sourceFiles('services')]) {
       for (const match of read(file).matchAll(permissionLiteral)) found.set(match[1], file);

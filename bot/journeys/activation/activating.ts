@@ -14,6 +14,8 @@ import { type ActivationInput, checkActivationInput, type InputProblem } from '.
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { approverContext } from '../approver/context.js';
+import { rememberPimGroup } from '../approver/index.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
 import { createStepUp, readStepUp, STEP_UP_MINUTES, type StepUpState } from './stepUpState.js';
@@ -89,11 +91,11 @@ export const activateAction = defineAction({
     try {
       role = await context.eligibleRole(user, data.groupId, data.accessId);
     } catch (err) {
-      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), data));
     }
     if (!role) return cardReply(notEligibleCard());
     const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
-    if (role.active || role.pendingRequestId) {
+    if (role.active || role.pending) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return cardReply(current.card);
@@ -178,6 +180,8 @@ export async function submitActivation(
     context.forget(user);
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
+    // The watcher looks for PIM approvals group by group: from now on this group is one, so approvers get a card.
+    if (record.phase === 'pendingApproval') await watchGroupApprovals(app, target.groupId);
     await trackCopy(app, record, place);
     app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');
     return { card: renderRecord(app, record), record };
@@ -200,6 +204,14 @@ export async function submitActivation(
   }
 }
 
+async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
+  try {
+    await rememberPimGroup(approverContext(app).store, groupId);
+  } catch (err) {
+    app.log.warn({ err }, 'could not add the group to those whose approvals are watched');
+  }
+}
+
 function recordOf(
   app: BotServices,
   user: ActingUser,
@@ -207,6 +219,7 @@ function recordOf(
   input: ActivationInput,
   outcome: PimRequestOutcome,
 ): Omit<ActivationRecord, 'updatedAt'> {
+  const phase = phaseOf(outcome, app.clock.now().getTime());
   return {
     requestId: outcome.requestId.toLowerCase(),
     userAadObjectId: user.aadObjectId,
@@ -216,7 +229,8 @@ function recordOf(
     groupId: target.groupId,
     groupName: target.groupName,
     accessId: target.accessId,
-    phase: phaseOf(outcome, app.clock.now().getTime()),
+    phase,
+    ...(phase === 'pendingApproval' ? { approvalId: outcome.approvalId ?? outcome.requestId } : {}),
     startDateTime: outcome.startDateTime,
     endDateTime: outcome.endDateTime,
     durationMinutes: outcome.durationMinutes ?? input.durationMinutes,
@@ -261,20 +275,24 @@ async function startStepUp(
     claimKey,
   });
   app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
-  return { state, card: stepUpCardFor(app, state, target, claims) };
+  return { state, card: await stepUpCardFor(app, state, target, claims) };
 }
 
-export function stepUpCardFor(
+/** The step-up card, naming the authentication context Graph asked for as the tenant names it (else its id). */
+export async function stepUpCardFor(
   app: BotServices,
   state: string,
   target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext'>,
   claims?: string,
-): AdaptiveCard {
+): Promise<AdaptiveCard> {
+  const context = activationContext(app);
+  const authenticationContext = acrsOf(claims) ?? target.authenticationContext;
   return stepUpCard({
     groupName: target.groupName,
     accessId: target.accessId,
-    signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
-    authenticationContext: acrsOf(claims) ?? target.authenticationContext,
+    signInUrl: `${context.publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    authenticationContext,
+    authenticationContextName: await context.contextNames.nameOf(authenticationContext),
     portalUrl:
       app.config.authMode === 'entra'
         ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
@@ -305,7 +323,7 @@ async function repeatedClickCard(app: BotServices, claimKey: string): Promise<Ad
   }
   if (claim?.state === 'stepUp' && claim.stepUpState) {
     const pending: StepUpState | undefined = await readStepUp(app, claim.stepUpState);
-    if (pending) return stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
+    if (pending) return await stepUpCardFor(app, claim.stepUpState, pending.target, pending.claims);
   }
   return messageCard({
     title: 'Already on its way',
@@ -325,7 +343,7 @@ async function conflictCard(
 ): Promise<AdaptiveCard> {
   try {
     const role = await activationContext(app).eligibleRole(user, target.groupId, target.accessId);
-    if (role && (role.active || role.pendingRequestId)) {
+    if (role && (role.active || role.pending)) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
       return current.card;
@@ -345,7 +363,7 @@ export async function currentRoleCard(
   user: ActingUser,
   role: EligibleRole,
 ): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
-  const requestId = role.active?.requestId ?? role.pendingRequestId;
+  const requestId = role.active?.requestId ?? role.pending?.requestId;
   const notice = { text: 'This role is already active or waiting for approval.', tone: 'warning' as const };
   if (!requestId) {
     const card = messageCard({
@@ -368,9 +386,11 @@ export async function currentRoleCard(
           groupId: role.group.id,
           groupName: role.group.displayName,
           accessId: role.accessId,
-          phase: role.active ? 'active' : 'pendingApproval',
-          startDateTime: role.active?.startDateTime,
-          endDateTime: role.active?.endDateTime,
+          phase: role.active ? 'active' : (role.pending?.phase ?? 'pendingApproval'),
+          ...(role.active ? {} : { approvalId: requestId }),
+          startDateTime: role.active?.startDateTime ?? role.pending?.startDateTime,
+          endDateTime: role.active?.endDateTime ?? role.pending?.endDateTime,
+          durationMinutes: role.pending?.durationMinutes,
           approvers: role.policy?.approvers ?? [],
         });
   return { card: renderRecord(app, record, notice), record };
@@ -415,11 +435,24 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
   });
 }
 
-export function graphProblemCard(error: DomainError): AdaptiveCard {
+/**
+ * The roles could not be read. "Try again" reopens the role's form in place when one was being opened or sent (the
+ * list verb would post a new card below and leave this one), else the list.
+ */
+export function graphProblemCard(
+  error: DomainError,
+  role?: Pick<ActivationTarget, 'groupId' | 'accessId'>,
+): AdaptiveCard {
   return errorCard({
     title: 'I could not read your eligible roles',
     message: error.userMessage,
     nextStep: error.nextStep,
-    retry: { title: 'Try again', verb: Verbs.activateList },
+    retry: role
+      ? {
+          title: 'Try again',
+          verb: Verbs.activateForm,
+          data: { groupId: role.groupId, accessId: role.accessId, here: true },
+        }
+      : { title: 'Try again', verb: Verbs.activateList },
   });
 }

@@ -1,17 +1,16 @@
-import type { AdaptiveCardInvokeResponse } from 'botbuilder';
-import type { ActivationCardView } from '../../../cards/activation/activationCard.js';
-import { timeText } from '../../../cards/activation/format.js';
-import type { AdaptiveCard } from '../../../cards/elements.js';
+import { roleOf, timeText } from '../../../cards/activation/format.js';
 import { errorCard } from '../../../cards/errorCard.js';
+import { datedMomentText } from '../../../cards/time.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { type DomainError, toDomainError } from '../../../services/graph/errors.js';
 import type { ActivationPolicy } from '../../../services/model/pim.js';
-import { loadRequestSnapshot, requestDeactivation } from '../../../services/pim/activate.js';
+import { requestDeactivation } from '../../../services/pim/activate.js';
 import { type ActivationInput, checkActivationInput } from '../../../services/pim/validation.js';
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { type CardPlace, submitActivation, targetOf } from './activating.js';
+import { answerClick, type ClickAnswer, except, type Notice, notYoursCard, ownRecord } from './clicked.js';
 import { activationContext } from './context.js';
 import { requestData } from './schemas.js';
 import {
@@ -21,28 +20,25 @@ import {
   completeClaim,
   readRecord,
   releaseClaim,
-  saveRecord,
   waitForClaim,
 } from './store.js';
 import { refreshActivation, renderRecord, syncRecord } from './subject.js';
 
-/** Deactivate, Extend and the card refresh of an activation the person has. */
+/** Deactivate, Extend and the card refresh of an activation the person has, from its card or from the activate list. */
 
 /** Microsoft Entra does not end an activation within five minutes of its start (GRAPH-API.md §5, §6.10). */
 export const MIN_ACTIVE_MS = 5 * 60_000;
 
-type Notice = NonNullable<ActivationCardView['notice']>;
-
-/** The person's own activation, brought up to date; or the card that says why there is nothing to act on. */
+/** The person's own activation, brought up to date; or why there is nothing to act on. */
 async function activeRecordOf(
   app: BotServices,
   user: ActingUser,
   requestId: string,
-): Promise<{ current: ActivationRecord } | { reply: AdaptiveCardInvokeResponse }> {
+): Promise<{ current: ActivationRecord } | { answer: ClickAnswer }> {
   const record = await ownRecord(app, user, requestId);
-  if (!record) return { reply: cardReply(notYoursCard()) };
+  if (!record) return { answer: { card: notYoursCard() } };
   const current = await syncRecord(app, record);
-  if (current.phase !== 'active') return { reply: cardReply(renderRecord(app, current, notActive())) };
+  if (current.phase !== 'active') return { answer: { record: current, notice: notActive() } };
   return { current };
 }
 
@@ -50,46 +46,64 @@ export const deactivateAction = defineAction({
   verb: Verbs.deactivate,
   kind: 'updatesCard',
   data: requestData,
-  async run({ turn, user, app }, { requestId }) {
-    const found = await activeRecordOf(app, user, requestId);
-    if ('reply' in found) return found.reply;
-    const { current } = found;
-    const tooSoon = tooSoonToEnd(app, current);
-    if (tooSoon) return cardReply(renderRecord(app, current, tooSoon));
-    const claimKey = `activation/deactivate/${current.requestId}`;
-    if (!(await claimOnce(app, claimKey))) {
-      await waitForClaim(app, claimKey);
-      return cardReply(renderRecord(app, (await readRecord(app, requestId)) ?? current));
-    }
-    try {
-      await deactivate(app, user, current);
-    } catch (err) {
-      await releaseClaim(app, claimKey);
-      return cardReply(await afterFailedDeactivation(app, current, err));
-    }
-    const ended = await markDeactivated(app, current);
-    await completeClaim(app, claimKey, { state: 'done', requestId: current.requestId });
-    await refreshActivation(app, current.requestId, except(user, turn.activity.replyToId));
-    return cardReply(renderRecord(app, ended));
+  async run({ turn, user, app }, { requestId, list }) {
+    return answerClick(app, user, await deactivateOnce(app, user, requestId, turn.activity.replyToId), list);
   },
 });
+
+async function deactivateOnce(
+  app: BotServices,
+  user: ActingUser,
+  requestId: string,
+  clickedActivityId?: string,
+): Promise<ClickAnswer> {
+  const found = await activeRecordOf(app, user, requestId);
+  if ('answer' in found) return found.answer;
+  const { current } = found;
+  const tooSoon = tooSoonToEnd(app, current);
+  if (tooSoon) return { record: current, notice: tooSoon };
+  const done = `Deactivated: you are no longer ${roleOf(current.accessId, current.groupName)}.`;
+  const claimKey = `activation/deactivate/${current.requestId}`;
+  if (!(await claimOnce(app, claimKey))) {
+    await waitForClaim(app, claimKey);
+    return { record: (await readRecord(app, requestId)) ?? current, done };
+  }
+  try {
+    await deactivate(app, user, current);
+  } catch (err) {
+    await releaseClaim(app, claimKey);
+    return afterFailedDeactivation(app, current, err);
+  }
+  const ended = await markDeactivated(app, current);
+  await completeClaim(app, claimKey, { state: 'done', requestId: current.requestId });
+  await refreshActivation(app, current.requestId, except(user, clickedActivityId));
+  return { record: ended, done };
+}
 
 export const extendAction = defineAction({
   verb: Verbs.extend,
   kind: 'updatesCard',
   data: requestData,
-  async run({ turn, user, app }, { requestId }) {
-    const found = await activeRecordOf(app, user, requestId);
-    if ('reply' in found) return found.reply;
-    const { current } = found;
-    const plan = await extensionPlan(app, user, current);
-    if ('refusal' in plan) return cardReply(renderRecord(app, current, plan.refusal));
-    const claimKey = `activation/extend/${current.requestId}`;
-    if (!(await claimOnce(app, claimKey))) return cardReply(await repeatedExtendCard(app, claimKey, current));
-    const place = { activityId: turn.activity.replyToId, conversationId: turn.activity.conversation?.id };
-    return cardReply(await extend(app, user, current, plan, place, claimKey));
+  async run({ turn, user, app }, { requestId, list }) {
+    // From the list, the new activation's card is not the list: nothing there is tracked as that activation's card.
+    const place = {
+      activityId: list ? undefined : turn.activity.replyToId,
+      conversationId: turn.activity.conversation?.id,
+    };
+    return answerClick(app, user, await extendOnce(app, user, requestId, place), list);
   },
 });
+
+async function extendOnce(app: BotServices, user: ActingUser, requestId: string, place: CardPlace) {
+  const found = await activeRecordOf(app, user, requestId);
+  if ('answer' in found) return found.answer;
+  const { current } = found;
+  const plan = await extensionPlan(app, user, current);
+  if ('refusal' in plan) return { record: current, notice: plan.refusal };
+  const claimKey = `activation/extend/${current.requestId}`;
+  if (!(await claimOnce(app, claimKey))) return repeatedExtend(app, claimKey, current);
+  return extend(app, user, current, plan, place, claimKey);
+}
 
 export const refreshActivationAction = defineAction({
   verb: Verbs.refreshActivation,
@@ -98,39 +112,9 @@ export const refreshActivationAction = defineAction({
   async run({ user, app }, { requestId }) {
     const record = await ownRecord(app, user, requestId);
     if (!record) return cardReply(notYoursCard());
-    return cardReply(renderRecord(app, await syncRecord(app, record)));
+    return cardReply(renderRecord(app, await syncRecord(app, record, user)));
   },
 });
-
-/**
- * The record of a request that belongs to this person. A card for an activation made elsewhere (e.g. in the Entra
- * portal) has no record yet: it is made from Graph, after checking the request is this person's.
- */
-async function ownRecord(app: BotServices, user: ActingUser, requestId: string): Promise<ActivationRecord | undefined> {
-  const known = await readRecord(app, requestId);
-  if (known) return known.userAadObjectId === user.aadObjectId ? known : undefined;
-  const snapshot = await loadRequestSnapshot(app.graph.forApp(), requestId).catch(() => undefined);
-  const request = snapshot?.request;
-  if (!request || request.principalId.toLowerCase() !== user.aadObjectId) return undefined;
-  const role = await activationContext(app)
-    .eligibleRole(user, request.groupId, request.accessId)
-    .catch(() => undefined);
-  return saveRecord(app, {
-    requestId: request.requestId.toLowerCase(),
-    userAadObjectId: user.aadObjectId,
-    tenantId: user.tenantId,
-    teamsId: user.teamsId,
-    ...(user.timeZone ? { timeZone: user.timeZone } : {}),
-    groupId: request.groupId,
-    groupName: role?.group.displayName ?? `Group ${request.groupId}`,
-    accessId: request.accessId,
-    phase: snapshot.instance ? 'active' : 'ended',
-    startDateTime: snapshot.instance?.startDateTime ?? request.startDateTime,
-    endDateTime: snapshot.instance?.endDateTime ?? request.endDateTime,
-    durationMinutes: request.durationMinutes,
-    approvers: role?.policy?.approvers ?? [],
-  });
-}
 
 function tooSoonToEnd(app: BotServices, record: ActivationRecord): Notice | undefined {
   const started = record.startDateTime ? Date.parse(record.startDateTime) : Number.NaN;
@@ -164,7 +148,7 @@ async function markDeactivated(app: BotServices, record: ActivationRecord): Prom
   return (await changeRecord(app, record.requestId, () => patch)) ?? { ...record, ...patch };
 }
 
-async function afterFailedDeactivation(app: BotServices, record: ActivationRecord, err: unknown) {
+async function afterFailedDeactivation(app: BotServices, record: ActivationRecord, err: unknown): Promise<ClickAnswer> {
   const error: DomainError = toDomainError(err, { action: `deactivate ${record.groupName}` });
   if (error.graphCode === 'RoleAssignmentDoesNotExist') {
     // Already over (ended elsewhere or a moment ago): the card says so instead of showing an error.
@@ -172,13 +156,9 @@ async function afterFailedDeactivation(app: BotServices, record: ActivationRecor
       phase: 'ended',
       endDateTime: app.clock.now().toISOString(),
     }));
-    return renderRecord(app, ended ?? record, notActive());
+    return { record: ended ?? record, notice: notActive() };
   }
-  return renderRecord(app, record, { tone: 'attention', text: `${error.userMessage} ${error.nextStep}` });
-}
-
-function except(user: ActingUser, activityId?: string) {
-  return activityId ? { userAadObjectId: user.aadObjectId, activityId } : undefined;
+  return { record, notice: { tone: 'attention', text: `${error.userMessage} ${error.nextStep}` } };
 }
 
 // ---------- Extend: PIM for Groups has no self-extend, so it is "end this one, start a new one" ----------
@@ -233,7 +213,7 @@ async function extend(
   plan: ExtensionPlan,
   place: CardPlace,
   claimKey: string,
-): Promise<AdaptiveCard> {
+): Promise<ClickAnswer> {
   try {
     await deactivate(app, user, record);
   } catch (err) {
@@ -249,34 +229,33 @@ async function extend(
     }));
     await refreshActivation(app, record.requestId, except(user, place.activityId));
     app.log.info({ from: record.requestId, to: next.requestId }, 'activation extended');
-    return result.card;
+    return { record: next, done: extendedText(next) };
   }
   await markDeactivated(app, record);
   await refreshActivation(app, record.requestId, except(user, place.activityId));
-  if (result.error?.kind === 'stepUp') return result.card;
-  return errorCard({
-    title: `I ended the old activation of ${record.groupName} but could not start a new one`,
-    message: result.error?.userMessage ?? 'The new activation was refused.',
-    nextStep: result.error?.nextStep ?? 'Select Activate again.',
-    retry: {
-      title: 'Activate again',
-      verb: Verbs.activateForm,
-      data: { groupId: record.groupId, accessId: record.accessId, here: true },
-    },
-  });
+  if (result.error?.kind === 'stepUp') return { card: result.card };
+  return {
+    card: errorCard({
+      title: `I ended the old activation of ${record.groupName} but could not start a new one`,
+      message: result.error?.userMessage ?? 'The new activation was refused.',
+      nextStep: result.error?.nextStep ?? 'Select Activate again.',
+      retry: {
+        title: 'Activate again',
+        verb: Verbs.activateForm,
+        data: { groupId: record.groupId, accessId: record.accessId, here: true },
+      },
+    }),
+  };
 }
 
-async function repeatedExtendCard(app: BotServices, claimKey: string, record: ActivationRecord) {
+function extendedText(next: ActivationRecord): string {
+  const until = next.endDateTime ? ` until ${datedMomentText(next.endDateTime)}` : '';
+  return `Extended: you are ${roleOf(next.accessId, next.groupName)}${until}.`;
+}
+
+async function repeatedExtend(app: BotServices, claimKey: string, record: ActivationRecord): Promise<ClickAnswer> {
   const claim = await waitForClaim(app, claimKey);
   const next = claim?.requestId ? await readRecord(app, claim.requestId) : undefined;
-  return next ? renderRecord(app, next) : renderRecord(app, (await readRecord(app, record.requestId)) ?? record);
-}
-
-function notYoursCard(): AdaptiveCard {
-  return errorCard({
-    title: 'I can not find this activation for you',
-    message: 'This card is about an activation that is not yours, or that I do not know.',
-    nextStep: 'Type **activate** to see your roles and what is active now.',
-    retry: { title: 'Show my roles', verb: Verbs.activateList },
-  });
+  if (next) return { record: next, done: extendedText(next) };
+  return { record: (await readRecord(app, record.requestId)) ?? record };
 }

@@ -3,6 +3,12 @@ import type restify from 'restify';
 import { readAppCredentialSettings } from '../../../services/auth/credentials.js';
 import { entraAppIdOf } from '../../../services/config.js';
 import type { EligibleRole, GroupAccess, RoleList } from '../../../services/model/pim.js';
+import {
+  AuthContextNames,
+  needsContextNames,
+  readContextNames,
+  withContextNames,
+} from '../../../services/pim/authContexts.js';
 import { loadEligibleRoles, roleKey } from '../../../services/pim/roles.js';
 import {
   EntraStepUpAuthority,
@@ -27,21 +33,36 @@ export class ActivationContext {
   private readonly roles = new Map<string, CachedRoles>();
   private server?: restify.Server;
   private authority?: StepUpAuthority;
+  /** The tenant's authentication context names, read app-only and shared by everyone (they are not personal). */
+  readonly contextNames: AuthContextNames;
 
-  constructor(private readonly app: BotServices) {}
+  constructor(private readonly app: BotServices) {
+    this.contextNames = new AuthContextNames(() => readContextNames(app.graph.forApp()), app.clock, app.log);
+  }
 
   /** The person's eligible roles: from the last few minutes, or read now (two round trips). */
   async eligibleRoles(user: ActingUser, fresh = false): Promise<EligibleRole[]> {
     return (await this.eligibleRoleList(user, fresh)).roles;
   }
 
-  /** The roles with the parts Graph could not give (a list with gaps is not kept for the next look). */
+  /**
+   * The roles with the parts Graph could not give (a list with gaps is not kept for the next look), each policy with
+   * its authentication context's name when the tenant's names are known. Those are read (when not kept) alongside
+   * the person's roles, so the list waits for no extra round trip.
+   */
   async eligibleRoleList(user: ActingUser, fresh = false): Promise<RoleList<EligibleRole>> {
+    const names = this.contextNames.names();
+    const list = await this.rawRoleList(user, fresh);
+    return needsContextNames(list) ? withContextNames(list, await this.contextNames.namesWithin(names)) : list;
+  }
+
+  private async rawRoleList(user: ActingUser, fresh: boolean): Promise<RoleList<EligibleRole>> {
     const key = user.aadObjectId.toLowerCase();
     const hit = this.roles.get(key);
     const now = this.app.clock.now().getTime();
     if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.list;
-    const list = await loadEligibleRoles(this.app.graph.forUser(user));
+    const { graph, clock, config } = this.app;
+    const list = await loadEligibleRoles(graph.forUser(user), clock.now(), config.pimScheduledStatuses);
     if (list.unavailable.length === 0) this.roles.set(key, { at: now, list });
     else this.roles.delete(key);
     return list;

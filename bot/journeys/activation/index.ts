@@ -1,6 +1,7 @@
 import type { Journey } from '../journey.js';
 import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
+import { cancelActivationAction } from './cancel.js';
 import { activateCommand, activateFormAction, activateListAction } from './listing.js';
 import { activationKind } from './subject.js';
 import { activationWatchSource } from './watch.js';
@@ -17,6 +18,7 @@ export const activationJourney: Journey = {
     activateAction,
     deactivateAction,
     extendAction,
+    cancelActivationAction,
     refreshActivationAction,
   ],
   commands: [activateCommand],

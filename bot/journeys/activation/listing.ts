@@ -1,4 +1,4 @@
-import { eligibleListCard } from '../../../cards/activation/listCard.js';
+import { eligibleListCard, type RowNotice } from '../../../cards/activation/listCard.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { toDomainError } from '../../../services/graph/errors.js';
@@ -10,24 +10,35 @@ import { cardReply, messageReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { currentRoleCard, formFor, graphProblemCard, notEligibleCard, policyUnreadableCard } from './activating.js';
 import { activationContext } from './context.js';
-import { listData, roleData } from './schemas.js';
+import { type ListPlace, listData, roleData } from './schemas.js';
 import type { ActivationRecord } from './store.js';
 import { trackCopy } from './subject.js';
 
 /** `activate`: my eligible roles with each group's rules; each role's button opens its activation form. */
 
-async function listCard(app: BotServices, user: ActingUser, filter?: string, page = 0): Promise<AdaptiveCard> {
+async function listCard(
+  app: BotServices,
+  user: ActingUser,
+  filter?: string,
+  page = 0,
+  notice?: RowNotice,
+): Promise<AdaptiveCard> {
   try {
     const { roles, unavailable } = await activationContext(app).eligibleRoleList(user, true);
     const wanted = filter?.trim().toLowerCase();
     const shown = wanted ? roles.filter((r) => r.group.displayName.toLowerCase().includes(wanted)) : roles;
     if (unavailable.length > 0) app.log.warn({ unavailable }, 'eligible roles listed with parts missing');
     const now = app.clock.now().toISOString();
-    return eligibleListCard({ roles: shown, now, filter: wanted ? filter : undefined, page, unavailable });
+    return eligibleListCard({ roles: shown, now, filter: wanted ? filter : undefined, page, unavailable, notice });
   } catch (err) {
     app.log.warn({ err }, 'could not list eligible roles');
     return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
   }
+}
+
+/** The list drawn again (read fresh) after a click on one of its rows, with what that click did in the row. */
+export function listAfterClick(app: BotServices, user: ActingUser, place: ListPlace, notice?: RowNotice) {
+  return listCard(app, user, place.filter, place.page, notice);
 }
 
 export const activateCommand: TextCommand = {
@@ -79,10 +90,12 @@ async function formCard(
   try {
     role = await activationContext(app).eligibleRole(user, groupId, accessId);
   } catch (err) {
-    return { card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })) };
+    return {
+      card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), { groupId, accessId }),
+    };
   }
   if (!role) return { card: notEligibleCard() };
-  if (role.active || role.pendingRequestId) return currentRoleCard(app, user, role);
+  if (role.active || role.pending) return currentRoleCard(app, user, role);
   if (!role.policy) return { card: policyUnreadableCard(role) };
   return { card: await formFor(app, user, { ...role, policy: role.policy }) };
 }

@@ -44,4 +44,7 @@ export const activateData = z.object({
 
 export type ActivateData = z.infer<typeof activateData>;
 
-export const requestData = z.object({ requestId: requestIdSchema });
+/** A click on one activation; `list` is where the activate list was (its page and filter), when the click was there. */
+export const requestData = z.object({ requestId: requestIdSchema, list: listData.optional() });
+
+export type ListPlace = z.infer<typeof listData>;

@@ -3,6 +3,7 @@ import type { ActivationPhase, ActivationState, GroupAccess } from '../../../ser
 import { StorageConflictError } from '../../../services/storage/index.js';
 import { createIfAbsent, readItem, sleep, UNCHANGED, updateItem } from '../../proactive/storeItem.js';
 import type { BotServices } from '../../services.js';
+import { decisionsSchema } from '../requester/store.js';
 
 /** What the activation journey keeps in storage (keys start with `activation/`). */
 
@@ -29,6 +30,9 @@ export const FINAL_PHASES: ReadonlySet<ActivationPhase> = new Set([
   'failed',
 ]);
 
+/** Where an approver's decision leads: these cards name who decided (when the activation waited for one). */
+export const DECIDED_PHASES: ReadonlySet<ActivationPhase> = new Set(['active', 'scheduled', 'denied']);
+
 const access = z.enum(['member', 'owner']);
 
 /** One selfActivate request the bot made (or was asked about), with what its card needs without Graph. */
@@ -50,6 +54,10 @@ export const recordSchema = z.object({
   ticketNumber: z.string().optional(),
   ticketSystem: z.string().optional(),
   approvers: z.array(z.string()).default([]),
+  /** The approval this activation waited for (set while it waits for approval; see decisions.ts). */
+  approvalId: z.string().optional(),
+  /** Who approved or denied it and why, as the requester's own token read it once (see decisions.ts). */
+  decisions: decisionsSchema.optional(),
   deactivatedAt: z.string().optional(),
   extendedBy: z.object({ requestId: z.string(), endDateTime: z.string().optional() }).optional(),
   /** The end time a reminder was sent for (an extension gets its own reminder). */
@@ -88,7 +96,14 @@ export async function changeRecord(
   });
 }
 
+/** An activation that waited for approval and has been decided, whose decision the requester has not read yet. */
+export function awaitsDecisions(record: ActivationRecord): boolean {
+  return !!record.approvalId && !record.decisions && DECIDED_PHASES.has(record.phase);
+}
+
 export function stateOf(record: ActivationRecord): ActivationState {
+  // A decision not read yet (the read failed just now) shows where it was decided rather than nothing.
+  const decisions = record.decisions ?? (awaitsDecisions(record) ? { kind: 'unreadable' as const } : undefined);
   return {
     requestId: record.requestId,
     group: { id: record.groupId, displayName: record.groupName },
@@ -97,6 +112,7 @@ export function stateOf(record: ActivationRecord): ActivationState {
     startDateTime: record.startDateTime,
     endDateTime: record.endDateTime,
     approvers: record.approvers,
+    ...(decisions ? { decisions } : {}),
     deactivatedAt: record.deactivatedAt,
     extendedUntil: record.extendedBy?.endDateTime,
   };

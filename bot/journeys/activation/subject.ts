@@ -1,9 +1,14 @@
-import { type ActivationCardView, activationCard } from '../../../cards/activation/activationCard.js';
+import {
+  type ActivationCardView,
+  activationCard,
+  activationNotificationCard,
+} from '../../../cards/activation/activationCard.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { loadRequestSnapshot, type RequestSnapshot } from '../../../services/pim/activate.js';
 import type { CardJson } from '../../invokeResponse.js';
 import { type LoadedSubject, refreshSubject, type SubjectKind, subjectKey } from '../../proactive/subjects.js';
-import type { BotServices } from '../../services.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import { withDecisions } from './decisions.js';
 import { type ActivationRecord, changeRecord, FINAL_PHASES, readRecord, stateOf } from './store.js';
 
 /** Tracked activation cards: subject `activation:<requestId>`, one copy per card the person has of it. */
@@ -12,15 +17,23 @@ export const ACTIVATION_KIND = 'activation';
 
 export const activationSubject = (requestId: string) => subjectKey(ACTIVATION_KIND, requestId.toLowerCase());
 
-export function renderRecord(app: BotServices, record: ActivationRecord, notice?: ActivationCardView['notice']) {
-  return activationCard({
+export function viewOf(
+  app: BotServices,
+  record: ActivationRecord,
+  notice?: ActivationCardView['notice'],
+): ActivationCardView {
+  return {
     state: stateOf(record),
     now: app.clock.now().toISOString(),
     zone: record.timeZone,
     reminderMinutes: app.config.activationReminderMinutes,
     viewerTeamsId: record.teamsId,
     notice,
-  });
+  };
+}
+
+export function renderRecord(app: BotServices, record: ActivationRecord, notice?: ActivationCardView['notice']) {
+  return activationCard(viewOf(app, record, notice));
 }
 
 /**
@@ -45,6 +58,8 @@ export function versionOf(app: BotServices, record: ActivationRecord): string {
     record.startDateTime ?? '',
     record.endDateTime ?? '',
     endingSoon(app, record) ? 'soon' : '',
+    // Read once and never changed after: who decided shows up on the cards when it is read.
+    record.decisions?.kind ?? '',
   ].join('|');
 }
 
@@ -54,8 +69,15 @@ export function endingSoon(app: BotServices, record: ActivationRecord): boolean 
   return left <= app.config.activationReminderMinutes * 60_000;
 }
 
-/** Reads the request (app-only, one `$batch`) and keeps the record in step with it. Final records are not re-read. */
-export async function syncRecord(app: BotServices, record: ActivationRecord): Promise<ActivationRecord> {
+/**
+ * Reads the request (app-only, one `$batch`) and keeps the record in step with it; once an approver decided, who
+ * decided is read for the requester (decisions.ts; `actor` when it is their own turn). Final records are not re-read.
+ */
+export async function syncRecord(
+  app: BotServices,
+  record: ActivationRecord,
+  actor?: ActingUser,
+): Promise<ActivationRecord> {
   if (FINAL_PHASES.has(record.phase)) return record;
   const snapshot = await loadRequestSnapshot(app.graph.forApp(), record.requestId, {
     groupId: record.groupId,
@@ -63,8 +85,8 @@ export async function syncRecord(app: BotServices, record: ActivationRecord): Pr
   });
   if (!snapshot) return (await changeRecord(app, record.requestId, () => ({ phase: 'failed' }))) ?? record;
   const patch = phasePatch(snapshot, record, app.clock.now().getTime());
-  if (!patch) return record;
-  return (await changeRecord(app, record.requestId, () => patch)) ?? { ...record, ...patch };
+  const synced = patch ? ((await changeRecord(app, record.requestId, () => patch)) ?? { ...record, ...patch }) : record;
+  return withDecisions(app, synced, actor);
 }
 
 const CLOSED_STATUS: Record<string, ActivationRecord['phase']> = {
@@ -86,8 +108,9 @@ export function phasePatch(
   const { request, instance } = snapshot;
   const status = request.status.toLowerCase();
   let patch: Partial<ActivationRecord> | undefined;
-  if (status === 'pendingapproval' || status === 'pendingadmindecision') patch = { phase: 'pendingApproval' };
-  else if (CLOSED_STATUS[status]) patch = { phase: CLOSED_STATUS[status] };
+  if (status === 'pendingapproval' || status === 'pendingadmindecision') {
+    patch = { phase: 'pendingApproval', approvalId: request.approvalId ?? request.requestId };
+  } else if (CLOSED_STATUS[status]) patch = { phase: CLOSED_STATUS[status] };
   else if (instance) {
     patch = { phase: 'active', startDateTime: instance.startDateTime, endDateTime: instance.endDateTime };
   } else if (request.startDateTime && Date.parse(request.startDateTime) > now && status !== 'revoked') {
@@ -108,6 +131,10 @@ function pastEnd(record: ActivationRecord, now: number): boolean {
   return !!record.endDateTime && Date.parse(record.endDateTime) <= now;
 }
 
+/**
+ * The subject as the watcher and the approver journey refresh it (never in the requester's own turn): when this read
+ * is the one that finds the activation decided, the requester also gets a message saying so.
+ */
 export function activationKind(app: BotServices): SubjectKind {
   return {
     kind: ACTIVATION_KIND,
@@ -115,10 +142,25 @@ export function activationKind(app: BotServices): SubjectKind {
       const stored = await readRecord(app, id);
       if (!stored) return undefined;
       const record = await withKnownTeamsId(app, await syncRecord(app, stored));
+      if (stored.phase === 'pendingApproval' && record.phase !== 'pendingApproval') await notifyDecided(app, record);
       const card: AdaptiveCard = renderRecord(app, record);
       return { version: versionOf(app, record), render: (): CardJson => card };
     },
   };
+}
+
+/** One message per outcome of an activation that waited for approval, drawn from the same view as its card. */
+async function notifyDecided(app: BotServices, record: ActivationRecord): Promise<void> {
+  try {
+    const card = activationNotificationCard(viewOf(app, record));
+    await app.proactive.notifier.notifyOnce(
+      `activation/decided/${record.requestId}/${record.phase}`,
+      record.userAadObjectId,
+      card,
+    );
+  } catch (err) {
+    app.log.warn({ err, requestId: record.requestId }, 'could not tell the requester how their activation was decided');
+  }
 }
 
 /** Brings every copy of the activation's card up to date (except the one the current invoke answers). */

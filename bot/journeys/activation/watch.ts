@@ -1,6 +1,7 @@
 import { readItem } from '../../proactive/storeItem.js';
 import type { WatchSource } from '../../proactive/types.js';
 import type { BotServices } from '../../services.js';
+import { decisionsStillWanted, withDecisions } from './decisions.js';
 import { type ActivationRecord, changeRecord, FINAL_PHASES, RECORD_PREFIX, recordSchema } from './store.js';
 import {
   activationSubject,
@@ -39,7 +40,8 @@ async function watchOne(app: BotServices, key: string, now: Date): Promise<void>
   const record = (await readItem(app.storage, key, recordSchema, app.log))?.value;
   if (!record) return;
   if (FINAL_PHASES.has(record.phase)) {
-    if (now.getTime() - Date.parse(record.updatedAt) > FORGET_AFTER_MS) await forget(app, key, record);
+    if (decisionsStillWanted(record, now)) await readDecisionsAgain(app, record);
+    else if (now.getTime() - Date.parse(record.updatedAt) > FORGET_AFTER_MS) await forget(app, key, record);
     return;
   }
   if (record.phase !== 'active') {
@@ -79,6 +81,14 @@ async function remind(app: BotServices, stored: ActivationRecord): Promise<void>
   await changeRecord(app, record.requestId, () => ({ remindedFor: record.endDateTime }));
   await app.proactive.registry.refreshAll(subject, version, () => card);
   app.log.info({ requestId: record.requestId, outcome }, 'activation reminder');
+}
+
+/** A denial whose decider could not be read when it was found: one more read, and the cards show what it gave. */
+async function readDecisionsAgain(app: BotServices, stored: ActivationRecord): Promise<void> {
+  const record = await withDecisions(app, stored);
+  if (!record.decisions) return;
+  const card = renderRecord(app, await withKnownTeamsId(app, record));
+  await app.proactive.registry.refreshAll(activationSubject(record.requestId), versionOf(app, record), () => card);
 }
 
 async function forget(app: BotServices, key: string, record: ActivationRecord): Promise<void> {

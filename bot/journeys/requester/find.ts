@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TurnContext } from 'botbuilder';
 import { errorCard } from '../../../cards/errorCard.js';
 import { helpCard } from '../../../cards/helpCard.js';
 import { pageOf } from '../../../cards/paging.js';
@@ -36,6 +37,16 @@ export const PAGE_SIZE = 5;
 interface Who {
   app: BotServices;
   user: ActingUser;
+  /** The turn the search runs in: in a group chat or channel its searches are kept for every member. */
+  turn?: Pick<TurnContext, 'activity'>;
+}
+
+/** The conversation id of a group chat or channel (where every member sees the cards), else undefined. */
+function sharedChatOf(who: Who): string | undefined {
+  const conversation = who.turn?.activity.conversation;
+  if (!conversation?.id) return undefined;
+  const shared = conversation.conversationType ? conversation.conversationType !== 'personal' : !!conversation.isGroup;
+  return shared ? conversation.id : undefined;
 }
 
 async function remember(who: Who, packages: PackageSummary[]): Promise<void> {
@@ -84,7 +95,9 @@ async function searchCard(who: Who, query: string, page = 0, searchId: string = 
   }
   const { items: shown, page: at } = pageOf(outcome.matches, page, PAGE_SIZE);
   await remember(who, shown);
-  if (page === 0) await new RequesterStore(who.app).saveSearch(who.user.aadObjectId, searchId, query);
+  if (page === 0) {
+    await new RequesterStore(who.app).saveSearch(who.user.aadObjectId, searchId, query, sharedChatOf(who));
+  }
   const card = packageListCard({
     query,
     packages: shown,
@@ -114,16 +127,16 @@ export const catalogCommand: TextCommand = {
   name: 'catalog',
   match: (text) =>
     /^(show (the )?)?(catalog|catalogue|browse|find access|access packages|all packages)$/i.test(text) ? '' : undefined,
-  async run({ turn, user, app }) {
-    await sendCard(turn, await findCard({ app, user }, ''));
+  async run(scope) {
+    await sendCard(scope.turn, await findCard(scope, ''));
   },
 };
 
 export const requestCommand: TextCommand = {
   name: 'request',
   match: prefixMatcher('request', 'find', 'search for', 'search', 'look for'),
-  async run({ turn, user, app }, args) {
-    await sendCard(turn, await findCard({ app, user }, args));
+  async run(scope, args) {
+    await sendCard(scope.turn, await findCard(scope, args));
   },
 };
 
@@ -172,8 +185,8 @@ export const sentenceCommand: TextCommand = {
 /** A guess must not keep the person waiting: past this, the sentence counts as not understood. */
 const SENTENCE_BUDGET_MS = 2000;
 
-async function trySentence({ app, user }: CommandScope, text: string): Promise<SearchResult | undefined> {
-  const search = searchCard({ app, user }, text);
+async function trySentence(scope: CommandScope, text: string): Promise<SearchResult | undefined> {
+  const search = searchCard(scope, text);
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), SENTENCE_BUDGET_MS);
@@ -182,7 +195,7 @@ async function trySentence({ app, user }: CommandScope, text: string): Promise<S
     return await Promise.race([search, outOfTime]);
   } catch (err) {
     if (err instanceof SignInRequiredError) throw err;
-    app.log.info({ err }, 'a sentence could not be tried as a search');
+    scope.app.log.info({ err }, 'a sentence could not be tried as a search');
     return undefined;
   } finally {
     clearTimeout(timer);
@@ -194,7 +207,7 @@ async function trySentence({ app, user }: CommandScope, text: string): Promise<S
 /** The list page `place` names: a stored search's page, or the catalog's (an unknown search shows the catalog). */
 async function listPage(who: Who, place: { searchId?: string; page: number }): Promise<CardJson> {
   if (!place.searchId) return catalogCard(who, place.page);
-  const query = await new RequesterStore(who.app).search(who.user.aadObjectId, place.searchId);
+  const query = await new RequesterStore(who.app).search(who.user.aadObjectId, place.searchId, sharedChatOf(who));
   if (query === undefined) return catalogCard(who, 0);
   return (await searchCard(who, query, place.page, place.searchId)).card;
 }
@@ -204,12 +217,12 @@ export const showCatalogAction = defineAction({
   verb: Verbs.showCatalog,
   kind: 'postsCard',
   data: catalogData,
-  async run({ app, user }, data) {
-    if (data.searchId === undefined && data.page === undefined) return cardReply(await findCard({ app, user }, ''));
+  async run(scope, data) {
+    if (data.searchId === undefined && data.page === undefined) return cardReply(await findCard(scope, ''));
     try {
-      return cardReply(await listPage({ app, user }, { searchId: data.searchId, page: data.page ?? 0 }));
+      return cardReply(await listPage(scope, { searchId: data.searchId, page: data.page ?? 0 }));
     } catch (err) {
-      return cardReply(problemCard(err, 'list the access packages you can request', app.log));
+      return cardReply(problemCard(err, 'list the access packages you can request', scope.app.log));
     }
   },
 });
@@ -218,11 +231,11 @@ export const showMoreAction = defineAction({
   verb: Verbs.showMore,
   kind: 'updatesCard',
   data: showMoreData,
-  async run({ app, user }, data) {
+  async run(scope, data) {
     try {
-      return cardReply(await listPage({ app, user }, data));
+      return cardReply(await listPage(scope, data));
     } catch (err) {
-      return cardReply(problemCard(err, 'show more access packages', app.log));
+      return cardReply(problemCard(err, 'show more access packages', scope.app.log));
     }
   },
 });

@@ -21,6 +21,7 @@ import { approverContext } from '../approver/context.js';
 import { reconcileIntents } from './intent.js';
 import { problemCard, userGraph } from './replies.js';
 import { requestData } from './schemas.js';
+import { openStageOf, openStagesOf } from './stages.js';
 import { RequesterStore, type SubmitIntent, type TrackRecord } from './store.js';
 
 /**
@@ -33,9 +34,10 @@ export const REQUESTER_ROLE = 'requester';
 
 export const requestSubject = (requestId: string) => subjectKey(REQUEST_SUBJECT, requestId);
 
-/** What a status card shows changes only with these; relative times are refreshed with them. */
-export function versionOf(request: RequestView): string {
-  return [request.state, request.status, request.accessEndsAt ?? ''].join('|');
+/** What a status card shows changes only with these and the open stage; relative times are refreshed with them. */
+export function versionOf(request: RequestView, openStage?: number): string {
+  const parts = [request.state, request.status, request.accessEndsAt ?? ''];
+  return (openStage ?? 1) > 1 ? [...parts, `stage${openStage}`].join('|') : parts.join('|');
 }
 
 function contextFrom(details: PackageDetails, policyId?: string): TrackRecord['context'] {
@@ -52,6 +54,7 @@ export function statusView(
   request: RequestView,
   decisions?: RequestDecisions,
   zone?: string,
+  openStage?: number,
 ): RequestStatusView {
   const view: RequestStatusView = {
     request: {
@@ -67,6 +70,7 @@ export function statusView(
     refreshUserIds: record?.teamsId ? [record.teamsId] : undefined,
   };
   if (decisions) view.decisions = decisions;
+  if (openStage && openStage > 1 && request.state === 'pendingApproval') view.openStage = openStage;
   if (record?.canceledByRequester) view.canceledByRequester = true;
   return view;
 }
@@ -75,31 +79,59 @@ interface Loaded {
   request: RequestView;
   record?: TrackRecord;
   decisions?: RequestDecisions;
+  /** While it waits for approval: the open stage, when an earlier one was approved. */
+  openStage?: number;
 }
 
 /**
- * Who decided a tracked request and why, once its state says it was decided: read once with the REQUESTER's token
- * (their turn when they are the one acting, else their background token) and kept with the record. A refusal (403,
- * 404) is kept too; a read that could not be made now (no background token, Graph busy) is tried on the next render.
+ * Who decided a tracked request and why, read with the REQUESTER's token (their turn when they are the one acting,
+ * else their background token) and kept with the record: once its state says it was decided, and while it waits, once
+ * per stage the approvals watcher saw approved (so an unchanged request costs no read). A refusal (403, 404) is kept
+ * too; a read that could not be made now (no background token, Graph busy) is tried on the next render.
  */
 async function withDecisions(app: BotServices, loaded: Loaded, actor?: ActingUser): Promise<Loaded> {
   const { request, record } = loaded;
   if (!record || request.kind === 'remove') return loaded;
+  if (request.state === 'pendingApproval') return withStageDecisions(app, loaded, record, actor);
   const stages = record.context?.approvalStages;
   if (!hasDecisions(request.state, stages ? stages.length > 0 : undefined)) return loaded;
-  if (record.decisions) return { ...loaded, decisions: record.decisions };
-  const requester =
-    actor?.aadObjectId === record.userId
-      ? userGraph(app, actor)
-      : app.graph.forBackgroundUser({ aadObjectId: record.userId });
+  if (record.decisions && record.decisionsStage === undefined) return { ...loaded, decisions: record.decisions };
   try {
-    const decisions = await readDecisions(requester, request.id);
-    await new RequesterStore(app).updateTracked(request.id, { decisions });
-    return { ...loaded, record: { ...record, decisions }, decisions };
+    const decisions = await readDecisions(requesterGraph(app, record, actor), request.id);
+    await new RequesterStore(app).updateTracked(request.id, { decisions, decisionsStage: undefined });
+    return { ...loaded, record: { ...record, decisions, decisionsStage: undefined }, decisions };
   } catch (err) {
     app.log.debug({ requestId: request.id, reason: (err as Error)?.name }, 'could not read who decided a request');
     return { ...loaded, decisions: { kind: 'unreadable' } };
   }
+}
+
+/** The stages decided so far of a request still waiting, once the watcher saw a stage approved. */
+async function withStageDecisions(
+  app: BotServices,
+  loaded: Loaded,
+  record: TrackRecord,
+  actor?: ActingUser,
+): Promise<Loaded> {
+  const openStage = await openStageOf(app, loaded.request.id);
+  if (!openStage || openStage <= 1) return loaded;
+  if (record.decisions && record.decisionsStage === openStage) {
+    return { ...loaded, decisions: record.decisions, openStage };
+  }
+  try {
+    const decisions = await readDecisions(requesterGraph(app, record, actor), loaded.request.id);
+    await new RequesterStore(app).updateTracked(loaded.request.id, { decisions, decisionsStage: openStage });
+    return { ...loaded, record: { ...record, decisions, decisionsStage: openStage }, decisions, openStage };
+  } catch (err) {
+    app.log.debug({ requestId: loaded.request.id, reason: (err as Error)?.name }, 'could not read the decided stages');
+    return { ...loaded, decisions: { kind: 'unreadable' }, openStage };
+  }
+}
+
+function requesterGraph(app: BotServices, record: TrackRecord, actor?: ActingUser) {
+  return actor?.aadObjectId === record.userId
+    ? userGraph(app, actor)
+    : app.graph.forBackgroundUser({ aadObjectId: record.userId });
 }
 
 /**
@@ -146,9 +178,11 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
     async load(id) {
       const record = await new RequesterStore(app).tracked(id);
       try {
-        const { request, record: withContext, decisions } = await loadRequest(app, id, record);
-        const view = statusView(app, withContext, request, decisions, await requesterZone(app, withContext));
-        return { version: versionOf(request), render: renderFor(view) };
+        const loaded = await loadRequest(app, id, record);
+        const { request, record: withContext, decisions, openStage } = loaded;
+        const zone = await requesterZone(app, withContext);
+        const view = statusView(app, withContext, request, decisions, zone, openStage);
+        return { version: versionOf(request, openStage), render: renderFor(view) };
       } catch (err) {
         if (err instanceof GraphRequestError && err.status === 404) return undefined;
         throw err;
@@ -164,9 +198,10 @@ export function requestSubjectKind(app: BotServices): SubjectKind {
 export async function statusReply(scope: ActionScope, requestId: string): Promise<CardJson> {
   const { app, user, turn } = scope;
   const store = new RequesterStore(app);
-  const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId), user);
-  const view = statusView(app, record, request, decisions, user.timeZone);
-  const version = versionOf(request);
+  const loaded = await loadRequest(app, requestId, await store.tracked(requestId), user);
+  const { request, record, decisions, openStage } = loaded;
+  const view = statusView(app, record, request, decisions, user.timeZone, openStage);
+  const version = versionOf(request, openStage);
   const replyToId = turn.activity.replyToId;
   const subject = requestSubject(requestId);
   if (replyToId) {
@@ -181,8 +216,7 @@ export async function statusReply(scope: ActionScope, requestId: string): Promis
   }
   const except = replyToId ? { userAadObjectId: user.aadObjectId, activityId: replyToId } : undefined;
   await app.proactive.registry.refreshAll(subject, version, renderFor(view), except);
-  if (record)
-    await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+  if (record) await store.updateTracked(requestId, told(request, openStage));
   await store.rememberPackages(user.aadObjectId, [{ id: view.request.packageId, name: view.request.packageName }]);
   return requestStatusCard(view);
 }
@@ -197,16 +231,11 @@ export async function showAdopted(
   requestId: string,
 ): Promise<void> {
   const store = new RequesterStore(app);
-  const { request, record, decisions } = await loadRequest(app, requestId, await store.tracked(requestId));
-  const view = statusView(
-    app,
-    record,
-    request,
-    decisions,
-    await requesterZone(app, record ?? { userId: intent.userId }),
-  );
+  const { request, record, decisions, openStage } = await loadRequest(app, requestId, await store.tracked(requestId));
+  const zone = await requesterZone(app, record ?? { userId: intent.userId });
+  const view = statusView(app, record, request, decisions, zone, openStage);
   const subject = requestSubject(requestId);
-  const version = versionOf(request);
+  const version = versionOf(request, openStage);
   if (intent.card) {
     const { activityId, conversationId } = intent.card;
     await app.proactive.registry.track({
@@ -225,8 +254,12 @@ export async function showAdopted(
       version,
     });
   }
-  if (record)
-    await store.updateTracked(requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+  if (record) await store.updateTracked(requestId, told(request, openStage));
+}
+
+/** What the requester has now been told about a request: its state and the open approval stage. */
+function told(request: RequestView, openStage?: number): Pick<TrackRecord, 'lastState' | 'final' | 'lastStage'> {
+  return { lastState: request.state, final: FINAL_STATES.has(request.state), lastStage: openStage ?? 1 };
 }
 
 /** Starts tracking a request the user just created (or proved theirs), so its card stays current. */
@@ -329,7 +362,8 @@ async function noLongerCancelable(scope: ActionScope, requestId: string, err: un
 /**
  * Each tick: the tracked requests that may have moved are read in `$batch` GETs (20 per call); changed ones update and
  * notify. A request that waited for approval and is still in the approvals source's index of pending requests (listed
- * from Graph earlier in the same tick) has not moved and costs no call, so a tick's reads follow the changes.
+ * from Graph earlier in the same tick) has not moved and costs no call, so a tick's reads follow the changes; one whose
+ * open stage moved on there (the approvals source's record) tells its requester who approved the stage before.
  */
 export function requestWatchSource(app: BotServices): WatchSource {
   return {
@@ -340,7 +374,9 @@ export function requestWatchSource(app: BotServices): WatchSource {
       const open = await store.openTracked();
       if (open.length === 0) return;
       const waiting = await stillPendingApproval(app);
-      const moving = open.filter((r) => !(r.lastState === 'pendingApproval' && waiting.has(r.requestId)));
+      const isWaiting = (r: TrackRecord) => r.lastState === 'pendingApproval' && waiting.has(r.requestId);
+      await followStages(app, store, open.filter(isWaiting));
+      const moving = open.filter((r) => !isWaiting(r));
       if (moving.length === 0) return;
       const current = await getRequests(
         app.graph.forApp(),
@@ -365,19 +401,52 @@ async function followUp(
 ): Promise<void> {
   if (current === 404) return store.updateTracked(record.requestId, { final: true });
   if (current === undefined || typeof current === 'number' || current.state === record.lastState) return;
-  const {
-    request,
-    record: withContext,
-    decisions,
-  } = record.context
+  const loaded = record.context
     ? await withDecisions(app, { request: current, record })
     : await loadRequest(app, record.requestId, record);
-  const view = statusView(app, withContext, request, decisions, await requesterZone(app, withContext ?? record));
+  await tellRequester(app, store, record, loaded, loaded.request.state);
+}
+
+/** Redraws the copies of a request's card (the state is read already) and sends one notification per `change`. */
+async function tellRequester(
+  app: BotServices,
+  store: RequesterStore,
+  record: TrackRecord,
+  loaded: Loaded,
+  change: string,
+): Promise<void> {
+  const { request, record: withContext, decisions, openStage } = loaded;
+  const zone = await requesterZone(app, withContext ?? record);
+  const view = statusView(app, withContext, request, decisions, zone, openStage);
   const subject = requestSubject(record.requestId);
-  // The batch already read the state, so refresh the copies directly instead of refreshSubject (which reads again).
-  await app.proactive.registry.refreshAll(subject, versionOf(request), renderFor(view));
-  await app.proactive.notifier.notifyOnce(`${subject}:${request.state}`, record.userId, requestNotificationCard(view));
-  await store.updateTracked(record.requestId, { lastState: request.state, final: FINAL_STATES.has(request.state) });
+  // The state was read already, so refresh the copies directly instead of refreshSubject (which reads again).
+  await app.proactive.registry.refreshAll(subject, versionOf(request, openStage), renderFor(view));
+  await app.proactive.notifier.notifyOnce(`${subject}:${change}`, record.userId, requestNotificationCard(view));
+  await store.updateTracked(record.requestId, told(request, openStage));
+}
+
+/**
+ * Requests still waiting whose open stage moved on since the requester was told (the approvals source's records, no
+ * Graph read): the card and a notification say who approved the stage before, read with the requester's token.
+ */
+async function followStages(app: BotServices, store: RequesterStore, waiting: TrackRecord[]): Promise<void> {
+  if (waiting.length === 0) return;
+  const stages = await openStagesOf(
+    app,
+    waiting.map((r) => r.requestId),
+  );
+  for (const record of waiting) {
+    const openStage = stages.get(record.requestId) ?? 1;
+    if (openStage <= (record.lastStage ?? 1)) continue;
+    try {
+      const loaded = await loadRequest(app, record.requestId, record);
+      // Decided since the approvals source listed it: the next tick reports the new state instead.
+      if (loaded.request.state !== 'pendingApproval') continue;
+      await tellRequester(app, store, record, loaded, `stage${loaded.openStage ?? 1}`);
+    } catch (err) {
+      app.log.warn({ err, requestId: record.requestId }, 'could not tell a requester that a stage was approved');
+    }
+  }
 }
 
 /** Ids of the access package requests Graph listed as pending approval at this tick (the approvals source's index). */

@@ -18,6 +18,8 @@ import type { BotServices } from '../../services.js';
  * - `requester/seen/<user>`: packages the bot showed this user (id → name): names for later cards, and the packages
  *   whose details the user may open without another check.
  * - `requester/searches/<user>`: the user's recent search words, so Previous and Next carry only an id.
+ * - `requester/chat-searches/<conversationId>`: the same for a group chat or channel, where everyone saw the words, so
+ *   another member's Previous, Next or Back to the catalog keeps the search.
  * - `requester/form/<user>/<formId>`: a request form as shown (the policies' requirements) and, once submitted, the
  *   request it created. `formId` is the idempotency key of the submit.
  * - `requester/action/<user>/<actionId>`: a "give up access" confirmation and the removal request it created.
@@ -36,6 +38,7 @@ export const STALE_CLAIM_MS = 60_000;
 const key = {
   seen: (user: string) => `${PREFIX}/seen/${user}`,
   searches: (user: string) => `${PREFIX}/searches/${user}`,
+  chatSearches: (conversationId: string) => `${PREFIX}/chat-searches/${conversationId}`,
   form: (user: string, formId: string) => `${PREFIX}/form/${user}/${formId}`,
   action: (user: string, actionId: string) => `${PREFIX}/action/${user}/${actionId}`,
   track: (requestId: string) => `${PREFIX}/track/${requestId}`,
@@ -129,7 +132,8 @@ const eligibleSchema: z.ZodType<EligibleGroupRole> = z.object({
   groupName: z.string(),
 });
 
-const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
+/** Who decided a request, as kept with its record (access package requests and PIM activations alike). */
+export const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
   z.object({
     kind: z.literal('read'),
     stages: z.array(
@@ -138,6 +142,7 @@ const decisionsSchema: z.ZodType<RequestDecisions> = z.union([
         result: z.enum(['approved', 'denied', 'expired']),
         by: z.string().optional(),
         reason: z.string().optional(),
+        at: z.string().optional(),
       }),
     ),
   }),
@@ -162,6 +167,13 @@ const trackSchema = z.object({
   renewal: z.boolean().optional(),
   /** Who decided and why, as the requester's own token read it once the request was decided (see decisions.ts). */
   decisions: decisionsSchema.optional(),
+  /**
+   * Set while the request still waits: the stage that was open when `decisions` was read (the stages before it are
+   * decided). Undefined: `decisions` is the final read.
+   */
+  decisionsStage: z.number().optional(),
+  /** The open approval stage the status card and the notifications last reported (1 when unset). */
+  lastStage: z.number().optional(),
   /** The person canceled it with the bot's Cancel request (otherwise a cancel came from My Access or an admin). */
   canceledByRequester: z.boolean().optional(),
   createdAt: z.string(),
@@ -220,15 +232,25 @@ export class RequesterStore {
 
   // ---------- searches ----------
 
-  async saveSearch(user: string, id: string, query: string): Promise<void> {
-    await updateItem(this.storage, key.searches(user), searchesSchema, this.app.log, (current) => ({
-      searches: [...(current?.searches ?? []).filter((s) => s.id !== id), { id, query }].slice(-MAX_SEARCHES),
-    }));
+  /** Keeps a search for its Previous and Next: the user's, and the shared chat's when it was made in one. */
+  async saveSearch(user: string, id: string, query: string, sharedChat?: string): Promise<void> {
+    const keys = [key.searches(user), ...(sharedChat ? [key.chatSearches(sharedChat)] : [])];
+    for (const itemKey of keys) {
+      await updateItem(this.storage, itemKey, searchesSchema, this.app.log, (current) => ({
+        searches: [...(current?.searches ?? []).filter((s) => s.id !== id), { id, query }].slice(-MAX_SEARCHES),
+      }));
+    }
   }
 
-  async search(user: string, id: string): Promise<string | undefined> {
-    const stored = await readItem(this.storage, key.searches(user), searchesSchema, this.app.log);
-    return stored?.value.searches.find((s) => s.id === id)?.query;
+  /** The user's own search with this id, else (in a group chat or channel) one made there by another member. */
+  async search(user: string, id: string, sharedChat?: string): Promise<string | undefined> {
+    const keys = [key.searches(user), ...(sharedChat ? [key.chatSearches(sharedChat)] : [])];
+    for (const itemKey of keys) {
+      const stored = await readItem(this.storage, itemKey, searchesSchema, this.app.log);
+      const query = stored?.value.searches.find((s) => s.id === id)?.query;
+      if (query !== undefined) return query;
+    }
+    return undefined;
   }
 
   // ---------- forms and actions (idempotent submits) ----------
