@@ -35,6 +35,13 @@ export const ROOT_TYPES = [
   'unifiedRoleManagementPolicy',
   'unifiedRoleManagementPolicyAssignment',
   'unifiedRoleManagementPolicyRule',
+  // PIM for Microsoft Entra roles (roleManagement/directory), kept together for easy merges.
+  'unifiedRoleDefinition',
+  'unifiedRoleEligibilityScheduleInstance',
+  'unifiedRoleAssignmentScheduleInstance',
+  'unifiedRoleAssignmentScheduleRequest',
+  'administrativeUnit',
+  'appScope',
 ];
 
 /** Abstract bases whose derived types appear in bodies or `@odata.type` (question kinds, answers, rules, approvers). */
