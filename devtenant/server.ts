@@ -10,6 +10,7 @@ import { Faults, faultError } from './faults.js';
 import { registerPim } from './pim.js';
 import { registerPolicies } from './policies.js';
 import { Refusals } from './refusals.js';
+import { registerRoles } from './roles.js';
 import { type GraphRequest, type GraphResponse, Router } from './router.js';
 import type { TenantState } from './state.js';
 import { StepUp } from './stepup.js';
@@ -28,6 +29,7 @@ export function buildRouter(): Router {
   registerEntitlement(router);
   registerPolicies(router);
   registerPim(router);
+  registerRoles(router);
   return router;
 }
 

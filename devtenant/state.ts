@@ -4,6 +4,7 @@ import type {
   AccessPackage,
   Catalog,
   ConnectedOrganization,
+  DirectoryRoles,
   EmAssignment,
   EmRequest,
   Group,
@@ -65,6 +66,13 @@ export interface Quirks {
    * `false` = 403 `accessDenied` for the requestor, as an RBAC check that leaves out end users would answer.
    */
   emRequestorReadsApproval: boolean;
+  /**
+   * Whether `/beta/roleManagement/directory/roleAssignmentApprovals` (beta only; v1.0 has no approvals of Entra role
+   * activations) serves approvals. `false` = 400 unknown segment there too, as a tenant without the beta API.
+   */
+  roleApprovalsInBeta: boolean;
+  /** Error code of `selfExtend` / `selfRenew` on an Entra role when there is no admin-assigned assignment to extend. */
+  roleSelfExtendErrorCode: string;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -82,6 +90,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   opaquePimScheduleIds: false,
   pimApprovalSegment: 'stages',
   emRequestorReadsApproval: true,
+  roleApprovalsInBeta: true,
+  roleSelfExtendErrorCode: 'RoleAssignmentDoesNotExist',
 };
 
 interface TimedEvent {
@@ -123,6 +133,7 @@ export class TenantState {
   pimEligibilities = new Map<string, PimEligibility>();
   pimActivations = new Map<string, PimActivation>();
   pimRequests = new Map<string, PimRequest>();
+  directoryRoles: DirectoryRoles = emptyDirectoryRoles();
 
   private events: TimedEvent[] = [];
   private seq = 0;
@@ -169,6 +180,7 @@ export class TenantState {
     ]) {
       map.clear();
     }
+    this.directoryRoles = emptyDirectoryRoles();
     this.events = [];
     this.loader(this);
     this.tick();
@@ -219,4 +231,14 @@ export class TenantState {
     }
     return [...ids];
   }
+}
+
+function emptyDirectoryRoles(): DirectoryRoles {
+  return {
+    definitions: new Map(),
+    administrativeUnits: new Map(),
+    eligibilities: new Map(),
+    activations: new Map(),
+    requests: new Map(),
+  };
 }
