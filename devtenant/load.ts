@@ -77,7 +77,7 @@ function loadCatalogs(state: TenantState, seed: Seed, at: At): void {
     state.catalogs.set(lower(c.id), { ...c, id: lower(c.id), createdDateTime: at(c.createdDateTime) });
   for (const r of seed.resources) {
     const resource: Resource = { ...r, id: lower(r.id), catalogId: lower(r.catalogId), createdDateTime: at('-P250D') };
-    if (r.originSystem === 'AadGroup') resource.originId = lower(r.originId);
+    if (r.originSystem === 'AadGroup' || r.originSystem === 'DirectoryRole') resource.originId = lower(r.originId);
     state.resources.set(resource.id, resource);
   }
   for (const p of seed.accessPackages) {
@@ -120,10 +120,18 @@ const GROUP_ORIGIN: Record<string, (groupId: string) => string> = {
   'eligible owner': (g) => `EligibleOwner_${stableGuid(`eligible-owner:${g}`)}`,
 };
 
+/** An Entra role in an access package (preview; entra-docs entitlement-management-roles.md): role originId `Eligible`. */
+const DIRECTORY_ROLE_ORIGIN: Record<string, () => string> = { 'eligible member': () => 'Eligible' };
+
 function roleScope(resource: Resource, roleName: string, created: number): RoleScope {
   const roleId = stableGuid(`role:${resource.id}:${roleName}`);
   const scopeId = stableGuid(`scope:${resource.id}`);
-  const groupOrigin = resource.originSystem === 'AadGroup' ? GROUP_ORIGIN[roleName.toLowerCase()] : undefined;
+  const groupOrigin =
+    resource.originSystem === 'AadGroup'
+      ? GROUP_ORIGIN[roleName.toLowerCase()]
+      : resource.originSystem === 'DirectoryRole'
+        ? DIRECTORY_ROLE_ORIGIN[roleName.toLowerCase()]
+        : undefined;
   return {
     id: `${roleId}_${scopeId}`,
     createdDateTime: created,
@@ -338,6 +346,7 @@ function loadDirectoryRoles(state: TenantState, seed: Seed, at: At): void {
       start,
       end: e.endDateTime ? at(e.endDateTime) : null,
       createdDateTime: start,
+      sourceAssignmentId: null,
     });
   }
   for (const a of src.activations) {

@@ -259,6 +259,8 @@ export interface RoleEligibility extends RoleTarget {
   start: number;
   end: number | null;
   createdDateTime: number;
+  /** The access package assignment that created it (resource `DirectoryRole`, role `Eligible Member`), if any. */
+  sourceAssignmentId: string | null;
 }
 
 export interface RoleActivation extends RoleTarget {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from './auth.js';
 import { badRequest, forbidden, malformed, notFound } from './errors.js';
-import type { RoleActivation, RoleEligibility, RoleRequest, RoleTarget } from './model.js';
+import type { EmAssignment, RoleActivation, RoleEligibility, RoleRequest, RoleTarget } from './model.js';
 import {
   assertActivationAllowed,
   cancelOpenRequest,
@@ -17,7 +17,7 @@ import {
 import { enumValue, optionalString, rejectUnknown } from './router.js';
 import { DEFAULT_PIM_RULES, type PimRulesSpec } from './seed.js';
 import type { TenantState } from './state.js';
-import { stableGuid } from './time.js';
+import { parseDuration, stableGuid } from './time.js';
 
 /**
  * PIM for Microsoft Entra roles: eligibilities and activations of directory roles at a directory scope (`/` or an
@@ -64,6 +64,44 @@ export function activeRoleEligibility(state: TenantState, target: RoleTarget, at
 function findRoleActivation(state: TenantState, target: RoleTarget) {
   for (const a of state.directoryRoles.activations.values()) if (sameTarget(a, target)) return a;
   return undefined;
+}
+
+// ---------- eligibilities an access package delivers ----------
+
+/** min(assignment end, start + the role policy's "expire eligible assignments after"), as for PIM groups. */
+function packageEligibilityEnd(state: TenantState, roleId: string, start: number, assignmentEnd: number | null) {
+  const max = rolePolicy(state, roleId).eligibleMaximumDuration;
+  const pimEnd = max ? start + (parseDuration(max) ?? 0) : null;
+  if (pimEnd === null) return assignmentEnd;
+  return assignmentEnd === null ? pimEnd : Math.min(pimEnd, assignmentEnd);
+}
+
+/** Delivery of a `DirectoryRole` resource role (`Eligible Member`): an eligibility for the role, tenant-wide. */
+export function grantPackageRole(state: TenantState, assignment: EmAssignment, roleId: string, at: number): void {
+  const id = stableGuid(`role-eligibility:${assignment.id}:${roleId}`);
+  addRoleEligibility(state, {
+    id,
+    principalId: assignment.targetId,
+    roleDefinitionId: roleId.toLowerCase(),
+    directoryScopeId: '/',
+    start: at,
+    end: packageEligibilityEnd(state, roleId, at, assignment.end),
+    createdDateTime: at,
+    sourceAssignmentId: assignment.id,
+  });
+}
+
+/** A renewal moves the end of what the assignment delivered; expiry or removal takes it away. */
+export function refreshPackageRoles(state: TenantState, assignment: EmAssignment, at: number): void {
+  for (const e of state.directoryRoles.eligibilities.values()) {
+    if (e.sourceAssignmentId !== assignment.id) continue;
+    addRoleEligibility(state, { ...e, end: packageEligibilityEnd(state, e.roleDefinitionId, at, assignment.end) });
+  }
+}
+
+export function revokePackageRoles(state: TenantState, assignmentId: string): void {
+  const { eligibilities } = state.directoryRoles;
+  for (const [id, e] of eligibilities) if (e.sourceAssignmentId === assignmentId) eligibilities.delete(id);
 }
 
 // ---------- requests ----------

@@ -103,7 +103,8 @@ const resource = z.object({
   catalogId: guid,
   displayName: z.string().min(1),
   description: z.string().default(''),
-  originSystem: z.enum(['AadGroup', 'AadApplication', 'SharePointOnline']),
+  /** `DirectoryRole`: an Entra role (originId = its role definition id), delivered as an eligibility. */
+  originSystem: z.enum(['AadGroup', 'AadApplication', 'SharePointOnline', 'DirectoryRole']),
   originId: z.string().min(1),
 });
 
@@ -412,6 +413,12 @@ function checkReferences(seed: Seed): void {
     for (const rr of p.resourceRoles) {
       const res = resources.get(rr.resourceId);
       need(!!res, `access package ${p.id}: unknown resourceId ${rr.resourceId}`);
+      if (res?.originSystem === 'DirectoryRole') {
+        need(
+          DIRECTORY_ROLE_ROLES.includes(rr.role),
+          `access package ${p.id}: a directory role is delivered as ${DIRECTORY_ROLE_ROLES.join(', ')}`,
+        );
+      }
       if (res?.originSystem === 'AadGroup') {
         need(
           GROUP_ROLES.includes(rr.role),
@@ -440,6 +447,8 @@ function checkReferences(seed: Seed): void {
 }
 
 export const GROUP_ROLES = ['Member', 'Owner', 'Eligible Member', 'Eligible Owner'];
+/** `Active Member` (a permanent role assignment) is not modelled. */
+export const DIRECTORY_ROLE_ROLES = ['Eligible Member'];
 
 function checkDirectoryRoleReferences(seed: Seed, users: Set<string>, need: (ok: boolean, what: string) => void): void {
   const roles = seed.directoryRoles;
@@ -447,6 +456,10 @@ function checkDirectoryRoleReferences(seed: Seed, users: Set<string>, need: (ok:
   const units = new Set(roles.administrativeUnits.map((u) => u.id.toLowerCase()));
   for (const r of roles.roleDefinitions) {
     need(!r.policy.approval || r.policy.approval.approvers.length > 0, `role ${r.id}: approval without approvers`);
+  }
+  for (const r of seed.resources) {
+    if (r.originSystem !== 'DirectoryRole') continue;
+    need(definitions.has(r.originId.toLowerCase()), `resource ${r.id}: unknown directory role ${r.originId}`);
   }
   for (const e of [...roles.eligibilities, ...roles.activations, ...roles.requests]) {
     const where = `directory role item for ${e.principalId}/${e.roleDefinitionId}`;

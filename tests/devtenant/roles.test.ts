@@ -413,6 +413,97 @@ describe('app-only tokens', () => {
   });
 });
 
+describe('eligibility delivered by an access package (resource DirectoryRole, role Eligible Member)', () => {
+  const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
+  const PACKAGE = '40000000-0000-4000-8000-0000000000a1';
+  const RESOURCE = '60000000-0000-4000-8000-0000000000a1';
+  const EM = '/v1.0/identityGovernance/entitlementManagement';
+
+  function packageSeed(): Seed {
+    const seed = structuredClone(t.state.seed);
+    seed.directoryRoles.roleDefinitions.push({
+      id: REPORTS_READER,
+      displayName: 'Reports Reader',
+      description: 'Can read sign-in and audit reports.',
+      allowedResourceActions: [],
+      policy: { ...seed.directoryRoles.roleDefinitions[0].policy, eligibleMaximumDuration: 'P90D' },
+    });
+    seed.resources.push({
+      id: RESOURCE,
+      catalogId: seed.catalogs[0].id,
+      displayName: 'Reports Reader',
+      description: 'Microsoft Entra role',
+      originSystem: 'DirectoryRole',
+      originId: REPORTS_READER,
+    });
+    const template = seed.accessPackages.find((p) => p.policies[0].requestApprovalSettings.stages.length === 0);
+    if (!template) throw new Error('the demo seed has no package without approval');
+    seed.accessPackages.push({
+      ...structuredClone(template),
+      id: PACKAGE,
+      displayName: 'Entra reports (eligible)',
+      resourceRoles: [{ resourceId: RESOURCE, role: 'Eligible Member' }],
+      policies: [
+        {
+          ...structuredClone(template.policies[0]),
+          id: '50000000-0000-4000-8000-0000000000a1',
+          questions: [],
+          requestorSettings: { ...template.policies[0].requestorSettings, allowCustomAssignmentSchedule: false },
+          expiration: { type: 'afterDuration', duration: 'P365D', endDateTime: null },
+        },
+      ],
+    });
+    return seed;
+  }
+
+  it('delivers an eligibility for the role, names the role in the package, and takes it away on removal', async () => {
+    const em = await startTestTenant({ seed: packageSeed() });
+    try {
+      const scopes = await em.get(`${EM}/accessPackages/${PACKAGE}/resourceRoleScopes?$expand=role,scope`, alex);
+      expect(scopes.body.value[0]).toMatchObject({
+        role: { originId: 'Eligible', displayName: 'Eligible Member', originSystem: 'DirectoryRole' },
+        scope: { originId: REPORTS_READER, originSystem: 'DirectoryRole', isRootScope: true },
+      });
+      const req = await em.post(`${EM}/assignmentRequests`, alex, {
+        requestType: 'userAdd',
+        assignment: { accessPackageId: PACKAGE },
+      });
+      expect(req.status).toBe(201);
+      const eligible = async () =>
+        (
+          await em.get(
+            `${RM}/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')?$filter=roleDefinitionId eq '${REPORTS_READER}'`,
+            alex,
+          )
+        ).body.value as Array<{ directoryScopeId: string; endDateTime: string }>;
+      const [e] = await eligible();
+      expect(e.directoryScopeId).toBe('/');
+      // The role policy caps a package-made eligibility at 90 days although the assignment lasts a year.
+      expect(Date.parse(e.endDateTime) - Date.now()).toBeLessThan(91 * 86_400_000);
+      expect((await em.post(REQUESTS, alex, { ...activation(REPORTS_READER), justification: 'x' })).status).toBe(201);
+
+      const mine = await em.get(`${EM}/assignments/filterByCurrentUser(on='target')?$expand=accessPackage`, alex);
+      const assignment = mine.body.value.find((x: { accessPackage: { id: string } }) => x.accessPackage.id === PACKAGE);
+      const remove = await em.post(`${EM}/assignmentRequests`, alex, {
+        requestType: 'userRemove',
+        assignment: { id: assignment.id },
+      });
+      expect(remove.status).toBe(201);
+      expect(await eligible()).toEqual([]);
+    } finally {
+      await em.close();
+    }
+  });
+});
+
+const activation = (roleDefinitionId: string) => ({
+  action: 'selfActivate',
+  principalId: PEOPLE.alex,
+  roleDefinitionId,
+  directoryScopeId: '/',
+  scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+});
+
 function acrsSeed(): Seed {
   // The demo seed with Global Reader asking for authentication context c1 (and nothing else).
   const seed = structuredClone(t.state.seed);
