@@ -369,22 +369,30 @@ function assertNoExistingActivation(state: TenantState, p: ParsedRequest): void 
     throw badRequest('The Role assignment already exists.', 'RoleAssignmentExists');
   }
   for (const r of state.pimRequests.values()) {
-    const open = r.status === 'PendingApproval' || r.status === state.quirks.pimFutureActivationStatus;
     if (
-      open &&
-      r.action === 'selfActivate' &&
+      isOpenActivation(state, r) &&
       r.principalId === p.principalId &&
       r.groupId === p.group.id &&
       r.accessId === p.accessId
     ) {
-      const code = state.quirks.pimPendingRequestErrorCode;
-      const message =
-        code === 'RoleAssignmentExists'
-          ? 'The Role assignment already exists.'
-          : 'There already exists a pending request for this role assignment.';
-      throw badRequest(message, code);
+      throw pendingRequestError(state);
     }
   }
+}
+
+/** A selfActivate still waiting for approval or for its start (groups and roles). */
+export const isOpenActivation = (state: TenantState, r: { action: string; status: string }) =>
+  r.action === 'selfActivate' &&
+  (r.status === 'PendingApproval' || r.status === state.quirks.pimFutureActivationStatus);
+
+/** The refusal of a second activation while one is pending (`pimPendingRequestErrorCode`). */
+export function pendingRequestError(state: TenantState): GraphError {
+  const code = state.quirks.pimPendingRequestErrorCode;
+  const message =
+    code === 'RoleAssignmentExists'
+      ? 'The Role assignment already exists.'
+      : 'There already exists a pending request for this role assignment.';
+  return badRequest(message, code);
 }
 
 function activate(state: TenantState, caller: Caller, p: ParsedRequest, now: number): PimRequest {
@@ -395,17 +403,40 @@ function activate(state: TenantState, caller: Caller, p: ParsedRequest, now: num
   const request = newRequest(state, p, schedule, now, caller.oid);
   request.eligibilityId =
     activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(now, schedule.start))?.id ?? null;
+  return settleActivation(
+    state,
+    request,
+    rules,
+    now,
+    (r) => state.pimRequests.set(r.id, r),
+    (t) => provision(state, request, t),
+  );
+}
+
+/**
+ * An activation whose rules passed (groups and roles): `PendingApproval` with its approval opened, or provisioned now
+ * (`Provisioned`) or at its start (`Granted`). A validation-only request is answered but not kept.
+ */
+export function settleActivation<R extends ApprovableRequest & Pick<PimRequest, 'scheduleInfo' | 'isValidationOnly'>>(
+  state: TenantState,
+  request: R,
+  rules: PimRulesSpec,
+  now: number,
+  keep: (request: R) => void,
+  provisionAt: (t: number) => void,
+): R {
   const needsApproval = !!rules.approval;
+  const start = request.scheduleInfo?.startDateTime ?? now;
   request.status = needsApproval
     ? 'PendingApproval'
-    : schedule.start > now
+    : start > now
       ? state.quirks.pimFutureActivationStatus
       : 'Provisioned';
   if (needsApproval) request.approvalId = request.id;
-  if (p.isValidationOnly) return request;
-  state.pimRequests.set(request.id, request);
+  if (request.isValidationOnly) return request;
+  keep(request);
   if (needsApproval) openApproval(state, request, rules, now);
-  else startOrSchedule(state, request, now);
+  else startWhenDue(state, request, now, provisionAt);
   return request;
 }
 

@@ -6,12 +6,14 @@ import {
   assertActivationAllowed,
   cancelOpenRequest,
   FIVE_MINUTES,
-  openApproval,
+  isOpenActivation,
   parseRequestDetails,
   parseSchedule,
+  pendingRequestError,
   policyRuleFailures,
   type RequestDetails,
   type RequestedSchedule,
+  settleActivation,
   startWhenDue,
 } from './pim-engine.js';
 import { enumValue, optionalString, rejectUnknown } from './router.js';
@@ -214,15 +216,7 @@ export function submitRoleRequest(
 function assertNothingOpen(state: TenantState, p: ParsedRoleRequest): void {
   if (findRoleActivation(state, p)) throw badRequest('The Role assignment already exists.', 'RoleAssignmentExists');
   for (const r of state.directoryRoles.requests.values()) {
-    const open = r.status === 'PendingApproval' || r.status === state.quirks.pimFutureActivationStatus;
-    if (open && r.action === 'selfActivate' && sameTarget(r, p)) {
-      const code = state.quirks.pimPendingRequestErrorCode;
-      const message =
-        code === 'RoleAssignmentExists'
-          ? 'The Role assignment already exists.'
-          : 'There already exists a pending request for this role assignment.';
-      throw badRequest(message, code);
-    }
+    if (isOpenActivation(state, r) && sameTarget(r, p)) throw pendingRequestError(state);
   }
 }
 
@@ -234,18 +228,14 @@ function activateRole(state: TenantState, caller: Caller, p: ParsedRoleRequest, 
   assertActivationAllowed(caller, rules, policyRuleFailures(state, caller, rules, !!eligibility, schedule, p));
   const request = newRoleRequest(p, schedule, now);
   request.eligibilityId = eligibility?.id ?? null;
-  const needsApproval = !!rules.approval;
-  request.status = needsApproval
-    ? 'PendingApproval'
-    : schedule.start > now
-      ? state.quirks.pimFutureActivationStatus
-      : 'Provisioned';
-  if (needsApproval) request.approvalId = request.id;
-  if (p.isValidationOnly) return request;
-  state.directoryRoles.requests.set(request.id, request);
-  if (needsApproval) openApproval(state, request, rules, now);
-  else startWhenDue(state, request, now, (t) => provisionRole(state, request, t));
-  return request;
+  return settleActivation(
+    state,
+    request,
+    rules,
+    now,
+    (r) => state.directoryRoles.requests.set(r.id, r),
+    (t) => provisionRole(state, request, t),
+  );
 }
 
 export function provisionRole(state: TenantState, request: RoleRequest, at: number): void {

@@ -1,4 +1,4 @@
-import { approvalStageType, approvalType, awaitsDecisionFrom, decideStage, isApproverOf } from './approvals.js';
+import { approvalStageType, awaitsDecisionFrom, decideStage, isApproverOf } from './approvals.js';
 import { directoryObjectType } from './directory.js';
 import { collection, contextUrl, type EntityType, entity, type ViewContext, viewContext } from './entity.js';
 import { badRequest, forbidden, malformed, notFound } from './errors.js';
@@ -10,6 +10,7 @@ import type {
   RoleEligibility,
   RoleRequest,
 } from './model.js';
+import { approvalWithSteps, assertMayRead, checkOn, createdByJson, scheduleInfoJson } from './pim.js';
 import { afterRoleDecision, cancelRoleRequest, submitRoleRequest } from './roles-engine.js';
 import { type GraphRequest, type GraphResponse, objectBody, type Router } from './router.js';
 import { iso, isoOrNull, stableGuid } from './time.js';
@@ -205,36 +206,12 @@ export const roleRequestType: EntityType<RoleRequest> = {
     isValidationOnly: r.isValidationOnly,
     targetScheduleId: r.targetScheduleId,
     justification: r.justification,
-    createdBy: {
-      application: null,
-      device: null,
-      user: { id: r.createdById, displayName: ctx.state.user(r.createdById)?.displayName ?? null },
-    },
-    scheduleInfo: r.scheduleInfo
-      ? {
-          startDateTime: isoOrNull(r.scheduleInfo.startDateTime),
-          recurrence: null,
-          expiration: {
-            type: r.scheduleInfo.expiration.type,
-            endDateTime: isoOrNull(r.scheduleInfo.expiration.endDateTime),
-            duration: r.scheduleInfo.expiration.duration,
-          },
-        }
-      : null,
+    createdBy: createdByJson(ctx, r.createdById),
+    scheduleInfo: scheduleInfoJson(r.scheduleInfo),
     ticketInfo: r.ticketInfo ?? { ticketNumber: null, ticketSystem: null },
   }),
   navigations: scopedNavigations,
 };
-
-function checkOn(on: string, allowed: string[]): string {
-  const found = allowed.find((a) => a.toLowerCase() === on.toLowerCase());
-  if (!found)
-    throw malformed(
-      'enum',
-      `The parameter 'on' has an invalid value '${on}'. Allowed: ${allowed.map((a) => `'${a}'`).join(', ')}.`,
-    );
-  return found;
-}
 
 const byStart = <T extends { start: number }>(list: T[]) => list.sort((a, b) => a.start - b.start);
 const started = <T extends { start: number }>(req: GraphRequest, list: Iterable<T>) =>
@@ -339,13 +316,7 @@ function registerRoleRequests(router: Router): void {
     .add('GET', `${RM}/roleAssignmentScheduleRequests/{id}`, 'any', (req, [id]) => {
       const r = req.state.directoryRoles.requests.get(id.toLowerCase());
       if (!r) throw notFound(`The request '${id}' was not found.`);
-      const me = req.caller.oid;
-      const allowed =
-        req.caller.kind === 'app' ||
-        r.principalId === me ||
-        r.createdById === me ||
-        (!!r.approval && isApproverOf(req.state, r.approval, me));
-      if (!allowed) throw forbidden('The caller may not read this request.');
+      assertMayRead(req, r);
       return entity(req, roleRequestType, r, context);
     })
     .add('POST', `${RM}/roleAssignmentScheduleRequests/{id}/cancel`, 'any', (req, [id]) => {
@@ -361,12 +332,7 @@ function betaApprovals(req: GraphRequest): void {
 }
 
 /** Beta's approval shows its decisions under `steps` (approvalStep has the v1.0 approvalStage's properties). */
-const roleApprovalType: EntityType<Approval> = {
-  ...approvalType,
-  autoExpand: ['steps'],
-  beyondMetadata: ['steps'],
-  navigations: { steps: (approvalType.navigations as NonNullable<typeof approvalType.navigations>).stages },
-};
+const roleApprovalType = approvalWithSteps;
 
 function roleApprovalFor(req: GraphRequest, id: string): { request: RoleRequest; approval: Approval } {
   betaApprovals(req);
