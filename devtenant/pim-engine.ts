@@ -453,10 +453,6 @@ export function assertActivationAllowed(caller: Caller, rules: PimRulesSpec, fai
     throw acrsChallenge(rules.authenticationContext);
 }
 
-function startOrSchedule(state: TenantState, request: PimRequest, at: number): void {
-  startWhenDue(state, request, at, (t) => provision(state, request, t));
-}
-
 /** Provisions now, or at the requested start when it is in the future (`Granted` until then); groups and roles. */
 export function startWhenDue(
   state: TenantState,
@@ -543,12 +539,23 @@ export function afterPimDecision(
   decision: 'Approve' | 'Deny',
   at: number,
 ): void {
+  settleDecision(state, request, decision, at, (t) => provision(state, request, t));
+}
+
+/** Deny → `Denied`; approve → provisioned now or at the requested start (groups and roles). */
+export function settleDecision(
+  state: TenantState,
+  request: ApprovableRequest & Pick<PimRequest, 'scheduleInfo'>,
+  decision: 'Approve' | 'Deny',
+  at: number,
+  provisionAt: (t: number) => void,
+): void {
   if (decision === 'Deny') {
     request.status = 'Denied';
     request.completedDateTime = at;
     return;
   }
-  startOrSchedule(state, request, at);
+  startWhenDue(state, request, at, provisionAt);
 }
 
 function deactivate(state: TenantState, p: ParsedRequest, now: number): PimRequest {

@@ -14,7 +14,7 @@ import {
   type RequestDetails,
   type RequestedSchedule,
   settleActivation,
-  startWhenDue,
+  settleDecision,
 } from './pim-engine.js';
 import { enumValue, optionalString, rejectUnknown } from './router.js';
 import { DEFAULT_PIM_RULES, type PimRulesSpec } from './seed.js';
@@ -262,12 +262,7 @@ export function afterRoleDecision(
   decision: 'Approve' | 'Deny',
   at: number,
 ): void {
-  if (decision === 'Deny') {
-    request.status = 'Denied';
-    request.completedDateTime = at;
-    return;
-  }
-  startWhenDue(state, request, at, (t) => provisionRole(state, request, t));
+  settleDecision(state, request, decision, at, (t) => provisionRole(state, request, t));
 }
 
 function deactivateRole(state: TenantState, p: ParsedRoleRequest, now: number): RoleRequest {
