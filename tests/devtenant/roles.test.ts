@@ -289,6 +289,67 @@ describe('self-activation of a directory role', () => {
   });
 });
 
+describe('future starts, validation only, $batch', () => {
+  it('a future start is Granted, cancellable, and never becomes active once canceled', async () => {
+    const start = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const r = await activate(alex, ROLES.globalReader, {
+      justification: 'Change window tonight',
+      scheduleInfo: { startDateTime: start, expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.status).toBe('Granted');
+    expect(await myActiveRoles()).not.toContain(ROLES.globalReader);
+    expect((await t.post(`${REQUESTS}/${r.body.id}/cancel`, alex)).status).toBe(204);
+    await t.advance(2 * 3600 + 60);
+    expect(await myActiveRoles()).not.toContain(ROLES.globalReader);
+    expect((await t.get(`${REQUESTS}/${r.body.id}`, alex)).body.status).toBe('Canceled');
+  });
+
+  it('isValidationOnly answers the would-be status without activating; failing rules still fail', async () => {
+    const ok = await activate(alex, ROLES.globalReader, { justification: 'x', isValidationOnly: true });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ status: 'Provisioned', isValidationOnly: true });
+    expect(await myActiveRoles()).not.toContain(ROLES.globalReader);
+    expect(failedRules(await activate(alex, ROLES.globalReader, { isValidationOnly: true }))).toEqual([
+      'JustificationRule',
+    ]);
+  });
+
+  it('answers the eligible roles and their policies in one $batch', async () => {
+    const r = await t.post('/v1.0/$batch', alex, {
+      requests: [
+        {
+          id: '1',
+          method: 'GET',
+          url: "/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')?$expand=roleDefinition($select=id,displayName),directoryScope",
+        },
+        {
+          id: '2',
+          method: 'GET',
+          url: "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)",
+        },
+      ],
+    });
+    expect(r.status).toBe(200);
+    const byId = new Map(r.body.responses.map((x: { id: string }) => [x.id, x]));
+    expect(byId.get('1')).toMatchObject({ status: 200 });
+    expect(byId.get('2')).toMatchObject({ status: 200 });
+    const policies = (byId.get('2') as { body: { value: Array<{ policy: { rules: unknown[] } }> } }).body.value;
+    expect(policies.every((p) => p.policy.rules.length === 17)).toBe(true);
+  });
+
+  it('with roleApprovalsInBeta off, beta has no role approvals either', async () => {
+    const off = await startTestTenant({ quirks: { roleApprovalsInBeta: false } });
+    try {
+      const r = await off.get(`${BETA_RM}/roleAssignmentApprovals/${GRADY_EXCHANGE_REQUEST}`, megan);
+      expect(r.status).toBe(400);
+      expect(r.body.error.message).toMatch(/roleAssignmentApprovals/);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
 describe('self-deactivation of a directory role', () => {
   it('refuses within 5 minutes, then revokes; nothing active → RoleAssignmentDoesNotExist', async () => {
     expect((await activate(alex, ROLES.globalReader, { justification: 'Audit' })).status).toBe(201);
