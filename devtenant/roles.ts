@@ -1,217 +1,25 @@
 import { approvalStageType, awaitsDecisionFrom, decideStage, isApproverOf } from './approvals.js';
-import { directoryObjectType } from './directory.js';
-import { collection, contextUrl, type EntityType, entity, type ViewContext, viewContext } from './entity.js';
+import { collection, contextUrl, type EntityType, entity, viewContext } from './entity.js';
 import { badRequest, forbidden, malformed, notFound } from './errors.js';
-import type {
-  AdministrativeUnit,
-  Approval,
-  RoleActivation,
-  RoleDefinition,
-  RoleEligibility,
-  RoleRequest,
-} from './model.js';
-import { approvalWithSteps, assertMayRead, checkOn, createdByJson, scheduleInfoJson } from './pim.js';
+import type { Approval, RoleActivation, RoleEligibility, RoleRequest } from './model.js';
+import { approvalWithSteps, assertMayRead, checkOn } from './pim.js';
 import { afterRoleDecision, cancelRoleRequest, submitRoleRequest } from './roles-engine.js';
+import {
+  administrativeUnitType,
+  roleAssignmentInstanceType,
+  roleAssignmentScheduleType,
+  roleDefinitionType,
+  roleEligibilityInstanceType,
+  roleEligibilityScheduleType,
+  roleRequestType,
+} from './roles-types.js';
 import { type GraphRequest, type GraphResponse, objectBody, type Router } from './router.js';
-import { iso, isoOrNull, stableGuid } from './time.js';
 
 /** PIM for Microsoft Entra roles (`/roleManagement/directory/...`), administrative units, and beta role approvals. */
 
 const RM = '/roleManagement/directory';
 
-export const roleDefinitionType: EntityType<RoleDefinition> = {
-  name: 'microsoft.graph.unifiedRoleDefinition',
-  properties: [
-    'id',
-    'description',
-    'displayName',
-    'isBuiltIn',
-    'isEnabled',
-    'resourceScopes',
-    'rolePermissions',
-    'templateId',
-    'version',
-  ],
-  toJson: (r) => ({
-    id: r.id,
-    description: r.description,
-    displayName: r.displayName,
-    isBuiltIn: true,
-    isEnabled: true,
-    resourceScopes: ['/'],
-    templateId: r.id,
-    version: '1',
-    rolePermissions: r.rolePermissions,
-  }),
-};
-
-const AU_PROPS = [
-  'id',
-  'displayName',
-  'description',
-  'visibility',
-  'membershipType',
-  'membershipRule',
-  'membershipRuleProcessingState',
-  'isMemberManagementRestricted',
-] as const;
-
-const unitJson = (u: AdministrativeUnit) => ({
-  id: u.id,
-  displayName: u.displayName,
-  description: u.description,
-  visibility: u.visibility,
-  membershipType: null,
-  membershipRule: null,
-  membershipRuleProcessingState: null,
-  isMemberManagementRestricted: false,
-});
-
-export const administrativeUnitType: EntityType<AdministrativeUnit> = {
-  name: 'microsoft.graph.administrativeUnit',
-  properties: AU_PROPS,
-  toJson: unitJson,
-};
-
-/** An administrative unit as a `directoryScope` (a directoryObject): carries its `@odata.type`. */
-const scopeObjectType: EntityType<AdministrativeUnit> = {
-  ...administrativeUnitType,
-  toJson: (u) => ({ '@odata.type': '#microsoft.graph.administrativeUnit', ...unitJson(u) }),
-};
-
-const appScopeType: EntityType<never> = {
-  name: 'microsoft.graph.appScope',
-  properties: ['id', 'displayName', 'type'],
-  toJson: () => ({}),
-};
-
-type Scoped = { directoryScopeId: string; roleDefinitionId: string; principalId: string };
-
-/** `/` is the tenant (no object: `directoryScope` is null); `/administrativeUnits/{id}` is that unit. */
-function unitOf(ctx: ViewContext, scopeId: string): AdministrativeUnit | null {
-  const id = /^\/administrativeUnits\/(.+)$/i.exec(scopeId)?.[1];
-  return id ? (ctx.state.directoryRoles.administrativeUnits.get(id.toLowerCase()) ?? null) : null;
-}
-
-/** App-scoped items are not modelled (only requests can name an app scope, and they fail EligibilityRule). */
-const scopeIds = (scopeId: string) =>
-  scopeId.startsWith('app:')
-    ? { directoryScopeId: null, appScopeId: scopeId.slice(4) }
-    : { directoryScopeId: scopeId, appScopeId: null };
-
-const scopedNavigations = {
-  roleDefinition: {
-    type: roleDefinitionType as EntityType<unknown>,
-    many: false,
-    resolve: (x: Scoped, ctx: ViewContext) => ctx.state.directoryRoles.definitions.get(x.roleDefinitionId) ?? null,
-  },
-  principal: {
-    type: directoryObjectType as EntityType<unknown>,
-    many: false,
-    resolve: (x: Scoped, ctx: ViewContext) => ctx.state.user(x.principalId) ?? null,
-  },
-  directoryScope: {
-    type: scopeObjectType as EntityType<unknown>,
-    many: false,
-    resolve: (x: Scoped, ctx: ViewContext) => unitOf(ctx, x.directoryScopeId),
-  },
-  appScope: { type: appScopeType as EntityType<unknown>, many: false, resolve: () => null },
-};
-
-const INSTANCE_PROPS = [
-  'id',
-  'appScopeId',
-  'directoryScopeId',
-  'principalId',
-  'roleDefinitionId',
-  'startDateTime',
-  'endDateTime',
-  'memberType',
-] as const;
-
-export const roleEligibilityInstanceType: EntityType<RoleEligibility> = {
-  name: 'microsoft.graph.unifiedRoleEligibilityScheduleInstance',
-  properties: [...INSTANCE_PROPS, 'roleEligibilityScheduleId'],
-  toJson: (e) => ({
-    id: e.instanceId,
-    principalId: e.principalId,
-    roleDefinitionId: e.roleDefinitionId,
-    ...scopeIds(e.directoryScopeId),
-    startDateTime: iso(e.start),
-    endDateTime: isoOrNull(e.end),
-    memberType: 'Direct',
-    roleEligibilityScheduleId: e.id,
-  }),
-  navigations: scopedNavigations,
-};
-
-export const roleAssignmentInstanceType: EntityType<RoleActivation> = {
-  name: 'microsoft.graph.unifiedRoleAssignmentScheduleInstance',
-  properties: [...INSTANCE_PROPS, 'assignmentType', 'roleAssignmentOriginId', 'roleAssignmentScheduleId'],
-  toJson: (a) => ({
-    id: a.instanceId,
-    principalId: a.principalId,
-    roleDefinitionId: a.roleDefinitionId,
-    ...scopeIds(a.directoryScopeId),
-    startDateTime: iso(a.start),
-    endDateTime: isoOrNull(a.end),
-    memberType: 'Direct',
-    assignmentType: 'Activated',
-    roleAssignmentOriginId: stableGuid(`role-assignment:${a.scheduleId}`),
-    roleAssignmentScheduleId: a.scheduleId,
-  }),
-  navigations: {
-    ...scopedNavigations,
-    activatedUsing: {
-      type: roleEligibilityInstanceType as EntityType<unknown>,
-      many: false,
-      resolve: (a, ctx) =>
-        a.activatedUsing ? (ctx.state.directoryRoles.eligibilities.get(a.activatedUsing) ?? null) : null,
-    },
-  },
-};
-
-export const roleRequestType: EntityType<RoleRequest> = {
-  name: 'microsoft.graph.unifiedRoleAssignmentScheduleRequest',
-  properties: [
-    'id',
-    'status',
-    'createdDateTime',
-    'completedDateTime',
-    'approvalId',
-    'customData',
-    'createdBy',
-    'action',
-    'principalId',
-    'roleDefinitionId',
-    'directoryScopeId',
-    'appScopeId',
-    'isValidationOnly',
-    'targetScheduleId',
-    'justification',
-    'scheduleInfo',
-    'ticketInfo',
-  ],
-  toJson: (r, ctx) => ({
-    id: r.id,
-    status: r.status,
-    createdDateTime: iso(r.createdDateTime),
-    completedDateTime: isoOrNull(r.completedDateTime),
-    approvalId: r.approvalId,
-    customData: null,
-    action: r.action,
-    principalId: r.principalId,
-    roleDefinitionId: r.roleDefinitionId,
-    ...scopeIds(r.directoryScopeId),
-    isValidationOnly: r.isValidationOnly,
-    targetScheduleId: r.targetScheduleId,
-    justification: r.justification,
-    createdBy: createdByJson(ctx, r.createdById),
-    scheduleInfo: scheduleInfoJson(r.scheduleInfo),
-    ticketInfo: r.ticketInfo ?? { ticketNumber: null, ticketSystem: null },
-  }),
-  navigations: scopedNavigations,
-};
+type Principal = { principalId: string };
 
 const byStart = <T extends { start: number }>(list: T[]) => list.sort((a, b) => a.start - b.start);
 const started = <T extends { start: number }>(req: GraphRequest, list: Iterable<T>) =>
@@ -252,6 +60,7 @@ function registerDefinitionsAndUnits(router: Router): void {
     });
 }
 
+/** Instances (what holds now) and schedules (also what starts later) of eligibilities and activations. */
 function registerRoleInstances(router: Router): void {
   const sets = [
     {
@@ -266,6 +75,18 @@ function registerRoleInstances(router: Router): void {
       items: (req: GraphRequest) => started(req, req.state.directoryRoles.activations.values()),
       key: (x: unknown) => (x as RoleActivation).instanceId,
     },
+    {
+      set: 'roleEligibilitySchedules',
+      type: roleEligibilityScheduleType as EntityType<unknown>,
+      items: (req: GraphRequest) => byStart([...req.state.directoryRoles.eligibilities.values()]),
+      key: (x: unknown) => (x as RoleEligibility).id,
+    },
+    {
+      set: 'roleAssignmentSchedules',
+      type: roleAssignmentScheduleType as EntityType<unknown>,
+      items: (req: GraphRequest) => byStart([...req.state.directoryRoles.activations.values()]),
+      key: (x: unknown) => (x as RoleActivation).scheduleId,
+    },
   ];
   for (const { set, type, items, key } of sets) {
     const context = `roleManagement/directory/${set}`;
@@ -273,7 +94,7 @@ function registerRoleInstances(router: Router): void {
       // Application permissions are documented too; an app is nobody's principal, so it gets an empty list.
       .add('GET', `${RM}/${set}/filterByCurrentUser(on={on})`, 'any', (req, [on]) => {
         checkOn(on, ['principal']);
-        const mine = items(req).filter((x) => (x as Scoped).principalId === req.caller.oid);
+        const mine = items(req).filter((x) => (x as Principal).principalId === req.caller.oid);
         return collection(req, type, mine, { context: `Collection(${type.name})` });
       })
       .add('GET', `${RM}/${set}`, 'any', (req) => collection(req, type, items(req), { context }))

@@ -39,6 +39,8 @@ export const ROOT_TYPES = [
   'unifiedRoleDefinition',
   'unifiedRoleEligibilityScheduleInstance',
   'unifiedRoleAssignmentScheduleInstance',
+  'unifiedRoleEligibilitySchedule',
+  'unifiedRoleAssignmentSchedule',
   'unifiedRoleAssignmentScheduleRequest',
   'administrativeUnit',
   'appScope',

@@ -113,6 +113,31 @@ describe('eligible and active directory roles', () => {
     expect(await myActiveRoles()).toEqual([]);
   });
 
+  it('lists my eligibility and assignment schedules, and a request expands its schedules', async () => {
+    const eligible = await t.get(`${RM}/roleEligibilitySchedules/filterByCurrentUser(on='principal')`, alex);
+    const reader = eligible.body.value.find(
+      (e: { roleDefinitionId: string }) => e.roleDefinitionId === ROLES.userAdmin,
+    );
+    expect(reader).toMatchObject({
+      memberType: 'Direct',
+      status: 'Provisioned',
+      createdUsing: null,
+      scheduleInfo: { expiration: { type: 'afterDateTime' } },
+    });
+    const r = await activate(alexMfa, ROLES.userAdmin, { justification: 'Onboarding' });
+    const expanded = await t.get(`${REQUESTS}/${r.body.id}?$expand=targetSchedule,activatedUsing`, alex);
+    expect(expanded.body.targetSchedule).toMatchObject({
+      id: r.body.targetScheduleId,
+      assignmentType: 'Activated',
+      createdUsing: r.body.id,
+    });
+    expect(expanded.body.activatedUsing).toMatchObject({ id: reader.id, roleDefinitionId: ROLES.userAdmin });
+    const schedules = await t.get(`${RM}/roleAssignmentSchedules/filterByCurrentUser(on='principal')`, alex);
+    expect(schedules.body.value.map((x: { roleDefinitionId: string }) => x.roleDefinitionId)).toEqual(
+      expect.arrayContaining([ROLES.userAdmin, ROLES.securityReader]),
+    );
+  });
+
   it('reads role definitions and the administrative unit of a scope', async () => {
     const roles = await t.get(`${RM}/roleDefinitions?$filter=displayName eq 'Exchange Administrator'`, appToken());
     expect(roles.body.value).toEqual([
@@ -539,6 +564,11 @@ describe('eligibility delivered by an access package (resource DirectoryRole, ro
         ).body.value as Array<{ directoryScopeId: string; endDateTime: string }>;
       const [e] = await eligible();
       expect(e.directoryScopeId).toBe('/');
+      const schedule = await em.get(
+        `${RM}/roleEligibilitySchedules/filterByCurrentUser(on='principal')?$filter=roleDefinitionId eq '${REPORTS_READER}'`,
+        alex,
+      );
+      expect(schedule.body.value[0].createdUsing).toMatch(/^[0-9a-f-]{36}$/);
       // The role policy caps a package-made eligibility at 90 days although the assignment lasts a year.
       expect(Date.parse(e.endDateTime) - Date.now()).toBeLessThan(91 * 86_400_000);
       expect((await em.post(REQUESTS, alex, { ...activation(REPORTS_READER), justification: 'x' })).status).toBe(201);
