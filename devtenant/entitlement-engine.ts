@@ -4,6 +4,7 @@ import type { Caller } from './auth.js';
 import { badRequest, forbidden, malformed, notFound } from './errors.js';
 import type { AccessId, AccessPackage, Approval, EmAssignment, EmRequest, Policy, Schedule } from './model.js';
 import { addEligibility, eligibilityEndFor, setEligibilityEnd } from './pim-engine.js';
+import { grantPackageRole, refreshPackageRoles, revokePackageRoles } from './roles-engine.js';
 import { enumValue, optionalObject, optionalString, rejectUnknown } from './router.js';
 import type { TenantState } from './state.js';
 import { parseDuration, parseTimestamp, stableGuid } from './time.js';
@@ -474,7 +475,10 @@ function deliverAssignment(state: TenantState, assignment: EmAssignment, request
   assignment.state = 'delivered';
   assignment.status = 'Delivered';
   if (fresh) grantRoles(state, assignment, at);
-  else for (const id of assignment.grantedEligibilityIds) refreshEligibilityEnd(state, assignment, id, at);
+  else {
+    for (const id of assignment.grantedEligibilityIds) refreshEligibilityEnd(state, assignment, id, at);
+    refreshPackageRoles(state, assignment, at);
+  }
   scheduleExpiry(state, assignment);
 }
 
@@ -505,6 +509,7 @@ const ELIGIBLE_ROLES: Record<string, AccessId> = { 'eligible member': 'member', 
 export function grantRoles(state: TenantState, assignment: EmAssignment, at: number): void {
   const pkg = state.accessPackages.get(assignment.accessPackageId) as AccessPackage;
   for (const rs of pkg.roleScopes) {
+    if (rs.resource.originSystem === 'DirectoryRole') grantPackageRole(state, assignment, rs.resource.originId, at);
     if (rs.resource.originSystem !== 'AadGroup') continue;
     const group = state.groups.get(rs.resource.originId.toLowerCase());
     if (!group) continue;
@@ -544,6 +549,7 @@ export function expireAssignment(state: TenantState, assignment: EmAssignment, a
     (m.accessId === 'owner' ? group?.owners : group?.members)?.delete(assignment.targetId);
   }
   for (const id of assignment.grantedEligibilityIds) state.pimEligibilities.delete(id);
+  revokePackageRoles(state, assignment.id);
   assignment.grantedMemberships = [];
   assignment.grantedEligibilityIds = [];
 }

@@ -1,5 +1,15 @@
 import { advanceSubmitted, installDeliveredAssignment } from './entitlement-engine.js';
-import type { AccessPackage, EmRequest, Group, PimRequest, Policy, Resource, RoleScope } from './model.js';
+import type {
+  AccessPackage,
+  EmRequest,
+  Group,
+  PimRequest,
+  Policy,
+  Resource,
+  RoleRequest,
+  RoleScope,
+  RoleTarget,
+} from './model.js';
 import {
   activeEligibility,
   addActivation,
@@ -8,6 +18,7 @@ import {
   openApproval,
   rulesFor,
 } from './pim-engine.js';
+import { activeRoleEligibility, addRoleEligibility, provisionRole, rolePolicy } from './roles-engine.js';
 import { DEFAULT_PIM_RULES, type Seed } from './seed.js';
 import type { TenantState } from './state.js';
 import { installApp } from './teamwork.js';
@@ -24,6 +35,7 @@ export function loadTenant(state: TenantState): void {
   loadAssignmentsAndRequests(state, seed, at);
   loadPim(state, seed, at);
   loadTeamsApps(state, seed, at);
+  loadDirectoryRoles(state, seed, at);
 }
 
 type At = (text: string) => number;
@@ -68,7 +80,7 @@ function loadCatalogs(state: TenantState, seed: Seed, at: At): void {
     state.catalogs.set(lower(c.id), { ...c, id: lower(c.id), createdDateTime: at(c.createdDateTime) });
   for (const r of seed.resources) {
     const resource: Resource = { ...r, id: lower(r.id), catalogId: lower(r.catalogId), createdDateTime: at('-P250D') };
-    if (r.originSystem === 'AadGroup') resource.originId = lower(r.originId);
+    if (r.originSystem === 'AadGroup' || r.originSystem === 'DirectoryRole') resource.originId = lower(r.originId);
     state.resources.set(resource.id, resource);
   }
   for (const p of seed.accessPackages) {
@@ -111,10 +123,18 @@ const GROUP_ORIGIN: Record<string, (groupId: string) => string> = {
   'eligible owner': (g) => `EligibleOwner_${stableGuid(`eligible-owner:${g}`)}`,
 };
 
+/** An Entra role in an access package (preview; entra-docs entitlement-management-roles.md): role originId `Eligible`. */
+const DIRECTORY_ROLE_ORIGIN: Record<string, () => string> = { 'eligible member': () => 'Eligible' };
+
 function roleScope(resource: Resource, roleName: string, created: number): RoleScope {
   const roleId = stableGuid(`role:${resource.id}:${roleName}`);
   const scopeId = stableGuid(`scope:${resource.id}`);
-  const groupOrigin = resource.originSystem === 'AadGroup' ? GROUP_ORIGIN[roleName.toLowerCase()] : undefined;
+  const groupOrigin =
+    resource.originSystem === 'AadGroup'
+      ? GROUP_ORIGIN[roleName.toLowerCase()]
+      : resource.originSystem === 'DirectoryRole'
+        ? DIRECTORY_ROLE_ORIGIN[roleName.toLowerCase()]
+        : undefined;
   return {
     id: `${roleId}_${scopeId}`,
     createdDateTime: created,
@@ -304,4 +324,104 @@ function loadTeamsApps(state: TenantState, seed: Seed, at: At): void {
     state.teamsApps.set(teamsApp.id, { ...teamsApp, createdDateTime: at(app.createdDateTime) });
     for (const userId of installedFor) installApp(state, lower(userId), teamsApp.id, at(app.createdDateTime));
   }
+}
+
+// ---------- PIM for Microsoft Entra roles ----------
+
+function loadDirectoryRoles(state: TenantState, seed: Seed, at: At): void {
+  const roles = state.directoryRoles;
+  const src = seed.directoryRoles;
+  for (const u of src.administrativeUnits) roles.administrativeUnits.set(lower(u.id), { ...u, id: lower(u.id) });
+  for (const r of src.roleDefinitions) {
+    roles.definitions.set(lower(r.id), {
+      id: lower(r.id),
+      displayName: r.displayName,
+      description: r.description,
+      rolePermissions: [
+        { allowedResourceActions: r.allowedResourceActions, condition: null, excludedResourceActions: [] },
+      ],
+      rules: r.policy,
+    });
+  }
+  const targetOf = (x: { principalId: string; roleDefinitionId: string; directoryScopeId: string }): RoleTarget => ({
+    principalId: lower(x.principalId),
+    roleDefinitionId: lower(x.roleDefinitionId),
+    directoryScopeId: scopeIdOf(x.directoryScopeId),
+  });
+  for (const e of src.eligibilities) {
+    const target = targetOf(e);
+    const start = at(e.startDateTime);
+    addRoleEligibility(state, {
+      ...target,
+      id: e.id ? lower(e.id) : stableGuid(`seed-role-eligibility:${target.roleDefinitionId}:${target.principalId}`),
+      start,
+      end: e.endDateTime ? at(e.endDateTime) : null,
+      createdDateTime: start,
+      sourceAssignmentId: null,
+    });
+  }
+  for (const a of src.activations) {
+    const target = targetOf(a);
+    const start = at(a.startDateTime);
+    const end = at(a.endDateTime);
+    const id = a.id ? lower(a.id) : stableGuid(`seed-role-activation:${target.roleDefinitionId}:${target.principalId}`);
+    const request = seedRoleRequest(state, id, target, start, end - start, a.justification);
+    provisionRole(state, request, start);
+    state.directoryRoles.requests.set(id, request);
+  }
+  for (const r of src.requests) {
+    const target = targetOf(r);
+    const rules = rolePolicy(state, target.roleDefinitionId);
+    if (!rules.approval)
+      throw new Error(`devtenant seed: pending role request ${r.id} is for a role whose policy needs no approval`);
+    const created = at(r.createdDateTime);
+    const request = seedRoleRequest(
+      state,
+      lower(r.id),
+      target,
+      created,
+      parseDuration(r.duration) ?? 7_200_000,
+      r.justification,
+    );
+    request.ticketInfo = r.ticketInfo;
+    request.status = 'PendingApproval';
+    request.completedDateTime = null;
+    state.directoryRoles.requests.set(request.id, request);
+    openApproval(state, request, rules, created);
+  }
+}
+
+/** `/administrativeUnits/{ID}` with the id in lower case, as the devtenant keys units. */
+const scopeIdOf = (scope: string) => (scope === '/' ? scope : scope.replace(/[^/]+$/, (id) => id.toLowerCase()));
+
+function seedRoleRequest(
+  state: TenantState,
+  id: string,
+  target: RoleTarget,
+  start: number,
+  durationMs: number,
+  justification: string,
+): RoleRequest {
+  const minutes = Math.round(durationMs / 60_000);
+  return {
+    id,
+    action: 'selfActivate',
+    ...target,
+    justification,
+    scheduleInfo: {
+      startDateTime: start,
+      expiration: { type: 'afterDuration', duration: `PT${minutes}M`, endDateTime: null },
+    },
+    ticketInfo: null,
+    status: 'Provisioned',
+    createdDateTime: start,
+    completedDateTime: start,
+    approvalId: null,
+    targetScheduleId: id,
+    createdById: target.principalId,
+    isValidationOnly: false,
+    eligibilityId: activeRoleEligibility(state, target, start)?.id ?? null,
+    durationMs,
+    approval: null,
+  };
 }

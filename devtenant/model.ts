@@ -256,3 +256,75 @@ export interface AppInstallation {
   chatId: string;
   createdDateTime: number;
 }
+
+// ---------- PIM for Microsoft Entra roles (roleManagement/directory) ----------
+
+/** A built-in directory role: its id is its template id (as for built-in roles in Graph); `rules` is its PIM policy. */
+export interface RoleDefinition {
+  id: string;
+  displayName: string;
+  description: string;
+  rolePermissions: { allowedResourceActions: string[]; condition: string | null; excludedResourceActions: string[] }[];
+  rules: PimRulesSpec;
+}
+
+export interface AdministrativeUnit {
+  id: string;
+  displayName: string;
+  description: string;
+  visibility: string | null;
+}
+
+/** Where a role applies: `/` (the tenant) or `/administrativeUnits/{id}`. */
+export interface RoleTarget {
+  roleDefinitionId: string;
+  principalId: string;
+  directoryScopeId: string;
+}
+
+export interface RoleEligibility extends RoleTarget {
+  id: string;
+  instanceId: string;
+  start: number;
+  end: number | null;
+  createdDateTime: number;
+  /** The access package assignment that created it (resource `DirectoryRole`, role `Eligible Member`), if any. */
+  sourceAssignmentId: string | null;
+}
+
+export interface RoleActivation extends RoleTarget {
+  scheduleId: string;
+  instanceId: string;
+  start: number;
+  end: number | null;
+  activatedUsing: string | null;
+  requestId: string;
+  createdDateTime: number;
+}
+
+export interface RoleRequest extends RoleTarget {
+  id: string;
+  action: string;
+  justification: string | null;
+  scheduleInfo: PimRequest['scheduleInfo'];
+  ticketInfo: PimRequest['ticketInfo'];
+  status: string;
+  createdDateTime: number;
+  completedDateTime: number | null;
+  approvalId: string | null;
+  targetScheduleId: string;
+  createdById: string;
+  isValidationOnly: boolean;
+  eligibilityId: string | null;
+  durationMs: number | null;
+  approval: Approval | null;
+}
+
+/** Everything PIM for Entra roles holds, in one place (cleared on reset). */
+export interface DirectoryRoles {
+  definitions: Map<string, RoleDefinition>;
+  administrativeUnits: Map<string, AdministrativeUnit>;
+  eligibilities: Map<string, RoleEligibility>;
+  activations: Map<string, RoleActivation>;
+  requests: Map<string, RoleRequest>;
+}

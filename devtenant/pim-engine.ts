@@ -10,7 +10,8 @@ import { parseDuration, parseTimestamp, stableGuid } from './time.js';
 
 /** PIM for Groups behaviour: eligibilities, activations (with every policy rule), approvals, expiry. */
 
-const FIVE_MINUTES = 5 * 60_000;
+/** The shortest activation, and how long one must last before it can be deactivated. */
+export const FIVE_MINUTES = 5 * 60_000;
 /** A start time this close to now counts as "now" (clients send their own clock). */
 const START_TOLERANCE_MS = 60_000;
 
@@ -167,15 +168,11 @@ const ACTIONS = [
 ] as const;
 const REQUEST_TYPE = 'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest';
 
-interface ParsedRequest {
+interface ParsedRequest extends RequestDetails {
   action: 'selfActivate' | 'selfDeactivate';
   accessId: AccessId;
   group: Group;
   principalId: string;
-  justification: string | null;
-  ticketInfo: PimRequest['ticketInfo'];
-  isValidationOnly: boolean;
-  scheduleInfo: Record<string, unknown> | null;
 }
 
 function parseRequest(state: TenantState, caller: Caller, body: Record<string, unknown>): ParsedRequest {
@@ -196,6 +193,18 @@ function parseRequest(state: TenantState, caller: Caller, body: Record<string, u
   }
   const group = state.groups.get(groupId.toLowerCase());
   if (!group) throw notFound(`The group '${groupId}' was not found.`);
+  return { action, accessId, group, principalId: caller.oid, ...parseRequestDetails(body) };
+}
+
+/** What every PIM schedule request (groups and Entra roles) carries besides its target. */
+export interface RequestDetails {
+  justification: string | null;
+  ticketInfo: PimRequest['ticketInfo'];
+  isValidationOnly: boolean;
+  scheduleInfo: Record<string, unknown> | null;
+}
+
+export function parseRequestDetails(body: Record<string, unknown>): RequestDetails {
   const ticket = optionalObject(body, 'ticketInfo');
   if (ticket) rejectUnknown(ticket, 'microsoft.graph.ticketInfo', ['ticketNumber', 'ticketSystem']);
   if (
@@ -206,10 +215,6 @@ function parseRequest(state: TenantState, caller: Caller, body: Record<string, u
     throw malformed('body', "Property 'isValidationOnly' must be a boolean.");
   }
   return {
-    action,
-    accessId,
-    group,
-    principalId: caller.oid,
     justification: optionalString(body, 'justification'),
     ticketInfo: ticket
       ? { ticketNumber: optionalString(ticket, 'ticketNumber'), ticketSystem: optionalString(ticket, 'ticketSystem') }
@@ -219,14 +224,14 @@ function parseRequest(state: TenantState, caller: Caller, body: Record<string, u
   };
 }
 
-interface RequestedSchedule {
+export interface RequestedSchedule {
   start: number;
   durationMs: number | null;
   expiration: { type: string; duration: string | null; endDateTime: number | null };
   provided: boolean;
 }
 
-function parseSchedule(info: Record<string, unknown> | null, now: number): RequestedSchedule {
+export function parseSchedule(info: Record<string, unknown> | null, now: number): RequestedSchedule {
   if (!info)
     return {
       start: now,
@@ -279,11 +284,24 @@ function failedRules(
   schedule: RequestedSchedule,
   now: number,
 ): string[] {
-  const rules = rulesFor(state, p.group.id, p.accessId);
+  const eligible = !!activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(schedule.start, now));
+  return policyRuleFailures(state, caller, rulesFor(state, p.group.id, p.accessId), eligible, schedule, p);
+}
+
+/**
+ * The activation policy rules a selfActivate breaks (PIM for Groups and Entra roles alike), in Graph's order:
+ * EligibilityRule, ExpirationRule, JustificationRule, TicketingRule, MfaRule.
+ */
+export function policyRuleFailures(
+  state: TenantState,
+  caller: Caller,
+  rules: PimRulesSpec,
+  eligible: boolean,
+  schedule: RequestedSchedule,
+  p: Pick<RequestDetails, 'justification' | 'ticketInfo'>,
+): string[] {
   const failed: string[] = [];
-  if (!activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(schedule.start, now))) {
-    failed.push('EligibilityRule');
-  }
+  if (!eligible) failed.push('EligibilityRule');
   const max = parseDuration(rules.maximumDuration) ?? 8 * 3_600_000;
   if (schedule.durationMs === null || schedule.durationMs > max || schedule.durationMs < FIVE_MINUTES)
     failed.push('ExpirationRule');
@@ -297,7 +315,7 @@ function failedRules(
   return failed;
 }
 
-function acrsChallenge(claimValue: string): GraphError {
+export function acrsChallenge(claimValue: string): GraphError {
   const claims = `{"access_token":{"acrs":{"essential":true, "value":"${claimValue}"}}}`;
   return badRequest(
     `The role assignment request failed validation: the authentication context '${claimValue}' is required. Acquire a token with these claims and retry: &claims=${encodeURIComponent(claims)}`,
@@ -351,65 +369,105 @@ function assertNoExistingActivation(state: TenantState, p: ParsedRequest): void 
     throw badRequest('The Role assignment already exists.', 'RoleAssignmentExists');
   }
   for (const r of state.pimRequests.values()) {
-    const open = r.status === 'PendingApproval' || r.status === state.quirks.pimFutureActivationStatus;
     if (
-      open &&
-      r.action === 'selfActivate' &&
+      isOpenActivation(state, r) &&
       r.principalId === p.principalId &&
       r.groupId === p.group.id &&
       r.accessId === p.accessId
     ) {
-      const code = state.quirks.pimPendingRequestErrorCode;
-      const message =
-        code === 'RoleAssignmentExists'
-          ? 'The Role assignment already exists.'
-          : 'There already exists a pending request for this role assignment.';
-      throw badRequest(message, code);
+      throw pendingRequestError(state);
     }
   }
+}
+
+/** A selfActivate still waiting for approval or for its start (groups and roles). */
+export const isOpenActivation = (state: TenantState, r: { action: string; status: string }) =>
+  r.action === 'selfActivate' &&
+  (r.status === 'PendingApproval' || r.status === state.quirks.pimFutureActivationStatus);
+
+/** The refusal of a second activation while one is pending (`pimPendingRequestErrorCode`). */
+export function pendingRequestError(state: TenantState): GraphError {
+  const code = state.quirks.pimPendingRequestErrorCode;
+  const message =
+    code === 'RoleAssignmentExists'
+      ? 'The Role assignment already exists.'
+      : 'There already exists a pending request for this role assignment.';
+  return badRequest(message, code);
 }
 
 function activate(state: TenantState, caller: Caller, p: ParsedRequest, now: number): PimRequest {
   assertNoExistingActivation(state, p);
   const schedule = parseSchedule(p.scheduleInfo, now);
-  const failed = failedRules(state, caller, p, schedule, now);
+  const rules = rulesFor(state, p.group.id, p.accessId);
+  assertActivationAllowed(caller, rules, failedRules(state, caller, p, schedule, now));
+  const request = newRequest(state, p, schedule, now, caller.oid);
+  request.eligibilityId =
+    activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(now, schedule.start))?.id ?? null;
+  return settleActivation(
+    state,
+    request,
+    rules,
+    now,
+    (r) => state.pimRequests.set(r.id, r),
+    (t) => provision(state, request, t),
+  );
+}
+
+/**
+ * An activation whose rules passed (groups and roles): `PendingApproval` with its approval opened, or provisioned now
+ * (`Provisioned`) or at its start (`Granted`). A validation-only request is answered but not kept.
+ */
+export function settleActivation<R extends ApprovableRequest & Pick<PimRequest, 'scheduleInfo' | 'isValidationOnly'>>(
+  state: TenantState,
+  request: R,
+  rules: PimRulesSpec,
+  now: number,
+  keep: (request: R) => void,
+  provisionAt: (t: number) => void,
+): R {
+  const needsApproval = !!rules.approval;
+  const start = request.scheduleInfo?.startDateTime ?? now;
+  request.status = needsApproval
+    ? 'PendingApproval'
+    : start > now
+      ? state.quirks.pimFutureActivationStatus
+      : 'Provisioned';
+  if (needsApproval) request.approvalId = request.id;
+  if (request.isValidationOnly) return request;
+  keep(request);
+  if (needsApproval) openApproval(state, request, rules, now);
+  else startWhenDue(state, request, now, provisionAt);
+  return request;
+}
+
+/** Policy failures first (all at once), then the authentication context: Graph's order for groups and roles. */
+export function assertActivationAllowed(caller: Caller, rules: PimRulesSpec, failed: string[]): void {
   if (failed.length > 0) {
     throw badRequest(
       `The following policy rules failed: ${JSON.stringify(failed)}`,
       'RoleAssignmentRequestPolicyValidationFailed',
     );
   }
-  const rules = rulesFor(state, p.group.id, p.accessId);
   const acrs = Array.isArray(caller.claims.acrs) ? caller.claims.acrs : [];
   if (rules.authenticationContext && !acrs.includes(rules.authenticationContext))
     throw acrsChallenge(rules.authenticationContext);
-  const request = newRequest(state, p, schedule, now, caller.oid);
-  request.eligibilityId =
-    activeEligibility(state, p.principalId, p.group.id, p.accessId, Math.max(now, schedule.start))?.id ?? null;
-  const needsApproval = !!rules.approval;
-  request.status = needsApproval
-    ? 'PendingApproval'
-    : schedule.start > now
-      ? state.quirks.pimFutureActivationStatus
-      : 'Provisioned';
-  if (needsApproval) request.approvalId = request.id;
-  if (p.isValidationOnly) return request;
-  state.pimRequests.set(request.id, request);
-  if (needsApproval) openApproval(state, request, rules, now);
-  else startOrSchedule(state, request, now);
-  return request;
 }
 
-/** Provisions now, or at the requested start when it is in the future. */
-function startOrSchedule(state: TenantState, request: PimRequest, at: number): void {
+/** Provisions now, or at the requested start when it is in the future (`Granted` until then); groups and roles. */
+export function startWhenDue(
+  state: TenantState,
+  request: ApprovableRequest & Pick<PimRequest, 'scheduleInfo'>,
+  at: number,
+  provisionAt: (t: number) => void,
+): void {
   const start = request.scheduleInfo?.startDateTime ?? at;
   if (start <= at) {
-    provision(state, request, at);
+    provisionAt(at);
     return;
   }
   request.status = state.quirks.pimFutureActivationStatus;
   state.schedule(start, (t) => {
-    if (request.status === state.quirks.pimFutureActivationStatus) provision(state, request, t);
+    if (request.status === state.quirks.pimFutureActivationStatus) provisionAt(t);
   });
 }
 
@@ -447,8 +505,14 @@ export function pimStageSpec(rules: PimRulesSpec): StageSpec {
   };
 }
 
+/** The part of a PIM request (group or Entra role) its approval drives. */
+export type ApprovableRequest = Pick<
+  PimRequest,
+  'id' | 'principalId' | 'status' | 'completedDateTime' | 'approval' | 'approvalId'
+>;
+
 /** Opens the approval of a PIM activation; undecided after the stage timeout (24 h) it times out. */
-export function openApproval(state: TenantState, request: PimRequest, rules: PimRulesSpec, at: number): void {
+export function openApproval(state: TenantState, request: ApprovableRequest, rules: PimRulesSpec, at: number): void {
   const approval: Approval = {
     id: request.id,
     kind: 'pim',
@@ -475,12 +539,23 @@ export function afterPimDecision(
   decision: 'Approve' | 'Deny',
   at: number,
 ): void {
+  settleDecision(state, request, decision, at, (t) => provision(state, request, t));
+}
+
+/** Deny → `Denied`; approve → provisioned now or at the requested start (groups and roles). */
+export function settleDecision(
+  state: TenantState,
+  request: ApprovableRequest & Pick<PimRequest, 'scheduleInfo'>,
+  decision: 'Approve' | 'Deny',
+  at: number,
+  provisionAt: (t: number) => void,
+): void {
   if (decision === 'Deny') {
     request.status = 'Denied';
     request.completedDateTime = at;
     return;
   }
-  startOrSchedule(state, request, at);
+  startWhenDue(state, request, at, provisionAt);
 }
 
 function deactivate(state: TenantState, p: ParsedRequest, now: number): PimRequest {
@@ -519,6 +594,11 @@ export function cancelPimRequest(state: TenantState, caller: Caller, id: string,
   if (request.principalId !== caller.oid && request.createdById !== caller.oid) {
     throw forbidden('Only the principal who created the request can cancel it.');
   }
+  cancelOpenRequest(state, request, now);
+}
+
+/** Cancels a request that waits for approval or for its start (groups and roles); 400 for any other status. */
+export function cancelOpenRequest(state: TenantState, request: ApprovableRequest, now: number): void {
   const cancellable = request.status === 'PendingApproval' || request.status === state.quirks.pimFutureActivationStatus;
   if (!cancellable) {
     throw badRequest(`The request is in status '${request.status}' and cannot be canceled.`, 'InvalidRequestStatus');

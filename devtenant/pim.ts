@@ -130,6 +130,27 @@ export const assignmentScheduleType: EntityType<PimActivation> = {
   navigations: { group: groupNav, principal: principalNav, activatedUsing: activatedUsingNav },
 };
 
+/** A request's `createdBy` identitySet (a user; PIM for Groups and Entra roles). */
+export const createdByJson = (ctx: ViewContext, userId: string) => ({
+  user: { id: userId, displayName: ctx.state.user(userId)?.displayName ?? null },
+  application: null,
+  device: null,
+});
+
+/** A PIM request's `scheduleInfo` (requestSchedule) as Graph shows it. */
+export function scheduleInfoJson(info: PimRequest['scheduleInfo']) {
+  if (!info) return null;
+  return {
+    startDateTime: isoOrNull(info.startDateTime),
+    recurrence: null,
+    expiration: {
+      type: info.expiration.type,
+      endDateTime: isoOrNull(info.expiration.endDateTime),
+      duration: info.expiration.duration,
+    },
+  };
+}
+
 export const pimRequestType: EntityType<PimRequest> = {
   name: 'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest',
   properties: [
@@ -157,25 +178,11 @@ export const pimRequestType: EntityType<PimRequest> = {
     completedDateTime: isoOrNull(r.completedDateTime),
     approvalId: r.approvalId,
     customData: null,
-    createdBy: {
-      user: { id: r.createdById, displayName: ctx.state.user(r.createdById)?.displayName ?? null },
-      application: null,
-      device: null,
-    },
+    createdBy: createdByJson(ctx, r.createdById),
     action: r.action,
     isValidationOnly: r.isValidationOnly,
     justification: r.justification,
-    scheduleInfo: r.scheduleInfo
-      ? {
-          startDateTime: isoOrNull(r.scheduleInfo.startDateTime),
-          recurrence: null,
-          expiration: {
-            type: r.scheduleInfo.expiration.type,
-            endDateTime: isoOrNull(r.scheduleInfo.expiration.endDateTime),
-            duration: r.scheduleInfo.expiration.duration,
-          },
-        }
-      : null,
+    scheduleInfo: scheduleInfoJson(r.scheduleInfo),
     ticketInfo: r.ticketInfo ?? { ticketNumber: null, ticketSystem: null },
     accessId: r.accessId,
     principalId: r.principalId,
@@ -194,6 +201,17 @@ export const pimRequestType: EntityType<PimRequest> = {
   },
 };
 
+/** Who may GET a PIM request by id (groups and roles): apps, its principal, its creator and its approvers. */
+export function assertMayRead(req: GraphRequest, r: Pick<PimRequest, 'principalId' | 'createdById' | 'approval'>) {
+  const me = req.caller.oid;
+  const allowed =
+    req.caller.kind === 'app' ||
+    r.principalId === me ||
+    r.createdById === me ||
+    (!!r.approval && isApproverOf(req.state, r.approval, me));
+  if (!allowed) throw forbidden('The caller may not read this request.');
+}
+
 /** Graph requires `$filter` on groupId or principalId for the admin lists of PIM group objects. */
 function requireGroupOrPrincipalFilter(req: GraphRequest): void {
   const f = odata(req).filter;
@@ -205,7 +223,8 @@ function requireGroupOrPrincipalFilter(req: GraphRequest): void {
   }
 }
 
-function checkOn(on: string, allowed: string[]): string {
+/** The `on` argument of a `filterByCurrentUser` function, in its canonical spelling (400 for any other value). */
+export function checkOn(on: string, allowed: string[]): string {
   const found = allowed.find((a) => a.toLowerCase() === on.toLowerCase());
   if (!found)
     throw malformed(
@@ -313,13 +332,7 @@ function registerRequests(router: Router): void {
     .add('GET', `${PIM}/assignmentScheduleRequests/{id}`, 'any', (req, [id]) => {
       const r = req.state.pimRequests.get(id.toLowerCase());
       if (!r) throw notFound(`Assignment schedule request '${id}' was not found.`);
-      const me = req.caller.oid;
-      const allowed =
-        req.caller.kind === 'app' ||
-        r.principalId === me ||
-        r.createdById === me ||
-        (!!r.approval && isApproverOf(req.state, r.approval, me));
-      if (!allowed) throw forbidden('The caller may not read this request.');
+      assertMayRead(req, r);
       return entity(req, pimRequestType, r, ctxRequests);
     })
     .add('POST', `${PIM}/assignmentScheduleRequests/{id}/cancel`, 'user', (req, [id]) => {
@@ -332,7 +345,7 @@ function registerRequests(router: Router): void {
  * The approval as a tenant with the `pimApprovalSegment` quirk shows it: its stages under `stages` (v1.0 metadata) or
  * `steps` (an older v1.0 docs page, beta). The other segment is unknown there: 404 as a path, 400 as `$expand`.
  */
-const approvalWithSteps: EntityType<Approval> = {
+export const approvalWithSteps: EntityType<Approval> = {
   ...approvalType,
   autoExpand: ['steps'],
   beyondMetadata: ['steps'],

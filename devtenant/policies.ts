@@ -3,37 +3,61 @@ import { malformed, notFound } from './errors.js';
 import type { AccessId, Group } from './model.js';
 import { requiredEqValues } from './odata.js';
 import { rulesFor } from './pim-engine.js';
+import { rolePolicy } from './roles-engine.js';
 import { type GraphRequest, odata, type Router } from './router.js';
 import type { PimRulesSpec } from './seed.js';
 import type { TenantState } from './state.js';
 import { stableGuid } from './time.js';
 
-/** `policies/roleManagementPolicyAssignments` and `roleManagementPolicies` for PIM groups: 17 rules each, as Graph returns them. */
+/**
+ * `policies/roleManagementPolicyAssignments` and `roleManagementPolicies` for PIM groups (scopeType `Group`) and
+ * Entra roles (scopeId `/`, scopeType `DirectoryRole` or `Directory`): 17 rules each, as Graph returns them.
+ */
 
-export interface GroupPolicy {
-  group: Group;
-  accessId: AccessId;
+export interface RolePolicy {
+  /** The group id, or `/` for a directory role. */
+  scopeId: string;
+  scopeType: 'Group' | 'DirectoryRole' | 'Directory';
+  /** `member` / `owner` for groups, the role definition id for directory roles. */
+  roleDefinitionId: string;
   rules: PimRulesSpec;
   policyId: string;
   assignmentId: string;
 }
 
-export function groupPolicy(state: TenantState, group: Group, accessId: AccessId): GroupPolicy {
+export function groupPolicy(state: TenantState, group: Group, accessId: AccessId): RolePolicy {
   const policyGuid = stableGuid(`pim-policy:${group.id}:${accessId}`);
   const policyId = `Group_${group.id}_${policyGuid}`;
   return {
-    group,
-    accessId,
+    scopeId: group.id,
+    scopeType: 'Group',
+    roleDefinitionId: accessId,
     rules: rulesFor(state, group.id, accessId),
     policyId,
     assignmentId: `${policyId}_${accessId}`,
   };
 }
 
-function allPolicies(state: TenantState): GroupPolicy[] {
-  const out: GroupPolicy[] = [];
+/** The docs' ids: `DirectoryRole_<tenantId>_<guid>` and `<policyId>_<roleDefinitionId>` (same for `Directory`). */
+function directoryRolePolicies(state: TenantState, scopeType: 'DirectoryRole' | 'Directory'): RolePolicy[] {
+  return [...state.directoryRoles.definitions.values()].map((role) => {
+    const policyId = `${scopeType}_${state.tenant.id}_${stableGuid(`role-policy:${role.id}`)}`;
+    return {
+      scopeId: '/',
+      scopeType,
+      roleDefinitionId: role.id,
+      rules: rolePolicy(state, role.id),
+      policyId,
+      assignmentId: `${policyId}_${role.id}`,
+    };
+  });
+}
+
+function allPolicies(state: TenantState): RolePolicy[] {
+  const out: RolePolicy[] = [];
   for (const g of state.groups.values())
     for (const a of ['member', 'owner'] as const) out.push(groupPolicy(state, g, a));
+  out.push(...directoryRolePolicies(state, 'DirectoryRole'), ...directoryRolePolicies(state, 'Directory'));
   return out;
 }
 
@@ -164,9 +188,9 @@ const ruleType: EntityType<RuleView> = {
   toJson: (r) => r.rule,
 };
 
-const rulesOf = (p: GroupPolicy): RuleView[] => policyRules(p.rules).map((rule) => ({ rule }));
+const rulesOf = (p: RolePolicy): RuleView[] => policyRules(p.rules).map((rule) => ({ rule }));
 
-export const policyType: EntityType<GroupPolicy> = {
+export const policyType: EntityType<RolePolicy> = {
   name: 'microsoft.graph.unifiedRoleManagementPolicy',
   properties: [
     'id',
@@ -180,11 +204,11 @@ export const policyType: EntityType<GroupPolicy> = {
   ],
   toJson: (p) => ({
     id: p.policyId,
-    displayName: 'Group',
-    description: 'Group',
+    displayName: p.scopeType,
+    description: p.scopeType,
     isOrganizationDefault: false,
-    scopeId: p.group.id,
-    scopeType: 'Group',
+    scopeId: p.scopeId,
+    scopeType: p.scopeType,
     lastModifiedDateTime: null,
     lastModifiedBy: { displayName: null, id: null },
   }),
@@ -194,15 +218,15 @@ export const policyType: EntityType<GroupPolicy> = {
   },
 };
 
-export const policyAssignmentType: EntityType<GroupPolicy> = {
+export const policyAssignmentType: EntityType<RolePolicy> = {
   name: 'microsoft.graph.unifiedRoleManagementPolicyAssignment',
   properties: ['id', 'policyId', 'scopeId', 'scopeType', 'roleDefinitionId'],
   toJson: (p) => ({
     id: p.assignmentId,
     policyId: p.policyId,
-    scopeId: p.group.id,
-    scopeType: 'Group',
-    roleDefinitionId: p.accessId,
+    scopeId: p.scopeId,
+    scopeType: p.scopeType,
+    roleDefinitionId: p.roleDefinitionId,
   }),
   navigations: { policy: { type: policyType as EntityType<unknown>, many: false, resolve: (p) => p } },
 };
@@ -217,7 +241,7 @@ function requireScopeFilter(req: GraphRequest): void {
   }
 }
 
-function findPolicy(req: GraphRequest, id: string, by: 'policyId' | 'assignmentId'): GroupPolicy {
+function findPolicy(req: GraphRequest, id: string, by: 'policyId' | 'assignmentId'): RolePolicy {
   const found = allPolicies(req.state).find((p) => p[by].toLowerCase() === id.toLowerCase());
   if (!found) throw notFound(`The policy '${id}' was not found.`);
   return found;

@@ -114,7 +114,8 @@ const resource = z.object({
   catalogId: guid,
   displayName: z.string().min(1),
   description: z.string().default(''),
-  originSystem: z.enum(['AadGroup', 'AadApplication', 'SharePointOnline']),
+  /** `DirectoryRole`: an Entra role (originId = its role definition id), delivered as an eligibility. */
+  originSystem: z.enum(['AadGroup', 'AadApplication', 'SharePointOnline', 'DirectoryRole']),
   originId: z.string().min(1),
 });
 
@@ -287,6 +288,73 @@ const teamsApp = z.object({
   installedFor: z.array(guid).default([]),
 });
 
+/**
+ * PIM for Microsoft Entra roles: role definitions (built-in ids = template ids) with their activation policy,
+ * administrative units (scopes), and who is eligible, active or waiting for approval. `directoryScopeId` is `/` or
+ * `/administrativeUnits/{id}`.
+ */
+const directoryScopeId = z
+  .string()
+  .regex(/^\/(administrativeUnits\/[0-9a-f-]{36})?$/i, "must be '/' or '/administrativeUnits/{id}'")
+  .default('/');
+const roleTarget = { principalId: guid, roleDefinitionId: guid, directoryScopeId };
+const directoryRoles = z.object({
+  administrativeUnits: z
+    .array(
+      z.object({
+        id: guid,
+        displayName: z.string().min(1),
+        description: z.string().default(''),
+        visibility: z.string().nullable().default(null),
+      }),
+    )
+    .default([]),
+  roleDefinitions: z
+    .array(
+      z.object({
+        id: guid,
+        displayName: z.string().min(1),
+        description: z.string().default(''),
+        allowedResourceActions: z.array(z.string()).default([]),
+        policy: pimRules.prefault({}),
+      }),
+    )
+    .default([]),
+  eligibilities: z
+    .array(
+      z.object({
+        id: guid.optional(),
+        ...roleTarget,
+        startDateTime: when.default('-P30D'),
+        endDateTime: when.nullable().default(null),
+      }),
+    )
+    .default([]),
+  activations: z
+    .array(
+      z.object({
+        id: guid.optional(),
+        ...roleTarget,
+        startDateTime: when,
+        endDateTime: when,
+        justification: z.string(),
+      }),
+    )
+    .default([]),
+  requests: z
+    .array(
+      z.object({
+        id: guid,
+        ...roleTarget,
+        justification: z.string().default(''),
+        duration: duration.default('PT2H'),
+        createdDateTime: when,
+        ticketInfo: z.object({ ticketNumber: z.string(), ticketSystem: z.string() }).nullable().default(null),
+      }),
+    )
+    .default([]),
+});
+
 export const seedSchema = z.object({
   tenant: z.object({ id: guid, displayName: z.string().min(1), domain: z.string().min(1) }),
   users: z.array(user).min(1),
@@ -300,6 +368,7 @@ export const seedSchema = z.object({
   requests: z.array(pendingRequest).default([]),
   pim: pim.prefault({}),
   teamsApps: z.array(teamsApp).default([]),
+  directoryRoles: directoryRoles.prefault({}),
 });
 
 /** A seed as written in the file (defaults may be omitted). */
@@ -373,6 +442,12 @@ function checkReferences(seed: Seed): void {
     for (const rr of p.resourceRoles) {
       const res = resources.get(rr.resourceId);
       need(!!res, `access package ${p.id}: unknown resourceId ${rr.resourceId}`);
+      if (res?.originSystem === 'DirectoryRole') {
+        need(
+          DIRECTORY_ROLE_ROLES.includes(rr.role),
+          `access package ${p.id}: a directory role is delivered as ${DIRECTORY_ROLE_ROLES.join(', ')}`,
+        );
+      }
       if (res?.originSystem === 'AadGroup') {
         need(
           GROUP_ROLES.includes(rr.role),
@@ -399,7 +474,30 @@ function checkReferences(seed: Seed): void {
   for (const app of seed.teamsApps) {
     for (const u of app.installedFor) need(users.has(u), `teams app ${app.id}: unknown user ${u} in installedFor`);
   }
+  checkDirectoryRoleReferences(seed, users, need);
   if (problems.length > 0) throw new Error(`devtenant: invalid seed references:\n- ${problems.join('\n- ')}`);
 }
 
 export const GROUP_ROLES = ['Member', 'Owner', 'Eligible Member', 'Eligible Owner'];
+/** `Active Member` (a permanent role assignment) is not modelled. */
+export const DIRECTORY_ROLE_ROLES = ['Eligible Member'];
+
+function checkDirectoryRoleReferences(seed: Seed, users: Set<string>, need: (ok: boolean, what: string) => void): void {
+  const roles = seed.directoryRoles;
+  const definitions = new Set(roles.roleDefinitions.map((r) => r.id.toLowerCase()));
+  const units = new Set(roles.administrativeUnits.map((u) => u.id.toLowerCase()));
+  for (const r of roles.roleDefinitions) {
+    need(!r.policy.approval || r.policy.approval.approvers.length > 0, `role ${r.id}: approval without approvers`);
+  }
+  for (const r of seed.resources) {
+    if (r.originSystem !== 'DirectoryRole') continue;
+    need(definitions.has(r.originId.toLowerCase()), `resource ${r.id}: unknown directory role ${r.originId}`);
+  }
+  for (const e of [...roles.eligibilities, ...roles.activations, ...roles.requests]) {
+    const where = `directory role item for ${e.principalId}/${e.roleDefinitionId}`;
+    need(users.has(e.principalId), `${where}: unknown principalId`);
+    need(definitions.has(e.roleDefinitionId.toLowerCase()), `${where}: unknown roleDefinitionId`);
+    const unit = /^\/administrativeUnits\/(.+)$/i.exec(e.directoryScopeId)?.[1];
+    need(!unit || units.has(unit.toLowerCase()), `${where}: unknown administrative unit ${unit}`);
+  }
+}

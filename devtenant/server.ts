@@ -12,6 +12,7 @@ import { Faults, faultError } from './faults.js';
 import { registerPim } from './pim.js';
 import { registerPolicies } from './policies.js';
 import { Refusals } from './refusals.js';
+import { registerRoles } from './roles.js';
 import { type GraphRequest, type GraphResponse, Router } from './router.js';
 import type { TenantState } from './state.js';
 import { StepUp } from './stepup.js';
@@ -33,6 +34,7 @@ export function buildRouter(): Router {
   registerPim(router);
   registerTeamwork(router);
   registerConditionalAccess(router);
+  registerRoles(router);
   return router;
 }
 

@@ -6,6 +6,7 @@ import type {
   AuthenticationContext,
   Catalog,
   ConnectedOrganization,
+  DirectoryRoles,
   EmAssignment,
   EmRequest,
   Group,
@@ -75,6 +76,13 @@ export interface Quirks {
    * reads it as an approver would (who decided, and why).
    */
   pimRequestorReadsApproval: boolean;
+  /**
+   * Whether `/beta/roleManagement/directory/roleAssignmentApprovals` (beta only; v1.0 has no approvals of Entra role
+   * activations) serves approvals. `false` = 400 unknown segment there too, as a tenant without the beta API.
+   */
+  roleApprovalsInBeta: boolean;
+  /** Error code of `selfExtend` / `selfRenew` on an Entra role when there is no admin-assigned assignment to extend. */
+  roleSelfExtendErrorCode: string;
 }
 
 export const DEFAULT_QUIRKS: Quirks = {
@@ -93,6 +101,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   pimApprovalSegment: 'stages',
   emRequestorReadsApproval: true,
   pimRequestorReadsApproval: false,
+  roleApprovalsInBeta: true,
+  roleSelfExtendErrorCode: 'RoleAssignmentDoesNotExist',
 };
 
 interface TimedEvent {
@@ -138,6 +148,7 @@ export class TenantState {
   pimRequests = new Map<string, PimRequest>();
   teamsApps = new Map<string, TeamsApp>();
   appInstallations = new Map<string, AppInstallation>();
+  directoryRoles: DirectoryRoles = emptyDirectoryRoles();
 
   private events: TimedEvent[] = [];
   private seq = 0;
@@ -187,6 +198,7 @@ export class TenantState {
     ]) {
       map.clear();
     }
+    this.directoryRoles = emptyDirectoryRoles();
     this.events = [];
     this.loader(this);
     this.tick();
@@ -237,4 +249,14 @@ export class TenantState {
     }
     return [...ids];
   }
+}
+
+function emptyDirectoryRoles(): DirectoryRoles {
+  return {
+    definitions: new Map(),
+    administrativeUnits: new Map(),
+    eligibilities: new Map(),
+    activations: new Map(),
+    requests: new Map(),
+  };
 }

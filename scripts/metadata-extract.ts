@@ -43,6 +43,15 @@ export const ROOT_TYPES = [
   'userScopeTeamsAppInstallation',
   'chat',
   'authenticationContextClassReference',
+  // PIM for Microsoft Entra roles (roleManagement/directory), kept together for easy merges.
+  'unifiedRoleDefinition',
+  'unifiedRoleEligibilityScheduleInstance',
+  'unifiedRoleAssignmentScheduleInstance',
+  'unifiedRoleEligibilitySchedule',
+  'unifiedRoleAssignmentSchedule',
+  'unifiedRoleAssignmentScheduleRequest',
+  'administrativeUnit',
+  'appScope',
 ];
 
 /** Abstract bases whose derived types appear in bodies or `@odata.type` (question kinds, answers, rules, approvers). */

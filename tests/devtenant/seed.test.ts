@@ -77,6 +77,34 @@ describe('demo tenant', () => {
   });
 });
 
+describe('demo tenant: Entra roles', () => {
+  it('makes Alex eligible for roles with different policies, one scoped to an administrative unit', () => {
+    const roles = seed.directoryRoles;
+    const mine = roles.eligibilities.filter((e) => e.principalId === PEOPLE.alex);
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+    const policyOf = (id: string) => roles.roleDefinitions.find((r) => r.id === id)?.policy;
+    const policies = mine.map((e) => policyOf(e.roleDefinitionId));
+    expect(policies.some((p) => p?.enabledRules.includes('MultiFactorAuthentication'))).toBe(true);
+    expect(policies.some((p) => p?.approval)).toBe(true);
+    expect(policies.some((p) => p && !p.enabledRules.includes('MultiFactorAuthentication') && !p.approval)).toBe(true);
+    const scoped = mine.filter((e) => e.directoryScopeId.startsWith('/administrativeUnits/'));
+    expect(scoped).toHaveLength(1);
+    expect(roles.administrativeUnits.map((u) => u.displayName)).toContain('Contoso Europe');
+  });
+
+  it('names what is wrong with a role item', () => {
+    const bad = structuredClone(seed);
+    bad.directoryRoles.eligibilities.push({
+      principalId: PEOPLE.alex,
+      roleDefinitionId: '00000000-0000-4000-8000-000000000000',
+      directoryScopeId: '/administrativeUnits/00000000-0000-4000-8000-000000000001',
+      startDateTime: '-P1D',
+      endDateTime: null,
+    });
+    expect(() => loadSeed(bad)).toThrow(/unknown roleDefinitionId[\s\S]*unknown administrative unit/);
+  });
+});
+
 describe('replaceable seed', () => {
   const tiny: SeedData = {
     tenant: { id: TENANT_ID, displayName: 'Tiny', domain: 'tiny.example' },
