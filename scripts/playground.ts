@@ -26,7 +26,19 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
   const cli = path.join(ROOT, 'node_modules/@microsoft/m365agentsplayground/cli.js');
   const child = spawn(
     process.execPath,
-    [cli, 'start', '-e', opts.botEndpoint, '-c', 'msteams', '--dt', '-p', String(opts.port)],
+    [
+      '--require',
+      path.join(ROOT, 'scripts/loopbackOnly.cjs'),
+      cli,
+      'start',
+      '-e',
+      opts.botEndpoint,
+      '-c',
+      'msteams',
+      '--dt',
+      '-p',
+      String(opts.port),
+    ],
     {
       cwd,
       env: { ...process.env, ...opts.env, TEAMSAPPTESTER_BROWSER: 'none', BROWSER: 'none' },
