@@ -18,7 +18,6 @@ import type {
   GroupRef,
   PendingActivation,
   RoleList,
-  RolePart,
 } from '../model/pim.js';
 import {
   directoryRoleReads,
@@ -115,7 +114,9 @@ export async function loadEligibleRoles(
   const groupRoles =
     eligibilities.length === 0 ? [] : groupRows(eligibilities, roles, first, second, gaps, now, scheduledStatuses);
   const current = [...groupRoles, ...directoryRoles].flatMap((r) => (r.active ? [r.active] : []));
-  return { roles: [...groupRoles, ...directoryRoles], unavailable: gaps.parts(current) };
+  // One list, by name: a role's row carries its kind ("Microsoft Entra role") and scope.
+  const all = [...groupRoles, ...directoryRoles].sort((a, b) => a.group.displayName.localeCompare(b.group.displayName));
+  return { roles: all, unavailable: gaps.parts(current) };
 }
 
 function groupRows(

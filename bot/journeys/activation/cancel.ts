@@ -55,7 +55,7 @@ async function cancelOnce(
     return { record: (await readRecord(app, record.requestId)) ?? record, notice: CANCELED };
   }
   try {
-    await cancelActivationRequest(app.graph.forUser(user), record.requestId, record.groupName);
+    await cancelActivationRequest(app.graph.forUser(user), record.requestId, record);
   } catch (err) {
     await releaseClaim(app, claimKey);
     const error = toDomainError(err, { action: `cancel your request for ${record.groupName}` });

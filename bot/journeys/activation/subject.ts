@@ -82,6 +82,7 @@ export async function syncRecord(
   const snapshot = await loadRequestSnapshot(app.graph.forApp(), record.requestId, {
     groupId: record.groupId,
     principalId: record.userAadObjectId,
+    directoryScopeId: record.directoryScopeId,
   });
   if (!snapshot) return (await changeRecord(app, record.requestId, () => ({ phase: 'failed' }))) ?? record;
   const patch = phasePatch(snapshot, record, app.clock.now().getTime());
