@@ -85,7 +85,13 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
       ),
       ...gaps,
       ...topNotice,
-      ...shown.map((role) => roleSection(role, now, place, role === noticeRow ? notice : undefined)),
+      ...shown.flatMap((role, i) => [
+        // Groups come first, then Entra roles: the first role on the page gets the section's title.
+        ...(role.directoryScope && !shown[i - 1]?.directoryScope
+          ? [heading('Microsoft Entra roles', { size: 'medium', spacing: 'large' })]
+          : []),
+        roleSection(role, now, place, role === noticeRow ? notice : undefined),
+      ]),
     ],
     {
       actions: [

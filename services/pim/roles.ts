@@ -114,9 +114,8 @@ export async function loadEligibleRoles(
   const groupRoles =
     eligibilities.length === 0 ? [] : groupRows(eligibilities, roles, first, second, gaps, now, scheduledStatuses);
   const current = [...groupRoles, ...directoryRoles].flatMap((r) => (r.active ? [r.active] : []));
-  // One list, by name: a role's row carries its kind ("Microsoft Entra role") and scope.
-  const all = [...groupRoles, ...directoryRoles].sort((a, b) => a.group.displayName.localeCompare(b.group.displayName));
-  return { roles: all, unavailable: gaps.parts(current) };
+  // Groups first, then Entra roles (each by name): a role's row carries its kind and scope.
+  return { roles: [...groupRoles, ...directoryRoles], unavailable: gaps.parts(current) };
 }
 
 function groupRows(
