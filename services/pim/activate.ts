@@ -167,9 +167,9 @@ type AnyInstance = { startDateTime?: string | null; endDateTime?: string | null 
 };
 
 /**
- * One request and the active instance it produced, read with the app's token (the watcher and card refreshes): one
- * `$batch` when the group (or role) and principal are known, else two calls. `known.directoryScopeId` marks an Entra
- * role.
+ * One request and the active instance it produced (the watcher and card refreshes): one `$batch` when the group (or
+ * role) and principal are known, else two calls. Groups are read with the app's token; an Entra role
+ * (`known.directoryScopeId`) with the requester's.
  */
 export async function loadRequestSnapshot(
   app: GraphFacade,
@@ -178,9 +178,11 @@ export async function loadRequestSnapshot(
 ): Promise<RequestSnapshot | undefined> {
   const role = known?.directoryScopeId !== undefined;
   const requestUrl = `${role ? ROLE_REQUESTS : REQUESTS}/${encodeURIComponent(requestId)}`;
+  // Entra role requests are read with the requester's own token (an app would need RoleAssignmentSchedule.ReadWrite
+  // .Directory, which can assign any role): their own activations, matched by schedule id below.
   const instancesUrl = (groupId: string, principalId: string) =>
     role
-      ? `${ROLE_MANAGEMENT}/roleAssignmentScheduleInstances?$filter=${encodeURIComponent(`roleDefinitionId eq '${groupId}' and principalId eq '${principalId}'`)}`
+      ? `${ROLE_MANAGEMENT}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')?$filter=${encodeURIComponent(`roleDefinitionId eq '${groupId}'`)}`
       : `${PIM_GROUP}/assignmentScheduleInstances?$filter=${encodeURIComponent(`groupId eq '${groupId}' and principalId eq '${principalId}'`)}`;
   let request: AnyRequest | undefined;
   let instances: AnyInstance[] = [];

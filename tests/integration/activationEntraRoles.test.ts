@@ -135,6 +135,28 @@ describe('activate: Microsoft Entra roles beside groups', () => {
     expect((await activeRoles(stack)).map((r) => r.roleDefinitionId)).not.toContain(ROLE.globalReader);
   });
 
+  it('the watcher reminds before the end and shows the end, reading role requests only with Alex token', async () => {
+    const { form, id } = await formOf(stack, 'Activate Global Reader');
+    await stack.press(form, 'Activate', { duration: '60', justification: 'Quarterly audit' }, id);
+    await stack.clearGraphLog();
+    await stack.advance(52 * 60);
+    await stack.tick();
+    const reminder = stack.teams
+      .cardsFor(ALEX)
+      .map((c) => c.card)
+      .find((c) => /Global Reader role ends in/.test(cardText(c)));
+    expect(reminder, 'a reminder card').toBeDefined();
+    expect(buttonTitles(reminder as Card)).toEqual(expect.arrayContaining(['Extend', 'Deactivate']));
+    await stack.advance(10 * 60);
+    await stack.tick();
+    await stack.teams.waitFor(() => /Global Reader role has ended/.test(cardText(stack.current(id))));
+    expect(cardText(stack.current(id))).toContain('Microsoft Entra took the role back');
+    const calls = (await stack.stack.graphCalls()) as { path: string; caller: string | null }[];
+    const roleReads = calls.filter((c) => c.path.startsWith(`${RM}/roleAssignmentSchedule`));
+    expect(roleReads.length).toBeGreaterThan(0);
+    expect(roleReads.every((c) => c.caller === ALEX.aadObjectId)).toBe(true);
+  });
+
   it('User Administrator asks for a step-up sign-in, then activates by itself after it', async () => {
     const { form, id } = await formOf(stack, 'Activate User Administrator');
     const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Onboarding wave' }, id);

@@ -37,7 +37,7 @@ async function activeRecordOf(
 ): Promise<{ current: ActivationRecord } | { answer: ClickAnswer }> {
   const record = await ownRecord(app, user, requestId);
   if (!record) return { answer: { card: notYoursCard() } };
-  const current = await syncRecord(app, record);
+  const current = await syncRecord(app, record, user);
   if (current.phase !== 'active') return { answer: { record: current, notice: notActive() } };
   return { current };
 }
