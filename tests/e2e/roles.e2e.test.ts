@@ -1,33 +1,19 @@
-import type { Locator, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { graphAs } from '../helpers/devtenantGraph.js';
-import { cardCount, clickOnCard, describeE2E, type E2E, screenshotCard, send, waitForCard } from './playgroundE2E.js';
+import {
+  clickOnCard,
+  describeE2E,
+  type E2E,
+  openActivateList,
+  screenshotCard,
+  screenshotTallCard,
+} from './playgroundE2E.js';
 
 /** Microsoft Entra roles in `activate`, in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
 const ALEX = '10000000-0000-4000-8000-000000000001';
 const USER_ADMINISTRATOR = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const RM = '/roleManagement/directory';
-
-/** Types a message and returns the list card it answers with, pinned (later proactive cards do not move it). */
-async function openList(page: Page, text = 'activate'): Promise<Locator> {
-  const before = await cardCount(page);
-  await send(page, text);
-  return waitForCard(page, 'Your eligible roles', { after: before });
-}
-
-/** The list is taller than the chat pane: the window grows for the shot, so the header does not cover it. */
-async function screenshotTallCard(page: Page, card: Locator, name: string): Promise<void> {
-  const viewport = page.viewportSize();
-  const height = (await card.boundingBox())?.height ?? 0;
-  if (viewport)
-    await page.setViewportSize({ width: viewport.width, height: Math.ceil(Math.max(viewport.height, height + 600)) });
-  try {
-    await screenshotCard(page, card, name);
-  } finally {
-    if (viewport) await page.setViewportSize(viewport);
-  }
-}
 
 async function activeRoleIds(e2e: E2E): Promise<string[]> {
   const { value } = await graphAs(
@@ -51,7 +37,7 @@ async function advanceDevtenant(e2e: E2E, seconds: number): Promise<void> {
 describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', (e2e) => {
   it('lists the eligible roles beside the groups, with scope and policy', async () => {
     const page = e2e().page;
-    const list = await openList(page);
+    const list = await openActivateList(page);
     const text = await list.innerText();
     expect(text).toContain('Finance Admins');
     expect(text).toContain('Microsoft Entra roles');
@@ -61,7 +47,7 @@ describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', 
     expect(text).not.toMatch(/\{\{(DATE|TIME)/);
     await screenshotTallCard(page, list, 'roles-list');
 
-    const admins = await openList(page, 'activate administrator');
+    const admins = await openActivateList(page, 'activate administrator');
     const narrowed = await admins.innerText();
     expect(narrowed).toMatch(/User Administrator · Microsoft Entra role/);
     expect(narrowed).toMatch(/Scope\s+administrative unit Contoso Europe/);
@@ -70,7 +56,7 @@ describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', 
 
   it('activates User Administrator through the MFA sign-in page, then deactivates it', async () => {
     const page = e2e().page;
-    const list = await openList(page, 'activate user administrator');
+    const list = await openActivateList(page, 'activate user administrator');
     await clickOnCard(list, 'Activate User Administrator');
     await expect.poll(() => list.innerText(), { timeout: 10_000 }).toMatch(/Activate: User Administrator role/);
     const field = list.locator('textarea').first();
