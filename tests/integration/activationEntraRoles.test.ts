@@ -157,6 +157,28 @@ describe('activate: Microsoft Entra roles beside groups', () => {
     expect(roleReads.every((c) => c.caller === ALEX.aadObjectId)).toBe(true);
   });
 
+  it('Extend ends the role activation and starts a new one, as for groups (Graph refuses selfExtend)', async () => {
+    const { form, id } = await formOf(stack, 'Activate Global Reader');
+    await stack.press(form, 'Activate', { duration: '60', justification: 'Quarterly audit' }, id);
+    await stack.advance(52 * 60);
+    await stack.tick();
+    const ending = stack.current(id);
+    expect(cardText(ending)).toMatch(/Global Reader role ends in/);
+    await stack.clearGraphLog();
+    const extended = await stack.press(ending, 'Extend', {}, id);
+    expect(cardText(extended)).toMatch(/You are \*\*Global Reader\*\* \(whole directory\) until/);
+    const actions = (await rolePosts(stack)).length;
+    expect(actions).toBe(2);
+    const { body } = await stack.graph(
+      ALEX.aadObjectId,
+      'GET',
+      `${RM}/roleAssignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+    );
+    const mine = body.value.filter((r: any) => r.roleDefinitionId === ROLE.globalReader).map((r: any) => r.action);
+    expect(mine.slice(-2)).toEqual(['selfDeactivate', 'selfActivate']);
+    expect(mine).not.toContain('selfExtend');
+  });
+
   it('User Administrator asks for a step-up sign-in, then activates by itself after it', async () => {
     const { form, id } = await formOf(stack, 'Activate User Administrator');
     const card = await stack.press(form, 'Activate', { duration: '60', justification: 'Onboarding wave' }, id);

@@ -334,7 +334,7 @@ export async function stepUpCardFor(
     authenticationContextName: await context.contextNames.nameOf(authenticationContext),
     portalUrl:
       app.config.authMode === 'entra'
-        ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
+        ? `https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/${directoryScope ? 'aadmigratedroles' : 'aadgroup'}`
         : undefined,
     linkMinutes: STEP_UP_MINUTES,
   });
