@@ -1,4 +1,5 @@
 import type {
+  AccessPackageAssignment,
   UnifiedRoleAssignmentScheduleInstance,
   UnifiedRoleAssignmentScheduleRequest,
   UnifiedRoleEligibilityScheduleInstance,
@@ -7,7 +8,7 @@ import type {
 import type { BatchItemResult, BatchRequest } from '../graph/client.js';
 import type { ActiveRole, DirectoryScope, EligibleRole, PendingActivation } from '../model/pim.js';
 import { requestedWindow } from './durations.js';
-import { type Gaps, isActivation, requestBehind, roleKey, startsAfter } from './listParts.js';
+import { type Gaps, isActivation, originOf, requestBehind, roleKey, startsAfter } from './listParts.js';
 import { directoryRolePolicyPath, parseActivationPolicy } from './policy.js';
 
 /**
@@ -78,6 +79,7 @@ export function eligibleDirectoryRoles(
     }),
   );
   const provisioned = gaps.values<ScheduleRequest>(results.get('roleProvisioned'), 'activationRequests');
+  const packages = gaps.values<AccessPackageAssignment>(results.get('packages'), 'accessPackages');
   const active = gaps.values<Assignment>(results.get('roleActive'), 'activeRoles');
   const pending = [
     ...gaps.values<ScheduleRequest>(results.get('rolePending'), 'pendingRequests').map((r) => [r, 'pendingApproval']),
@@ -105,6 +107,8 @@ export function eligibleDirectoryRoles(
       directoryScope,
       eligibleFrom: e.startDateTime ?? '',
       eligibleUntil: e.endDateTime ?? undefined,
+      // A package delivers a tenant-wide eligibility (devtenant/README.md, entitlement-management-roles).
+      origin: directoryScope.id === WHOLE_DIRECTORY ? originOf(packages, roleDefinitionId, 'member') : undefined,
       policy: policies.get(roleDefinitionId.toLowerCase()),
       active: instance ? activeOf(instance, group, directoryScope, provisioned) : undefined,
       pending: request ? pendingOf(request[0], request[1]) : undefined,

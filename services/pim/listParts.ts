@@ -1,6 +1,7 @@
+import type { AccessPackageAssignment, AccessPackageResourceRoleScope } from '@microsoft/microsoft-graph-types';
 import type { BatchItemResult } from '../graph/client.js';
 import { GraphRequestError } from '../graph/errors.js';
-import type { ActiveRole, RolePart } from '../model/pim.js';
+import type { ActiveRole, EligibilityOrigin, GroupAccess, RolePart } from '../model/pim.js';
 
 /** Pieces shared by the PIM for Groups and the Microsoft Entra role reads of the activate list. */
 
@@ -88,4 +89,34 @@ export interface RoleKeyParts {
 export function roleKey(role: RoleKeyParts): string {
   const base = `${role.groupId.toLowerCase()}|${role.accessId}`;
   return role.directoryScopeId === undefined ? base : `${base}|${role.directoryScopeId.toLowerCase()}`;
+}
+
+/**
+ * The delivered access package assignment whose package grants this eligibility, matched on the resource scope: the
+ * group, or for an Entra role its role definition (role `Eligible Member` either way).
+ */
+export function originOf(
+  packages: AccessPackageAssignment[],
+  groupId: string,
+  accessId: GroupAccess,
+): EligibilityOrigin | undefined {
+  const match = packages.find(
+    (a) =>
+      (a.state ?? '').toLowerCase() === 'delivered' &&
+      (a.accessPackage?.resourceRoleScopes ?? []).some((rs) => grantsEligibility(rs, groupId, accessId)),
+  );
+  if (!match?.accessPackage?.id) return undefined;
+  return {
+    accessPackageId: match.accessPackage.id,
+    accessPackageName: match.accessPackage.displayName ?? 'an access package',
+    assignmentEndDateTime: match.schedule?.expiration?.endDateTime ?? undefined,
+  };
+}
+
+/** "Eligible Member" / `EligibleMember_…` roles on the group's (or role's) scope; the role's originId does not name it. */
+function grantsEligibility(rs: AccessPackageResourceRoleScope, groupId: string, accessId: GroupAccess): boolean {
+  const scopeGroup = rs.scope?.originId ?? rs.role?.resource?.originId;
+  if (scopeGroup?.toLowerCase() !== groupId.toLowerCase()) return false;
+  const name = `${rs.role?.displayName ?? ''} ${rs.role?.originId ?? ''}`.toLowerCase().replace(/[\s_]/g, '');
+  return name.includes(`eligible${accessId}`);
 }

@@ -1,6 +1,5 @@
 import type {
   AccessPackageAssignment,
-  AccessPackageResourceRoleScope,
   Group,
   PrivilegedAccessGroupAssignmentScheduleInstance,
   PrivilegedAccessGroupAssignmentScheduleRequest,
@@ -12,7 +11,6 @@ import { GraphRequestError } from '../graph/errors.js';
 import type {
   ActivationPolicy,
   ActiveRole,
-  EligibilityOrigin,
   EligibleRole,
   GroupAccess,
   GroupRef,
@@ -26,7 +24,7 @@ import {
   rolePolicyReads,
 } from './directoryRoles.js';
 import { requestedWindow } from './durations.js';
-import { batchItemError, Gaps, isActivation, requestBehind, roleKey, startsAfter } from './listParts.js';
+import { batchItemError, Gaps, isActivation, originOf, requestBehind, roleKey, startsAfter } from './listParts.js';
 import { parseActivationPolicy, policyAssignmentPath } from './policy.js';
 
 export { roleKey } from './listParts.js';
@@ -307,31 +305,4 @@ function unknownGroup(id: string): GroupRef {
 function policyFrom(result: BatchItemResult | undefined, gaps: Gaps): ActivationPolicy | undefined {
   const [assignment] = gaps.values<UnifiedRoleManagementPolicyAssignment>(result, 'policies');
   return assignment ? parseActivationPolicy(assignment) : undefined;
-}
-
-/** The delivered access package assignment whose package grants this eligible role (matched on the group scope). */
-function originOf(
-  packages: AccessPackageAssignment[],
-  groupId: string,
-  accessId: GroupAccess,
-): EligibilityOrigin | undefined {
-  const match = packages.find(
-    (a) =>
-      (a.state ?? '').toLowerCase() === 'delivered' &&
-      (a.accessPackage?.resourceRoleScopes ?? []).some((rs) => grantsEligibility(rs, groupId, accessId)),
-  );
-  if (!match?.accessPackage?.id) return undefined;
-  return {
-    accessPackageId: match.accessPackage.id,
-    accessPackageName: match.accessPackage.displayName ?? 'an access package',
-    assignmentEndDateTime: match.schedule?.expiration?.endDateTime ?? undefined,
-  };
-}
-
-/** "Eligible Member" / `EligibleMember_…` roles on the group's scope; the role's originId does not name the group. */
-function grantsEligibility(rs: AccessPackageResourceRoleScope, groupId: string, accessId: GroupAccess): boolean {
-  const scopeGroup = rs.scope?.originId ?? rs.role?.resource?.originId;
-  if (scopeGroup?.toLowerCase() !== groupId.toLowerCase()) return false;
-  const name = `${rs.role?.displayName ?? ''} ${rs.role?.originId ?? ''}`.toLowerCase().replace(/[\s_]/g, '');
-  return name.includes(`eligible${accessId}`);
 }
