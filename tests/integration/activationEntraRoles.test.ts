@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSeed } from '../../devtenant/seed.js';
-import { ActivationDriver, ALEX, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
+import { ActivationDriver, ALEX, listRow, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { buttonTitles, type Card, cardText } from '../helpers/teamsHarness.js';
 
@@ -178,6 +178,20 @@ describe('activate: Microsoft Entra roles beside groups', () => {
     const mine = body.value.filter((r: any) => r.roleDefinitionId === ROLE.globalReader).map((r: any) => r.action);
     expect(mine.slice(-2)).toEqual(['selfDeactivate', 'selfActivate']);
     expect(mine).not.toContain('selfExtend');
+  });
+
+  it('from the list: an active role has Deactivate; it ends the role and the row says so, ready to activate again', async () => {
+    const { form, id } = await formOf(stack, 'Activate Global Reader');
+    await stack.press(form, 'Activate', { duration: '60', justification: 'Quarterly audit' }, id);
+    await stack.advance(6 * 60);
+    const list = await stack.list();
+    const active = listRow(list.card, 'Global Reader');
+    expect(buttonTitles(active)).toEqual(['Extend', 'Deactivate', 'Yes, deactivate']);
+    const after = await stack.press(active, 'Yes, deactivate', {}, list.id);
+    const ended = listRow(after, 'Global Reader');
+    expect(cardText(ended)).toContain('Deactivated: you are no longer **Global Reader** (whole directory).');
+    expect(buttonTitles(ended)).toEqual(['Activate Global Reader']);
+    expect((await activeRoles(stack)).map((r) => r.roleDefinitionId)).not.toContain(ROLE.globalReader);
   });
 
   it('User Administrator asks for a step-up sign-in, then activates by itself after it', async () => {
