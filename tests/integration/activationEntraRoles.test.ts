@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSeed } from '../../devtenant/seed.js';
 import { ActivationDriver, ALEX, listRow, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
+import { ROLE_PACKAGE, withRolePackage } from '../helpers/rolePackageSeed.js';
 import { buttonTitles, type Card, cardText } from '../helpers/teamsHarness.js';
 
 /**
@@ -251,51 +252,9 @@ describe('activate: Microsoft Entra roles beside groups', () => {
 });
 
 describe('activate: an Entra role eligibility that an access package delivered', () => {
-  const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
-  const PACKAGE = '40000000-0000-4000-8000-0000000000a1';
-  const RESOURCE = '60000000-0000-4000-8000-0000000000a1';
-
-  /** The demo tenant with a package (no approval) that hands out Reports Reader as an eligible role. */
-  function packageSeed() {
-    const seed = loadSeed();
-    seed.directoryRoles.roleDefinitions.push({
-      id: REPORTS_READER,
-      displayName: 'Reports Reader',
-      description: 'Can read sign-in and audit reports.',
-      allowedResourceActions: [],
-      policy: { ...seed.directoryRoles.roleDefinitions[0].policy, eligibleMaximumDuration: 'P90D' },
-    });
-    seed.resources.push({
-      id: RESOURCE,
-      catalogId: seed.catalogs[0].id,
-      displayName: 'Reports Reader',
-      description: 'Microsoft Entra role',
-      originSystem: 'DirectoryRole',
-      originId: REPORTS_READER,
-    });
-    const template = seed.accessPackages.find((p) => p.policies[0].requestApprovalSettings.stages.length === 0);
-    if (!template) throw new Error('the demo seed has no package without approval');
-    seed.accessPackages.push({
-      ...structuredClone(template),
-      id: PACKAGE,
-      displayName: 'Entra reports (eligible)',
-      resourceRoles: [{ resourceId: RESOURCE, role: 'Eligible Member' }],
-      policies: [
-        {
-          ...structuredClone(template.policies[0]),
-          id: '50000000-0000-4000-8000-0000000000a1',
-          questions: [],
-          requestorSettings: { ...template.policies[0].requestorSettings, allowCustomAssignmentSchedule: false },
-          expiration: { type: 'afterDuration', duration: 'P365D', endDateTime: null },
-        },
-      ],
-    });
-    return seed;
-  }
-
   let stack: ActivationDriver;
   beforeEach(async () => {
-    stack = await ActivationDriver.start({ seed: packageSeed() });
+    stack = await ActivationDriver.start({ seed: withRolePackage(loadSeed()) });
   });
   afterEach(async () => stack?.stop());
 
@@ -306,7 +265,7 @@ describe('activate: an Entra role eligibility that an access package delivered',
       '/v1.0/identityGovernance/entitlementManagement/assignmentRequests',
       {
         requestType: 'userAdd',
-        assignment: { accessPackageId: PACKAGE },
+        assignment: { accessPackageId: ROLE_PACKAGE },
       },
     );
     expect(requested.status).toBe(201);
