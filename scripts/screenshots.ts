@@ -25,6 +25,7 @@ export const README_CARDS = [
   'activation-deactivate-confirm',
   'activation-list-active',
   'activation-list-cancel-confirm',
+  'roles-active',
   'approvals-summary-after-decision',
   'catalog-you-have-this',
   'navigation-welcome-stays',

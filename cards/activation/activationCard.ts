@@ -19,7 +19,7 @@ import { datedMomentText, onDateAtText, plainTimes } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
-import { orList, relativeText, roleOf, roleTitle, roleWord, timeText } from './format.js';
+import { orList, relativeText, roleOf, roleTitle, roleWord, scopeText, timeText } from './format.js';
 
 export interface ActivationCardView {
   state: ActivationState;
@@ -59,8 +59,15 @@ export function activationCard(view: ActivationCardView): AdaptiveCard {
   const { state } = view;
   const drawn = draw(view);
   const facts = factSet([
-    ['Group', plainText(state.group.displayName)],
-    ['Role', roleWord(state.accessId)],
+    ...(state.directoryScope
+      ? ([
+          ['Role', `${plainText(state.group.displayName)} (${roleWord(state.accessId, state.directoryScope)})`],
+          ['Scope', plainText(scopeText(state.directoryScope))],
+        ] as const)
+      : ([
+          ['Group', plainText(state.group.displayName)],
+          ['Role', roleWord(state.accessId)],
+        ] as const)),
     [
       'Started',
       state.startDateTime && !NEVER_STARTED.has(state.phase)
@@ -139,48 +146,50 @@ function drawPhase(view: ActivationCardView): Drawn {
         title: 'Waiting for approval',
         tone: 'accent',
         lines: [
-          `Your request to become ${roleOf(state.accessId, name)} is waiting for ${
+          `Your request to become ${roleOf(state.accessId, name, state.directoryScope)} is waiting for ${
             state.approvers.length ? plainText(orList(state.approvers)) : 'an approver'
           }.`,
           'I update this card as soon as they decide.',
         ],
-        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'pendingApproval')],
+        actions: [
+          cancelActivationButton(state.requestId, state.accessId, name, 'pendingApproval', state.directoryScope),
+        ],
       };
     case 'scheduled':
       return {
-        title: `Scheduled: ${roleTitle(state.accessId, name)}`,
+        title: `Scheduled: ${roleTitle(state.accessId, name, state.directoryScope)}`,
         tone: 'accent',
         lines: [
-          `You become ${roleOf(state.accessId, name)} at ${state.startDateTime ? timeText(state.startDateTime, now, view.zone) : 'the chosen time'}${
+          `You become ${roleOf(state.accessId, name, state.directoryScope)} at ${state.startDateTime ? timeText(state.startDateTime, now, view.zone) : 'the chosen time'}${
             state.endDateTime ? ` until ${timeText(state.endDateTime, now, view.zone)}` : ''
           }.`,
         ],
-        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'scheduled')],
+        actions: [cancelActivationButton(state.requestId, state.accessId, name, 'scheduled', state.directoryScope)],
       };
     case 'ended':
       return {
-        title: `${roleTitle(state.accessId, name)} has ended`,
+        title: `${roleTitle(state.accessId, name, state.directoryScope)} has ended`,
         tone: 'default',
         lines: [
-          `It ended ${state.endDateTime ? onDateAtText(state.endDateTime) : 'at its end time'} and I removed you from the group.`,
+          `It ended ${state.endDateTime ? onDateAtText(state.endDateTime) : 'at its end time'} and ${state.directoryScope ? 'Microsoft Entra took the role back' : 'I removed you from the group'}.`,
         ],
         actions: again,
       };
     case 'deactivated':
       return {
-        title: `${roleTitle(state.accessId, name)} deactivated`,
+        title: `${roleTitle(state.accessId, name, state.directoryScope)} deactivated`,
         tone: 'default',
         lines: [
-          `You deactivated it ${state.deactivatedAt ? onDateAtText(state.deactivatedAt) : 'at your request'}; you are no longer ${roleOf(state.accessId, name)}.`,
+          `You deactivated it ${state.deactivatedAt ? onDateAtText(state.deactivatedAt) : 'at your request'}; you are no longer ${roleOf(state.accessId, name, state.directoryScope)}.`,
         ],
         actions: again,
       };
     case 'extended':
       return {
-        title: `${roleTitle(state.accessId, name)} extended`,
+        title: `${roleTitle(state.accessId, name, state.directoryScope)} extended`,
         tone: 'good',
         lines: [
-          `A new activation replaced this one${state.extendedUntil ? `: you are ${roleOf(state.accessId, name)} until ${datedMomentText(state.extendedUntil)}` : ''}.`,
+          `A new activation replaced this one${state.extendedUntil ? `: you are ${roleOf(state.accessId, name, state.directoryScope)} until ${datedMomentText(state.extendedUntil)}` : ''}.`,
         ],
         actions: [],
       };
@@ -193,14 +202,14 @@ function drawActive(view: ActivationCardView): Drawn {
   const { state, now } = view;
   const name = state.group.displayName;
   const end = state.endDateTime;
-  const deactivate = deactivateButton(state.requestId, state.accessId, name);
+  const deactivate = deactivateButton(state.requestId, state.accessId, name, state.directoryScope);
   const endingSoon = !!end && Date.parse(end) - Date.parse(now) <= view.reminderMinutes * 60_000;
   if (end && endingSoon) {
     return {
-      title: `${roleTitle(state.accessId, name)} ends ${relativeText(end, now)}`,
+      title: `${roleTitle(state.accessId, name, state.directoryScope)} ends ${relativeText(end, now)}`,
       tone: 'warning',
       lines: [
-        `You are ${roleOf(state.accessId, name)} until ${timeText(end, now, view.zone)}. Extend it if you still need it.`,
+        `You are ${roleOf(state.accessId, name, state.directoryScope)} until ${timeText(end, now, view.zone)}. Extend it if you still need it.`,
       ],
       actions: [
         executeAction(EXTEND_BUTTON, Verbs.extend, { requestId: state.requestId }, { style: 'positive' }),
@@ -210,8 +219,8 @@ function drawActive(view: ActivationCardView): Drawn {
   }
   return {
     title: end
-      ? `You are ${roleOf(state.accessId, name)} until ${timeText(end, now, view.zone)}`
-      : `You are ${roleOf(state.accessId, name)}`,
+      ? `You are ${roleOf(state.accessId, name, state.directoryScope)} until ${timeText(end, now, view.zone)}`
+      : `You are ${roleOf(state.accessId, name, state.directoryScope)}`,
     tone: 'good',
     lines: end
       ? [
@@ -223,7 +232,7 @@ function drawActive(view: ActivationCardView): Drawn {
 }
 
 function drawClosed(state: ActivationState): Drawn {
-  const what = roleTitle(state.accessId, state.group.displayName);
+  const what = roleTitle(state.accessId, state.group.displayName, state.directoryScope);
   const closed: Record<string, [string, string]> = {
     denied: [`${what} was denied`, 'An approver denied the activation. You are not a member because of it.'],
     canceled: [`${what} was canceled`, 'The activation request was canceled before it started.'],
@@ -238,6 +247,7 @@ function activateAgain(state: ActivationState): CardAction {
   return executeAction(ACTIVATE_AGAIN_BUTTON, Verbs.activateForm, {
     groupId: state.group.id,
     accessId: state.accessId,
+    ...(state.directoryScope ? { directoryScopeId: state.directoryScope.id } : {}),
     here: true,
   });
 }

@@ -1,4 +1,4 @@
-import type { GroupAccess, PendingActivation } from '../../services/model/pim.js';
+import type { DirectoryScope, GroupAccess, PendingActivation } from '../../services/model/pim.js';
 import type { ActionData, ShowCardAction } from '../elements.js';
 import { confirmInCard } from '../requester/confirm.js';
 import { Verbs } from '../verbs.js';
@@ -16,6 +16,7 @@ export function cancelActivationButton(
   accessId: GroupAccess,
   groupName: string,
   phase: PendingActivation['phase'],
+  scope?: DirectoryScope,
   extra: ActionData = {},
 ): ShowCardAction {
   const consequence =
@@ -24,7 +25,7 @@ export function cancelActivationButton(
       : 'The approvers are no longer asked and nothing is granted. To get the role later you activate it again.';
   return confirmInCard(
     CANCEL_ACTIVATION_BUTTON,
-    { question: `Cancel your request to become ${roleOf(accessId, groupName)}?`, consequence },
+    { question: `Cancel your request to become ${roleOf(accessId, groupName, scope)}?`, consequence },
     { title: CONFIRM_CANCEL_ACTIVATION_BUTTON, verb: Verbs.cancelActivation, data: { ...extra, requestId } },
   );
 }

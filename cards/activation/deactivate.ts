@@ -1,4 +1,5 @@
 import type { GroupAccess } from '../../services/model/entitlement.js';
+import type { DirectoryScope } from '../../services/model/pim.js';
 import type { ActionData, ShowCardAction } from '../elements.js';
 import { confirmInCard } from '../requester/confirm.js';
 import { Verbs } from '../verbs.js';
@@ -16,9 +17,10 @@ export function deactivateButton(
   requestId: string,
   accessId: GroupAccess,
   groupName: string,
+  scope?: DirectoryScope,
   extra: ActionData = {},
 ): ShowCardAction {
-  const role = roleOf(accessId, groupName);
+  const role = roleOf(accessId, groupName, scope);
   return confirmInCard(
     DEACTIVATE_BUTTON,
     {

@@ -18,7 +18,7 @@ import {
 } from '../elements.js';
 import { zoneLabel } from '../time.js';
 import { Verbs } from '../verbs.js';
-import { minutesText, policySummary, roleTitle } from './format.js';
+import { minutesText, policySummary, roleTitle, scopeText } from './format.js';
 
 /** Input ids of the activation form; the bot reads the same names from the action data. */
 export const FormInputs = {
@@ -55,19 +55,25 @@ export const ACTIVATE_BUTTON = 'Activate';
 
 export function activationFormCard(view: ActivationFormView): AdaptiveCard {
   const { role, policy } = view;
-  const title = roleTitle(role.accessId, role.group.displayName);
+  const title = roleTitle(role.accessId, role.group.displayName, role.directoryScope);
+  const noun = role.directoryScope ? 'role' : 'group';
   return adaptiveCard(
     [
       heading(`Activate: ${plainText(title)}`),
       ...problemBlocks(view),
       factSet([
-        ['Group', plainText(role.group.displayName)],
+        ...(role.directoryScope
+          ? ([
+              ['Role', plainText(role.group.displayName)],
+              ['Scope', plainText(scopeText(role.directoryScope))],
+            ] as const)
+          : ([['Group', plainText(role.group.displayName)]] as const)),
         ['Rules', policySummary(policy)],
       ]),
-      ...(policy.mfaRequired || policy.authenticationContext ? [stepUpNote()] : []),
+      ...(policy.mfaRequired || policy.authenticationContext ? [stepUpNote(noun)] : []),
       durationInput(view),
-      justificationInput(policy, view.values?.justification),
-      ...(policy.ticketRequired ? ticketInputs(view.values) : []),
+      justificationInput(policy, noun, view.values?.justification),
+      ...(policy.ticketRequired ? ticketInputs(noun, view.values) : []),
       ...startInputs(view.values, view.fieldProblems, view.zone),
     ],
     {
@@ -75,7 +81,12 @@ export function activationFormCard(view: ActivationFormView): AdaptiveCard {
         executeAction(
           ACTIVATE_BUTTON,
           Verbs.activate,
-          { groupId: role.group.id, accessId: role.accessId, op: view.op },
+          {
+            groupId: role.group.id,
+            accessId: role.accessId,
+            ...(role.directoryScope ? { directoryScopeId: role.directoryScope.id } : {}),
+            op: view.op,
+          },
           { style: 'positive' },
         ),
         executeAction('Back to my roles', Verbs.activateList, undefined, { associatedInputs: 'none' }),
@@ -100,9 +111,9 @@ function problemBlocks(view: ActivationFormView): CardElement[] {
   ];
 }
 
-function stepUpNote(): CardElement {
+function stepUpNote(noun: string): CardElement {
   return textBlock(
-    'This group asks for a stronger sign-in. If you have not just verified your identity, I will send you a link.',
+    `This ${noun} asks for a stronger sign-in. If you have not just verified your identity, I will send you a link.`,
     { isSubtle: true },
   );
 }
@@ -123,19 +134,19 @@ function durationInput(view: ActivationFormView): CardElement {
   );
 }
 
-function justificationInput(policy: ActivationPolicy, value?: string): CardElement {
+function justificationInput(policy: ActivationPolicy, noun: string, value?: string): CardElement {
   return textInput(FormInputs.justification, {
     label: policy.justificationRequired ? 'Justification (required)' : 'Justification (optional)',
     placeholder: 'Why do you need access? e.g. month-end close, incident INC0012345',
     isMultiline: true,
     maxLength: MAX_JUSTIFICATION_INPUT,
     isRequired: policy.justificationRequired,
-    errorMessage: policy.justificationRequired ? 'This group asks for a justification.' : undefined,
+    errorMessage: policy.justificationRequired ? `This ${noun} asks for a justification.` : undefined,
     value: value || undefined,
   });
 }
 
-function ticketInputs(values?: FormValues): CardElement[] {
+function ticketInputs(noun: string, values?: FormValues): CardElement[] {
   return [
     columnSet([
       column(
@@ -145,7 +156,7 @@ function ticketInputs(values?: FormValues): CardElement[] {
             placeholder: 'INC0012345',
             maxLength: 100,
             isRequired: true,
-            errorMessage: 'This group asks for a ticket number.',
+            errorMessage: `This ${noun} asks for a ticket number.`,
             value: values?.ticketNumber || undefined,
           }),
         ],

@@ -1,4 +1,4 @@
-import type { ActivationPolicy, GroupAccess, RolePart } from '../../services/model/pim.js';
+import type { ActivationPolicy, DirectoryScope, GroupAccess, RolePart } from '../../services/model/pim.js';
 import { plainText } from '../elements.js';
 import { momentDateText, momentText, parseMoment, cardTimestamp as toCardTimestamp } from '../time.js';
 
@@ -40,17 +40,30 @@ export function minutesText(minutes: number): string {
   return rest === 0 ? h : `${h} ${m}`;
 }
 
-export function roleWord(accessId: GroupAccess): string {
+/** "member", "owner", or "Microsoft Entra role" (a directory scope marks an Entra role). */
+export function roleWord(accessId: GroupAccess, scope?: DirectoryScope): string {
+  if (scope) return 'Microsoft Entra role';
   return accessId === 'owner' ? 'owner' : 'member';
 }
 
-/** "a member of **Finance Admins**" / "an owner of **Finance Admins**". */
-export function roleOf(accessId: GroupAccess, groupName: string): string {
+/** Where an Entra role applies: "whole directory", or the administrative unit's name. */
+export function scopeText(scope: DirectoryScope): string {
+  if (scope.id === '/') return 'whole directory';
+  return scope.displayName ? `administrative unit ${scope.displayName}` : 'an administrative unit';
+}
+
+/**
+ * "a member of **Finance Admins**" / "an owner of **Finance Admins**"; for an Entra role "**Global Reader** (whole
+ * directory)".
+ */
+export function roleOf(accessId: GroupAccess, groupName: string, scope?: DirectoryScope): string {
+  if (scope) return `**${plainText(groupName)}** (${plainText(scopeText(scope))})`;
   return `${accessId === 'owner' ? 'an owner' : 'a member'} of **${plainText(groupName)}**`;
 }
 
-/** "Membership of Finance Admins" (no Markdown), for titles and button labels. */
-export function roleTitle(accessId: GroupAccess, groupName: string): string {
+/** "Membership of Finance Admins", "Global Reader role" (no Markdown), for titles and button labels. */
+export function roleTitle(accessId: GroupAccess, groupName: string, scope?: DirectoryScope): string {
+  if (scope) return scope.id === '/' ? `${groupName} role` : `${groupName} role (${scopeText(scope)})`;
   return `${accessId === 'owner' ? 'Ownership' : 'Membership'} of ${groupName}`;
 }
 
@@ -76,8 +89,9 @@ export function orList(names: string[]): string {
 }
 
 const PART_WORDS: Record<RolePart, string> = {
+  directoryRoles: 'your eligible Microsoft Entra roles',
   groupNames: 'some group names',
-  policies: 'the activation rules of some groups',
+  policies: 'the activation rules of some groups or roles',
   activeRoles: 'which roles are active now',
   pendingRequests: 'which activations wait for approval',
   accessPackages: 'which access packages your roles come from',

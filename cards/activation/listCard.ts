@@ -19,12 +19,14 @@ import { datedMomentText } from '../time.js';
 import { Verbs } from '../verbs.js';
 import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
-import { dateText, minutesText, missingPartsText, policySummary, roleWord } from './format.js';
+import { dateText, minutesText, missingPartsText, policySummary, roleWord, scopeText } from './format.js';
 
 /** What a click on one role's row did (Deactivate, Extend, Cancel), shown in that row when the list is drawn again. */
 export interface RowNotice {
   groupId: string;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role's row. */
+  directoryScopeId?: string;
   text: string;
   tone: 'good' | 'attention' | 'warning';
 }
@@ -47,8 +49,12 @@ export interface EligibleListView {
 export const ROLES_PAGE_SIZE = 8;
 
 /** The label of a role's Activate button; unique per role so people (and tests) can tell the buttons apart. */
-export function activateButtonTitle(role: Pick<EligibleRole, 'accessId'> & { group: { displayName: string } }) {
-  return `Activate ${truncate(role.group.displayName, 60)}${role.accessId === 'owner' ? ' (owner)' : ''}`;
+export function activateButtonTitle(
+  role: Pick<EligibleRole, 'accessId' | 'directoryScope'> & { group: { displayName: string } },
+) {
+  const scope = role.directoryScope;
+  const suffix = scope ? (scope.id === '/' ? '' : ` (${scope.displayName ?? 'administrative unit'})`) : '';
+  return `Activate ${truncate(role.group.displayName, 60)}${role.accessId === 'owner' ? ' (owner)' : suffix}`;
 }
 
 export function eligibleListCard(view: EligibleListView): AdaptiveCard {
@@ -70,14 +76,22 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
       heading(filter ? `Your eligible roles matching "${plainText(truncate(filter, 40))}"` : 'Your eligible roles'),
       textBlock(
         [
-          'Activate a membership or ownership when you need it; I remove you automatically when it ends.',
+          roles.some((r) => r.directoryScope)
+            ? 'Activate a group membership, ownership or Microsoft Entra role when you need it; it ends by itself at its end time.'
+            : 'Activate a membership or ownership when you need it; I remove you automatically when it ends.',
           ...(range ? [range] : []),
         ].join(' '),
         { isSubtle: true, spacing: 'small' },
       ),
       ...gaps,
       ...topNotice,
-      ...shown.map((role) => roleSection(role, now, place, role === noticeRow ? notice : undefined)),
+      ...shown.flatMap((role, i) => [
+        // Groups come first, then Entra roles: the first role on the page gets the section's title.
+        ...(role.directoryScope && !shown[i - 1]?.directoryScope
+          ? [heading('Microsoft Entra roles', { size: 'medium', spacing: 'large' })]
+          : []),
+        roleSection(role, now, place, role === noticeRow ? notice : undefined),
+      ]),
     ],
     {
       actions: [
@@ -95,15 +109,24 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
 
 function roleSection(role: EligibleRole, now: string, place: ActionData, notice?: RowNotice): CardElement {
   const items: CardElement[] = [
-    textBlock(`**${plainText(truncate(role.group.displayName, 120))}** · ${roleWord(role.accessId)}`, {
-      size: 'medium',
-    }),
+    textBlock(
+      `**${plainText(truncate(role.group.displayName, 120))}** · ${roleWord(role.accessId, role.directoryScope)}`,
+      {
+        size: 'medium',
+      },
+    ),
     ...(role.group.description
       ? [textBlock(plainText(truncate(role.group.description, 160)), { isSubtle: true, spacing: 'none', maxLines: 3 })]
       : []),
     factSet([
+      ['Scope', role.directoryScope ? plainText(scopeText(role.directoryScope)) : undefined],
       ['Now', statusText(role, now)],
-      ['To activate', role.policy ? policySummary(role.policy) : 'the group policy could not be read just now'],
+      [
+        'To activate',
+        role.policy
+          ? policySummary(role.policy)
+          : `the ${role.directoryScope ? 'role' : 'group'} policy could not be read just now`,
+      ],
       ['Eligible', eligibilityText(role)],
     ]),
     ...(notice ? [noticeCallout(notice)] : []),
@@ -124,21 +147,23 @@ function rowActions(role: EligibleRole, place: ActionData) {
     if (!requestId) return [];
     return [
       executeAction(EXTEND_IN_LIST_BUTTON, Verbs.extend, { ...place, requestId }, { style: 'positive' }),
-      deactivateButton(requestId, role.accessId, name, place),
+      deactivateButton(requestId, role.accessId, name, role.directoryScope, place),
     ];
   }
   if (role.pending) {
-    return [cancelActivationButton(role.pending.requestId, role.accessId, name, role.pending.phase, place)];
+    return [
+      cancelActivationButton(
+        role.pending.requestId,
+        role.accessId,
+        name,
+        role.pending.phase,
+        role.directoryScope,
+        place,
+      ),
+    ];
   }
   if (!role.policy) return [];
-  return [
-    executeAction(
-      activateButtonTitle(role),
-      Verbs.activateForm,
-      { groupId: role.group.id, accessId: role.accessId, here: true },
-      { style: 'positive' },
-    ),
-  ];
+  return [executeAction(activateButtonTitle(role), Verbs.activateForm, formData(role), { style: 'positive' })];
 }
 
 /** The list has no refresh: every moment carries its date (cards/time.ts). */
@@ -165,8 +190,20 @@ function statusText(role: EligibleRole, now: string): string {
   return 'Not active';
 }
 
+/** What opens a role's activation form in place; an Entra role names its directory scope. */
+export function formData(
+  role: Pick<EligibleRole, 'accessId' | 'directoryScope'> & { group: { id: string } },
+): ActionData {
+  const data: ActionData = { groupId: role.group.id, accessId: role.accessId, here: true };
+  return role.directoryScope ? { ...data, directoryScopeId: role.directoryScope.id } : data;
+}
+
 function sameRole(role: EligibleRole, notice: RowNotice): boolean {
-  return role.group.id.toLowerCase() === notice.groupId.toLowerCase() && role.accessId === notice.accessId;
+  return (
+    role.group.id.toLowerCase() === notice.groupId.toLowerCase() &&
+    role.accessId === notice.accessId &&
+    role.directoryScope?.id.toLowerCase() === notice.directoryScopeId?.toLowerCase()
+  );
 }
 
 function noticeCallout(notice: RowNotice): CardElement {

@@ -1,4 +1,4 @@
-import type { GroupAccess } from '../../services/model/pim.js';
+import type { DirectoryScope, GroupAccess } from '../../services/model/pim.js';
 import {
   type AdaptiveCard,
   adaptiveCard,
@@ -16,6 +16,8 @@ import { roleTitle } from './format.js';
 export interface StepUpCardView {
   groupName: string;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role. */
+  directoryScope?: DirectoryScope;
   /** The bot's own `/auth/stepup?state=…` page (single use, for this person, 10 minutes). */
   signInUrl: string;
   /** The Conditional Access authentication context Graph asked for (`c1`); undefined = multi-factor authentication. */
@@ -31,7 +33,7 @@ export const VERIFY_BUTTON = 'Verify my identity';
 
 /** Graph refused the activation until the person signs in more strongly; the card explains and links the sign-in. */
 export function stepUpCard(view: StepUpCardView): AdaptiveCard {
-  const what = roleTitle(view.accessId, view.groupName);
+  const what = roleTitle(view.accessId, view.groupName, view.directoryScope);
   const why = view.authenticationContext
     ? `**${plainText(view.groupName)}** asks for a stronger sign-in (Conditional Access authentication context "${plainText(view.authenticationContextName ?? view.authenticationContext)}") before it can be activated.`
     : `**${plainText(view.groupName)}** asks for multi-factor authentication before it can be activated, and your current sign-in did not include it.`;

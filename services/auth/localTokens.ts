@@ -12,6 +12,9 @@ export const LOCAL_DELEGATED_SCOPES = [
   'PrivilegedEligibilitySchedule.Read.AzureADGroup',
   'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup',
   'RoleManagementPolicy.Read.AzureADGroup',
+  'RoleEligibilitySchedule.Read.Directory',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleManagementPolicy.Read.Directory',
 ] as const;
 
 /**

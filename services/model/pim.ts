@@ -13,6 +13,16 @@ export interface GroupRef {
   description?: string;
 }
 
+/**
+ * Where a Microsoft Entra role is held: `/` (the whole directory) or `/administrativeUnits/{id}`. A role list item or
+ * activation with a directory scope is an Entra role; its `group` then holds the role definition (id, name).
+ */
+export interface DirectoryScope {
+  id: string;
+  /** The administrative unit's name; undefined for the whole directory (or a unit whose name was not given). */
+  displayName?: string;
+}
+
 /** What a group's activation policy demands (the EndUser/Assignment rules of its role management policy). */
 export interface ActivationPolicy {
   /** As Graph gave it, e.g. `PT8H`. */
@@ -42,6 +52,8 @@ export interface EligibilityOrigin {
 export interface ActiveRole {
   group: GroupRef;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role (then `group` is its role definition). */
+  directoryScope?: DirectoryScope;
   startDateTime: string;
   /** Undefined for a permanent assignment. */
   endDateTime?: string;
@@ -55,6 +67,8 @@ export interface ActiveRole {
 export interface EligibleRole {
   group: GroupRef;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role (then `group` is its role definition and `accessId` is `member`). */
+  directoryScope?: DirectoryScope;
   eligibleFrom: string;
   /** Undefined = permanent eligibility. */
   eligibleUntil?: string;
@@ -93,6 +107,8 @@ export interface ActivationState {
   requestId: string;
   group: GroupRef;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role. */
+  directoryScope?: DirectoryScope;
   phase: ActivationPhase;
   startDateTime?: string;
   endDateTime?: string;
@@ -114,6 +130,7 @@ export interface ActivationState {
  * never a list that looks complete.
  */
 export type RolePart =
+  | 'directoryRoles'
   | 'groupNames'
   | 'policies'
   | 'activeRoles'

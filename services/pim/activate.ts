@@ -1,23 +1,42 @@
-import type {
-  PrivilegedAccessGroupAssignmentScheduleInstance,
-  PrivilegedAccessGroupAssignmentScheduleRequest,
-} from '@microsoft/microsoft-graph-types';
-import type { BatchItemResult, GraphFacade } from '../graph/client.js';
-import { GraphRequestError, toDomainError } from '../graph/errors.js';
+import type { PrivilegedAccessGroupAssignmentScheduleRequest } from '@microsoft/microsoft-graph-types';
+import type { GraphFacade } from '../graph/client.js';
+import { toDomainError } from '../graph/errors.js';
 import type { GroupAccess } from '../model/pim.js';
+import { ROLE_MANAGEMENT } from './directoryRoles.js';
 import { isoDuration, requestedWindow } from './durations.js';
+import { batchItemError } from './listParts.js';
 import { PIM_GROUP } from './roles.js';
 import type { ActivationInput } from './validation.js';
 
-/** Writes of PIM for Groups, always with the acting user's own token (GRAPH-API.md §6.3, §6.4). */
+/**
+ * Writes of PIM for Groups and PIM for Microsoft Entra roles (`directoryScopeId` set), always with the acting user's
+ * own token (GRAPH-API.md §6.3, §6.4; devtenant/README.md "PIM for Microsoft Entra roles").
+ */
 
 const REQUESTS = `${PIM_GROUP}/assignmentScheduleRequests`;
 
 export interface RoleTarget {
+  /** The group, or for a Microsoft Entra role its role definition. */
   groupId: string;
   accessId: GroupAccess;
   /** For messages ("activate Finance Admins"). */
   groupName: string;
+  /** Set for a Microsoft Entra role: `/` or `/administrativeUnits/{id}`. */
+  directoryScopeId?: string;
+}
+
+const ROLE_REQUESTS = `${ROLE_MANAGEMENT}/roleAssignmentScheduleRequests`;
+
+/** Where the target's requests live: PIM for Groups, or PIM for Microsoft Entra roles. */
+function requestsOf(target: { directoryScopeId?: string }): string {
+  return target.directoryScopeId === undefined ? REQUESTS : ROLE_REQUESTS;
+}
+
+/** Who and what a request is for: `groupId` + `accessId`, or `roleDefinitionId` + `directoryScopeId`. */
+function subjectOf(principalId: string, target: RoleTarget) {
+  return target.directoryScopeId === undefined
+    ? { accessId: target.accessId, principalId, groupId: target.groupId }
+    : { principalId, roleDefinitionId: target.groupId, directoryScopeId: target.directoryScopeId };
 }
 
 /** A selfActivate/selfDeactivate request as Graph answered it, reduced to what the bot acts on. */
@@ -39,9 +58,7 @@ export function activationBody(principalId: string, target: RoleTarget, input: A
   const justification = input.justification?.trim();
   const ticketNumber = input.ticketNumber?.trim();
   return {
-    accessId: target.accessId,
-    principalId,
-    groupId: target.groupId,
+    ...subjectOf(principalId, target),
     action: 'selfActivate',
     scheduleInfo: {
       startDateTime: (input.startDateTime ?? now).toISOString(),
@@ -61,7 +78,10 @@ export async function requestActivation(
   now: Date,
 ): Promise<PimRequestOutcome> {
   try {
-    const created = await facade.post<ScheduleRequest>(REQUESTS, activationBody(principalId, target, input, now));
+    const created = await facade.post<ScheduleRequest>(
+      requestsOf(target),
+      activationBody(principalId, target, input, now),
+    );
     return outcomeOf(created);
   } catch (err) {
     throw toDomainError(err, { action: `activate ${target.groupName}` });
@@ -72,9 +92,14 @@ export async function requestActivation(
  * POST .../assignmentScheduleRequests/{id}/cancel (GRAPH-API.md §6.5; no body, 204) with the person's own token. Graph
  * answers 400 to a request that is no longer cancellable (approved, denied, started); the caller re-reads it.
  */
-export async function cancelActivationRequest(facade: GraphFacade, requestId: string, groupName: string) {
+export async function cancelActivationRequest(
+  facade: GraphFacade,
+  requestId: string,
+  target: Pick<RoleTarget, 'groupName' | 'directoryScopeId'>,
+) {
+  const groupName = target.groupName;
   try {
-    await facade.post(`${REQUESTS}/${encodeURIComponent(requestId)}/cancel`, undefined);
+    await facade.post(`${requestsOf(target)}/${encodeURIComponent(requestId)}/cancel`, undefined);
   } catch (err) {
     throw toDomainError(err, { action: `cancel your request for ${groupName}` });
   }
@@ -88,10 +113,8 @@ export async function requestDeactivation(
   activatedAt?: Date,
 ): Promise<PimRequestOutcome> {
   try {
-    const created = await facade.post<ScheduleRequest>(REQUESTS, {
-      accessId: target.accessId,
-      principalId,
-      groupId: target.groupId,
+    const created = await facade.post<ScheduleRequest>(requestsOf(target), {
+      ...subjectOf(principalId, target),
       action: 'selfDeactivate',
       justification: 'Deactivated from Access Bot in Microsoft Teams.',
     });
@@ -132,35 +155,51 @@ function normaliseStatus(status: string | null | undefined): string {
 
 export interface RequestSnapshot {
   request: PimRequestOutcome & { groupId: string; accessId: GroupAccess; principalId: string };
-  /** The membership it produced, while it lasts. */
+  /** The membership or role assignment it produced, while it lasts. */
   instance?: { startDateTime?: string; endDateTime?: string };
 }
 
+/** A group or Entra role request as read back: the fields both kinds share, and each kind's own. */
+type AnyRequest = ScheduleRequest & { roleDefinitionId?: string | null; directoryScopeId?: string | null };
+type AnyInstance = { startDateTime?: string | null; endDateTime?: string | null } & {
+  assignmentScheduleId?: string | null;
+  roleAssignmentScheduleId?: string | null;
+};
+
 /**
- * One request and the active instance it produced, read with the app's token (the watcher and card refreshes): one
- * `$batch` when the group and principal are known, else two calls.
+ * One request and the active instance it produced (the watcher and card refreshes): one `$batch` when the group (or
+ * role) and principal are known, else two calls. Groups are read with the app's token; an Entra role
+ * (`known.directoryScopeId`) with the requester's.
  */
 export async function loadRequestSnapshot(
   app: GraphFacade,
   requestId: string,
-  known?: { groupId: string; principalId: string },
+  known?: { groupId: string; principalId: string; directoryScopeId?: string },
 ): Promise<RequestSnapshot | undefined> {
-  const requestUrl = `${REQUESTS}/${encodeURIComponent(requestId)}`;
+  const role = known?.directoryScopeId !== undefined;
+  const requestUrl = `${role ? ROLE_REQUESTS : REQUESTS}/${encodeURIComponent(requestId)}`;
+  // Entra role requests are read with the requester's own token (an app would need RoleAssignmentSchedule.ReadWrite
+  // .Directory, which can assign any role): their own activations, matched by schedule id below.
   const instancesUrl = (groupId: string, principalId: string) =>
-    `${PIM_GROUP}/assignmentScheduleInstances?$filter=${encodeURIComponent(`groupId eq '${groupId}' and principalId eq '${principalId}'`)}`;
-  let request: ScheduleRequest | undefined;
-  let instances: PrivilegedAccessGroupAssignmentScheduleInstance[] = [];
+    role
+      ? `${ROLE_MANAGEMENT}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')?$filter=${encodeURIComponent(`roleDefinitionId eq '${groupId}'`)}`
+      : `${PIM_GROUP}/assignmentScheduleInstances?$filter=${encodeURIComponent(`groupId eq '${groupId}' and principalId eq '${principalId}'`)}`;
+  let request: AnyRequest | undefined;
+  let instances: AnyInstance[] = [];
   if (known) {
     const [r, i] = await app.batch([
       { id: 'request', method: 'GET', url: requestUrl },
       { id: 'instances', method: 'GET', url: instancesUrl(known.groupId, known.principalId) },
     ]);
     if (r.status === 404) return undefined;
-    if (r.status >= 300) throw toDomainError(batchItemError(r), { action: 'read the activation' });
-    request = r.body as ScheduleRequest;
+    if (r.status >= 300)
+      throw toDomainError(batchItemError(r, `${role ? ROLE_REQUESTS : REQUESTS}/{id}`), {
+        action: 'read the activation',
+      });
+    request = r.body as AnyRequest;
     instances = i.status < 300 ? ((i.body as { value?: typeof instances }).value ?? []) : [];
   } else {
-    request = await app.get<ScheduleRequest>(requestUrl);
+    request = await app.get<AnyRequest>(requestUrl);
     if (request?.groupId && request.principalId) {
       instances = await app.list(instancesUrl(request.groupId, request.principalId));
     }
@@ -168,30 +207,18 @@ export async function loadRequestSnapshot(
   return snapshotOf(request, instances);
 }
 
-function snapshotOf(
-  request: ScheduleRequest | undefined,
-  instances: PrivilegedAccessGroupAssignmentScheduleInstance[],
-): RequestSnapshot | undefined {
-  if (!request?.groupId || !request.principalId) return undefined;
+function snapshotOf(request: AnyRequest | undefined, instances: AnyInstance[]): RequestSnapshot | undefined {
+  const groupId = request?.groupId ?? request?.roleDefinitionId;
+  if (!request || !groupId || !request.principalId) return undefined;
   const accessId = (request.accessId ?? 'member').toLowerCase() === 'owner' ? 'owner' : 'member';
+  const target = request.targetScheduleId?.toLowerCase();
   const instance = instances.find(
-    (i) => request.targetScheduleId && i.assignmentScheduleId?.toLowerCase() === request.targetScheduleId.toLowerCase(),
+    (i) => target && (i.assignmentScheduleId ?? i.roleAssignmentScheduleId)?.toLowerCase() === target,
   );
   return {
-    request: { ...outcomeOf(request), groupId: request.groupId, accessId, principalId: request.principalId },
+    request: { ...outcomeOf(request), groupId, accessId, principalId: request.principalId },
     instance: instance
       ? { startDateTime: instance.startDateTime ?? undefined, endDateTime: instance.endDateTime ?? undefined }
       : undefined,
   };
-}
-
-function batchItemError(item: BatchItemResult): GraphRequestError {
-  const error = (item.body as { error?: { code?: string; message?: string } } | null)?.error;
-  return new GraphRequestError({
-    status: item.status,
-    code: error?.code,
-    graphMessage: error?.message,
-    method: 'GET',
-    path: `${REQUESTS}/{id}`,
-  });
 }

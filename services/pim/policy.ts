@@ -12,7 +12,19 @@ const DEFAULT_MAXIMUM = 'PT8H';
 
 /** `GET` path (version-relative) of one group role's policy assignment with its rules (GRAPH-API.md §6.8). */
 export function policyAssignmentPath(groupId: string, accessId: GroupAccess): string {
-  const filter = `scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq '${accessId}'`;
+  return assignmentsWhere(`scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq '${accessId}'`);
+}
+
+/**
+ * The same for a Microsoft Entra role (policyroot-list-rolemanagementpolicyassignments): the tenant-wide policy of
+ * the role definition, which also governs its activations at an administrative unit.
+ */
+export function directoryRolePolicyPath(roleDefinitionId: string): string {
+  const id = roleDefinitionId.replace(/'/g, "''");
+  return assignmentsWhere(`scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '${id}'`);
+}
+
+function assignmentsWhere(filter: string): string {
   return `/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent(filter)}&$expand=${encodeURIComponent('policy($expand=rules)')}`;
 }
 

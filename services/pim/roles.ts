@@ -1,6 +1,5 @@
 import type {
   AccessPackageAssignment,
-  AccessPackageResourceRoleScope,
   Group,
   PrivilegedAccessGroupAssignmentScheduleInstance,
   PrivilegedAccessGroupAssignmentScheduleRequest,
@@ -12,18 +11,25 @@ import { GraphRequestError } from '../graph/errors.js';
 import type {
   ActivationPolicy,
   ActiveRole,
-  EligibilityOrigin,
   EligibleRole,
   GroupAccess,
   GroupRef,
   PendingActivation,
   RoleList,
-  RolePart,
 } from '../model/pim.js';
+import {
+  directoryRoleReads,
+  eligibleDirectoryRoles,
+  roleEligibilitiesFrom,
+  rolePolicyReads,
+} from './directoryRoles.js';
 import { requestedWindow } from './durations.js';
+import { batchItemError, Gaps, isActivation, originOf, requestBehind, roleKey, startsAfter } from './listParts.js';
 import { parseActivationPolicy, policyAssignmentPath } from './policy.js';
 
-/** Reads of PIM for Groups as the signed-in user (GRAPH-API.md §6.1, §6.2, §6.6, §6.8, §4.15). */
+export { roleKey } from './listParts.js';
+
+/** Reads of PIM for Groups (and, in the activate list, Entra roles) as the signed-in user (GRAPH-API.md §6.1, §6.2, §6.6, §6.8, §4.15). */
 
 export const PIM_GROUP = '/identityGovernance/privilegedAccess/group';
 const MY_ELIGIBILITIES = `${PIM_GROUP}/eligibilityScheduleInstances/filterByCurrentUser(on='principal')`;
@@ -56,60 +62,90 @@ export function accessOf(value: string | null | undefined): GroupAccess | undefi
 
 /**
  * My eligible memberships and ownerships with each group's name, policy, origin, current activation and the
- * activation that has not started yet, in two round trips: the eligibility list, then one `$batch` for everything
- * else. What that batch could not read is named in `unavailable`. `now` tells a later start from one that passed.
+ * activation that has not started yet, beside my eligible Microsoft Entra roles with the same, in two round trips:
+ * one `$batch` for what depends on nothing (eligibilities, activations, requests, packages), then one for the
+ * policies and group names. What could not be read is named in `unavailable`; only a refused group eligibility list
+ * fails the whole list. `now` tells a later start from one that passed.
  */
 export async function loadEligibleRoles(
   facade: GraphFacade,
   now: Date,
   scheduledStatuses: readonly string[] = DEFAULT_SCHEDULED_STATUSES,
 ): Promise<RoleList<EligibleRole>> {
-  const eligibilities = (await facade.list<Eligibility>(MY_ELIGIBILITIES)).filter(
-    (e) => e.groupId && accessOf(e.accessId),
+  const get = (id: string, url: string): BatchRequest => ({ id, method: 'GET', url });
+  const first = new Map(
+    (
+      await facade.batch([
+        get('eligible', MY_ELIGIBILITIES),
+        get('active', MY_ACTIVE),
+        get('pending', MY_PENDING),
+        ...scheduledStatuses.map((status) => get(`scheduled${status}`, requestsWithStatus(status))),
+        get('provisioned', MY_PROVISIONED),
+        get('packages', MY_PACKAGES),
+        ...directoryRoleReads(scheduledStatuses),
+      ])
+    ).map((r) => [r.id, r]),
   );
-  if (eligibilities.length === 0) return { roles: [], unavailable: [] };
+  const eligibleItem = first.get('eligible');
+  if (!eligibleItem || eligibleItem.status >= 300) throw batchItemError(eligibleItem, MY_ELIGIBILITIES);
+  const gaps = new Gaps();
+  const eligibilities = gaps
+    .values<Eligibility>(eligibleItem, 'groupNames')
+    .filter((e) => e.groupId && accessOf(e.accessId));
+  const roleEligibilities = roleEligibilitiesFrom(first, gaps);
   const roles = uniqueRoles(eligibilities);
   const groupIds = [...new Set(roles.map((r) => r.groupId))];
-  const requests: BatchRequest[] = [
-    ...roles.map((r, i) => ({
-      id: `policy${i}`,
-      method: 'GET' as const,
-      url: policyAssignmentPath(r.groupId, r.accessId),
-    })),
-    ...groupChunks(groupIds).map((url, i) => ({ id: `groups${i}`, method: 'GET' as const, url })),
-    { id: 'active', method: 'GET', url: MY_ACTIVE },
-    { id: 'pending', method: 'GET', url: MY_PENDING },
-    ...scheduledStatuses.map((status) => ({
-      id: `scheduled${status}`,
-      method: 'GET' as const,
-      url: requestsWithStatus(status),
-    })),
-    { id: 'provisioned', method: 'GET', url: MY_PROVISIONED },
-    { id: 'packages', method: 'GET', url: MY_PACKAGES },
-  ];
-  const results = new Map((await facade.batch(requests)).map((r) => [r.id, r]));
-  const gaps = new Gaps();
+  const second =
+    roles.length + roleEligibilities.length === 0
+      ? new Map<string, BatchItemResult>()
+      : new Map(
+          (
+            await facade.batch([
+              ...roles.map((r, i) => get(`policy${i}`, policyAssignmentPath(r.groupId, r.accessId))),
+              ...groupChunks(groupIds).map((url, i) => get(`groups${i}`, url)),
+              ...rolePolicyReads(roleEligibilities),
+            ])
+          ).map((r) => [r.id, r]),
+        );
+  const both = new Map([...first, ...second]);
+  const directoryRoles = eligibleDirectoryRoles(roleEligibilities, both, gaps, now, scheduledStatuses);
+  const groupRoles =
+    eligibilities.length === 0 ? [] : groupRows(eligibilities, roles, first, second, gaps, now, scheduledStatuses);
+  const current = [...groupRoles, ...directoryRoles].flatMap((r) => (r.active ? [r.active] : []));
+  // Groups first, then Entra roles (each by name): a role's row carries its kind and scope.
+  return { roles: [...groupRoles, ...directoryRoles], unavailable: gaps.parts(current) };
+}
+
+function groupRows(
+  eligibilities: Eligibility[],
+  roles: { groupId: string; accessId: GroupAccess }[],
+  first: Map<string, BatchItemResult>,
+  second: Map<string, BatchItemResult>,
+  gaps: Gaps,
+  now: Date,
+  scheduledStatuses: readonly string[],
+): EligibleRole[] {
   const groups = groupsFrom(
-    [...results.values()].filter((r) => r.id.startsWith('groups')),
+    [...second.values()].filter((r) => r.id.startsWith('groups')),
     gaps,
   );
-  const policies = new Map(roles.map((r, i) => [roleKey(r), policyFrom(results.get(`policy${i}`), gaps)]));
-  const active = gaps.values<Assignment>(results.get('active'), 'activeRoles');
+  const policies = new Map(roles.map((r, i) => [roleKey(r), policyFrom(second.get(`policy${i}`), gaps)]));
+  const active = gaps.values<Assignment>(first.get('active'), 'activeRoles');
   const pending = [
     ...gaps
-      .values<ScheduleRequest>(results.get('pending'), 'pendingRequests')
+      .values<ScheduleRequest>(first.get('pending'), 'pendingRequests')
       .map((r) => pendingOf(r, 'pendingApproval')),
     ...scheduledStatuses.flatMap((status) =>
       gaps
-        .values<ScheduleRequest>(results.get(`scheduled${status}`), 'pendingRequests')
+        .values<ScheduleRequest>(first.get(`scheduled${status}`), 'pendingRequests')
         .filter((r) => startsAfter(r, now))
         .map((r) => pendingOf(r, 'scheduled')),
     ),
   ].filter((p): p is PendingActivation & { key: string } => !!p);
-  const provisioned = gaps.values<ScheduleRequest>(results.get('provisioned'), 'activationRequests');
-  const packages = gaps.values<AccessPackageAssignment>(results.get('packages'), 'accessPackages');
+  const provisioned = gaps.values<ScheduleRequest>(first.get('provisioned'), 'activationRequests');
+  const packages = gaps.values<AccessPackageAssignment>(first.get('packages'), 'accessPackages');
   const current = activeRoles(active, groups, provisioned);
-  const list = eligibilities
+  return eligibilities
     .map((e) => {
       const accessId = accessOf(e.accessId) as GroupAccess;
       const groupId = e.groupId as string;
@@ -127,7 +163,6 @@ export async function loadEligibleRoles(
       };
     })
     .sort((a, b) => a.group.displayName.localeCompare(b.group.displayName) || a.accessId.localeCompare(b.accessId));
-  return { roles: list, unavailable: gaps.parts(current) };
 }
 
 /** A selfActivate request that has not started, as the list shows it; undefined for anything else. */
@@ -143,11 +178,6 @@ function pendingOf(
     createdDateTime: r.createdDateTime ?? undefined,
     ...requestedWindow(r.scheduleInfo),
   };
-}
-
-function startsAfter(r: ScheduleRequest, now: Date): boolean {
-  const start = Date.parse(r.scheduleInfo?.startDateTime ?? '');
-  return !Number.isNaN(start) && start > now.getTime();
 }
 
 function withoutKey(p: (PendingActivation & { key: string }) | undefined): PendingActivation | undefined {
@@ -215,32 +245,10 @@ export function activeRoles(
         startDateTime: i.startDateTime ?? '',
         endDateTime: i.endDateTime ?? undefined,
         assignmentType: activated ? ('activated' as const) : ('assigned' as const),
-        requestId: activated ? requestBehind(i, requests) : undefined,
+        requestId: activated ? requestBehind(i.assignmentScheduleId, requests) : undefined,
       },
     ];
   });
-}
-
-/**
- * The request that produced an activated instance: the one whose `targetScheduleId` is the instance's
- * `assignmentScheduleId` (declared properties; Graph documents no format for either id). The activation itself wins
- * over a later request on the same schedule; among equals the newest.
- */
-function requestBehind(instance: Assignment, requests: ScheduleRequest[]): string | undefined {
-  const scheduleId = instance.assignmentScheduleId?.toLowerCase();
-  if (!scheduleId) return undefined;
-  const linked = requests
-    .filter((r) => r.id && r.targetScheduleId?.toLowerCase() === scheduleId)
-    .sort(
-      (a, b) =>
-        Number(isActivation(b)) - Number(isActivation(a)) ||
-        (b.createdDateTime ?? '').localeCompare(a.createdDateTime ?? ''),
-    );
-  return linked[0]?.id ?? undefined;
-}
-
-function isActivation(r: ScheduleRequest): boolean {
-  return (r.action ?? '').toLowerCase() === 'selfactivate';
 }
 
 function uniqueRoles(eligibilities: Eligibility[]): { groupId: string; accessId: GroupAccess }[] {
@@ -254,10 +262,6 @@ function uniqueRoles(eligibilities: Eligibility[]): { groupId: string; accessId:
 
 function asRole(x: { groupId?: string | null; accessId?: string | null }) {
   return { groupId: x.groupId ?? '', accessId: accessOf(x.accessId) ?? 'member' };
-}
-
-export function roleKey(role: { groupId: string; accessId: GroupAccess }): string {
-  return `${role.groupId.toLowerCase()}|${role.accessId}`;
 }
 
 function groupChunks(groupIds: string[]): string[] {
@@ -298,58 +302,7 @@ function unknownGroup(id: string): GroupRef {
   return { id, displayName: `Group ${id}` };
 }
 
-/** Collects which parts of a `$batch` Graph did not answer, while reading the collections it did. */
-class Gaps {
-  private readonly missing = new Set<RolePart>();
-
-  add(part: RolePart): void {
-    this.missing.add(part);
-  }
-
-  values<T>(result: BatchItemResult | undefined, part: RolePart): T[] {
-    const value = (result?.body as { value?: unknown } | null | undefined)?.value;
-    if (!result || result.status < 200 || result.status >= 300 || !Array.isArray(value)) {
-      this.missing.add(part);
-      return [];
-    }
-    return value as T[];
-  }
-
-  /** The parts that matter: the requests behind activations only when some activation lacks its request. */
-  parts(active: ActiveRole[]): RolePart[] {
-    const unlinked = active.some((a) => a.assignmentType === 'activated' && !a.requestId);
-    return [...this.missing].filter((p) => p !== 'activationRequests' || unlinked).sort();
-  }
-}
-
 function policyFrom(result: BatchItemResult | undefined, gaps: Gaps): ActivationPolicy | undefined {
   const [assignment] = gaps.values<UnifiedRoleManagementPolicyAssignment>(result, 'policies');
   return assignment ? parseActivationPolicy(assignment) : undefined;
-}
-
-/** The delivered access package assignment whose package grants this eligible role (matched on the group scope). */
-function originOf(
-  packages: AccessPackageAssignment[],
-  groupId: string,
-  accessId: GroupAccess,
-): EligibilityOrigin | undefined {
-  const match = packages.find(
-    (a) =>
-      (a.state ?? '').toLowerCase() === 'delivered' &&
-      (a.accessPackage?.resourceRoleScopes ?? []).some((rs) => grantsEligibility(rs, groupId, accessId)),
-  );
-  if (!match?.accessPackage?.id) return undefined;
-  return {
-    accessPackageId: match.accessPackage.id,
-    accessPackageName: match.accessPackage.displayName ?? 'an access package',
-    assignmentEndDateTime: match.schedule?.expiration?.endDateTime ?? undefined,
-  };
-}
-
-/** "Eligible Member" / `EligibleMember_…` roles on the group's scope; the role's originId does not name the group. */
-function grantsEligibility(rs: AccessPackageResourceRoleScope, groupId: string, accessId: GroupAccess): boolean {
-  const scopeGroup = rs.scope?.originId ?? rs.role?.resource?.originId;
-  if (scopeGroup?.toLowerCase() !== groupId.toLowerCase()) return false;
-  const name = `${rs.role?.displayName ?? ''} ${rs.role?.originId ?? ''}`.toLowerCase().replace(/[\s_]/g, '');
-  return name.includes(`eligible${accessId}`);
 }

@@ -33,17 +33,18 @@ const START_SLACK_MS = 60_000;
 export function checkActivationInput(
   policy: ActivationPolicy,
   input: ActivationInput,
-  context: { now: Date; eligibleUntil?: string },
+  context: { now: Date; eligibleUntil?: string; noun?: 'group' | 'role' },
 ): InputProblem[] {
+  const noun = context.noun ?? 'group';
   return [
-    ...durationProblems(policy, input.durationMinutes),
-    ...justificationProblems(policy, input.justification),
-    ...ticketProblems(policy, input),
+    ...durationProblems(policy, input.durationMinutes, noun),
+    ...justificationProblems(policy, noun, input.justification),
+    ...ticketProblems(policy, input, noun),
     ...startProblems(input, context),
   ];
 }
 
-function durationProblems(policy: ActivationPolicy, minutes: number): InputProblem[] {
+function durationProblems(policy: ActivationPolicy, minutes: number, noun: string): InputProblem[] {
   if (!Number.isInteger(minutes) || minutes < MIN_ACTIVATION_MINUTES) {
     return [{ field: 'duration', message: `Choose a duration of at least ${MIN_ACTIVATION_MINUTES} minutes.` }];
   }
@@ -51,17 +52,17 @@ function durationProblems(policy: ActivationPolicy, minutes: number): InputProbl
     return [
       {
         field: 'duration',
-        message: `${describeMinutes(minutes)} is longer than this group allows (at most ${describeMinutes(policy.maximumMinutes)}).`,
+        message: `${describeMinutes(minutes)} is longer than this ${noun} allows (at most ${describeMinutes(policy.maximumMinutes)}).`,
       },
     ];
   }
   return [];
 }
 
-function justificationProblems(policy: ActivationPolicy, justification?: string): InputProblem[] {
+function justificationProblems(policy: ActivationPolicy, noun: string, justification?: string): InputProblem[] {
   const text = justification?.trim() ?? '';
   if (policy.justificationRequired && !text) {
-    return [{ field: 'justification', message: 'This group asks for a justification: say why you need access.' }];
+    return [{ field: 'justification', message: `This ${noun} asks for a justification: say why you need access.` }];
   }
   if (text.length > MAX_JUSTIFICATION_CHARS) {
     return [
@@ -74,12 +75,12 @@ function justificationProblems(policy: ActivationPolicy, justification?: string)
   return [];
 }
 
-function ticketProblems(policy: ActivationPolicy, input: ActivationInput): InputProblem[] {
+function ticketProblems(policy: ActivationPolicy, input: ActivationInput, noun: string): InputProblem[] {
   const problems: InputProblem[] = [];
   const number = input.ticketNumber?.trim() ?? '';
   const system = input.ticketSystem?.trim() ?? '';
   if (policy.ticketRequired && !number) {
-    problems.push({ field: 'ticketNumber', message: 'This group asks for a ticket number (e.g. INC0012345).' });
+    problems.push({ field: 'ticketNumber', message: `This ${noun} asks for a ticket number (e.g. INC0012345).` });
   }
   if (number.length > MAX_TICKET_CHARS) {
     problems.push({ field: 'ticketNumber', message: `Keep the ticket number to ${MAX_TICKET_CHARS} characters.` });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Seed } from '../../devtenant/seed.js';
+import { REPORTS_READER, ROLE_PACKAGE, withRolePackage } from '../helpers/rolePackageSeed.js';
 import { startTestTenant, type TestTenant } from './client.js';
 import { appToken, PEOPLE, userToken } from './tokens.js';
 
@@ -500,47 +501,9 @@ describe('app-only tokens', () => {
 });
 
 describe('eligibility delivered by an access package (resource DirectoryRole, role Eligible Member)', () => {
-  const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
-  const PACKAGE = '40000000-0000-4000-8000-0000000000a1';
-  const RESOURCE = '60000000-0000-4000-8000-0000000000a1';
+  const PACKAGE = ROLE_PACKAGE;
   const EM = '/v1.0/identityGovernance/entitlementManagement';
-
-  function packageSeed(): Seed {
-    const seed = structuredClone(t.state.seed);
-    seed.directoryRoles.roleDefinitions.push({
-      id: REPORTS_READER,
-      displayName: 'Reports Reader',
-      description: 'Can read sign-in and audit reports.',
-      allowedResourceActions: [],
-      policy: { ...seed.directoryRoles.roleDefinitions[0].policy, eligibleMaximumDuration: 'P90D' },
-    });
-    seed.resources.push({
-      id: RESOURCE,
-      catalogId: seed.catalogs[0].id,
-      displayName: 'Reports Reader',
-      description: 'Microsoft Entra role',
-      originSystem: 'DirectoryRole',
-      originId: REPORTS_READER,
-    });
-    const template = seed.accessPackages.find((p) => p.policies[0].requestApprovalSettings.stages.length === 0);
-    if (!template) throw new Error('the demo seed has no package without approval');
-    seed.accessPackages.push({
-      ...structuredClone(template),
-      id: PACKAGE,
-      displayName: 'Entra reports (eligible)',
-      resourceRoles: [{ resourceId: RESOURCE, role: 'Eligible Member' }],
-      policies: [
-        {
-          ...structuredClone(template.policies[0]),
-          id: '50000000-0000-4000-8000-0000000000a1',
-          questions: [],
-          requestorSettings: { ...template.policies[0].requestorSettings, allowCustomAssignmentSchedule: false },
-          expiration: { type: 'afterDuration', duration: 'P365D', endDateTime: null },
-        },
-      ],
-    });
-    return seed;
-  }
+  const packageSeed = () => withRolePackage(t.state.seed);
 
   it('delivers an eligibility for the role, names the role in the package, and takes it away on removal', async () => {
     const em = await startTestTenant({ seed: packageSeed() });

@@ -4,12 +4,13 @@ import { timeText } from '../../cards/activation/format.js';
 import { datedMomentText } from '../../cards/time.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
 import {
-  cardCount,
   clickOnCard,
   describeE2E,
   type E2E,
+  openActivateList,
   renderInPage,
   screenshotCard,
+  screenshotTallCard,
   send,
   waitForCard,
 } from './playgroundE2E.js';
@@ -138,13 +139,6 @@ describeE2E('Agents Playground in Chromium: activating a group', (e2e) => {
   });
 });
 
-/** Types "activate" and returns the list card, pinned (proactive cards arriving later do not move it). */
-async function openList(page: Page): Promise<Locator> {
-  const before = await cardCount(page);
-  await send(page, 'activate');
-  return waitForCard(page, 'Your eligible roles', { after: before });
-}
-
 /** One group's row of the list: the innermost container that names the group and holds its buttons. */
 function rowOf(list: Locator, groupName: string): Locator {
   return list
@@ -152,22 +146,6 @@ function rowOf(list: Locator, groupName: string): Locator {
     .filter({ hasText: `${groupName} · member` })
     .filter({ has: list.page().locator('.ac-actionSet') })
     .last();
-}
-
-/**
- * screenshotCard of a card taller than the Playground's chat pane (the list): the window is made tall enough for the
- * whole card for the shot, so the chat's header does not cover it, and then put back.
- */
-async function screenshotTallCard(page: Page, card: Locator, name: string): Promise<void> {
-  const viewport = page.viewportSize();
-  const height = (await card.boundingBox())?.height ?? 0;
-  if (viewport)
-    await page.setViewportSize({ width: viewport.width, height: Math.ceil(Math.max(viewport.height, height + 600)) });
-  try {
-    await screenshotCard(page, card, name);
-  } finally {
-    if (viewport) await page.setViewportSize(viewport);
-  }
 }
 
 /** Alex's newest activation request of a group, as Graph holds it. */
@@ -189,7 +167,7 @@ describeE2E('Agents Playground in Chromium: what is active and pending, in the a
     await expect.poll(() => form.innerText(), { timeout: 15_000 }).toMatch(/Waiting for approval/);
     const request = await latestRequest(e2e(), GROUP.exchange);
 
-    const list = await openList(page);
+    const list = await openActivateList(page);
     const row = rowOf(list, 'Exchange Online Admins');
     const asked = await renderInPage(page, `requested ${datedMomentText(request.createdDateTime)}`);
     await expect.poll(() => row.innerText()).toContain(`Waiting for approval: 8 hours, ${asked}`);
@@ -212,7 +190,7 @@ describeE2E('Agents Playground in Chromium: what is active and pending, in the a
 
   it('an active role shows until when, with Extend and Deactivate; Extend starts a new activation from the list', async () => {
     const page = e2e().page;
-    const list = await openList(page);
+    const list = await openActivateList(page);
     const row = rowOf(list, 'Developer Tools Power Users');
     const [before] = (
       await graphAs(e2e(), ALEX, 'GET', `${PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`)

@@ -251,3 +251,26 @@ export function renderInPage(page: Page, text: string, timeZone?: string): Promi
     [text, timeZone] as const,
   );
 }
+
+/** Types a message (`activate` by default) and returns the list card it answers with, pinned to its place. */
+export async function openActivateList(page: Page, text = 'activate'): Promise<Locator> {
+  const before = await cardCount(page);
+  await send(page, text);
+  return waitForCard(page, 'Your eligible roles', { after: before });
+}
+
+/**
+ * screenshotCard of a card taller than the Playground's chat pane (the list): the window is made tall enough for the
+ * whole card for the shot, so the chat's header does not cover it, and then put back.
+ */
+export async function screenshotTallCard(page: Page, card: Locator, name: string): Promise<void> {
+  const viewport = page.viewportSize();
+  const height = (await card.boundingBox())?.height ?? 0;
+  if (viewport)
+    await page.setViewportSize({ width: viewport.width, height: Math.ceil(Math.max(viewport.height, height + 600)) });
+  try {
+    await screenshotCard(page, card, name);
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+  }
+}

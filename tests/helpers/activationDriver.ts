@@ -5,7 +5,7 @@ import type { ManualClock } from '../../services/clock.js';
 import { checkCard } from './cardCheck.js';
 import { withAllPages } from './devtenantGraph.js';
 import { type Stack, type StackOptions, startStack } from './stack.js';
-import { type Card, cardsIn, type TeamsUser, teamsUser } from './teamsHarness.js';
+import { type Card, cardsIn, cardText, type TeamsUser, teamsUser } from './teamsHarness.js';
 
 /**
  * Drives the activation journey like a person in Teams and a browser would, on top of `startStack` (bot, devtenant
@@ -237,4 +237,13 @@ function unescapeHtml(text: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/** The row (a top-level Container) of one group (or Entra role) in the activate list, as a card of its own, to read it and press its buttons. */
+export function listRow(card: Card, groupName: string): Card {
+  const found = (card.body ?? []).find(
+    (el: any) => el.type === 'Container' && JSON.stringify(el.items?.[0] ?? {}).includes(`**${groupName}**`),
+  );
+  if (!found) throw new Error(`no row for "${groupName}" in: ${cardText(card)}`);
+  return { type: 'AdaptiveCard', version: '1.5', body: [found] };
 }

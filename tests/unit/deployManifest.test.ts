@@ -30,6 +30,9 @@ const GRAPH_PERMISSION_IDS: Record<'Scope' | 'Role', Record<string, string>> = {
     'PrivilegedAssignmentSchedule.Read.AzureADGroup': '02a32cc4-7ab5-4b58-879a-0586e0f7c495',
     'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup': '06dbc45d-6708-4ef0-a797-f797ee68bf4b',
     'RoleManagementPolicy.Read.AzureADGroup': '7e26fdff-9cb1-4e56-bede-211fe0e420e8',
+    'RoleEligibilitySchedule.Read.Directory': 'eb0788c2-6d4e-4658-8c9e-c0fb8053f03d',
+    'RoleAssignmentSchedule.ReadWrite.Directory': '8c026be3-8e26-4774-9372-8d5d6f21daff',
+    'RoleManagementPolicy.Read.Directory': '3de2cdbe-0ff5-47d5-bdee-7f45b4749ead',
   },
   Role: {
     'EntitlementManagement.Read.All': 'c74fd47d-ed3c-45c3-9a9e-b8676de685d2',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { scopeText } from '../../../cards/activation/format.js';
 import { type ActivationFormView, activationFormCard, type FormValues } from '../../../cards/activation/formCard.js';
+import { formData } from '../../../cards/activation/listCard.js';
 import { stepUpCard } from '../../../cards/activation/stepUpCard.js';
 import { type AdaptiveCard, isInputDate, isInputTime } from '../../../cards/elements.js';
 import { errorCard } from '../../../cards/errorCard.js';
@@ -36,9 +38,13 @@ import { renderRecord, trackCopy } from './subject.js';
 /** The activation form and its Activate button (issue #8), with the step-up hand-off (issue #4). */
 
 export interface ActivationTarget {
+  /** The group, or for a Microsoft Entra role its role definition. */
   groupId: string;
   groupName: string;
   accessId: GroupAccess;
+  /** Set for a Microsoft Entra role: its directory scope and, for an administrative unit, the unit's name. */
+  directoryScopeId?: string;
+  scopeName?: string;
   approvers: string[];
   authenticationContext?: string;
 }
@@ -54,9 +60,25 @@ export function targetOf(role: EligibleRole): ActivationTarget {
     groupId: role.group.id,
     groupName: role.group.displayName,
     accessId: role.accessId,
+    ...scopeOf(role),
     approvers: role.policy?.approvers ?? [],
     authenticationContext: role.policy?.authenticationContext,
   };
+}
+
+/** The record and target fields of an Entra role's scope; nothing for a group. */
+export function scopeOf(role: Pick<EligibleRole, 'directoryScope'>): { directoryScopeId?: string; scopeName?: string } {
+  const scope = role.directoryScope;
+  if (!scope) return {};
+  return scope.displayName
+    ? { directoryScopeId: scope.id, scopeName: scope.displayName }
+    : { directoryScopeId: scope.id };
+}
+
+/** A target's or record's scope as the cards and the list see it. */
+export function directoryScopeOf(x: { directoryScopeId?: string; scopeName?: string }) {
+  if (x.directoryScopeId === undefined) return undefined;
+  return x.scopeName ? { id: x.directoryScopeId, displayName: x.scopeName } : { id: x.directoryScopeId };
 }
 
 export async function formFor(
@@ -66,7 +88,11 @@ export async function formFor(
   extra: { op?: string; values?: FormValues; problems?: string[]; fieldProblems?: StartProblems } = {},
 ): Promise<AdaptiveCard> {
   const durations = durationChoices(role.policy.maximumMinutes);
-  const remembered = await lastChoice(app, user.aadObjectId, role.group.id, role.accessId);
+  const remembered = await lastChoice(app, user.aadObjectId, {
+    groupId: role.group.id,
+    accessId: role.accessId,
+    directoryScopeId: role.directoryScope?.id,
+  });
   return activationFormCard({
     role,
     policy: role.policy,
@@ -89,7 +115,7 @@ export const activateAction = defineAction({
     const context = activationContext(app);
     let role: EligibleRole | undefined;
     try {
-      role = await context.eligibleRole(user, data.groupId, data.accessId);
+      role = await context.eligibleRole(user, data.groupId, data.accessId, data.directoryScopeId);
     } catch (err) {
       return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), data));
     }
@@ -134,7 +160,11 @@ function readInput(
     ticketSystem: data.ticketSystem?.trim() || undefined,
     startDateTime: start.date,
   };
-  const checked: InputProblem[] = checkActivationInput(role.policy, input, { now, eligibleUntil: role.eligibleUntil });
+  const checked: InputProblem[] = checkActivationInput(role.policy, input, {
+    now,
+    eligibleUntil: role.eligibleUntil,
+    noun: role.directoryScope ? 'role' : 'group',
+  });
   return { input, problems: checked.map((p) => p.message), fieldProblems: start.problems ?? {} };
 }
 
@@ -181,7 +211,10 @@ export async function submitActivation(
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
     // The watcher looks for PIM approvals group by group: from now on this group is one, so approvers get a card.
-    if (record.phase === 'pendingApproval') await watchGroupApprovals(app, target.groupId);
+    // Entra role approvals are beta-only: no approver cards for them (README).
+    if (record.phase === 'pendingApproval' && target.directoryScopeId === undefined) {
+      await watchGroupApprovals(app, target.groupId);
+    }
     await trackCopy(app, record, place);
     app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');
     return { card: renderRecord(app, record), record };
@@ -229,6 +262,8 @@ function recordOf(
     groupId: target.groupId,
     groupName: target.groupName,
     accessId: target.accessId,
+    ...(target.directoryScopeId !== undefined ? { directoryScopeId: target.directoryScopeId } : {}),
+    ...(target.scopeName ? { scopeName: target.scopeName } : {}),
     phase,
     ...(phase === 'pendingApproval' ? { approvalId: outcome.approvalId ?? outcome.requestId } : {}),
     startDateTime: outcome.startDateTime,
@@ -267,6 +302,8 @@ async function startStepUp(
       groupId: target.groupId,
       groupName: target.groupName,
       accessId: target.accessId,
+      ...(target.directoryScopeId !== undefined ? { directoryScopeId: target.directoryScopeId } : {}),
+      ...(target.scopeName ? { scopeName: target.scopeName } : {}),
       approvers: target.approvers,
     },
     input: { ...input, startDateTime: input.startDateTime?.toISOString() },
@@ -282,20 +319,22 @@ async function startStepUp(
 export async function stepUpCardFor(
   app: BotServices,
   state: string,
-  target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext'>,
+  target: Pick<ActivationTarget, 'groupName' | 'accessId' | 'authenticationContext' | 'directoryScopeId' | 'scopeName'>,
   claims?: string,
 ): Promise<AdaptiveCard> {
   const context = activationContext(app);
   const authenticationContext = acrsOf(claims) ?? target.authenticationContext;
+  const directoryScope = directoryScopeOf(target);
   return stepUpCard({
     groupName: target.groupName,
     accessId: target.accessId,
+    ...(directoryScope ? { directoryScope } : {}),
     signInUrl: `${context.publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
     authenticationContext,
     authenticationContextName: await context.contextNames.nameOf(authenticationContext),
     portalUrl:
       app.config.authMode === 'entra'
-        ? 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/aadgroup'
+        ? `https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ActivationMenuBlade/~/${directoryScope ? 'aadmigratedroles' : 'aadgroup'}`
         : undefined,
     linkMinutes: STEP_UP_MINUTES,
   });
@@ -342,7 +381,12 @@ async function conflictCard(
   place: CardPlace,
 ): Promise<AdaptiveCard> {
   try {
-    const role = await activationContext(app).eligibleRole(user, target.groupId, target.accessId);
+    const role = await activationContext(app).eligibleRole(
+      user,
+      target.groupId,
+      target.accessId,
+      target.directoryScopeId,
+    );
     if (role && (role.active || role.pending)) {
       const current = await currentRoleCard(app, user, role);
       if (current.record) await trackCopy(app, current.record, place);
@@ -366,8 +410,11 @@ export async function currentRoleCard(
   const requestId = role.active?.requestId ?? role.pending?.requestId;
   const notice = { text: 'This role is already active or waiting for approval.', tone: 'warning' as const };
   if (!requestId) {
+    const what = role.directoryScope
+      ? `${role.group.displayName} (${scopeText(role.directoryScope)})`
+      : `${role.accessId === 'owner' ? 'an owner' : 'a member'} of ${role.group.displayName}`;
     const card = messageCard({
-      title: `You are already ${role.accessId === 'owner' ? 'an owner' : 'a member'} of ${role.group.displayName}`,
+      title: `You are already ${what}`,
       text: 'This is a standing assignment, not a just-in-time activation, so there is nothing to activate.',
       tone: 'good',
     });
@@ -386,6 +433,7 @@ export async function currentRoleCard(
           groupId: role.group.id,
           groupName: role.group.displayName,
           accessId: role.accessId,
+          ...scopeOf(role),
           phase: role.active ? 'active' : (role.pending?.phase ?? 'pendingApproval'),
           ...(role.active ? {} : { approvalId: requestId }),
           startDateTime: role.active?.startDateTime ?? role.pending?.startDateTime,
@@ -396,8 +444,18 @@ export async function currentRoleCard(
   return { card: renderRecord(app, record, notice), record };
 }
 
+/** The data that opens the form of this target again, in place. */
+export function targetFormData(target: Pick<ActivationTarget, 'groupId' | 'accessId' | 'directoryScopeId'>) {
+  const directoryScope = directoryScopeOf(target);
+  return formData({
+    group: { id: target.groupId },
+    accessId: target.accessId,
+    ...(directoryScope ? { directoryScope } : {}),
+  });
+}
+
 export function activationErrorCard(
-  target: Pick<ActivationTarget, 'groupId' | 'groupName' | 'accessId'>,
+  target: Pick<ActivationTarget, 'groupId' | 'groupName' | 'accessId' | 'directoryScopeId'>,
   error: DomainError,
 ) {
   return errorCard({
@@ -407,7 +465,7 @@ export function activationErrorCard(
     retry: {
       title: 'Try again',
       verb: Verbs.activateForm,
-      data: { groupId: target.groupId, accessId: target.accessId, here: true },
+      data: targetFormData(target),
     },
   });
 }
@@ -430,7 +488,7 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
     retry: {
       title: 'Try again',
       verb: Verbs.activateForm,
-      data: { groupId: role.group.id, accessId: role.accessId, here: true },
+      data: formData(role),
     },
   });
 }
@@ -441,7 +499,7 @@ export function policyUnreadableCard(role: EligibleRole): AdaptiveCard {
  */
 export function graphProblemCard(
   error: DomainError,
-  role?: Pick<ActivationTarget, 'groupId' | 'accessId'>,
+  role?: Pick<ActivationTarget, 'groupId' | 'accessId' | 'directoryScopeId'>,
 ): AdaptiveCard {
   return errorCard({
     title: 'I could not read your eligible roles',
@@ -451,7 +509,7 @@ export function graphProblemCard(
       ? {
           title: 'Try again',
           verb: Verbs.activateForm,
-          data: { groupId: role.groupId, accessId: role.accessId, here: true },
+          data: targetFormData(role),
         }
       : { title: 'Try again', verb: Verbs.activateList },
   });

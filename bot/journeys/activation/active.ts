@@ -9,7 +9,7 @@ import { type ActivationInput, checkActivationInput } from '../../../services/pi
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { type CardPlace, submitActivation, targetOf } from './activating.js';
+import { type CardPlace, directoryScopeOf, submitActivation, targetFormData, targetOf } from './activating.js';
 import { answerClick, type ClickAnswer, except, type Notice, notYoursCard, ownRecord } from './clicked.js';
 import { activationContext } from './context.js';
 import { requestData } from './schemas.js';
@@ -37,7 +37,7 @@ async function activeRecordOf(
 ): Promise<{ current: ActivationRecord } | { answer: ClickAnswer }> {
   const record = await ownRecord(app, user, requestId);
   if (!record) return { answer: { card: notYoursCard() } };
-  const current = await syncRecord(app, record);
+  const current = await syncRecord(app, record, user);
   if (current.phase !== 'active') return { answer: { record: current, notice: notActive() } };
   return { current };
 }
@@ -62,7 +62,7 @@ async function deactivateOnce(
   const { current } = found;
   const tooSoon = tooSoonToEnd(app, current);
   if (tooSoon) return { record: current, notice: tooSoon };
-  const done = `Deactivated: you are no longer ${roleOf(current.accessId, current.groupName)}.`;
+  const done = `Deactivated: you are no longer ${roleOf(current.accessId, current.groupName, directoryScopeOf(current))}.`;
   const claimKey = `activation/deactivate/${current.requestId}`;
   if (!(await claimOnce(app, claimKey))) {
     await waitForClaim(app, claimKey);
@@ -135,7 +135,12 @@ async function deactivate(app: BotServices, user: ActingUser, record: Activation
   await requestDeactivation(
     app.graph.forUser(user),
     user.aadObjectId,
-    { groupId: record.groupId, accessId: record.accessId, groupName: record.groupName },
+    {
+      groupId: record.groupId,
+      accessId: record.accessId,
+      groupName: record.groupName,
+      directoryScopeId: record.directoryScopeId,
+    },
     record.startDateTime ? new Date(record.startDateTime) : undefined,
   );
   activationContext(app).forget(user);
@@ -177,7 +182,7 @@ async function extensionPlan(
   const refuse = (text: string) => ({ refusal: { tone: 'attention' as const, text } });
   let role: Awaited<ReturnType<ReturnType<typeof activationContext>['eligibleRole']>>;
   try {
-    role = await activationContext(app).eligibleRole(user, record.groupId, record.accessId);
+    role = await activationContext(app).eligibleRole(user, record.groupId, record.accessId, record.directoryScopeId);
   } catch (err) {
     return refuse(toDomainError(err, { action: 'read the group policy' }).userMessage);
   }
@@ -197,7 +202,10 @@ async function extensionPlan(
     ticketNumber: record.ticketNumber,
     ticketSystem: record.ticketSystem,
   };
-  const problems = checkActivationInput(policy, input, { now: app.clock.now() });
+  const problems = checkActivationInput(policy, input, {
+    now: app.clock.now(),
+    noun: record.directoryScopeId === undefined ? 'group' : 'role',
+  });
   if (problems.length > 0) {
     return refuse(
       `I can't extend this one for you: ${problems.map((p) => p.message).join(' ')} When it ends, select Activate again and fill in the form.`,
@@ -242,7 +250,7 @@ async function extend(
       retry: {
         title: 'Activate again',
         verb: Verbs.activateForm,
-        data: { groupId: record.groupId, accessId: record.accessId, here: true },
+        data: targetFormData(record),
       },
     }),
   };
@@ -250,7 +258,7 @@ async function extend(
 
 function extendedText(next: ActivationRecord): string {
   const until = next.endDateTime ? ` until ${datedMomentText(next.endDateTime)}` : '';
-  return `Extended: you are ${roleOf(next.accessId, next.groupName)}${until}.`;
+  return `Extended: you are ${roleOf(next.accessId, next.groupName, directoryScopeOf(next))}${until}.`;
 }
 
 async function repeatedExtend(app: BotServices, claimKey: string, record: ActivationRecord): Promise<ClickAnswer> {

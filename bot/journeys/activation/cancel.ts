@@ -55,7 +55,7 @@ async function cancelOnce(
     return { record: (await readRecord(app, record.requestId)) ?? record, notice: CANCELED };
   }
   try {
-    await cancelActivationRequest(app.graph.forUser(user), record.requestId, record.groupName);
+    await cancelActivationRequest(app.graph.forUser(user), record.requestId, record);
   } catch (err) {
     await releaseClaim(app, claimKey);
     const error = toDomainError(err, { action: `cancel your request for ${record.groupName}` });
@@ -64,7 +64,7 @@ async function cancelOnce(
     }
     // No longer cancellable (approved, started, denied, canceled elsewhere): say where it stands now.
     app.log.info({ requestId: record.requestId, code: error.graphCode }, 'activation request not cancellable');
-    const current = await syncRecord(app, record).catch(() => record);
+    const current = await syncRecord(app, record, user).catch(() => record);
     activationContext(app).forget(user);
     await refreshActivation(app, record.requestId, except(user, clickedActivityId));
     return { record: current, notice: notCancellable(current) };

@@ -36,7 +36,7 @@ export async function answerClick(
   if ('card' in answer) return cardReply(answer.card);
   if (!list) return cardReply(renderRecord(app, answer.record, answer.notice));
   const { record, notice } = answer;
-  const row = { groupId: record.groupId, accessId: record.accessId };
+  const row = { groupId: record.groupId, accessId: record.accessId, directoryScopeId: record.directoryScopeId };
   const text = notice?.text ?? answer.done ?? '';
   return cardReply(
     await listAfterClick(app, user, list, text ? { ...row, text, tone: notice?.tone ?? 'good' } : undefined),

@@ -68,9 +68,17 @@ export class ActivationContext {
     return list;
   }
 
-  async eligibleRole(user: ActingUser, groupId: string, accessId: GroupAccess): Promise<EligibleRole | undefined> {
-    const key = roleKey({ groupId, accessId });
-    return (await this.eligibleRoles(user)).find((r) => roleKey({ groupId: r.group.id, accessId: r.accessId }) === key);
+  /** One eligible group role, or (with `directoryScopeId`) one eligible Entra role at that scope. */
+  async eligibleRole(
+    user: ActingUser,
+    groupId: string,
+    accessId: GroupAccess,
+    directoryScopeId?: string,
+  ): Promise<EligibleRole | undefined> {
+    const key = roleKey({ groupId, accessId, directoryScopeId });
+    return (await this.eligibleRoles(user)).find(
+      (r) => roleKey({ groupId: r.group.id, accessId: r.accessId, directoryScopeId: r.directoryScope?.id }) === key,
+    );
   }
 
   /** After a write the cached active/pending state is wrong; the next look reads Graph. */

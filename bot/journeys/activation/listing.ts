@@ -68,7 +68,7 @@ export const activateFormAction = defineAction({
   kind: 'updatesCard',
   data: roleData,
   async run({ turn, user, app }, data) {
-    const { card, record } = await formCard(app, user, data.groupId, data.accessId);
+    const { card, record } = await formCard(app, user, data.groupId, data.accessId, data.directoryScopeId);
     const conversationId = turn.activity.conversation?.id;
     if (data.here) {
       if (record) await trackCopy(app, record, { activityId: turn.activity.replyToId, conversationId });
@@ -85,13 +85,18 @@ async function formCard(
   user: ActingUser,
   groupId: string,
   accessId: EligibleRole['accessId'],
+  directoryScopeId?: string,
 ): Promise<{ card: AdaptiveCard; record?: ActivationRecord }> {
   let role: EligibleRole | undefined;
   try {
-    role = await activationContext(app).eligibleRole(user, groupId, accessId);
+    role = await activationContext(app).eligibleRole(user, groupId, accessId, directoryScopeId);
   } catch (err) {
     return {
-      card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), { groupId, accessId }),
+      card: graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }), {
+        groupId,
+        accessId,
+        directoryScopeId,
+      }),
     };
   }
   if (!role) return { card: notEligibleCard() };

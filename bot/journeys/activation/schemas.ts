@@ -6,6 +6,13 @@ import { MAX_PAGE_INDEX } from '../../../cards/paging.js';
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const groupIdSchema = z.string().regex(GUID, 'must be a group id');
+/** An Entra role's directory scope: the whole directory or one administrative unit (Graph decides if it is yours). */
+export const directoryScopeIdSchema = z
+  .string()
+  .regex(
+    /^\/(administrativeUnits\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$/,
+    'must be / or /administrativeUnits/{id}',
+  );
 export const accessIdSchema = z.enum(['member', 'owner'], { error: 'must be member or owner' });
 /** PIM request ids are GUIDs in Graph and in the devtenant. */
 export const requestIdSchema = z.string().regex(GUID, 'must be an activation request id');
@@ -14,8 +21,10 @@ export const opSchema = z.string().regex(GUID, 'must be the form id');
 const optionalText = (max: number) => z.string().max(max, `is longer than ${max} characters`).optional();
 
 export const roleData = z.object({
+  /** A group id, or for a Microsoft Entra role (with `directoryScopeId`) its role definition id. */
   groupId: groupIdSchema,
   accessId: accessIdSchema.default('member'),
+  directoryScopeId: directoryScopeIdSchema.optional(),
   /** Set by this journey's own cards: the answer replaces the clicked card instead of arriving as a new message. */
   here: z.boolean().optional(),
 });
@@ -33,6 +42,7 @@ export const listData = z.object({
 export const activateData = z.object({
   groupId: groupIdSchema,
   accessId: accessIdSchema,
+  directoryScopeId: directoryScopeIdSchema.optional(),
   op: opSchema,
   duration: optionalText(10),
   justification: optionalText(20_000),

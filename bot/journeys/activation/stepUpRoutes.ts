@@ -1,10 +1,11 @@
 import type restify from 'restify';
+import { scopeText } from '../../../cards/activation/format.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { momentPlain, plainTimes } from '../../../cards/time.js';
 import type { DomainError } from '../../../services/graph/errors.js';
 import { pkceChallenge, type StepUpToken } from '../../../services/pim/stepUpAuthority.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { submitActivation } from './activating.js';
+import { directoryScopeOf, submitActivation } from './activating.js';
 import { activationContext } from './context.js';
 import { consumeStepUp, readStepUp, type StepUpProblem, type StepUpState, stepUpProblem } from './stepUpState.js';
 import type { ActivationRecord } from './store.js';
@@ -184,7 +185,10 @@ async function showOnCard(app: BotServices, user: ActingUser, activityId: string
 }
 
 function summary(state: StepUpState, record?: ActivationRecord, error?: DomainError): { title: string; text: string } {
-  const role = `${state.target.accessId === 'owner' ? 'an owner' : 'a member'} of ${state.target.groupName}`;
+  const scope = directoryScopeOf(state.target);
+  const role = scope
+    ? `${state.target.groupName} (${scopeText(scope)})`
+    : `${state.target.accessId === 'owner' ? 'an owner' : 'a member'} of ${state.target.groupName}`;
   if (record?.phase === 'active') {
     const until = record.endDateTime ? ` until ${momentPlain(record.endDateTime)}` : '';
     return {

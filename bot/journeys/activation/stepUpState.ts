@@ -26,6 +26,8 @@ export const stepUpSchema = z.object({
     groupId: z.string(),
     groupName: z.string(),
     accessId: z.enum(['member', 'owner']),
+    directoryScopeId: z.string().optional(),
+    scopeName: z.string().optional(),
     approvers: z.array(z.string()).default([]),
   }),
   input: z.object({

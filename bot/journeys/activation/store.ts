@@ -43,9 +43,13 @@ export const recordSchema = z.object({
   teamsId: z.string().optional(),
   /** The person's IANA time zone when known, so their card shows times in it (cards/time.ts). */
   timeZone: z.string().optional(),
+  /** The group, or for a Microsoft Entra role its role definition. */
   groupId: z.string(),
   groupName: z.string(),
   accessId: access,
+  /** Set for a Microsoft Entra role: `/` or `/administrativeUnits/{id}`, with the unit's name. */
+  directoryScopeId: z.string().optional(),
+  scopeName: z.string().optional(),
   phase: z.enum(PHASES),
   startDateTime: z.string().optional(),
   endDateTime: z.string().optional(),
@@ -108,6 +112,9 @@ export function stateOf(record: ActivationRecord): ActivationState {
     requestId: record.requestId,
     group: { id: record.groupId, displayName: record.groupName },
     accessId: record.accessId,
+    ...(record.directoryScopeId !== undefined
+      ? { directoryScope: { id: record.directoryScopeId, displayName: record.scopeName } }
+      : {}),
     phase: record.phase,
     startDateTime: record.startDateTime,
     endDateTime: record.endDateTime,
@@ -168,21 +175,17 @@ export const opKey = (userAadObjectId: string, op: string) => `activation/op/${u
 // ---------- the person's last duration per role ----------
 
 const choiceSchema = z.object({ minutes: z.number().int().positive() });
-const choiceKey = (user: string, groupId: string, accessId: GroupAccess) =>
-  `activation/choice/${user}/${groupId.toLowerCase()}/${accessId}`;
+type ChoiceOf = { groupId: string; accessId: GroupAccess; directoryScopeId?: string };
+const choiceKey = (user: string, role: ChoiceOf) =>
+  `activation/choice/${user}/${role.groupId.toLowerCase()}/${role.accessId}${role.directoryScopeId === undefined ? '' : `/${encodeURIComponent(role.directoryScopeId.toLowerCase())}`}`;
 
-export async function lastChoice(app: BotServices, user: string, groupId: string, accessId: GroupAccess) {
-  return (await readItem(app.storage, choiceKey(user, groupId, accessId), choiceSchema, app.log))?.value.minutes;
+export async function lastChoice(app: BotServices, user: string, role: ChoiceOf) {
+  return (await readItem(app.storage, choiceKey(user, role), choiceSchema, app.log))?.value.minutes;
 }
 
-export async function rememberChoice(
-  app: BotServices,
-  user: string,
-  role: { groupId: string; accessId: GroupAccess },
-  minutes: number,
-): Promise<void> {
+export async function rememberChoice(app: BotServices, user: string, role: ChoiceOf, minutes: number): Promise<void> {
   try {
-    await updateItem(app.storage, choiceKey(user, role.groupId, role.accessId), choiceSchema, app.log, () => ({
+    await updateItem(app.storage, choiceKey(user, role), choiceSchema, app.log, () => ({
       minutes,
     }));
   } catch (err) {

@@ -79,14 +79,26 @@ export async function syncRecord(
   actor?: ActingUser,
 ): Promise<ActivationRecord> {
   if (FINAL_PHASES.has(record.phase)) return record;
-  const snapshot = await loadRequestSnapshot(app.graph.forApp(), record.requestId, {
+  const snapshot = await loadRequestSnapshot(readerOf(app, record, actor), record.requestId, {
     groupId: record.groupId,
     principalId: record.userAadObjectId,
+    directoryScopeId: record.directoryScopeId,
   });
   if (!snapshot) return (await changeRecord(app, record.requestId, () => ({ phase: 'failed' }))) ?? record;
   const patch = phasePatch(snapshot, record, app.clock.now().getTime());
   const synced = patch ? ((await changeRecord(app, record.requestId, () => patch)) ?? { ...record, ...patch }) : record;
   return withDecisions(app, synced, actor);
+}
+
+/**
+ * Who reads the request: the app for a PIM group; for an Entra role the requester (their turn, else their background
+ * token), since an app-only read of role requests needs a permission that can assign any directory role.
+ */
+function readerOf(app: BotServices, record: ActivationRecord, actor?: ActingUser) {
+  if (record.directoryScopeId === undefined) return app.graph.forApp();
+  return actor?.aadObjectId === record.userAadObjectId
+    ? app.graph.forUser(actor)
+    : app.graph.forBackgroundUser({ aadObjectId: record.userAadObjectId });
 }
 
 const CLOSED_STATUS: Record<string, ActivationRecord['phase']> = {
