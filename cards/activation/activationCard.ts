@@ -222,13 +222,27 @@ function drawActive(view: ActivationCardView): Drawn {
       ? `You are ${roleOf(state.accessId, name, state.directoryScope)} until ${timeText(end, now, view.zone)}`
       : `You are ${roleOf(state.accessId, name, state.directoryScope)}`,
     tone: 'good',
-    lines: end
-      ? [
-          `I remove you automatically at the end (${relativeText(end, now)}) and remind you ${view.reminderMinutes} minutes before.`,
-        ]
-      : [],
+    lines: [
+      ...(end
+        ? [
+            `I remove you automatically at the end (${relativeText(end, now)}) and remind you ${view.reminderMinutes} minutes before.`,
+          ]
+        : []),
+      readinessText(state),
+    ],
     actions: [deactivate],
   };
+}
+
+/**
+ * Active in Microsoft Entra is not yet usable everywhere: other services pick up a new membership or role a few
+ * minutes later, and an app holds the old one until its sign-in is renewed. Phrased so that it stays true however
+ * long the card stays in the chat.
+ */
+export function readinessText(state: ActivationState): string {
+  return state.directoryScope
+    ? 'Admin centers and apps can take a few minutes after the start to see the role; sign out and in again where it does not show.'
+    : 'Apps can take a few minutes after the start to see the membership; sign out and in again in one that does not.';
 }
 
 function drawClosed(state: ActivationState): Drawn {
