@@ -23,6 +23,8 @@ export const Verbs = {
   activateForm: 'activateForm',
   activate: 'activate',
   deactivate: 'deactivate',
+  /** Deactivate from `my access`: the answer is that card drawn again, with what Deactivate did by the row. */
+  deactivateInMyAccess: 'deactivateInMyAccess',
   extend: 'extend',
   cancelActivation: 'cancelActivation',
   refreshRequest: 'refreshRequest',

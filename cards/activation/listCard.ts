@@ -206,7 +206,7 @@ function sameRole(role: EligibleRole, notice: RowNotice): boolean {
   );
 }
 
-function noticeCallout(notice: RowNotice): CardElement {
+export function noticeCallout(notice: RowNotice): CardElement {
   return callout([textBlock(notice.text, { wrap: true, weight: 'bolder' })], notice.tone);
 }
 

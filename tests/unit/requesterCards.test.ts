@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { remindData } from '../../bot/journeys/approver/schemas.js';
-import { activeRolesSection } from '../../cards/activation/activeRolesSection.js';
+import { activeRolesSection, myAccessRoleSections } from '../../cards/activation/activeRolesSection.js';
 import { packageDetailsCard } from '../../cards/requester/details.js';
 import { accessLengthText, relativeTime } from '../../cards/requester/format.js';
 import { giveUpConfirmCard, myAccessCard, myAccessSection, myRequestsCard } from '../../cards/requester/mine.js';
@@ -579,10 +579,68 @@ describe('my requests and my access cards', () => {
     expect(cardText(ask.card)).toContain('Stop being a member of **Finance Admins** now?');
     expect(findAction(card, 'Yes, deactivate')?.action).toMatchObject({
       type: 'Action.Execute',
-      verb: 'deactivate',
-      data: { requestId: 'a0000000-0000-4000-8000-000000000001' },
+      verb: 'deactivateInMyAccess',
+      data: { requestId: 'a0000000-0000-4000-8000-000000000001', page: 0 },
     });
     expect(buttonTitles(card).filter((t) => t === 'Deactivate')).toHaveLength(1);
+  });
+
+  const FINANCE = {
+    group: { id: '20000000-0000-4000-8000-000000000011', displayName: 'Finance Admins' },
+    accessId: 'member' as const,
+    startDateTime: '2026-03-02T09:58:00Z',
+    endDateTime: '2026-03-02T10:30:00.000Z',
+    assignmentType: 'activated' as const,
+    requestId: 'a0000000-0000-4000-8000-000000000001',
+  };
+  const GLOBAL_READER = {
+    group: { id: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', displayName: 'Global Reader' },
+    accessId: 'member' as const,
+    directoryScope: { id: '/administrativeUnits/30000000-0000-4000-8000-000000000001', displayName: 'Paris' },
+    startDateTime: '2026-03-02T09:30:00Z',
+    endDateTime: '2026-03-02T11:00:00.000Z',
+    assignmentType: 'activated' as const,
+    requestId: 'a0000000-0000-4000-8000-000000000002',
+  };
+
+  it('my access puts what Deactivate did by its row, or where the row was once the membership has ended', () => {
+    const refused = { groupId: FINANCE.group.id, accessId: 'member' as const, tone: 'attention' as const };
+    const stillThere = myAccessCard({ assignments: [], page: 1, now: NOW }, [
+      activeRolesSection({ roles: [FINANCE], now: NOW, page: 1, notice: { ...refused, text: 'Not yet: too soon.' } }),
+    ]);
+    expect(checkCard(stillThere)).toEqual([]);
+    expect(cardText(stillThere)).toMatch(/\*\*Finance Admins\*\* \(member\): until [^\n]*\nNot yet: too soon\.$/);
+    expect(findAction(stillThere, 'Yes, deactivate')?.action.data).toMatchObject({ page: 1 });
+    const ended = {
+      ...refused,
+      tone: 'good' as const,
+      text: 'Deactivated: you are no longer a member of Finance Admins.',
+    };
+    const gone = myAccessCard({ assignments: [], now: NOW }, [
+      activeRolesSection({ roles: [], now: NOW, notice: ended }),
+    ]);
+    expect(cardText(gone)).toMatch(
+      /Active group memberships\nDeactivated: you are no longer a member of Finance Admins\.$/,
+    );
+    expect(cardText(gone)).not.toContain('None right now');
+  });
+
+  it('my access lists active Entra roles in their own section, with scope, end time and Deactivate', () => {
+    const sections = myAccessRoleSections({ roles: [FINANCE, GLOBAL_READER], now: NOW });
+    const card = myAccessCard({ assignments: [], now: NOW }, sections);
+    expect(checkCard(card)).toEqual([]);
+    expect(cardText(card)).toMatch(
+      /Active group memberships\n\*\*Finance Admins\*\* \(member\): until [^\n]*\nActive Microsoft Entra roles\n\*\*Global Reader\*\* \(administrative unit Paris\): until \{\{DATE\(2026-03-02T11:00:00Z, SHORT\)\}\} \{\{TIME\(2026-03-02T11:00:00Z\)\}\}$/,
+    );
+    const asks = JSON.stringify(card).match(/Stop being [^?]*\?/g);
+    expect(asks).toEqual([
+      'Stop being a member of **Finance Admins** now?',
+      'Stop being **Global Reader** (administrative unit Paris) now?',
+    ]);
+    // Nobody without an active Entra role gets an empty section about them.
+    expect(
+      cardText(myAccessCard({ assignments: [], now: NOW }, myAccessRoleSections({ roles: [FINANCE], now: NOW }))),
+    ).not.toContain('Entra');
   });
 
   it('my access says when the group memberships could not be read, and still lists the packages', () => {

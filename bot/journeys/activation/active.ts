@@ -51,7 +51,8 @@ export const deactivateAction = defineAction({
   },
 });
 
-async function deactivateOnce(
+/** Ends the person's activation once (a repeated click waits for the first); what it came to, for any card. */
+export async function deactivateOnce(
   app: BotServices,
   user: ActingUser,
   requestId: string,

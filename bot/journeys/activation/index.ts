@@ -6,7 +6,7 @@ import { activateCommand, activateFormAction, activateListAction } from './listi
 import { activationKind } from './subject.js';
 import { activationWatchSource } from './watch.js';
 
-export { activeRolesSection } from './myAccess.js';
+export { activeRolesSections, deactivateFromMyAccess } from './myAccess.js';
 export { stepUpRoutes } from './stepUpRoutes.js';
 
 /** Just-in-time activation of eligible PIM group memberships and ownerships (issue #8), with step-up (issue #4). */

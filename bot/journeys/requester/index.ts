@@ -12,6 +12,7 @@ import {
 import { renewAction, requestAgainAction, requestFormAction, submitRequestAction } from './form.js';
 import {
   confirmGiveUpAction,
+  deactivateInMyAccessAction,
   giveUpAction,
   myAccessAction,
   myAccessCommand,
@@ -42,6 +43,7 @@ export const requesterJourney: Journey = {
     myRequestsAction,
     myAccessAction,
     giveUpAction,
+    deactivateInMyAccessAction,
     confirmGiveUpAction,
   ],
   commands: [myRequestsCommand, myAccessCommand, catalogCommand, requestCommand],

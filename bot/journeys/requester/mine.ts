@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RowNotice } from '../../../cards/activation/listCard.js';
 import { errorCard } from '../../../cards/errorCard.js';
 import { pageOf } from '../../../cards/paging.js';
 import {
@@ -23,11 +24,11 @@ import { sendCard } from '../../cardSender.js';
 import { prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { activeRolesSection } from '../activation/index.js';
+import { activeRolesSections, deactivateFromMyAccess } from '../activation/index.js';
 import { earlierAttemptFailedCard, stillSendingCard, waitForResult } from './form.js';
 import { outcomesOf } from './outcomes.js';
 import { problemCard, userGraph } from './replies.js';
-import { assignmentData, confirmGiveUpData, pageData } from './schemas.js';
+import { assignmentData, confirmGiveUpData, deactivateInMyAccessData, pageData } from './schemas.js';
 import { statusReply, trackRequest } from './status.js';
 import { RequesterStore } from './store.js';
 
@@ -116,14 +117,22 @@ async function scheduledRequests(app: BotServices, graph: ReturnType<typeof user
  * same time (neither waits for the other). The section handles its own Graph failures (it says it could not read
  * them), so a failing PIM read never hides the packages; a failing package read fails the card as before.
  */
-async function myAccessReply({ app, user }: Who, known?: MyAccessView, page = 0): Promise<CardJson> {
-  const [view, roles] = await Promise.all([known ?? loadMyAccessView({ app, user }), activeRolesSection(app, user)]);
-  return myAccessCard({ ...view, page }, [roles]);
+async function myAccessReply(
+  { app, user }: Who,
+  known?: MyAccessView,
+  page = 0,
+  notice?: RowNotice,
+): Promise<CardJson> {
+  const [view, roles] = await Promise.all([
+    known ?? loadMyAccessView({ app, user }),
+    activeRolesSections(app, user, { page, notice }),
+  ]);
+  return myAccessCard({ ...view, page }, roles);
 }
 
-async function myAccess(who: Who, page = 0): Promise<CardJson> {
+async function myAccess(who: Who, page = 0, notice?: RowNotice): Promise<CardJson> {
   try {
-    return await myAccessReply(who, undefined, page);
+    return await myAccessReply(who, undefined, page, notice);
   } catch (err) {
     return problemCard(err, 'list your access', who.app.log, { title: 'Try again', verb: Verbs.myAccess });
   }
@@ -157,6 +166,21 @@ export const myAccessAction = defineAction({
   kind: 'pagedList',
   data: pageData,
   run: async ({ app, user }, { page }) => cardReply(await myAccess({ app, user }, page)),
+});
+
+/**
+ * Deactivate in `my access` (a group membership or an Entra role): the activation journey ends it, and the answer is
+ * `my access` drawn again at its page with what happened by the row, so the list stays where the person was.
+ */
+export const deactivateInMyAccessAction = defineAction({
+  verb: Verbs.deactivateInMyAccess,
+  kind: 'updatesCard',
+  data: deactivateInMyAccessData,
+  async run({ turn, app, user }, { requestId, page }) {
+    const answer = await deactivateFromMyAccess(app, user, requestId, turn.activity.replyToId);
+    if ('card' in answer) return cardReply(answer.card);
+    return cardReply(await myAccess({ app, user }, page, answer.notice));
+  },
 });
 
 /** "Give up access": re-reads the user's assignments (a stale card refreshes instead), then asks to confirm. */

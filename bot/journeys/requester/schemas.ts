@@ -54,6 +54,9 @@ export const assignmentData = z.object({ assignmentId: guid });
 
 export const confirmGiveUpData = z.object({ assignmentId: guid, actionId: guid });
 
+/** Deactivate in `my access`: the activation request and the page the card showed. */
+export const deactivateInMyAccessData = pageData.extend({ requestId: guid });
+
 /** Longest input value read from a submit; the action table already caps the whole payload at 64 KB. */
 const MAX_INPUT_CHARS = 60_000;
 
