@@ -42,6 +42,32 @@ export function directoryRoleReads(scheduledStatuses: readonly string[]): BatchR
   ];
 }
 
+const MY_ACTIVE_NAMED = `${MY_ACTIVE}?$expand=roleDefinition,directoryScope`;
+
+/**
+ * `my access`'s role items, in the same `$batch` as its group items: my active roles with their names and scopes
+ * (`$expand`, as the eligibility read does) and the requests behind them (for Deactivate).
+ */
+export function activeDirectoryRoleReads(): BatchRequest[] {
+  return [
+    { id: 'roleActive', method: 'GET', url: MY_ACTIVE_NAMED },
+    { id: 'roleProvisioned', method: 'GET', url: withStatus('Provisioned') },
+  ];
+}
+
+/** My active Entra roles (directory scopes only, like the activate list) from `activeDirectoryRoleReads`. */
+export function activeDirectoryRolesFrom(results: Map<string, BatchItemResult>, gaps: Gaps): ActiveRole[] {
+  const provisioned = gaps.values<ScheduleRequest>(results.get('roleProvisioned'), 'activationRequests');
+  return gaps
+    .values<Eligibility>(results.get('roleActive'), 'activeRoles')
+    .filter((i) => i.roleDefinitionId && i.directoryScopeId && !i.appScopeId)
+    .map((i) => {
+      const id = i.roleDefinitionId as string;
+      const group = { id, displayName: i.roleDefinition?.displayName || `Role ${id}` };
+      return activeOf(i as Assignment, group, scopeOf(i), provisioned);
+    });
+}
+
 /** My role eligibilities from the first batch; app-scoped ones are left out (the bot activates directory scopes). */
 export function roleEligibilitiesFrom(results: Map<string, BatchItemResult>, gaps: Gaps): Eligibility[] {
   return gaps
@@ -127,7 +153,7 @@ function definitionIds(eligibilities: Eligibility[]): string[] {
   return [...ids.values()];
 }
 
-function scopeOf(e: Eligibility): DirectoryScope {
+function scopeOf(e: Pick<Eligibility, 'directoryScopeId' | 'directoryScope'>): DirectoryScope {
   const id = e.directoryScopeId as string;
   const name = id === WHOLE_DIRECTORY ? undefined : e.directoryScope?.displayName;
   return name ? { id, displayName: name } : { id };

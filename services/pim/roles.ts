@@ -18,6 +18,8 @@ import type {
   RoleList,
 } from '../model/pim.js';
 import {
+  activeDirectoryRoleReads,
+  activeDirectoryRolesFrom,
   directoryRoleReads,
   eligibleDirectoryRoles,
   roleEligibilitiesFrom,
@@ -187,20 +189,26 @@ function withoutKey(p: (PendingActivation & { key: string }) | undefined): Pendi
 }
 
 /**
- * My current memberships and ownerships of PIM groups, with group names and the requests behind activations: the
- * instances (with `$expand=group`, GRAPH-API.md §6.1 reports it as unreliable on these functions) next to my
- * provisioned requests, then one `$batch` only for group names Graph left out or refused to expand.
+ * My current memberships and ownerships of PIM groups and my active Microsoft Entra roles, with their names and the
+ * requests behind activations, in one `$batch` (group instances with `$expand=group`, which GRAPH-API.md §6.1
+ * reports as unreliable on these functions; role instances with `$expand=roleDefinition,directoryScope`; the
+ * provisioned requests of both), then one more only for group names Graph left out, or the instances again without
+ * `$expand` when Graph refuses it. Only a refused group read fails the whole list; other gaps are named.
  */
 export async function loadActiveRoles(facade: GraphFacade): Promise<RoleList<ActiveRole>> {
   const gaps = new Gaps();
-  const [instances, provisioned] = await Promise.all([
-    listActiveWithGroups(facade),
-    facade.list<ScheduleRequest>(MY_PROVISIONED).catch((err: unknown) => {
-      if (!(err instanceof GraphRequestError)) throw err;
-      gaps.add('activationRequests');
-      return [] as ScheduleRequest[];
-    }),
-  ]);
+  const first = new Map(
+    (
+      await facade.batch([
+        { id: 'active', method: 'GET', url: MY_ACTIVE_WITH_GROUPS },
+        { id: 'provisioned', method: 'GET', url: MY_PROVISIONED },
+        ...activeDirectoryRoleReads(),
+      ])
+    ).map((r) => [r.id, r]),
+  );
+  const instances = await activeInstancesFrom(facade, first.get('active'));
+  const provisioned = gaps.values<ScheduleRequest>(first.get('provisioned'), 'activationRequests');
+  const directoryRoles = activeDirectoryRolesFrom(first, gaps);
   const groups = new Map<string, GroupRef>();
   for (const i of instances) {
     if (i.group?.id) groups.set(i.group.id.toLowerCase(), groupRefOf(i.group));
@@ -214,11 +222,20 @@ export async function loadActiveRoles(facade: GraphFacade): Promise<RoleList<Act
     );
     for (const [id, group] of groupsFrom(results, gaps)) groups.set(id, group);
   }
-  if (instances.length === 0) return { roles: [], unavailable: [] };
-  const roles = activeRoles(instances, groups, provisioned).sort((a, b) =>
+  const roles = [...activeRoles(instances, groups, provisioned), ...directoryRoles].sort((a, b) =>
     (a.endDateTime ?? '9999').localeCompare(b.endDateTime ?? '9999'),
   );
   return { roles, unavailable: gaps.parts(roles) };
+}
+
+const MY_ACTIVE_WITH_GROUPS = `${MY_ACTIVE}?$expand=${encodeURIComponent('group($select=id,displayName,description)')}`;
+
+/** The group instances from the batch; read again without `$expand` when Graph refused it (400). */
+async function activeInstancesFrom(facade: GraphFacade, item: BatchItemResult | undefined): Promise<Assignment[]> {
+  if (item?.status === 400) return facade.list<Assignment>(MY_ACTIVE);
+  const value = (item?.body as { value?: unknown } | undefined)?.value;
+  if (!item || item.status >= 300 || !Array.isArray(value)) throw batchItemError(item, MY_ACTIVE);
+  return value as Assignment[];
 }
 
 /** The policy of one group role, read on its own (when the cached list no longer has it). */
@@ -271,17 +288,6 @@ function groupChunks(groupIds: string[]): string[] {
     urls.push(`/groups?$filter=${encodeURIComponent(`id in (${ids.join(',')})`)}&$select=id,displayName,description`);
   }
   return urls;
-}
-
-async function listActiveWithGroups(facade: GraphFacade): Promise<Assignment[]> {
-  try {
-    return await facade.list<Assignment>(MY_ACTIVE, {
-      query: { $expand: 'group($select=id,displayName,description)' },
-    });
-  } catch (err) {
-    if (!(err instanceof GraphRequestError) || err.status !== 400) throw err;
-    return facade.list<Assignment>(MY_ACTIVE);
-  }
 }
 
 function groupRefOf(g: Group): GroupRef {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { timeText } from '../../cards/activation/format.js';
 import { loadSeed } from '../../devtenant/seed.js';
 import { ActivationDriver, ALEX, listRow, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
@@ -133,6 +134,42 @@ describe('activate: Microsoft Entra roles beside groups', () => {
     await stack.advance(6 * 60);
     const ended = await stack.press(active, 'Yes, deactivate', {}, id);
     expect(cardText(ended)).toContain('Global Reader role deactivated');
+    expect((await latestRequest(stack, ROLE.globalReader)).action).toBe('selfDeactivate');
+    expect((await activeRoles(stack)).map((r) => r.roleDefinitionId)).not.toContain(ROLE.globalReader);
+  });
+
+  it('my access lists the active Entra roles with scope and end, read in the same $batch, and deactivates one', async () => {
+    const { form, id } = await formOf(stack, 'Activate Global Reader');
+    await stack.press(form, 'Activate', { duration: '60', justification: 'Quarterly audit' }, id);
+    const reader = (await activeRoles(stack)).find((r) => r.roleDefinitionId === ROLE.globalReader);
+    await stack.clearGraphLog();
+    const access = await stack.list(ALEX, 'my access');
+    expect(checkCard(access.card)).toEqual([]);
+    const text = cardText(access.card);
+    expect(text).toMatch(/Active group memberships\n[\s\S]*Active Microsoft Entra roles\n/);
+    const roles = text.slice(text.indexOf('Active Microsoft Entra roles'));
+    expect(roles).toContain(
+      `**Global Reader** (whole directory): until ${timeText(reader.endDateTime, stack.clock.now().toISOString())}`,
+    );
+    expect(roles).toMatch(/\*\*Security Reader\*\* \(whole directory\): until /);
+    // The PIM reads (groups and roles) are one $batch: the roles add no round trip.
+    const trips = (await stack.roundTrips()).map((t) => t.path.split('?')[0]);
+    expect(trips.filter((p) => p.includes('privilegedAccess') || p.includes('roleManagement'))).toEqual([]);
+    expect(trips.filter((p) => p === '/v1.0/$batch')).toHaveLength(1);
+    const items = (await stack.stack.graphCalls()) as { path: string; batchItem?: boolean }[];
+    expect(items.some((e) => e.batchItem && /roleAssignmentScheduleInstances\/filterByCurrentUser/.test(e.path))).toBe(
+      true,
+    );
+
+    await stack.advance(6 * 60);
+    const ended = await stack.press(listRow(access.card, 'Global Reader'), 'Yes, deactivate', {}, access.id);
+    const after = cardText(ended);
+    expect(after).toMatch(/^Your access\n/);
+    expect(after).toMatch(
+      /Active Microsoft Entra roles\nDeactivated: you are no longer \*\*Global Reader\*\* \(whole directory\)\./,
+    );
+    expect(after).not.toContain('**Global Reader** (whole directory): until');
+    expect(after).toMatch(/\*\*Security Reader\*\* \(whole directory\): until /);
     expect((await latestRequest(stack, ROLE.globalReader)).action).toBe('selfDeactivate');
     expect((await activeRoles(stack)).map((r) => r.roleDefinitionId)).not.toContain(ROLE.globalReader);
   });
