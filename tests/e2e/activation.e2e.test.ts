@@ -4,6 +4,7 @@ import { timeText } from '../../cards/activation/format.js';
 import { datedMomentText } from '../../cards/time.js';
 import { graphAs } from '../helpers/devtenantGraph.js';
 import {
+  cardCount,
   clickOnCard,
   describeE2E,
   type E2E,
@@ -212,6 +213,26 @@ describeE2E('Agents Playground in Chromium: what is active and pending, in the a
     expect(Date.parse(after.endDateTime)).toBeGreaterThan(Date.parse(before.endDateTime));
     const extended = await renderInPage(page, `Active until ${datedMomentText(after.endDateTime)}`);
     expect(await rowOf(list, 'Developer Tools Power Users').innerText()).toContain(extended);
+  });
+
+  it('my access: Deactivate answers with my access again, what it did said by the row', async () => {
+    const page = e2e().page;
+    const before = await cardCount(page);
+    await send(page, 'my access');
+    const access = await waitForCard(page, 'Active group memberships', { after: before });
+    const line = access
+      .locator('.ac-container')
+      .filter({ hasText: 'Developer Tools Power Users (member): until' })
+      .filter({ has: page.locator('.ac-actionSet') })
+      .last();
+    await clickOnCard(line, 'Deactivate');
+    await access.getByRole('button', { name: 'Yes, deactivate', exact: true }).click();
+    // Extended a moment ago (the test before), so Entra may still refuse to end it: either way the card is my access.
+    await expect
+      .poll(() => access.innerText(), { timeout: 15_000 })
+      .toMatch(
+        /^Your access[\s\S]*Active group memberships[\s\S]*(Deactivated: you are no longer a member of Developer Tools Power Users\.|Developer Tools Power Users \(member\): until [^\n]*\n+Not yet: Microsoft Entra does not end an activation in its first 5 minutes)/,
+      );
   });
 });
 
