@@ -7,7 +7,6 @@ import type {
   UnifiedRoleManagementPolicyAssignment,
 } from '@microsoft/microsoft-graph-types';
 import type { BatchItemResult, BatchRequest, GraphFacade } from '../graph/client.js';
-import { GraphRequestError } from '../graph/errors.js';
 import type {
   ActivationPolicy,
   ActiveRole,
