@@ -3,7 +3,7 @@ import { timeText } from '../../cards/activation/format.js';
 import { datedMomentText, onDateAtText } from '../../cards/time.js';
 import { ActivationDriver, type GraphLogEntry, openUrl, signInUntilCallback } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
-import { buttonTitles, type Card, cardsIn, cardText, teamsUser } from '../helpers/teamsHarness.js';
+import { buttonTitles, type Card, cardsIn, cardText, findAction, teamsUser } from '../helpers/teamsHarness.js';
 
 /**
  * The activation journey over real HTTP: the bot, the devtenant (a local Graph) and a Teams-like client. The bot and
@@ -599,6 +599,25 @@ describe('my access: active group memberships next to the access packages', () =
     expect(after).not.toContain('Finance Admins** (member)');
     expect(await stack.members(GROUP.finance)).not.toContain(ALEX.aadObjectId);
     expect(buttonTitles(ended)).toEqual(expect.arrayContaining(['Find access', 'My requests']));
+  });
+
+  it("refuses Deactivate in my access for someone else's activation or forged data, ending nothing", async () => {
+    const { form, id } = await stack.form('Activate Finance Admins');
+    await stack.press(form, 'Activate', { duration: '30', justification: 'Month-end close' }, id);
+    await stack.advance(6 * 60);
+    const access = await myAccess();
+    const confirm = findAction(sectionAbout(access.card, 'Finance Admins'), 'Yes, deactivate')?.action;
+    expect(confirm).toMatchObject({ verb: 'deactivateInMyAccess', data: { page: 0 } });
+    const lynne = teamsUser(LYNNE, 'Lynne Robbins');
+    const theirs = await stack.teams.invoke(lynne, confirm.verb, confirm.data);
+    expect(theirs.httpStatus).toBe(200);
+    expect(cardText(theirs.body!.value as Card)).toMatch(/I can not find this activation for you/);
+    const forged = await stack.teams.invoke(ALEX, confirm.verb, { requestId: "x' or 1 eq 1", page: 0 });
+    expect(forged.httpStatus).toBe(200);
+    expect(cardText(forged.body!.value as Card)).toMatch(/requestId: must be an id/);
+    const badPage = await stack.teams.invoke(ALEX, confirm.verb, { ...confirm.data, page: -1 });
+    expect(cardText(badPage.body!.value as Card)).toMatch(/page/);
+    expect(await stack.members(GROUP.finance)).toContain(ALEX.aadObjectId);
   });
 
   it('reads the packages and the active roles at the same time, not one after the other', async () => {
