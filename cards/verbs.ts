@@ -22,6 +22,8 @@ export const Verbs = {
   activateList: 'activateList',
   activateForm: 'activateForm',
   activate: 'activate',
+  activateSeveralForm: 'activateSeveralForm',
+  activateSeveral: 'activateSeveral',
   deactivate: 'deactivate',
   extend: 'extend',
   cancelActivation: 'cancelActivation',

@@ -237,7 +237,7 @@ export async function submitActivation(
   }
 }
 
-async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
+export async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
   try {
     await rememberPimGroup(approverContext(app).store, groupId);
   } catch (err) {
@@ -245,7 +245,7 @@ async function watchGroupApprovals(app: BotServices, groupId: string): Promise<v
   }
 }
 
-function recordOf(
+export function recordOf(
   app: BotServices,
   user: ActingUser,
   target: ActivationTarget,
