@@ -91,6 +91,7 @@ export function bulkFormCard(view: BulkFormView): AdaptiveCard {
           value: String(view.durations.includes(chosen) ? chosen : view.defaultMinutes),
           style: 'compact',
           isRequired: true,
+          errorMessage: 'Choose how long you need access.',
         },
       ),
       textInput(BulkInputs.justification, {

@@ -88,7 +88,9 @@ export const activateSeveralAction = defineAction({
     let roles: PickableRole[];
     let all: EligibleRole[];
     try {
-      all = await activationContext(app).eligibleRoles(user, true);
+      // As the single form: the list of the last few minutes (ROLES_TTL_MS; a write forgets it), so the sends stay
+      // within 1 + ceil(N/20) round trips. A fresh read is two more; Graph authorises every item anyway.
+      all = await activationContext(app).eligibleRoles(user);
       roles = pickable(all);
     } catch (err) {
       return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
