@@ -19,7 +19,7 @@ const roleKey = (id: string) => `${id}|member|/`;
 /** The result card's row of one name (its Container). */
 function resultRow(card: Card, name: string): Card {
   const found = (card.body ?? []).find(
-    (el) =>
+    (el: Card) =>
       el.type === 'Container' && cardText({ type: 'AdaptiveCard', version: '1.5', body: [el] }).startsWith(`**${name}`),
   );
   if (!found) throw new Error(`no row for ${name} in ${cardText(card)}`);
