@@ -208,4 +208,20 @@ describe('activate several at once', () => {
     ).body.value;
     expect(roles.map((r: any) => r.roleDefinitionId)).toContain(GLOBAL_READER);
   });
+
+  it('each sent item has its activation record: the watcher reminds before its own end', async () => {
+    const { form, id } = await openBulkForm(stack);
+    await stack.press(
+      form,
+      'Activate selected',
+      { picked: [groupKey(GROUP.finance), roleKey(GLOBAL_READER)].join(','), duration: '120', justification: 'Audit' },
+      id,
+    );
+    // Finance Admins was capped to 1 hour: its reminder comes before Global Reader's (2 hours).
+    await stack.advance(52 * 60);
+    await stack.tick();
+    const texts = () => stack.teams.cardsFor(ALEX).map((c) => cardText(c.card));
+    await stack.teams.waitFor(() => texts().some((t) => /Finance Admins.* ends in/.test(t)));
+    expect(texts().some((t) => /Global Reader role ends in/.test(t))).toBe(false);
+  });
 });
