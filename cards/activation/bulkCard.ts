@@ -176,7 +176,7 @@ export function bulkResultCard(rows: BulkResultRow[]): AdaptiveCard {
   return adaptiveCard(
     [
       heading('Activate several: the result'),
-      textBlock(`${sent} of ${rows.length} requested. Each item has its own buttons; its card updates by itself.`, {
+      textBlock(`${sent} of ${rows.length} requested. Each has its own buttons, and I remind you before each one ends.`, {
         isSubtle: true,
         spacing: 'small',
       }),
