@@ -176,10 +176,13 @@ export function bulkResultCard(rows: BulkResultRow[]): AdaptiveCard {
   return adaptiveCard(
     [
       heading('Activate several: the result'),
-      textBlock(`${sent} of ${rows.length} requested. Each has its own buttons, and I remind you before each one ends.`, {
-        isSubtle: true,
-        spacing: 'small',
-      }),
+      textBlock(
+        `${sent} of ${rows.length} requested. Each has its own buttons, and I remind you before each one ends.`,
+        {
+          isSubtle: true,
+          spacing: 'small',
+        },
+      ),
       ...rows.map(resultRow),
     ],
     {
