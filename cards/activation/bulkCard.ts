@@ -10,6 +10,7 @@ import {
   container,
   executeAction,
   heading,
+  openUrlAction,
   plainText,
   textBlock,
   textInput,
@@ -157,7 +158,7 @@ const OUTCOME_TEXT: Record<BulkOutcomeKind, string> = {
   active: 'Active',
   scheduled: 'Scheduled',
   pendingApproval: 'Waiting for approval',
-  stepUp: 'Needs a stronger sign-in: activate it on its own',
+  stepUp: 'Needs a stronger sign-in: verify below, or activate it on its own',
   notSent: 'Not sent',
   refused: 'Refused',
 };
@@ -171,7 +172,13 @@ const OUTCOME_TONE: Record<BulkOutcomeKind, 'good' | 'warning' | 'attention'> = 
   refused: 'attention',
 };
 
-export function bulkResultCard(rows: BulkResultRow[]): AdaptiveCard {
+/** One step-up sign-in; after it, every item it names is sent. */
+export interface BulkStepUp {
+  names: string[];
+  signInUrl: string;
+}
+
+export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []): AdaptiveCard {
   const sent = rows.filter((r) => ['active', 'scheduled', 'pendingApproval'].includes(r.outcome)).length;
   return adaptiveCard(
     [
@@ -184,6 +191,7 @@ export function bulkResultCard(rows: BulkResultRow[]): AdaptiveCard {
         },
       ),
       ...rows.map(resultRow),
+      ...stepUps.map((s, i) => stepUpSection(s, stepUps.length > 1 ? i + 1 : undefined)),
     ],
     {
       actions: [executeAction('Show my roles', Verbs.activateList)],
@@ -215,6 +223,19 @@ function resultRow(row: BulkResultRow): CardElement {
     separator: true,
     spacing: 'medium',
   });
+}
+
+function stepUpSection(stepUp: BulkStepUp, index?: number): CardElement {
+  return callout(
+    [
+      textBlock(
+        `One stronger sign-in activates ${plainText(truncate(stepUp.names.join(', '), 300))} with this form's answers. The link works for 10 minutes, once.`,
+        { wrap: true },
+      ),
+      actionSet([openUrlAction(index ? `Verify my identity (${index})` : 'Verify my identity', stepUp.signInUrl)]),
+    ],
+    'warning',
+  );
 }
 
 function rowActions(row: BulkResultRow): CardAction[] {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ActivationDriver, ALEX, GROUP, PIM } from '../helpers/activationDriver.js';
-import { buttonTitles, type Card, cardText } from '../helpers/teamsHarness.js';
+import { ActivationDriver, ALEX, GROUP, PIM, signInUntilCallback } from '../helpers/activationDriver.js';
+import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
 
 /**
  * Issue 16 item 2: several groups and Entra roles activated with one click, one justification, one `$batch` of
@@ -24,6 +24,12 @@ function resultRow(card: Card, name: string): Card {
   );
   if (!found) throw new Error(`no row for ${name} in ${cardText(card)}`);
   return { type: 'AdaptiveCard', version: '1.5', body: [found] };
+}
+
+/** Alex's active Entra role definitions, as Graph lists them. */
+async function activeRoleIds(stack: ActivationDriver): Promise<string[]> {
+  const path = `${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`;
+  return (await stack.graph(ALEX.aadObjectId, 'GET', path)).body.value.map((r: any) => r.roleDefinitionId);
 }
 
 async function openBulkForm(stack: ActivationDriver): Promise<{ form: Card; id: string }> {
@@ -104,14 +110,7 @@ describe('activate several at once', () => {
     expect(finReq).toMatchObject({ justification: 'Month-end close', action: 'selfActivate' });
     expect(finReq.scheduleInfo.expiration.duration).toBe('PT1H');
     expect((await stack.activeInstances(GROUP.finance)).length).toBe(1);
-    const roles = (
-      await stack.graph(
-        ALEX.aadObjectId,
-        'GET',
-        `${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
-      )
-    ).body.value;
-    expect(roles.map((r: any) => r.roleDefinitionId)).toContain(GLOBAL_READER);
+    expect(await activeRoleIds(stack)).toContain(GLOBAL_READER);
   });
 
   it('does not send an item whose rules the form does not meet, and one needing MFA asks for a stronger sign-in', async () => {
@@ -132,7 +131,7 @@ describe('activate several at once', () => {
     expect(cardText(prod)).toContain('asks for a ticket number');
     expect(buttonTitles(prod)).toEqual(['Activate Production Servers Admins']);
     const admin = resultRow(result, 'User Administrator role');
-    expect(cardText(admin)).toContain('Needs a stronger sign-in: activate it on its own');
+    expect(cardText(admin)).toContain('Needs a stronger sign-in: verify below, or activate it on its own');
     expect(buttonTitles(admin)).toEqual(['Activate User Administrator']);
     expect(cardText(resultRow(result, 'Global Reader role'))).toContain('Active');
     const items = (await stack.stack.graphCalls()) as { method: string; path: string }[];
@@ -199,14 +198,7 @@ describe('activate several at once', () => {
     const ended = await stack.press(resultRow(result, 'Membership of Finance Admins'), 'Yes, deactivate', {}, id);
     expect(cardText(ended)).toMatch(/deactivated/i);
     expect(await stack.activeInstances(GROUP.finance)).toEqual([]);
-    const roles = (
-      await stack.graph(
-        ALEX.aadObjectId,
-        'GET',
-        `${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
-      )
-    ).body.value;
-    expect(roles.map((r: any) => r.roleDefinitionId)).toContain(GLOBAL_READER);
+    expect(await activeRoleIds(stack)).toContain(GLOBAL_READER);
   });
 
   it('each sent item has its activation record: the watcher reminds before its own end', async () => {
@@ -223,5 +215,35 @@ describe('activate several at once', () => {
     const texts = () => stack.teams.cardsFor(ALEX).map((c) => cardText(c.card));
     await stack.teams.waitFor(() => texts().some((t) => /Finance Admins.* ends in/.test(t)));
     expect(texts().some((t) => /Global Reader role ends in/.test(t))).toBe(false);
+  });
+
+  it('one step-up sign-in covers every item that needs the same claims; after it, each is activated', async () => {
+    const { form, id } = await openBulkForm(stack);
+    const result = await stack.press(
+      form,
+      'Activate selected',
+      {
+        picked: [roleKey(USER_ADMIN), groupKey(GROUP.secops), roleKey(GLOBAL_READER)].join(','),
+        duration: '60',
+        justification: 'Incident bridge',
+      },
+      id,
+    );
+    expect(cardText(result)).toContain('One stronger sign-in activates User Administrator, Security Operations');
+    expect(buttonTitles(result).filter((t) => t.startsWith('Verify my identity'))).toEqual(['Verify my identity']);
+    expect(await stack.activeInstances(GROUP.secops)).toEqual([]);
+
+    const { callback } = await signInUntilCallback(
+      (findAction(result, 'Verify my identity')?.action as { url: string }).url,
+    );
+    const done = await fetch(callback);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('2 of 2 activations requested');
+    expect((await stack.activeInstances(GROUP.secops)).length).toBe(1);
+    expect(await activeRoleIds(stack)).toEqual(expect.arrayContaining([USER_ADMIN, GLOBAL_READER]));
+    // Each arrives as its own card, with its own buttons.
+    await stack.teams.waitFor(() =>
+      stack.teams.cardsFor(ALEX).some((c) => /User Administrator\*\* \(whole directory\) until/.test(cardText(c.card))),
+    );
   });
 });

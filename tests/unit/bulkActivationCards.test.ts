@@ -113,7 +113,9 @@ describe('the Activate several result', () => {
     expect(cardText(row(card, 'Global Reader'))).toContain('Waiting for approval');
     expect(cardText(row(card, 'Production Servers Admins'))).toContain('Not sent');
     expect(cardText(row(card, 'Production Servers Admins'))).toContain('asks for a ticket number');
-    expect(cardText(row(card, 'User Administrator'))).toContain('Needs a stronger sign-in: activate it on its own');
+    expect(cardText(row(card, 'User Administrator'))).toContain(
+      'Needs a stronger sign-in: verify below, or activate it on its own',
+    );
   });
 
   it('gives each row its own button: Deactivate, Cancel, or Activate on its own', () => {
@@ -121,5 +123,26 @@ describe('the Activate several result', () => {
     expect(buttonTitles(row(card, 'Global Reader'))).toContain('Cancel request');
     expect(buttonTitles(row(card, 'Production Servers Admins'))).toEqual(['Activate Production Servers Admins']);
     expect(buttonTitles(row(card, 'User Administrator'))).toEqual(['Activate User Administrator']);
+  });
+
+  it('offers one sign-in per claims set, naming what each activates', () => {
+    const one = bulkResultCard(
+      [],
+      [{ names: ['User Administrator', 'Security Operations'], signInUrl: 'https://bot/a' }],
+    );
+    expect(checkCard(one)).toEqual([]);
+    expect(cardText(one)).toContain('One stronger sign-in activates User Administrator, Security Operations');
+    expect(findAction(one, 'Verify my identity')?.action).toMatchObject({
+      type: 'Action.OpenUrl',
+      url: 'https://bot/a',
+    });
+    const two = bulkResultCard(
+      [],
+      [
+        { names: ['A'], signInUrl: 'https://bot/a' },
+        { names: ['B'], signInUrl: 'https://bot/b' },
+      ],
+    );
+    expect(buttonTitles(two)).toEqual(['Show my roles', 'Verify my identity (1)', 'Verify my identity (2)']);
   });
 });

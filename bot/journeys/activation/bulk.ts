@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type BulkResultRow,
+  type BulkStepUp,
   bulkFormCard,
   bulkResultCard,
   MAX_BULK_ITEMS,
@@ -22,9 +23,17 @@ import {
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { type ActivationTarget, graphProblemCard, recordOf, targetOf, watchGroupApprovals } from './activating.js';
+import {
+  type ActivationTarget,
+  graphProblemCard,
+  recordOf,
+  storedStepUpItem,
+  targetOf,
+  watchGroupApprovals,
+} from './activating.js';
 import { activationContext } from './context.js';
 import { type ActivateSeveralData, activateSeveralData, listData } from './schemas.js';
+import { createStepUp } from './stepUpState.js';
 import { type ActivationRecord, claimOnce, completeClaim, opKey, saveRecord } from './store.js';
 
 /**
@@ -104,9 +113,9 @@ export const activateSeveralAction = defineAction({
     if (problems.length > 0) return cardReply(bulkForm(roles, { op: data.op, values: data, problems }));
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
-    const rows = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
+    const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
     await completeClaim(app, claimKey, { state: 'done' });
-    return cardReply(bulkResultCard(rows));
+    return cardReply(bulkResultCard(result.rows, result.stepUps));
   },
 });
 
@@ -154,7 +163,7 @@ async function activateAll(
   user: ActingUser,
   roles: EligibleRole[],
   input: ActivationInput,
-): Promise<BulkResultRow[]> {
+): Promise<{ rows: BulkResultRow[]; stepUps: BulkStepUp[] }> {
   const now = app.clock.now();
   const rows = new Map<string, BulkResultRow>();
   const toSend: (BatchedActivation & { target: ActivationTarget })[] = [];
@@ -183,6 +192,7 @@ async function activateAll(
     rows.set(key, { role, outcome: 'refused', ...capped });
     toSend.push({ key, target: targetOf(role), input: own });
   }
+  const stepUps: StepUpItem[] = [];
   const answers = await requestActivations(app.graph.forUser(user), user.aadObjectId, toSend, now);
   if (answers.length > 0) activationContext(app).forget(user);
   for (const [i, answer] of answers.entries()) {
@@ -190,6 +200,7 @@ async function activateAll(
     const row = rows.get(answer.key) as BulkResultRow;
     if ('error' in answer) {
       const { error } = answer;
+      if (error.kind === 'stepUp') stepUps.push({ ...sent, claims: error.claims ?? '' });
       app.log.info({ kind: error.kind, code: error.graphCode }, 'one of several activations refused');
       rows.set(answer.key, {
         ...row,
@@ -205,7 +216,33 @@ async function activateAll(
     app.log.info({ requestId: record.requestId, status: answer.outcome.status }, 'activation requested (several)');
     rows.set(answer.key, { ...row, ...rowOf(record) });
   }
-  return roles.map((r) => rows.get(pickKey(r)) as BulkResultRow);
+  return {
+    rows: roles.map((r) => rows.get(pickKey(r)) as BulkResultRow),
+    stepUps: await signInsFor(app, user, stepUps),
+  };
+}
+
+type StepUpItem = BatchedActivation & { target: ActivationTarget; claims: string };
+
+/** One step-up sign-in per distinct claims challenge; after it, every item that asked for those claims is sent. */
+async function signInsFor(app: BotServices, user: ActingUser, items: StepUpItem[]): Promise<BulkStepUp[]> {
+  const byClaims = new Map<string, StepUpItem[]>();
+  for (const item of items) byClaims.set(item.claims, [...(byClaims.get(item.claims) ?? []), item]);
+  const signIns: BulkStepUp[] = [];
+  for (const [claims, [first, ...rest]] of byClaims) {
+    const state = await createStepUp(app, {
+      user: { aadObjectId: user.aadObjectId, tenantId: user.tenantId, name: user.name, teamsId: user.teamsId },
+      claims: claims || undefined,
+      ...storedStepUpItem(first.target, first.input),
+      alsoTargets: rest.map((r) => storedStepUpItem(r.target, r.input)),
+    });
+    signIns.push({
+      names: [first, ...rest].map((i) => i.target.groupName),
+      signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    });
+  }
+  if (signIns.length > 0) app.log.info({ signIns: signIns.length }, 'several activations need a step-up sign-in');
+  return signIns;
 }
 
 function rowOf(record: ActivationRecord): Pick<BulkResultRow, 'outcome' | 'requestId' | 'detail'> {
