@@ -233,9 +233,9 @@ describe('activate several at once', () => {
     expect(buttonTitles(result).filter((t) => t.startsWith('Verify my identity'))).toEqual(['Verify my identity']);
     expect(await stack.activeInstances(GROUP.secops)).toEqual([]);
 
-    const { callback } = await signInUntilCallback(
-      (findAction(result, 'Verify my identity')?.action as { url: string }).url,
-    );
+    const link = findAction(result, 'Verify my identity')?.action as { url?: string } | undefined;
+    expect(link?.url).toBeDefined();
+    const { callback } = await signInUntilCallback(link?.url ?? '');
     const done = await fetch(callback);
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('2 of 2 activations requested');
