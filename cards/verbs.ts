@@ -22,6 +22,8 @@ export const Verbs = {
   activateList: 'activateList',
   activateForm: 'activateForm',
   activate: 'activate',
+  activateSeveralForm: 'activateSeveralForm',
+  activateSeveral: 'activateSeveral',
   deactivate: 'deactivate',
   /** Deactivate from `my access`: the answer is that card drawn again, with what Deactivate did by the row. */
   deactivateInMyAccess: 'deactivateInMyAccess',

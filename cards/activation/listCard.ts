@@ -96,6 +96,10 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
     {
       actions: [
         ...pagerActions(page, Verbs.activateList, filterData),
+        // Several at once (bot/journeys/activation/bulk.ts) when more than one role can be activated now.
+        ...(roles.filter((r) => !r.active && !r.pending && r.policy).length > 1
+          ? [executeAction('Activate several…', Verbs.activateSeveralForm, {}, { style: 'positive' })]
+          : []),
         executeAction(
           'Refresh',
           Verbs.activateList,

@@ -1,6 +1,6 @@
 import type { PrivilegedAccessGroupAssignmentScheduleRequest } from '@microsoft/microsoft-graph-types';
 import type { GraphFacade } from '../graph/client.js';
-import { toDomainError } from '../graph/errors.js';
+import { type DomainError, toDomainError } from '../graph/errors.js';
 import type { GroupAccess } from '../model/pim.js';
 import { ROLE_MANAGEMENT } from './directoryRoles.js';
 import { isoDuration, requestedWindow } from './durations.js';
@@ -67,6 +67,49 @@ export function activationBody(principalId: string, target: RoleTarget, input: A
     ...(justification ? { justification } : {}),
     ...(ticketNumber ? { ticketInfo: { ticketNumber, ticketSystem: input.ticketSystem?.trim() || null } } : {}),
   };
+}
+
+/** One activation of several, as sent in a `$batch`: `key` names it in the answer. */
+export interface BatchedActivation {
+  key: string;
+  target: RoleTarget;
+  input: ActivationInput;
+}
+
+export type BatchedOutcome = { key: string; outcome: PimRequestOutcome } | { key: string; error: DomainError };
+
+/**
+ * Several selfActivate POSTs with the person's own token, sent together: one `$batch` per 20 (the facade splits and
+ * retries throttled items once). Each item's answer is its own: an outcome, or the DomainError it would have had alone.
+ */
+export async function requestActivations(
+  facade: GraphFacade,
+  principalId: string,
+  items: BatchedActivation[],
+  now: Date,
+): Promise<BatchedOutcome[]> {
+  if (items.length === 0) return [];
+  const answers = await facade.batch(
+    items.map((item, i) => ({
+      id: String(i + 1),
+      method: 'POST' as const,
+      url: requestsOf(item.target),
+      body: activationBody(principalId, item.target, item.input, now),
+    })),
+  );
+  return items.map((item, i) => {
+    const answer = answers[i];
+    const action = `activate ${item.target.groupName}`;
+    if (answer && answer.status < 300) {
+      try {
+        return { key: item.key, outcome: outcomeOf(answer.body as ScheduleRequest) };
+      } catch (err) {
+        return { key: item.key, error: toDomainError(err, { action }) };
+      }
+    }
+    const error = batchItemError(answer, requestsOf(item.target), 'POST');
+    return { key: item.key, error: toDomainError(error, { action }) };
+  });
 }
 
 /** POST selfActivate: one round trip. Failures come back as DomainError (policy rule, step-up, conflict, …). */

@@ -30,13 +30,17 @@ export class Gaps {
 }
 
 /** A failed `$batch` item as the error a direct call would have thrown. */
-export function batchItemError(item: BatchItemResult | undefined, path: string): GraphRequestError {
+export function batchItemError(
+  item: BatchItemResult | undefined,
+  path: string,
+  method: 'GET' | 'POST' = 'GET',
+): GraphRequestError {
   const error = (item?.body as { error?: { code?: string; message?: string } } | null | undefined)?.error;
   return new GraphRequestError({
     status: item?.status ?? 502,
     code: error?.code,
     graphMessage: error?.message,
-    method: 'GET',
+    method,
     path,
   });
 }

@@ -237,7 +237,7 @@ export async function submitActivation(
   }
 }
 
-async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
+export async function watchGroupApprovals(app: BotServices, groupId: string): Promise<void> {
   try {
     await rememberPimGroup(approverContext(app).store, groupId);
   } catch (err) {
@@ -245,7 +245,7 @@ async function watchGroupApprovals(app: BotServices, groupId: string): Promise<v
   }
 }
 
-function recordOf(
+export function recordOf(
   app: BotServices,
   user: ActingUser,
   target: ActivationTarget,
@@ -298,6 +298,18 @@ async function startStepUp(
   const state = await createStepUp(app, {
     user: { aadObjectId: user.aadObjectId, tenantId: user.tenantId, name: user.name, teamsId: user.teamsId },
     claims: claims || undefined,
+    ...storedStepUpItem(target, input),
+    activityId: place.activityId,
+    conversationId: place.conversationId,
+    claimKey,
+  });
+  app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
+  return { state, card: await stepUpCardFor(app, state, target, claims) };
+}
+
+/** What a step-up state keeps of one activation waiting for the sign-in. */
+export function storedStepUpItem(target: ActivationTarget, input: ActivationInput) {
+  return {
     target: {
       groupId: target.groupId,
       groupName: target.groupName,
@@ -307,12 +319,7 @@ async function startStepUp(
       approvers: target.approvers,
     },
     input: { ...input, startDateTime: input.startDateTime?.toISOString() },
-    activityId: place.activityId,
-    conversationId: place.conversationId,
-    claimKey,
-  });
-  app.log.info({ group: target.groupId, acrs: !!claims }, 'activation needs a step-up sign-in');
-  return { state, card: await stepUpCardFor(app, state, target, claims) };
+  };
 }
 
 /** The step-up card, naming the authentication context Graph asked for as the tenant names it (else its id). */

@@ -1,6 +1,7 @@
 import type { Journey } from '../journey.js';
 import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
+import { activateSeveralAction, activateSeveralFormAction } from './bulk.js';
 import { cancelActivationAction } from './cancel.js';
 import { activateCommand, activateFormAction, activateListAction } from './listing.js';
 import { activationKind } from './subject.js';
@@ -16,6 +17,8 @@ export const activationJourney: Journey = {
     activateListAction,
     activateFormAction,
     activateAction,
+    activateSeveralFormAction,
+    activateSeveralAction,
     deactivateAction,
     extendAction,
     cancelActivationAction,

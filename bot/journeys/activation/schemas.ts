@@ -54,6 +54,21 @@ export const activateData = z.object({
 
 export type ActivateData = z.infer<typeof activateData>;
 
+/**
+ * "Activate selected": the picked roles as the multi-select sends them (`{groupId}|{accessId}|{scope},…`, at most
+ * MAX_BULK_ITEMS; each is parsed and looked up in the person's eligible list read fresh), and the shared inputs.
+ */
+export const activateSeveralData = z.object({
+  op: opSchema,
+  picked: optionalText(4000),
+  duration: optionalText(10),
+  justification: optionalText(20_000),
+  ticketNumber: optionalText(1000),
+  ticketSystem: optionalText(1000),
+});
+
+export type ActivateSeveralData = z.infer<typeof activateSeveralData>;
+
 /** A click on one activation; `list` is where the activate list was (its page and filter), when the click was there. */
 export const requestData = z.object({ requestId: requestIdSchema, list: listData.optional() });
 

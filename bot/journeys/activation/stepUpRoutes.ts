@@ -164,6 +164,7 @@ function userOf(record: StepUpState): ActingUser {
 
 /** Retries the activation with the new sign-in and puts the result on the card the person clicked. */
 async function finish(app: BotServices, record: StepUpState): Promise<{ title: string; text: string }> {
+  if (record.alsoTargets) return finishSeveral(app, record, record.alsoTargets);
   const user = userOf(record);
   const input = {
     ...record.input,
@@ -173,6 +174,30 @@ async function finish(app: BotServices, record: StepUpState): Promise<{ title: s
   const result = await submitActivation(app, user, record.target, input, place, record.claimKey);
   await showOnCard(app, user, place.activityId, result.card);
   return summary(record, result.record, result.error);
+}
+
+/** Activate several: every item that waited for this sign-in is sent now, each result arriving as its own card. */
+async function finishSeveral(
+  app: BotServices,
+  record: StepUpState,
+  others: NonNullable<StepUpState['alsoTargets']>,
+): Promise<{ title: string; text: string }> {
+  const user = userOf(record);
+  let done = 0;
+  const all = [{ target: record.target, input: record.input }, ...others];
+  for (const item of all) {
+    const input = {
+      ...item.input,
+      startDateTime: item.input.startDateTime ? new Date(item.input.startDateTime) : undefined,
+    };
+    const result = await submitActivation(app, user, item.target, input, {});
+    if (result.record) done++;
+    await showOnCard(app, user, undefined, result.card);
+  }
+  return {
+    title: 'You are verified',
+    text: `${done} of ${all.length} activations requested; Teams shows each one on its own card.`,
+  };
 }
 
 async function showOnCard(app: BotServices, user: ActingUser, activityId: string | undefined, card: AdaptiveCard) {

@@ -13,6 +13,23 @@ import type { BotServices } from '../../services.js';
 
 export const STEP_UP_MINUTES = 10;
 
+const stepUpTarget = z.object({
+  groupId: z.string(),
+  groupName: z.string(),
+  accessId: z.enum(['member', 'owner']),
+  directoryScopeId: z.string().optional(),
+  scopeName: z.string().optional(),
+  approvers: z.array(z.string()).default([]),
+});
+
+const stepUpInput = z.object({
+  durationMinutes: z.number().int().positive(),
+  justification: z.string().optional(),
+  ticketNumber: z.string().optional(),
+  ticketSystem: z.string().optional(),
+  startDateTime: z.string().optional(),
+});
+
 export const stepUpSchema = z.object({
   user: z.object({
     aadObjectId: z.string(),
@@ -22,21 +39,13 @@ export const stepUpSchema = z.object({
   }),
   /** The claims challenge JSON Graph sent; absent for plain MFA. */
   claims: z.string().optional(),
-  target: z.object({
-    groupId: z.string(),
-    groupName: z.string(),
-    accessId: z.enum(['member', 'owner']),
-    directoryScopeId: z.string().optional(),
-    scopeName: z.string().optional(),
-    approvers: z.array(z.string()).default([]),
-  }),
-  input: z.object({
-    durationMinutes: z.number().int().positive(),
-    justification: z.string().optional(),
-    ticketNumber: z.string().optional(),
-    ticketSystem: z.string().optional(),
-    startDateTime: z.string().optional(),
-  }),
+  target: stepUpTarget,
+  input: stepUpInput,
+  /** Activate several: the other items needing the same claims, sent after the same sign-in (each as its own card). */
+  alsoTargets: z
+    .array(z.object({ target: stepUpTarget, input: stepUpInput }))
+    .max(19)
+    .optional(),
   /** The card to update with the result (the one whose button started it). */
   activityId: z.string().optional(),
   conversationId: z.string().optional(),

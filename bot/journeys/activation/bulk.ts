@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type BulkResultRow,
+  type BulkStepUp,
+  bulkFormCard,
+  bulkResultCard,
+  MAX_BULK_ITEMS,
+  type PickableRole,
+  pickKey,
+} from '../../../cards/activation/bulkCard.js';
+import type { AdaptiveCard } from '../../../cards/elements.js';
+import { messageCard } from '../../../cards/messageCard.js';
+import { Verbs } from '../../../cards/verbs.js';
+import { toDomainError } from '../../../services/graph/errors.js';
+import type { EligibleRole } from '../../../services/model/pim.js';
+import { type BatchedActivation, requestActivations } from '../../../services/pim/activate.js';
+import { durationChoices } from '../../../services/pim/durations.js';
+import {
+  type ActivationInput,
+  checkActivationInput,
+  MIN_ACTIVATION_MINUTES,
+} from '../../../services/pim/validation.js';
+import { defineAction } from '../../actions/registry.js';
+import { cardReply } from '../../invokeResponse.js';
+import type { ActingUser, BotServices } from '../../services.js';
+import {
+  type ActivationTarget,
+  graphProblemCard,
+  recordOf,
+  storedStepUpItem,
+  targetOf,
+  watchGroupApprovals,
+} from './activating.js';
+import { activationContext } from './context.js';
+import { type ActivateSeveralData, activateSeveralData, listData } from './schemas.js';
+import { createStepUp } from './stepUpState.js';
+import { type ActivationRecord, claimOnce, completeClaim, opKey, saveRecord } from './store.js';
+
+/**
+ * "Activate several…" (issue 16, item 2): one form for several eligible groups and Entra roles, one `$batch` of
+ * selfActivate requests with the person's token, one card with each item's outcome. Each sent item gets the same
+ * activation record as a single activation, so the watcher, Deactivate and Cancel work for it.
+ */
+
+const PICK =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\|(member|owner)\|(\/|\/administrativeunits\/[0-9a-f-]{36})?$/;
+
+function pickable(roles: EligibleRole[]): PickableRole[] {
+  return roles.filter((r): r is PickableRole => !r.active && !r.pending && !!r.policy);
+}
+
+function bulkForm(
+  roles: PickableRole[],
+  extra: { op?: string; values?: ActivateSeveralData; problems?: string[] } = {},
+): AdaptiveCard {
+  const longest = Math.max(...roles.map((r) => r.policy.maximumMinutes));
+  const durations = durationChoices(longest);
+  return bulkFormCard({
+    roles,
+    durations,
+    defaultMinutes: durations.includes(60) ? 60 : longest,
+    op: extra.op ?? randomUUID(),
+    values: extra.values,
+    problems: extra.problems,
+  });
+}
+
+function nothingToActivateCard(): AdaptiveCard {
+  return messageCard({
+    title: 'Nothing to activate together',
+    text: 'None of your eligible roles can be activated right now: they are active, waiting, or their rules could not be read.',
+    tone: 'warning',
+    actions: [],
+  });
+}
+
+export const activateSeveralFormAction = defineAction({
+  verb: Verbs.activateSeveralForm,
+  kind: 'updatesCard',
+  data: listData,
+  async run({ user, app }) {
+    let roles: PickableRole[];
+    try {
+      roles = pickable(await activationContext(app).eligibleRoles(user));
+    } catch (err) {
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+    }
+    return cardReply(roles.length === 0 ? nothingToActivateCard() : bulkForm(roles));
+  },
+});
+
+export const activateSeveralAction = defineAction({
+  verb: Verbs.activateSeveral,
+  kind: 'updatesCard',
+  data: activateSeveralData,
+  async run({ user, app }, data) {
+    let roles: PickableRole[];
+    let all: EligibleRole[];
+    try {
+      // As the single form: the list of the last few minutes (ROLES_TTL_MS; a write forgets it), so the sends stay
+      // within 1 + ceil(N/20) round trips. A fresh read is two more; Graph authorises every item anyway.
+      all = await activationContext(app).eligibleRoles(user);
+      roles = pickable(all);
+    } catch (err) {
+      return cardReply(graphProblemCard(toDomainError(err, { action: 'read your eligible roles' })));
+    }
+    if (roles.length === 0) return cardReply(nothingToActivateCard());
+    const picked = readPicked(data.picked, all);
+    const minutes = /^\d{1,5}$/.test(data.duration ?? '') ? Number(data.duration) : Number.NaN;
+    const problems = [...picked.problems];
+    if (!(minutes >= MIN_ACTIVATION_MINUTES))
+      problems.push(`Choose a duration of at least ${MIN_ACTIVATION_MINUTES} minutes.`);
+    if (problems.length > 0) return cardReply(bulkForm(roles, { op: data.op, values: data, problems }));
+    const claimKey = opKey(user.aadObjectId, data.op);
+    if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
+    const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
+    await completeClaim(app, claimKey, { state: 'done' });
+    return cardReply(bulkResultCard(result.rows, result.stepUps));
+  },
+});
+
+function inputOf(data: ActivateSeveralData): Omit<ActivationInput, 'durationMinutes'> {
+  return {
+    justification: data.justification?.trim() || undefined,
+    ticketNumber: data.ticketNumber?.trim() || undefined,
+    ticketSystem: data.ticketSystem?.trim() || undefined,
+  };
+}
+
+/** The picked values, each one of the person's eligible roles; anything else is a problem shown on the form. */
+function readPicked(raw: string | undefined, roles: EligibleRole[]): { roles: EligibleRole[]; problems: string[] } {
+  const keys = [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((k) => k.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  if (keys.length === 0) return { roles: [], problems: ['Pick at least one role to activate.'] };
+  if (keys.length > MAX_BULK_ITEMS) {
+    return { roles: [], problems: [`Pick at most ${MAX_BULK_ITEMS} at once (you picked ${keys.length}).`] };
+  }
+  const byKey = new Map(roles.map((r) => [pickKey(r), r]));
+  const found = keys.filter((k) => PICK.test(k) && byKey.has(k)).map((k) => byKey.get(k) as EligibleRole);
+  const unknown = keys.length - found.length;
+  return unknown > 0
+    ? {
+        roles: [],
+        problems: [
+          `${unknown} of the picked roles ${unknown === 1 ? 'is' : 'are'} not (any more) among your eligible roles.`,
+        ],
+      }
+    : { roles: found, problems: [] };
+}
+
+/**
+ * Checks every picked role against its own policy (the duration capped to its maximum, not refused), sends those
+ * that pass in one `$batch`, and answers one row per role.
+ */
+async function activateAll(
+  app: BotServices,
+  user: ActingUser,
+  roles: EligibleRole[],
+  input: ActivationInput,
+): Promise<{ rows: BulkResultRow[]; stepUps: BulkStepUp[] }> {
+  const now = app.clock.now();
+  const rows = new Map<string, BulkResultRow>();
+  const toSend: (BatchedActivation & { target: ActivationTarget })[] = [];
+  for (const role of roles) {
+    const key = pickKey(role);
+    if (role.active || role.pending) {
+      rows.set(key, { role, outcome: 'notSent', detail: 'It is already active or waiting for approval.' });
+      continue;
+    }
+    if (!role.policy) {
+      rows.set(key, { role, outcome: 'notSent', detail: 'Its rules could not be read just now.' });
+      continue;
+    }
+    const durationMinutes = Math.min(input.durationMinutes, role.policy.maximumMinutes);
+    const own = { ...input, durationMinutes };
+    const problems = checkActivationInput(role.policy, own, {
+      now,
+      eligibleUntil: role.eligibleUntil,
+      noun: role.directoryScope ? 'role' : 'group',
+    });
+    if (problems.length > 0) {
+      rows.set(key, { role, outcome: 'notSent', detail: problems.map((p) => p.message).join(' ') });
+      continue;
+    }
+    const capped = durationMinutes < input.durationMinutes ? { cappedToMinutes: durationMinutes } : {};
+    rows.set(key, { role, outcome: 'refused', ...capped });
+    toSend.push({ key, target: targetOf(role), input: own });
+  }
+  const stepUps: StepUpItem[] = [];
+  const answers = await requestActivations(app.graph.forUser(user), user.aadObjectId, toSend, now);
+  if (answers.length > 0) activationContext(app).forget(user);
+  for (const [i, answer] of answers.entries()) {
+    const sent = toSend[i];
+    const row = rows.get(answer.key) as BulkResultRow;
+    if ('error' in answer) {
+      const { error } = answer;
+      if (error.kind === 'stepUp') stepUps.push({ ...sent, claims: error.claims ?? '' });
+      app.log.info({ kind: error.kind, code: error.graphCode }, 'one of several activations refused');
+      rows.set(answer.key, {
+        ...row,
+        outcome: error.kind === 'stepUp' ? 'stepUp' : 'refused',
+        detail: error.kind === 'stepUp' ? undefined : error.userMessage,
+      });
+      continue;
+    }
+    const record = await saveRecord(app, recordOf(app, user, sent.target, sent.input, answer.outcome));
+    if (record.phase === 'pendingApproval' && sent.target.directoryScopeId === undefined) {
+      await watchGroupApprovals(app, sent.target.groupId);
+    }
+    app.log.info({ requestId: record.requestId, status: answer.outcome.status }, 'activation requested (several)');
+    rows.set(answer.key, { ...row, ...rowOf(record) });
+  }
+  return {
+    rows: roles.map((r) => rows.get(pickKey(r)) as BulkResultRow),
+    stepUps: await signInsFor(app, user, stepUps),
+  };
+}
+
+type StepUpItem = BatchedActivation & { target: ActivationTarget; claims: string };
+
+/** One step-up sign-in per distinct claims challenge; after it, every item that asked for those claims is sent. */
+async function signInsFor(app: BotServices, user: ActingUser, items: StepUpItem[]): Promise<BulkStepUp[]> {
+  const byClaims = new Map<string, StepUpItem[]>();
+  for (const item of items) byClaims.set(item.claims, [...(byClaims.get(item.claims) ?? []), item]);
+  const signIns: BulkStepUp[] = [];
+  for (const [claims, [first, ...rest]] of byClaims) {
+    const state = await createStepUp(app, {
+      user: { aadObjectId: user.aadObjectId, tenantId: user.tenantId, name: user.name, teamsId: user.teamsId },
+      claims: claims || undefined,
+      ...storedStepUpItem(first.target, first.input),
+      alsoTargets: rest.map((r) => storedStepUpItem(r.target, r.input)),
+    });
+    signIns.push({
+      names: [first, ...rest].map((i) => i.target.groupName),
+      signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
+    });
+  }
+  if (signIns.length > 0) app.log.info({ signIns: signIns.length }, 'several activations need a step-up sign-in');
+  return signIns;
+}
+
+function rowOf(record: ActivationRecord): Pick<BulkResultRow, 'outcome' | 'requestId' | 'detail'> {
+  const requestId = record.requestId;
+  if (record.phase === 'active' || record.phase === 'scheduled' || record.phase === 'pendingApproval') {
+    return { outcome: record.phase, requestId, detail: undefined };
+  }
+  return { outcome: 'refused', requestId, detail: `Microsoft Entra answered: ${record.phase}.` };
+}
+
+function alreadySentCard(): AdaptiveCard {
+  return messageCard({
+    title: 'Already sent',
+    text: 'These activations were sent with your first click. Type **activate** to see where each one stands.',
+    tone: 'warning',
+    actions: [],
+  });
+}

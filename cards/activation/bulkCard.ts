@@ -1,0 +1,254 @@
+import type { ActivationPolicy, EligibleRole } from '../../services/model/pim.js';
+import {
+  type AdaptiveCard,
+  actionSet,
+  adaptiveCard,
+  type CardAction,
+  type CardElement,
+  callout,
+  choiceSetInput,
+  container,
+  executeAction,
+  heading,
+  openUrlAction,
+  plainText,
+  textBlock,
+  textInput,
+  truncate,
+} from '../elements.js';
+import { Verbs } from '../verbs.js';
+import { cancelActivationButton } from './cancelActivation.js';
+import { deactivateButton } from './deactivate.js';
+import { minutesText, policySummary, roleTitle } from './format.js';
+import { MAX_JUSTIFICATION_INPUT } from './formCard.js';
+import { activateButtonTitle, formData } from './listCard.js';
+
+/** Several activations at once (issue 16, item 2): the pick form and the card with each item's outcome. */
+
+/** One click sends at most this many: one `$batch` (Graph takes 20 requests per batch). */
+export const MAX_BULK_ITEMS = 20;
+
+export const BulkInputs = {
+  picked: 'picked',
+  duration: 'duration',
+  justification: 'justification',
+  ticketNumber: 'ticketNumber',
+  ticketSystem: 'ticketSystem',
+} as const;
+
+export const BULK_ACTIVATE_BUTTON = 'Activate selected';
+export const BULK_OPEN_BUTTON = 'Activate several…';
+
+export type PickableRole = EligibleRole & { policy: ActivationPolicy };
+
+/** The value of one role in the pick list: `{groupId}|{accessId}|{directoryScopeId}` (the scope empty for a group). */
+export function pickKey(role: Pick<EligibleRole, 'accessId' | 'directoryScope'> & { group: { id: string } }): string {
+  return `${role.group.id.toLowerCase()}|${role.accessId}|${role.directoryScope?.id.toLowerCase() ?? ''}`;
+}
+
+export interface BulkFormView {
+  roles: PickableRole[];
+  /** Offered durations in minutes, up to the largest maximum of the roles. */
+  durations: number[];
+  defaultMinutes: number;
+  op: string;
+  values?: Partial<Record<keyof typeof BulkInputs, string>>;
+  problems?: string[];
+}
+
+export function bulkFormCard(view: BulkFormView): AdaptiveCard {
+  const { roles } = view;
+  const needTicket = roles.filter((r) => r.policy.ticketRequired);
+  const chosen = Number(view.values?.duration);
+  return adaptiveCard(
+    [
+      heading('Activate several'),
+      textBlock(
+        `Pick up to ${MAX_BULK_ITEMS}; they share one duration, justification and ticket. Each is capped at its own maximum, and one whose rules the form does not meet is not sent.`,
+        { isSubtle: true, spacing: 'small' },
+      ),
+      ...problemCallout(view.problems),
+      choiceSetInput(
+        BulkInputs.picked,
+        roles.map((r) => ({
+          title: `${truncate(roleTitle(r.accessId, r.group.displayName, r.directoryScope), 90)}: ${policySummary(r.policy)}`,
+          value: pickKey(r),
+        })),
+        {
+          label: 'What to activate',
+          style: 'expanded',
+          isMultiSelect: true,
+          isRequired: true,
+          errorMessage: 'Pick at least one.',
+          wrap: true,
+          value: view.values?.picked || undefined,
+        },
+      ),
+      choiceSetInput(
+        BulkInputs.duration,
+        view.durations.map((m) => ({ title: minutesText(m), value: String(m) })),
+        {
+          label: 'For how long? (each item at most its own maximum, shown above)',
+          value: String(view.durations.includes(chosen) ? chosen : view.defaultMinutes),
+          style: 'compact',
+          isRequired: true,
+          errorMessage: 'Choose how long you need access.',
+        },
+      ),
+      textInput(BulkInputs.justification, {
+        label: 'Justification',
+        placeholder: 'Why do you need access? e.g. month-end close, incident INC0012345',
+        isMultiline: true,
+        maxLength: MAX_JUSTIFICATION_INPUT,
+        value: view.values?.justification || undefined,
+      }),
+      ...(needTicket.length > 0
+        ? [
+            textInput(BulkInputs.ticketNumber, {
+              label: `Ticket number (needed for ${truncate(needTicket.map((r) => r.group.displayName).join(', '), 120)})`,
+              placeholder: 'INC0012345',
+              maxLength: 100,
+              value: view.values?.ticketNumber || undefined,
+            }),
+            textInput(BulkInputs.ticketSystem, {
+              label: 'Ticket system',
+              placeholder: 'ServiceNow',
+              maxLength: 100,
+              value: view.values?.ticketSystem || undefined,
+            }),
+          ]
+        : []),
+    ],
+    {
+      actions: [
+        executeAction(BULK_ACTIVATE_BUTTON, Verbs.activateSeveral, { op: view.op }, { style: 'positive' }),
+        executeAction('Back to my roles', Verbs.activateList, undefined, { associatedInputs: 'none' }),
+      ],
+      fallbackText: 'Activate several roles: pick them and select Activate selected.',
+    },
+  );
+}
+
+function problemCallout(problems?: string[]): CardElement[] {
+  if (!problems?.length) return [];
+  return [
+    callout(
+      [
+        textBlock('Please fix this first:', { weight: 'bolder' }),
+        ...problems.map((p) => textBlock(`- ${p}`, { spacing: 'none', wrap: true })),
+      ],
+      'attention',
+    ),
+  ];
+}
+
+export type BulkOutcomeKind = 'active' | 'scheduled' | 'pendingApproval' | 'stepUp' | 'notSent' | 'refused';
+
+export interface BulkResultRow {
+  role: Pick<EligibleRole, 'accessId' | 'directoryScope'> & { group: { id: string; displayName: string } };
+  outcome: BulkOutcomeKind;
+  /** Why it was not sent or was refused, when or until when it runs. */
+  detail?: string;
+  /** Set when the chosen duration was longer than this item allows: what it got instead. */
+  cappedToMinutes?: number;
+  requestId?: string;
+}
+
+const OUTCOME_TEXT: Record<BulkOutcomeKind, string> = {
+  active: 'Active',
+  scheduled: 'Scheduled',
+  pendingApproval: 'Waiting for approval',
+  stepUp: 'Needs a stronger sign-in: verify below, or activate it on its own',
+  notSent: 'Not sent',
+  refused: 'Refused',
+};
+
+const OUTCOME_TONE: Record<BulkOutcomeKind, 'good' | 'warning' | 'attention'> = {
+  active: 'good',
+  scheduled: 'good',
+  pendingApproval: 'warning',
+  stepUp: 'warning',
+  notSent: 'attention',
+  refused: 'attention',
+};
+
+/** One step-up sign-in; after it, every item it names is sent. */
+export interface BulkStepUp {
+  names: string[];
+  signInUrl: string;
+}
+
+export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []): AdaptiveCard {
+  const sent = rows.filter((r) => ['active', 'scheduled', 'pendingApproval'].includes(r.outcome)).length;
+  return adaptiveCard(
+    [
+      heading('Activate several: the result'),
+      textBlock(
+        `${sent} of ${rows.length} requested. Each has its own buttons, and I remind you before each one ends.`,
+        {
+          isSubtle: true,
+          spacing: 'small',
+        },
+      ),
+      ...rows.map(resultRow),
+      ...stepUps.map((s, i) => stepUpSection(s, stepUps.length > 1 ? i + 1 : undefined)),
+    ],
+    {
+      actions: [executeAction('Show my roles', Verbs.activateList)],
+      fallbackText: `${sent} of ${rows.length} activations requested.`,
+    },
+  );
+}
+
+function resultRow(row: BulkResultRow): CardElement {
+  const { role } = row;
+  const title = roleTitle(role.accessId, role.group.displayName, role.directoryScope);
+  const lines = [
+    textBlock(`**${plainText(truncate(title, 120))}**: ${OUTCOME_TEXT[row.outcome]}`, {
+      color: OUTCOME_TONE[row.outcome],
+      wrap: true,
+    }),
+    ...(row.detail ? [textBlock(row.detail, { wrap: true, spacing: 'none' })] : []),
+    ...(row.cappedToMinutes
+      ? [
+          textBlock(`Capped to ${minutesText(row.cappedToMinutes)}, the most this allows.`, {
+            isSubtle: true,
+            spacing: 'none',
+          }),
+        ]
+      : []),
+  ];
+  const actions = rowActions(row);
+  return container(actions.length > 0 ? [...lines, actionSet(actions)] : lines, {
+    separator: true,
+    spacing: 'medium',
+  });
+}
+
+function stepUpSection(stepUp: BulkStepUp, index?: number): CardElement {
+  return callout(
+    [
+      textBlock(
+        `One stronger sign-in activates ${plainText(truncate(stepUp.names.join(', '), 300))} with this form's answers. The link works for 10 minutes, once.`,
+        { wrap: true },
+      ),
+      actionSet([openUrlAction(index ? `Verify my identity (${index})` : 'Verify my identity', stepUp.signInUrl)]),
+    ],
+    'warning',
+  );
+}
+
+function rowActions(row: BulkResultRow): CardAction[] {
+  const { role, requestId } = row;
+  const name = role.group.displayName;
+  if (row.outcome === 'active' && requestId) {
+    return [deactivateButton(requestId, role.accessId, name, role.directoryScope)];
+  }
+  if ((row.outcome === 'pendingApproval' || row.outcome === 'scheduled') && requestId) {
+    return [cancelActivationButton(requestId, role.accessId, name, row.outcome, role.directoryScope)];
+  }
+  if (row.outcome === 'stepUp' || row.outcome === 'notSent' || row.outcome === 'refused') {
+    return [executeAction(activateButtonTitle(role), Verbs.activateForm, formData(role), { style: 'positive' })];
+  }
+  return [];
+}
