@@ -24,6 +24,8 @@ export const Verbs = {
   activate: 'activate',
   activateSeveralForm: 'activateSeveralForm',
   activateSeveral: 'activateSeveral',
+  /** A saved set's button: the "Activate several" form with that set picked. */
+  activateSavedSet: 'activateSavedSet',
   deactivate: 'deactivate',
   /** Deactivate from `my access`: the answer is that card drawn again, with what Deactivate did by the row. */
   deactivateInMyAccess: 'deactivateInMyAccess',

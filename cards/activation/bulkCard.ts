@@ -17,6 +17,10 @@ import {
   truncate,
 } from '../elements.js';
 import { Verbs } from '../verbs.js';
+
+/** The longest name a saved set may have (bot/journeys/activation/savedSets.ts checks it). */
+export const MAX_SET_NAME = 40;
+
 import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
 import { minutesText, policySummary, roleTitle } from './format.js';
@@ -34,6 +38,7 @@ export const BulkInputs = {
   justification: 'justification',
   ticketNumber: 'ticketNumber',
   ticketSystem: 'ticketSystem',
+  saveAs: 'saveAs',
 } as const;
 
 export const BULK_ACTIVATE_BUTTON = 'Activate selected';
@@ -54,6 +59,8 @@ export interface BulkFormView {
   op: string;
   values?: Partial<Record<keyof typeof BulkInputs, string>>;
   problems?: string[];
+  /** Opened from a saved set: its name, and the names of its items that are no longer eligible (left out). */
+  fromSet?: { name: string; gone: string[] };
 }
 
 export function bulkFormCard(view: BulkFormView): AdaptiveCard {
@@ -68,6 +75,7 @@ export function bulkFormCard(view: BulkFormView): AdaptiveCard {
         { isSubtle: true, spacing: 'small' },
       ),
       ...problemCallout(view.problems),
+      ...fromSetNote(view.fromSet),
       choiceSetInput(
         BulkInputs.picked,
         roles.map((r) => ({
@@ -118,6 +126,12 @@ export function bulkFormCard(view: BulkFormView): AdaptiveCard {
             }),
           ]
         : []),
+      textInput(BulkInputs.saveAs, {
+        label: 'Save this pick as (optional: type activate and the name to use it again)',
+        placeholder: 'On call',
+        maxLength: MAX_SET_NAME,
+        value: view.values?.saveAs || undefined,
+      }),
     ],
     {
       actions: [
@@ -127,6 +141,12 @@ export function bulkFormCard(view: BulkFormView): AdaptiveCard {
       fallbackText: 'Activate several roles: pick them and select Activate selected.',
     },
   );
+}
+
+function fromSetNote(fromSet: BulkFormView['fromSet']): CardElement[] {
+  if (!fromSet) return [];
+  const gone = fromSet.gone.length ? ` Left out: ${plainText(truncate(fromSet.gone.join(', '), 300))}.` : '';
+  return [textBlock(`Your saved set **${plainText(fromSet.name)}** is picked.${gone}`, { wrap: true })];
 }
 
 function problemCallout(problems?: string[]): CardElement[] {

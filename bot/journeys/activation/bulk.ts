@@ -8,6 +8,7 @@ import {
   type PickableRole,
   pickKey,
 } from '../../../cards/activation/bulkCard.js';
+import { roleTitle } from '../../../cards/activation/format.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { messageCard } from '../../../cards/messageCard.js';
 import { Verbs } from '../../../cards/verbs.js';
@@ -32,7 +33,8 @@ import {
   watchGroupApprovals,
 } from './activating.js';
 import { activationContext } from './context.js';
-import { type ActivateSeveralData, activateSeveralData, listData } from './schemas.js';
+import { MAX_SAVED_SETS, type SavedSet, savedSet, savedSets, saveSet, setNameSchema } from './savedSets.js';
+import { type ActivateSeveralData, activateSeveralData, listData, savedSetData } from './schemas.js';
 import { createStepUp } from './stepUpState.js';
 import { type ActivationRecord, claimOnce, completeClaim, opKey, saveRecord } from './store.js';
 
@@ -51,7 +53,12 @@ function pickable(roles: EligibleRole[]): PickableRole[] {
 
 function bulkForm(
   roles: PickableRole[],
-  extra: { op?: string; values?: ActivateSeveralData; problems?: string[] } = {},
+  extra: {
+    op?: string;
+    values?: Partial<ActivateSeveralData>;
+    problems?: string[];
+    fromSet?: { name: string; gone: string[] };
+  } = {},
 ): AdaptiveCard {
   const longest = Math.max(...roles.map((r) => r.policy.maximumMinutes));
   const durations = durationChoices(longest);
@@ -62,6 +69,7 @@ function bulkForm(
     op: extra.op ?? randomUUID(),
     values: extra.values,
     problems: extra.problems,
+    fromSet: extra.fromSet,
   });
 }
 
@@ -110,12 +118,80 @@ export const activateSeveralAction = defineAction({
     const problems = [...picked.problems];
     if (!(minutes >= MIN_ACTIVATION_MINUTES))
       problems.push(`Choose a duration of at least ${MIN_ACTIVATION_MINUTES} minutes.`);
+    const saveAs = await saveAsProblem(app, user, data.saveAs);
+    if (saveAs.problem) problems.push(saveAs.problem);
     if (problems.length > 0) return cardReply(bulkForm(roles, { op: data.op, values: data, problems }));
+    if (saveAs.name) await saveSet(app, user.aadObjectId, { name: saveAs.name, picks: picked.roles.map(savedPick) });
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
     const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
     await completeClaim(app, claimKey, { state: 'done' });
     return cardReply(bulkResultCard(result.rows, result.stepUps));
+  },
+});
+
+/** The "Save this pick as" name checked: empty is fine (nothing saved); a new name needs a free place. */
+async function saveAsProblem(
+  app: BotServices,
+  user: ActingUser,
+  raw: string | undefined,
+): Promise<{ name?: string; problem?: string }> {
+  if (!raw?.trim()) return {};
+  const parsed = setNameSchema.safeParse(raw);
+  if (!parsed.success) return { problem: `The set name ${parsed.error.issues[0]?.message ?? 'is not valid'}.` };
+  const sets = await savedSets(app, user.aadObjectId);
+  const isNew = !sets.some((s) => s.name.toLowerCase() === parsed.data.toLowerCase());
+  if (isNew && sets.length >= MAX_SAVED_SETS) {
+    return { problem: `You have ${MAX_SAVED_SETS} saved sets already: remove one first, or leave the name empty.` };
+  }
+  return { name: parsed.data };
+}
+
+/**
+ * `activate <set name>`: the form with the set's items picked; items no longer pickable are named and left out.
+ */
+export async function savedSetForm(app: BotServices, user: ActingUser, set: SavedSet): Promise<AdaptiveCard> {
+  let all: EligibleRole[];
+  try {
+    all = await activationContext(app).eligibleRoles(user);
+  } catch (err) {
+    return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
+  }
+  const roles = pickable(all);
+  if (roles.length === 0) return nothingToActivateCard();
+  const byKey = new Map(roles.map((r) => [pickKey(r), r]));
+  const kept = set.picks.filter((p) => byKey.has(p.key)).map((p) => p.key);
+  const gone = set.picks.filter((p) => !byKey.has(p.key)).map((p) => goneName(p, all));
+  return bulkForm(roles, { values: { picked: kept.join(',') }, fromSet: { name: set.name, gone } });
+}
+
+function savedPick(role: EligibleRole): SavedSet['picks'][number] {
+  return { key: pickKey(role), name: roleTitle(role.accessId, role.group.displayName, role.directoryScope) };
+}
+
+/** A left-out item: still listed but active or waiting now, or no longer eligible at all. */
+function goneName(pick: SavedSet['picks'][number], all: EligibleRole[]): string {
+  const listed = all.some((r) => pickKey(r) === pick.key);
+  return `${pick.name} (${listed ? 'active or waiting now' : 'no longer eligible'})`;
+}
+
+export const activateSavedSetAction = defineAction({
+  verb: Verbs.activateSavedSet,
+  kind: 'updatesCard',
+  data: savedSetData,
+  async run({ user, app }, data) {
+    const set = await savedSet(app, user.aadObjectId, data.name);
+    if (!set) {
+      return cardReply(
+        messageCard({
+          title: 'That set is gone',
+          text: 'You have no saved set by that name any more. Type **activate** to see your roles.',
+          tone: 'warning',
+          actions: [],
+        }),
+      );
+    }
+    return cardReply(await savedSetForm(app, user, set));
   },
 });
 

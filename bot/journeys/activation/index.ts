@@ -1,7 +1,7 @@
 import type { Journey } from '../journey.js';
 import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
-import { activateSeveralAction, activateSeveralFormAction } from './bulk.js';
+import { activateSavedSetAction, activateSeveralAction, activateSeveralFormAction } from './bulk.js';
 import { cancelActivationAction } from './cancel.js';
 import { activateCommand, activateFormAction, activateListAction } from './listing.js';
 import { activationKind } from './subject.js';
@@ -19,6 +19,7 @@ export const activationJourney: Journey = {
     activateAction,
     activateSeveralFormAction,
     activateSeveralAction,
+    activateSavedSetAction,
     deactivateAction,
     extendAction,
     cancelActivationAction,

@@ -1,5 +1,6 @@
 import { eligibleListCard, type RowNotice } from '../../../cards/activation/listCard.js';
-import type { AdaptiveCard } from '../../../cards/elements.js';
+import { type AdaptiveCard, executeAction, plainText, truncate } from '../../../cards/elements.js';
+import { messageCard } from '../../../cards/messageCard.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { toDomainError } from '../../../services/graph/errors.js';
 import type { EligibleRole } from '../../../services/model/pim.js';
@@ -9,7 +10,9 @@ import { prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { cardReply, messageReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { currentRoleCard, formFor, graphProblemCard, notEligibleCard, policyUnreadableCard } from './activating.js';
+import { savedSetForm } from './bulk.js';
 import { activationContext } from './context.js';
+import { type SavedSet, savedSet, savedSets } from './savedSets.js';
 import { type ListPlace, listData, roleData } from './schemas.js';
 import type { ActivationRecord } from './store.js';
 import { trackCopy } from './subject.js';
@@ -22,11 +25,16 @@ async function listCard(
   filter?: string,
   page = 0,
   notice?: RowNotice,
+  typed = false,
 ): Promise<AdaptiveCard> {
   try {
     const { roles, unavailable } = await activationContext(app).eligibleRoleList(user, true);
     const wanted = filter?.trim().toLowerCase();
     const shown = wanted ? roles.filter((r) => r.group.displayName.toLowerCase().includes(wanted)) : roles;
+    if (typed && wanted && shown.length === 0) {
+      const sets = await savedSets(app, user.aadObjectId);
+      if (sets.length > 0) return unknownSetCard(filter ?? '', sets);
+    }
     if (unavailable.length > 0) app.log.warn({ unavailable }, 'eligible roles listed with parts missing');
     const now = app.clock.now().toISOString();
     return eligibleListCard({ roles: shown, now, filter: wanted ? filter : undefined, page, unavailable, notice });
@@ -34,6 +42,16 @@ async function listCard(
     app.log.warn({ err }, 'could not list eligible roles');
     return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
   }
+}
+
+/** `activate <name>` that is neither a saved set nor matches a role: the person's saved set names. */
+function unknownSetCard(typed: string, sets: SavedSet[]): AdaptiveCard {
+  return messageCard({
+    title: 'No saved set or role by that name',
+    text: `Nothing is called "${plainText(truncate(typed, 60))}". Your saved sets: ${sets.map((s) => `**${plainText(s.name)}**`).join(', ')}. Type **activate** and a set's name, or **activate** for all your roles.`,
+    tone: 'warning',
+    actions: sets.map((s) => executeAction(s.name, Verbs.activateSavedSet, { name: s.name })),
+  });
 }
 
 /** The list drawn again (read fresh) after a click on one of its rows, with what that click did in the row. */
@@ -45,7 +63,14 @@ export const activateCommand: TextCommand = {
   name: 'activate',
   match: prefixMatcher('activate', 'activation', 'activations', 'my roles', 'eligible roles', 'pim'),
   async run({ turn, user, app }, args) {
-    await sendCard(turn, await listCard(app, user, args.slice(0, 60) || undefined));
+    const wanted = args.slice(0, 60).trim();
+    // A saved set wins only on its exact name; anything else stays the list's filter, as before sets.
+    const set = wanted ? await savedSet(app, user.aadObjectId, wanted) : undefined;
+    if (set) {
+      await sendCard(turn, await savedSetForm(app, user, set));
+      return;
+    }
+    await sendCard(turn, await listCard(app, user, wanted || undefined, 0, undefined, true));
   },
 };
 

@@ -65,9 +65,14 @@ export const activateSeveralData = z.object({
   justification: optionalText(20_000),
   ticketNumber: optionalText(1000),
   ticketSystem: optionalText(1000),
+  /** "Save this pick as": checked against setNameSchema (savedSets.ts) so a bad name is a problem on the form. */
+  saveAs: optionalText(200),
 });
 
 export type ActivateSeveralData = z.infer<typeof activateSeveralData>;
+
+/** A saved set's button: its name as saved (looked up in the person's own sets). */
+export const savedSetData = z.object({ name: z.string().max(60) });
 
 /** A click on one activation; `list` is where the activate list was (its page and filter), when the click was there. */
 export const requestData = z.object({ requestId: requestIdSchema, list: listData.optional() });
