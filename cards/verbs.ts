@@ -26,6 +26,8 @@ export const Verbs = {
   activateSeveral: 'activateSeveral',
   /** A saved set's button: the "Activate several" form with that set picked. */
   activateSavedSet: 'activateSavedSet',
+  /** "Yes, remove set" on the activate list's Saved sets line. */
+  removeSavedSet: 'removeSavedSet',
   deactivate: 'deactivate',
   /** Deactivate from `my access`: the answer is that card drawn again, with what Deactivate did by the row. */
   deactivateInMyAccess: 'deactivateInMyAccess',

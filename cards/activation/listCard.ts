@@ -20,6 +20,7 @@ import { Verbs } from '../verbs.js';
 import { cancelActivationButton } from './cancelActivation.js';
 import { deactivateButton } from './deactivate.js';
 import { dateText, minutesText, missingPartsText, policySummary, roleWord, scopeText } from './format.js';
+import { savedSetsSection } from './savedSetsSection.js';
 
 /** What a click on one role's row did (Deactivate, Extend, Cancel), shown in that row when the list is drawn again. */
 export interface RowNotice {
@@ -43,6 +44,8 @@ export interface EligibleListView {
   /** 0-based page to show. */
   page?: number;
   notice?: RowNotice;
+  /** The names of the person's saved sets (bot/journeys/activation/savedSets.ts). */
+  savedSets?: string[];
 }
 
 /** Each role shows its policy in full, so a page holds few of them; Previous and Next page through the rest. */
@@ -92,6 +95,7 @@ export function eligibleListCard(view: EligibleListView): AdaptiveCard {
           : []),
         roleSection(role, now, place, role === noticeRow ? notice : undefined),
       ]),
+      ...savedSetsSection(view.savedSets ?? []),
     ],
     {
       actions: [

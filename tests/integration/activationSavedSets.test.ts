@@ -115,4 +115,22 @@ describe('saved sets for activate several', () => {
     expect(buttonTitles(filtered)).toContain('Activate Finance Admins');
     expect(cardText(filtered)).not.toContain('saved set');
   });
+
+  it('the activate list shows the saved sets; a set name opens its form, Remove asks once and removes it', async () => {
+    const { form, id } = await openBulkForm(stack);
+    await stack.press(form, 'Activate selected', { picked: ON_CALL.join(','), duration: '60', saveAs: 'On call' }, id);
+    const { card: list, id: listId } = await stack.list();
+    expect(cardText(list)).toContain('Saved sets');
+    expect(buttonTitles(list)).toEqual(expect.arrayContaining(['On call', 'Remove On call']));
+    const opened = await stack.press(list, 'On call', {}, listId);
+    expect(picks(opened).value?.split(',').sort()).toEqual([...ON_CALL].sort());
+
+    const { card: again, id: againId } = await stack.list();
+    expect(JSON.stringify(again)).toContain('Remove your saved set On call?');
+    const after = await stack.press(again, 'Yes, remove set', {}, againId);
+    expect(cardText(after)).toContain('Your eligible roles');
+    expect(cardText(after)).not.toContain('Saved sets');
+    const { card: gone } = await stack.list(ALEX, 'activate on call');
+    expect(cardText(gone)).not.toContain('Your saved set');
+  });
 });

@@ -3,7 +3,7 @@ import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
 import { activateSavedSetAction, activateSeveralAction, activateSeveralFormAction } from './bulk.js';
 import { cancelActivationAction } from './cancel.js';
-import { activateCommand, activateFormAction, activateListAction } from './listing.js';
+import { activateCommand, activateFormAction, activateListAction, removeSavedSetAction } from './listing.js';
 import { activationKind } from './subject.js';
 import { activationWatchSource } from './watch.js';
 
@@ -20,6 +20,7 @@ export const activationJourney: Journey = {
     activateSeveralFormAction,
     activateSeveralAction,
     activateSavedSetAction,
+    removeSavedSetAction,
     deactivateAction,
     extendAction,
     cancelActivationAction,

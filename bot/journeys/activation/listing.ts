@@ -12,8 +12,8 @@ import type { ActingUser, BotServices } from '../../services.js';
 import { currentRoleCard, formFor, graphProblemCard, notEligibleCard, policyUnreadableCard } from './activating.js';
 import { savedSetForm } from './bulk.js';
 import { activationContext } from './context.js';
-import { type SavedSet, savedSet, savedSets } from './savedSets.js';
-import { type ListPlace, listData, roleData } from './schemas.js';
+import { removeSet, type SavedSet, savedSet, savedSets } from './savedSets.js';
+import { type ListPlace, listData, roleData, savedSetData } from './schemas.js';
 import type { ActivationRecord } from './store.js';
 import { trackCopy } from './subject.js';
 
@@ -37,12 +37,31 @@ async function listCard(
     }
     if (unavailable.length > 0) app.log.warn({ unavailable }, 'eligible roles listed with parts missing');
     const now = app.clock.now().toISOString();
-    return eligibleListCard({ roles: shown, now, filter: wanted ? filter : undefined, page, unavailable, notice });
+    const sets = (await savedSets(app, user.aadObjectId)).map((s) => s.name);
+    return eligibleListCard({
+      roles: shown,
+      now,
+      filter: wanted ? filter : undefined,
+      page,
+      unavailable,
+      notice,
+      savedSets: sets,
+    });
   } catch (err) {
     app.log.warn({ err }, 'could not list eligible roles');
     return graphProblemCard(toDomainError(err, { action: 'read your eligible roles' }));
   }
 }
+
+export const removeSavedSetAction = defineAction({
+  verb: Verbs.removeSavedSet,
+  kind: 'updatesCard',
+  data: savedSetData,
+  async run({ user, app }, data) {
+    await removeSet(app, user.aadObjectId, data.name);
+    return cardReply(await listCard(app, user));
+  },
+});
 
 /** `activate <name>` that is neither a saved set nor matches a role: the person's saved set names. */
 function unknownSetCard(typed: string, sets: SavedSet[]): AdaptiveCard {
