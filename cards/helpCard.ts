@@ -42,7 +42,8 @@ const AUDIENCES: readonly Audience[] = [
     what:
       'Activate your eligible membership or ownership of a privileged group for the time you need, ' +
       'within its policy. I remind you before it ends, and you can deactivate it early.',
-    commands: 'Type **activate** to see your eligible roles.',
+    commands:
+      "Type **activate** to see your eligible roles, **activate** and a saved set's name (e.g. **activate on call**) to open it, or **forget my answers** to stop pre-filling your last justification.",
   },
 ];
 

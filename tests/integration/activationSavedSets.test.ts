@@ -133,4 +133,29 @@ describe('saved sets for activate several', () => {
     const { card: gone } = await stack.list(ALEX, 'activate on call');
     expect(cardText(gone)).not.toContain('Your saved set');
   });
+
+  it('the last justification is pre-filled in the set form and the single form; forget my answers removes it', async () => {
+    const { form, id } = await openBulkForm(stack);
+    await stack.press(
+      form,
+      'Activate selected',
+      { picked: ON_CALL.join(','), duration: '60', justification: 'Pager duty', saveAs: 'On call' },
+      id,
+    );
+    const justification = (card: Card) =>
+      ((card.body ?? []).find((el: any) => el.id === 'justification') as any)?.value;
+    await stack.advance(3 * 60 * 60);
+    const { card: single } = await stack.list(ALEX, 'activate finance');
+    const { form: singleForm } = { form: await stack.press(single, 'Activate Finance Admins', {}) };
+    expect(justification(singleForm)).toBe('Pager duty');
+
+    // Exchange Online is still waiting, so the set form picks the two others, both last sent "Pager duty".
+    const { card: setForm } = await stack.list(ALEX, 'activate on call');
+    expect(justification(setForm)).toBe('Pager duty');
+
+    const { card: forgotten } = await stack.list(ALEX, 'forget my answers');
+    expect(cardText(forgotten)).toContain('Answers forgotten');
+    const { card: after } = await stack.list(ALEX, 'activate on call');
+    expect(justification(after)).toBeUndefined();
+  });
 });

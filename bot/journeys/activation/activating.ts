@@ -18,6 +18,7 @@ import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext } from '../approver/context.js';
 import { rememberPimGroup } from '../approver/index.js';
+import { rememberAnswers, rememberedAnswer } from './answers.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
 import { createStepUp, readStepUp, STEP_UP_MINUTES, type StepUpState } from './stepUpState.js';
@@ -101,10 +102,14 @@ export async function formFor(
     op: extra.op ?? randomUUID(),
     now: app.clock.now().toISOString(),
     zone: user.timeZone,
-    values: extra.values,
+    values: extra.values ?? (await rememberedAnswer(app, user.aadObjectId, role)),
     problems: extra.problems,
     fieldProblems: extra.fieldProblems,
   });
+}
+
+export function answerOf(input: Omit<ActivationInput, 'durationMinutes'>) {
+  return { justification: input.justification, ticketNumber: input.ticketNumber, ticketSystem: input.ticketSystem };
 }
 
 export const activateAction = defineAction({
@@ -136,6 +141,7 @@ export const activateAction = defineAction({
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(await repeatedClickCard(app, claimKey));
     await rememberChoice(app, user.aadObjectId, data, input.durationMinutes);
+    await rememberAnswers(app, user.aadObjectId, [role], answerOf(input));
     return cardReply((await submitActivation(app, user, targetOf(role), input, place, claimKey)).card);
   },
 });

@@ -26,12 +26,14 @@ import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import {
   type ActivationTarget,
+  answerOf,
   graphProblemCard,
   recordOf,
   storedStepUpItem,
   targetOf,
   watchGroupApprovals,
 } from './activating.js';
+import { rememberAnswers, rememberedAnswers, sharedAnswer } from './answers.js';
 import { activationContext } from './context.js';
 import { MAX_SAVED_SETS, type SavedSet, savedSet, savedSets, saveSet, setNameSchema } from './savedSets.js';
 import { type ActivateSeveralData, activateSeveralData, listData, savedSetData } from './schemas.js';
@@ -124,6 +126,7 @@ export const activateSeveralAction = defineAction({
     if (saveAs.name) await saveSet(app, user.aadObjectId, { name: saveAs.name, picks: picked.roles.map(savedPick) });
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
+    await rememberAnswers(app, user.aadObjectId, picked.roles, answerOf(inputOf(data)));
     const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
     await completeClaim(app, claimKey, { state: 'done' });
     return cardReply(bulkResultCard(result.rows, result.stepUps));
@@ -162,7 +165,8 @@ export async function savedSetForm(app: BotServices, user: ActingUser, set: Save
   const byKey = new Map(roles.map((r) => [pickKey(r), r]));
   const kept = set.picks.filter((p) => byKey.has(p.key)).map((p) => p.key);
   const gone = set.picks.filter((p) => !byKey.has(p.key)).map((p) => goneName(p, all));
-  return bulkForm(roles, { values: { picked: kept.join(',') }, fromSet: { name: set.name, gone } });
+  const answer = sharedAnswer(await rememberedAnswers(app, user.aadObjectId), kept);
+  return bulkForm(roles, { values: { ...answer, picked: kept.join(',') }, fromSet: { name: set.name, gone } });
 }
 
 function savedPick(role: EligibleRole): SavedSet['picks'][number] {

@@ -3,7 +3,13 @@ import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
 import { activateSavedSetAction, activateSeveralAction, activateSeveralFormAction } from './bulk.js';
 import { cancelActivationAction } from './cancel.js';
-import { activateCommand, activateFormAction, activateListAction, removeSavedSetAction } from './listing.js';
+import {
+  activateCommand,
+  activateFormAction,
+  activateListAction,
+  forgetAnswersCommand,
+  removeSavedSetAction,
+} from './listing.js';
 import { activationKind } from './subject.js';
 import { activationWatchSource } from './watch.js';
 
@@ -26,7 +32,7 @@ export const activationJourney: Journey = {
     cancelActivationAction,
     refreshActivationAction,
   ],
-  commands: [activateCommand],
+  commands: [forgetAnswersCommand, activateCommand],
   subjects: (app) => [activationKind(app)],
   watchSources: (app) => [activationWatchSource(app)],
 };

@@ -10,6 +10,7 @@ import { prefixMatcher, type TextCommand } from '../../commands/table.js';
 import { cardReply, messageReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { currentRoleCard, formFor, graphProblemCard, notEligibleCard, policyUnreadableCard } from './activating.js';
+import { forgetAnswers } from './answers.js';
 import { savedSetForm } from './bulk.js';
 import { activationContext } from './context.js';
 import { removeSet, type SavedSet, savedSet, savedSets } from './savedSets.js';
@@ -90,6 +91,24 @@ export const activateCommand: TextCommand = {
       return;
     }
     await sendCard(turn, await listCard(app, user, wanted || undefined, 0, undefined, true));
+  },
+};
+
+/** `forget my answers`: the remembered justifications and tickets go; saved sets and durations stay. */
+export const forgetAnswersCommand: TextCommand = {
+  name: 'forget my answers',
+  match: (text) => (/^forget\s+my\s+answers$/i.test(text.trim()) ? '' : undefined),
+  async run({ turn, user, app }) {
+    await forgetAnswers(app, user.aadObjectId);
+    await sendCard(
+      turn,
+      messageCard({
+        title: 'Answers forgotten',
+        text: 'I no longer pre-fill your last justification and ticket on activation forms.',
+        tone: 'good',
+        actions: [],
+      }),
+    );
   },
 };
 
