@@ -38,6 +38,8 @@ const REQUEST_WHY = 'Quarter-end board pack for the Lisbon subsidiary (hygiene-7
 const DENY_WHY = 'Visio is covered by the new drawing tool licence (hygiene-4410)';
 const ACTIVATE_WHY = 'Month-end close journal corrections for entity 0042 (hygiene-2287)';
 const STEPUP_WHY = 'Incident INC-88213 phishing triage on the console (hygiene-5519)';
+const BULK_WHY = 'Pager rotation for the payments cluster (hygiene-6604)';
+const SET_NAME = 'Hygiene night shift 7731';
 const TYPED = 'request the payroll thing for Giedre Baltrusaityte';
 const TYPED_PHRASE = 'Giedre Baltrusaityte';
 
@@ -127,6 +129,12 @@ describe('log hygiene over a full demo run', () => {
       )
       .then(() => true);
     await rig.bot.watcher.tickNow();
+    // Activate several, saved as a named set and opened again by its name (issue 16, item 3).
+    const several = await press(teams, ALEX, await eligibleList(teams, ALEX), 'Activate several…');
+    const picked = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451|member|/';
+    const inputs = { picked, duration: '60', justification: BULK_WHY, saveAs: SET_NAME };
+    expect(cardText(await press(teams, ALEX, several, 'Activate selected', inputs))).toMatch(/1 of 1 requested/);
+    expect(cardText(await sayForCard(teams, ALEX, `activate ${SET_NAME}`))).toContain(`Your saved set **${SET_NAME}**`);
   }
 
   /** The person opens the link, signs in on the devtenant's page and comes back (codes and state are secrets). */
@@ -222,7 +230,7 @@ describe('log hygiene over a full demo run', () => {
   });
 
   it('logs no justification, deny reason or typed message text', () => {
-    for (const text of [REQUEST_WHY, DENY_WHY, ACTIVATE_WHY, STEPUP_WHY, TYPED, TYPED_PHRASE]) {
+    for (const text of [REQUEST_WHY, DENY_WHY, ACTIVATE_WHY, STEPUP_WHY, BULK_WHY, SET_NAME, TYPED, TYPED_PHRASE]) {
       expect(offending(text), text).toEqual([]);
     }
     // Not even most of it: the distinctive middle of each text.
