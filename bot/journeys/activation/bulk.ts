@@ -126,8 +126,9 @@ export const activateSeveralAction = defineAction({
     if (saveAs.name) await saveSet(app, user.aadObjectId, { name: saveAs.name, picks: picked.roles.map(savedPick) });
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
-    await rememberAnswers(app, user.aadObjectId, picked.roles, answerOf(inputOf(data)));
     const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
+    const sent = result.rows.filter((r) => r.outcome !== 'notSent').map((r) => r.role);
+    await rememberAnswers(app, user.aadObjectId, sent, answerOf(inputOf(data)));
     await completeClaim(app, claimKey, { state: 'done' });
     return cardReply(bulkResultCard(result.rows, result.stepUps));
   },
