@@ -20,7 +20,8 @@ export const setNameSchema = z
   .regex(/^[\p{L}\p{N} ]+$/u, 'may hold only letters, digits and spaces');
 
 const savedSetSchema = z.object({
-  name: setNameSchema /** Each item's pick key (cards/activation/bulkCard.ts pickKey) and its name when saved, to name it once gone. */,
+  name: setNameSchema,
+  /** Each item's pick key (cards/activation/bulkCard.ts pickKey) and its name when saved, to name it once gone. */
   picks: z.array(z.object({ key: z.string().max(200), name: z.string().max(300) })).max(20),
 });
 const setsSchema = z.object({ sets: z.array(savedSetSchema).max(MAX_SAVED_SETS) });
