@@ -63,8 +63,20 @@ export interface BulkFormView {
   fromSet?: { name: string; gone: string[] };
 }
 
+/**
+ * The form lists at most this many choices: a card grows with each one, and Teams refuses big messages. Picked ones
+ * (a saved set, a form drawn again) come first so they are never the ones left out.
+ */
+export const MAX_BULK_CHOICES = 50;
+
+function shownChoices(all: PickableRole[], picked: string | undefined): { roles: PickableRole[]; hidden: number } {
+  const chosen = new Set((picked ?? '').split(',').filter(Boolean));
+  const ordered = [...all.filter((r) => chosen.has(pickKey(r))), ...all.filter((r) => !chosen.has(pickKey(r)))];
+  return { roles: ordered.slice(0, MAX_BULK_CHOICES), hidden: Math.max(0, all.length - MAX_BULK_CHOICES) };
+}
+
 export function bulkFormCard(view: BulkFormView): AdaptiveCard {
-  const { roles } = view;
+  const { roles, hidden } = shownChoices(view.roles, view.values?.picked);
   const needTicket = roles.filter((r) => r.policy.ticketRequired);
   const chosen = Number(view.values?.duration);
   return adaptiveCard(
@@ -76,6 +88,14 @@ export function bulkFormCard(view: BulkFormView): AdaptiveCard {
       ),
       ...problemCallout(view.problems),
       ...fromSetNote(view.fromSet),
+      ...(hidden > 0
+        ? [
+            textBlock(
+              `Showing ${MAX_BULK_CHOICES} of ${view.roles.length}, to keep the card small enough for Teams; activate the others in a second round or from the list.`,
+              { isSubtle: true, spacing: 'small' },
+            ),
+          ]
+        : []),
       choiceSetInput(
         BulkInputs.picked,
         roles.map((r) => ({

@@ -3,10 +3,12 @@ import {
   BULK_ACTIVATE_BUTTON,
   bulkFormCard,
   bulkResultCard,
+  MAX_BULK_CHOICES,
   type PickableRole,
   pickKey,
 } from '../../cards/activation/bulkCard.js';
 import { eligibleListCard } from '../../cards/activation/listCard.js';
+import { cardUtf16Bytes, MAX_CARD_UTF16_BYTES } from '../../cards/size.js';
 import { Verbs } from '../../cards/verbs.js';
 import type { ActivationPolicy, EligibleRole } from '../../services/model/pim.js';
 import { checkCard } from '../helpers/cardCheck.js';
@@ -59,8 +61,28 @@ function row(card: Card, name: string): Card {
 }
 
 describe('the Activate several form', () => {
-  const form = (roles: PickableRole[], extra: { problems?: string[] } = {}) =>
+  const form = (roles: PickableRole[], extra: { problems?: string[]; values?: { picked?: string } } = {}) =>
     bulkFormCard({ roles, durations: [30, 60, 120, 240, 480], defaultMinutes: 60, op: REQUEST, ...extra });
+
+  it('lists at most MAX_BULK_CHOICES roles, picked ones first, says how many are left out and stays within the size budget', () => {
+    const many = Array.from({ length: 120 }, (_, i) => ({
+      ...finance,
+      group: {
+        ...finance.group,
+        id: `20000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        displayName: `Group ${i} ${'x'.repeat(80)}`,
+      },
+    }));
+    const last = pickKey(many[119]);
+    const card = form(many, { values: { picked: last } });
+    expect(checkCard(card)).toEqual([]);
+    const picks = inputOf(card, 'picked');
+    expect(picks.choices).toHaveLength(MAX_BULK_CHOICES);
+    expect(picks.choices[0].value).toBe(last);
+    expect(cardText(card)).toContain(`Showing ${MAX_BULK_CHOICES} of 120`);
+    expect(cardUtf16Bytes(card)).toBeLessThanOrEqual(MAX_CARD_UTF16_BYTES);
+    expect(cardText(form([finance, reader]))).not.toContain('Showing');
+  });
 
   it('lists each role as a checkbox with its cap, one duration and one justification', () => {
     const card = form([finance, reader]);
