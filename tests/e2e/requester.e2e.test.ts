@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { PEOPLE, userToken } from '../devtenant/tokens.js';
 import { withAllPages } from '../helpers/devtenantGraph.js';
-import { clickOnCard, describeE2E, type E2E, send } from './playgroundE2E.js';
+import { cardCount, clickOnCard, describeE2E, type E2E, send, waitForCard } from './playgroundE2E.js';
 
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 
@@ -47,8 +47,9 @@ async function approveAsMegan(e2e: E2E): Promise<void> {
 
 describeE2E('Agents Playground in Chromium: requesting access', (e2e) => {
   it('search with a typo, request, and the status card turns to delivered without typing anything', async () => {
-    const results = await send(e2e().page, 'request salesforse');
-    await expect.poll(() => results.innerText()).toMatch(/Salesforce – Sales Cloud User/);
+    await send(e2e().page, 'request salesforse');
+    // Pinned to this card: the notifications that arrive later must not take its place in the test.
+    const results = await waitForCard(e2e().page, 'Salesforce – Sales Cloud User');
 
     await clickOnCard(results, 'Request');
     await expect.poll(() => results.innerText(), { timeout: 10_000 }).toMatch(/Request Salesforce – Sales Cloud User/);
@@ -58,13 +59,15 @@ describeE2E('Agents Playground in Chromium: requesting access', (e2e) => {
     await clickOnCard(results, 'Submit request');
     await expect.poll(() => results.innerText(), { timeout: 10_000 }).toMatch(/Pending approval/);
     expect(await results.innerText()).toMatch(/IT Operations Approvers/);
+    const cardsBefore = await cardCount(e2e().page);
 
     await approveAsMegan(e2e());
     // The watcher (every second here) notices the decision and updates the same card in place.
     await expect.poll(() => results.innerText(), { timeout: 15_000 }).toMatch(/Delivered/);
     expect(await results.innerText()).toMatch(/Your access is ready/);
-    await expect
-      .poll(() => e2e().page.locator('.ac-adaptiveCard').last().innerText(), { timeout: 10_000 })
-      .toMatch(/Salesforce – Sales Cloud User: Delivered/);
+    const told = await waitForCard(e2e().page, 'Salesforce – Sales Cloud User: Delivered', { after: cardsBefore });
+    expect(await told.innerText()).toMatch(/Your access is ready/);
+    // One message for the decision; none for Entra's own first step to "waiting for approval".
+    expect(await cardCount(e2e().page)).toBe(cardsBefore + 1);
   });
 });

@@ -421,8 +421,21 @@ async function tellRequester(
   const subject = requestSubject(record.requestId);
   // The state was read already, so refresh the copies directly instead of refreshSubject (which reads again).
   await app.proactive.registry.refreshAll(subject, versionOf(request, openStage), renderFor(view));
-  await app.proactive.notifier.notifyOnce(`${subject}:${change}`, record.userId, requestNotificationCard(view));
+  if (isNews(record.lastState, change)) {
+    await app.proactive.notifier.notifyOnce(`${subject}:${change}`, record.userId, requestNotificationCard(view));
+  }
   await store.updateTracked(record.requestId, told(request, openStage));
+}
+
+/**
+ * Entra's own first steps after a submit (to waiting for approval, or straight to setting up) decide nothing: the card
+ * the person just saw changes in place, without a message. Timing alone decides whether the submit's reply already
+ * shows them, so a message for them would come some times and not others.
+ */
+const FIRST_STEPS: ReadonlySet<string> = new Set(['pendingApproval', 'delivering']);
+
+function isNews(toldState: string | undefined, change: string): boolean {
+  return !(toldState === 'submitted' && FIRST_STEPS.has(change));
 }
 
 /**
