@@ -1,5 +1,6 @@
 import type { ActivationPolicy, EligibleRole } from '../../services/model/pim.js';
 import {
+  type ActionData,
   type AdaptiveCard,
   actionSet,
   adaptiveCard,
@@ -182,7 +183,27 @@ function problemCallout(problems?: string[]): CardElement[] {
   ];
 }
 
-export type BulkOutcomeKind = 'active' | 'scheduled' | 'pendingApproval' | 'stepUp' | 'notSent' | 'refused';
+export type BulkOutcomeKind =
+  | 'active'
+  | 'scheduled'
+  | 'pendingApproval'
+  | 'stepUp'
+  | 'notSent'
+  | 'refused'
+  /** After a click on the result card: deactivated, canceled, or over by itself (ended, denied, expired). */
+  | 'deactivated'
+  | 'canceled'
+  | 'over';
+
+/** Outcomes of items that were requested (the count in the card's first line). */
+const REQUESTED: ReadonlySet<BulkOutcomeKind> = new Set([
+  'active',
+  'scheduled',
+  'pendingApproval',
+  'deactivated',
+  'canceled',
+  'over',
+]);
 
 export interface BulkResultRow {
   role: Pick<EligibleRole, 'accessId' | 'directoryScope'> & { group: { id: string; displayName: string } };
@@ -201,15 +222,21 @@ const OUTCOME_TEXT: Record<BulkOutcomeKind, string> = {
   stepUp: 'Needs a stronger sign-in: verify below, or activate it on its own',
   notSent: 'Not sent',
   refused: 'Refused',
+  deactivated: 'Deactivated',
+  canceled: 'Request canceled',
+  over: 'No longer active',
 };
 
-const OUTCOME_TONE: Record<BulkOutcomeKind, 'good' | 'warning' | 'attention'> = {
+const OUTCOME_TONE: Record<BulkOutcomeKind, 'good' | 'warning' | 'attention' | 'default'> = {
   active: 'good',
   scheduled: 'good',
   pendingApproval: 'warning',
   stepUp: 'warning',
   notSent: 'attention',
   refused: 'attention',
+  deactivated: 'default',
+  canceled: 'default',
+  over: 'default',
 };
 
 /** One step-up sign-in; after it, every item it names is sent. */
@@ -218,8 +245,12 @@ export interface BulkStepUp {
   signInUrl: string;
 }
 
-export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []): AdaptiveCard {
-  const sent = rows.filter((r) => ['active', 'scheduled', 'pendingApproval'].includes(r.outcome)).length;
+/**
+ * `op` is the run's form id: a row's Deactivate / Cancel carries it, so the answer is this card again with that row
+ * changed (bot/journeys/activation/bulkResults.ts).
+ */
+export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = [], op?: string): AdaptiveCard {
+  const sent = rows.filter((r) => REQUESTED.has(r.outcome)).length;
   return adaptiveCard(
     [
       heading('Activate several: the result'),
@@ -230,7 +261,7 @@ export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []
           spacing: 'small',
         },
       ),
-      ...rows.map(resultRow),
+      ...rows.map((row) => resultRow(row, op)),
       ...stepUps.map((s, i) => stepUpSection(s, stepUps.length > 1 ? i + 1 : undefined)),
     ],
     {
@@ -240,7 +271,7 @@ export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []
   );
 }
 
-function resultRow(row: BulkResultRow): CardElement {
+function resultRow(row: BulkResultRow, op?: string): CardElement {
   const { role } = row;
   const title = roleTitle(role.accessId, role.group.displayName, role.directoryScope);
   const lines = [
@@ -258,7 +289,7 @@ function resultRow(row: BulkResultRow): CardElement {
         ]
       : []),
   ];
-  const actions = rowActions(row);
+  const actions = rowActions(row, op);
   return container(actions.length > 0 ? [...lines, actionSet(actions)] : lines, {
     separator: true,
     spacing: 'medium',
@@ -278,17 +309,16 @@ function stepUpSection(stepUp: BulkStepUp, index?: number): CardElement {
   );
 }
 
-function rowActions(row: BulkResultRow): CardAction[] {
+function rowActions(row: BulkResultRow, op?: string): CardAction[] {
   const { role, requestId } = row;
   const name = role.group.displayName;
+  const place: ActionData = op ? { bulk: op } : {};
   if (row.outcome === 'active' && requestId) {
-    return [deactivateButton(requestId, role.accessId, name, role.directoryScope)];
+    return [deactivateButton(requestId, role.accessId, name, role.directoryScope, place)];
   }
   if ((row.outcome === 'pendingApproval' || row.outcome === 'scheduled') && requestId) {
-    return [cancelActivationButton(requestId, role.accessId, name, row.outcome, role.directoryScope)];
+    return [cancelActivationButton(requestId, role.accessId, name, row.outcome, role.directoryScope, place)];
   }
-  if (row.outcome === 'stepUp' || row.outcome === 'notSent' || row.outcome === 'refused') {
-    return [executeAction(activateButtonTitle(role), Verbs.activateForm, formData(role), { style: 'positive' })];
-  }
-  return [];
+  if (row.outcome === 'active' || row.outcome === 'pendingApproval' || row.outcome === 'scheduled') return [];
+  return [executeAction(activateButtonTitle(role), Verbs.activateForm, formData(role), { style: 'positive' })];
 }

@@ -186,19 +186,40 @@ describe('activate several at once', () => {
     expect(items.filter((e) => e.method === 'POST' && /ScheduleRequests$/.test(e.path))).toEqual([]);
   });
 
-  it('each activated item has its own Deactivate, which ends only that one', async () => {
+  it('each item has its own Deactivate or Cancel, which ends only that one and redraws the result card', async () => {
     const { form, id } = await openBulkForm(stack);
+    const picked = [groupKey(GROUP.finance), roleKey(GLOBAL_READER), groupKey(EXCHANGE_ONLINE)];
     const result = await stack.press(
       form,
       'Activate selected',
-      { picked: [groupKey(GROUP.finance), roleKey(GLOBAL_READER)].join(','), duration: '60', justification: 'Audit' },
+      { picked: picked.join(','), duration: '60', justification: 'Audit' },
       id,
     );
+    expect(cardText(result)).toContain('3 of 3 requested');
     await stack.advance(6 * 60);
-    const ended = await stack.press(resultRow(result, 'Membership of Finance Admins'), 'Yes, deactivate', {}, id);
-    expect(cardText(ended)).toMatch(/deactivated/i);
+
+    const one = await stack.press(resultRow(result, 'Membership of Finance Admins'), 'Yes, deactivate', {}, id);
+    expect(cardText(one)).toContain('Activate several: the result');
+    expect(cardText(one)).toContain('3 of 3 requested');
+    expect(cardText(resultRow(one, 'Membership of Finance Admins'))).toContain('Deactivated');
+    expect(cardText(resultRow(one, 'Membership of Finance Admins'))).toContain('You are still eligible');
+    expect(buttonTitles(resultRow(one, 'Membership of Finance Admins'))).toEqual(['Activate Finance Admins']);
+    expect(cardText(resultRow(one, 'Global Reader role'))).toContain('Active');
     expect(await stack.activeInstances(GROUP.finance)).toEqual([]);
     expect(await activeRoleIds(stack)).toContain(GLOBAL_READER);
+
+    const two = await stack.press(resultRow(one, 'Global Reader role'), 'Yes, deactivate', {}, id);
+    expect(cardText(resultRow(two, 'Global Reader role'))).toContain('Deactivated');
+    expect(cardText(resultRow(two, 'Membership of Finance Admins'))).toContain('Deactivated');
+    expect(await activeRoleIds(stack)).not.toContain(GLOBAL_READER);
+
+    const three = await stack.press(resultRow(two, 'Membership of Exchange Online Admins'), 'Yes, cancel it', {}, id);
+    expect(cardText(resultRow(three, 'Membership of Exchange Online Admins'))).toContain('Request canceled');
+    const sent = (await stack.stack.graphCalls()) as { method: string; path: string }[];
+    expect(sent.some((e) => e.method === 'POST' && /\/cancel$/.test(e.path))).toBe(true);
+    // A second click from the first copy of the card: the row says where it stands.
+    const stale = await stack.press(resultRow(result, 'Global Reader role'), 'Yes, deactivate', {}, id);
+    expect(cardText(resultRow(stale, 'Global Reader role'))).toContain('Deactivated');
   });
 
   it('each sent item has its activation record: the watcher reminds before its own end', async () => {

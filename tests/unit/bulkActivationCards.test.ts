@@ -147,6 +147,35 @@ describe('the Activate several result', () => {
     expect(buttonTitles(row(card, 'User Administrator'))).toEqual(['Activate User Administrator']);
   });
 
+  it("a row's Deactivate and Cancel carry the run, so the answer is this card again", () => {
+    const OP = 'b0000000-0000-4000-8000-000000000002';
+    const withOp = bulkResultCard(
+      [
+        { role: finance, outcome: 'active', requestId: REQUEST },
+        { role: reader, outcome: 'pendingApproval', requestId: REQUEST },
+      ],
+      [],
+      OP,
+    );
+    expect(findAction(withOp, 'Yes, deactivate')?.action).toMatchObject({ data: { requestId: REQUEST, bulk: OP } });
+    expect(findAction(withOp, 'Yes, cancel it')?.action).toMatchObject({ data: { requestId: REQUEST, bulk: OP } });
+  });
+
+  it('after a click: a deactivated or canceled row still counts as requested, says so and offers Activate', () => {
+    const after = bulkResultCard([
+      { role: finance, outcome: 'deactivated', requestId: REQUEST, detail: 'You are still eligible.' },
+      { role: reader, outcome: 'canceled', requestId: REQUEST },
+      { role: prod, outcome: 'over', requestId: REQUEST, detail: 'An approver denied it.' },
+    ]);
+    expect(checkCard(after)).toEqual([]);
+    expect(cardText(after)).toContain('3 of 3 requested.');
+    expect(cardText(row(after, 'Finance Admins'))).toContain('Deactivated');
+    expect(buttonTitles(row(after, 'Finance Admins'))).toEqual(['Activate Finance Admins']);
+    expect(cardText(row(after, 'Global Reader'))).toContain('Request canceled');
+    expect(cardText(row(after, 'Production Servers Admins'))).toContain('No longer active');
+    expect(cardText(row(after, 'Production Servers Admins'))).toContain('An approver denied it.');
+  });
+
   it('offers one sign-in per claims set, naming what each activates', () => {
     const one = bulkResultCard(
       [],

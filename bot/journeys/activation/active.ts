@@ -46,8 +46,8 @@ export const deactivateAction = defineAction({
   verb: Verbs.deactivate,
   kind: 'updatesCard',
   data: requestData,
-  async run({ turn, user, app }, { requestId, list }) {
-    return answerClick(app, user, await deactivateOnce(app, user, requestId, turn.activity.replyToId), list);
+  async run({ turn, user, app }, { requestId, list, bulk }) {
+    return answerClick(app, user, await deactivateOnce(app, user, requestId, turn.activity.replyToId), list, bulk);
   },
 });
 

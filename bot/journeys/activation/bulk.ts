@@ -3,7 +3,6 @@ import {
   type BulkResultRow,
   type BulkStepUp,
   bulkFormCard,
-  bulkResultCard,
   MAX_BULK_ITEMS,
   type PickableRole,
   pickKey,
@@ -34,6 +33,7 @@ import {
   watchGroupApprovals,
 } from './activating.js';
 import { rememberAnswers, rememberedAnswers, sharedAnswer } from './answers.js';
+import { keepBulkResult } from './bulkResults.js';
 import { activationContext } from './context.js';
 import { MAX_SAVED_SETS, type SavedSet, savedSet, savedSets, saveSet, setNameSchema } from './savedSets.js';
 import { type ActivateSeveralData, activateSeveralData, listData, savedSetData } from './schemas.js';
@@ -130,7 +130,7 @@ export const activateSeveralAction = defineAction({
     const sent = result.rows.filter((r) => r.outcome !== 'notSent').map((r) => r.role);
     await rememberAnswers(app, user.aadObjectId, sent, answerOf(inputOf(data)));
     await completeClaim(app, claimKey, { state: 'done' });
-    return cardReply(bulkResultCard(result.rows, result.stepUps));
+    return cardReply(await keepBulkResult(app, user.aadObjectId, data.op, result.rows, result.stepUps));
   },
 });
 

@@ -32,8 +32,8 @@ export const cancelActivationAction = defineAction({
   verb: Verbs.cancelActivation,
   kind: 'updatesCard',
   data: requestData,
-  async run({ turn, user, app }, { requestId, list }) {
-    return answerClick(app, user, await cancelOnce(app, user, requestId, turn.activity.replyToId), list);
+  async run({ turn, user, app }, { requestId, list, bulk }) {
+    return answerClick(app, user, await cancelOnce(app, user, requestId, turn.activity.replyToId), list, bulk);
   },
 });
 

@@ -6,6 +6,7 @@ import { Verbs } from '../../../cards/verbs.js';
 import { loadRequestSnapshot } from '../../../services/pim/activate.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { bulkAfterClick } from './bulkResults.js';
 import { activationContext } from './context.js';
 import { listAfterClick } from './listing.js';
 import type { ListPlace } from './schemas.js';
@@ -26,14 +27,22 @@ export type Notice = NonNullable<ActivationCardView['notice']>;
  */
 export type ClickAnswer = { card: AdaptiveCard } | { record: ActivationRecord; notice?: Notice; done?: string };
 
-/** The activation card in place of the clicked one, or, for a click in the activate list, that list drawn again. */
+/**
+ * The activation card in place of the clicked one; for a click in the activate list, that list drawn again; on the
+ * result card of several activations, that card again with the row changed.
+ */
 export async function answerClick(
   app: BotServices,
   user: ActingUser,
   answer: ClickAnswer,
   list?: ListPlace,
+  bulk?: string,
 ): Promise<AdaptiveCardInvokeResponse> {
   if ('card' in answer) return cardReply(answer.card);
+  if (bulk) {
+    const again = await bulkAfterClick(app, user.aadObjectId, bulk, answer.record, answer.notice);
+    if (again) return cardReply(again);
+  }
   if (!list) return cardReply(renderRecord(app, answer.record, answer.notice));
   const { record, notice } = answer;
   const row = { groupId: record.groupId, accessId: record.accessId, directoryScopeId: record.directoryScopeId };

@@ -74,7 +74,14 @@ export type ActivateSeveralData = z.infer<typeof activateSeveralData>;
 /** A saved set's button: its name as saved (looked up in the person's own sets). */
 export const savedSetData = z.object({ name: z.string().max(60) });
 
-/** A click on one activation; `list` is where the activate list was (its page and filter), when the click was there. */
-export const requestData = z.object({ requestId: requestIdSchema, list: listData.optional() });
+/**
+ * A click on one activation; `list` is where the activate list was (its page and filter), when the click was there;
+ * `bulk` the "Activate several" run whose result card it was clicked on.
+ */
+export const requestData = z.object({
+  requestId: requestIdSchema,
+  list: listData.optional(),
+  bulk: opSchema.optional(),
+});
 
 export type ListPlace = z.infer<typeof listData>;
