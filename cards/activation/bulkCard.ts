@@ -243,6 +243,8 @@ const OUTCOME_TONE: Record<BulkOutcomeKind, 'good' | 'warning' | 'attention' | '
 export interface BulkStepUp {
   names: string[];
   signInUrl: string;
+  /** The pickKey of each item it activates (not shown: the result card drops the sign-in once they are sent). */
+  keys?: string[];
 }
 
 /**

@@ -259,12 +259,28 @@ describe('activate several at once', () => {
     const { callback } = await signInUntilCallback(link?.url ?? '');
     const done = await fetch(callback);
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain('2 of 2 activations requested');
+    expect(await done.text()).toContain('2 of 2 activations requested; the result card in Teams shows each one.');
     expect((await stack.activeInstances(GROUP.secops)).length).toBe(1);
     expect(await activeRoleIds(stack)).toEqual(expect.arrayContaining([USER_ADMIN, GLOBAL_READER]));
-    // Each arrives as its own card, with its own buttons.
-    await stack.teams.waitFor(() =>
-      stack.teams.cardsFor(ALEX).some((c) => /User Administrator\*\* \(whole directory\) until/.test(cardText(c.card))),
-    );
+    // The result card, where the person clicked, shows them active with their own buttons; the used link is gone.
+    await stack.teams.waitFor(() => cardText(stack.current(id)).includes('3 of 3 requested'));
+    const after = stack.current(id);
+    expect(cardText(resultRow(after, 'User Administrator'))).toContain('Active');
+    expect(cardText(resultRow(after, 'Membership of Security Operations'))).toContain('Active');
+    expect(buttonTitles(resultRow(after, 'User Administrator'))).toContain('Deactivate');
+    expect(buttonTitles(after).filter((t) => t.startsWith('Verify my identity'))).toEqual([]);
+    expect(cardText(after)).not.toContain('One stronger sign-in');
+    // Nothing else arrives for them: the result card is the one place.
+    expect(
+      stack.teams
+        .cardsFor(ALEX)
+        .filter((c) => /User Administrator\*\* \(whole directory\) until/.test(cardText(c.card))),
+    ).toEqual([]);
+
+    // Deactivate on the redrawn row answers with the result card again.
+    await stack.advance(6 * 60);
+    const ended = await stack.press(resultRow(after, 'User Administrator'), 'Yes, deactivate', {}, id);
+    expect(cardText(resultRow(ended, 'User Administrator'))).toContain('Deactivated');
+    expect(await activeRoleIds(stack)).not.toContain(USER_ADMIN);
   });
 });

@@ -103,7 +103,7 @@ export const activateSeveralAction = defineAction({
   verb: Verbs.activateSeveral,
   kind: 'updatesCard',
   data: activateSeveralData,
-  async run({ user, app }, data) {
+  async run({ user, app, turn }, data) {
     let roles: PickableRole[];
     let all: EligibleRole[];
     try {
@@ -126,7 +126,8 @@ export const activateSeveralAction = defineAction({
     if (saveAs.name) await saveSet(app, user.aadObjectId, { name: saveAs.name, picks: picked.roles.map(savedPick) });
     const claimKey = opKey(user.aadObjectId, data.op);
     if (!(await claimOnce(app, claimKey))) return cardReply(alreadySentCard());
-    const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes });
+    const run = { op: data.op, activityId: turn.activity.replyToId };
+    const result = await activateAll(app, user, picked.roles, { ...inputOf(data), durationMinutes: minutes }, run);
     const sent = result.rows.filter((r) => r.outcome !== 'notSent').map((r) => r.role);
     await rememberAnswers(app, user.aadObjectId, sent, answerOf(inputOf(data)));
     await completeClaim(app, claimKey, { state: 'done' });
@@ -244,6 +245,7 @@ async function activateAll(
   user: ActingUser,
   roles: EligibleRole[],
   input: ActivationInput,
+  run: BulkRun,
 ): Promise<{ rows: BulkResultRow[]; stepUps: BulkStepUp[] }> {
   const now = app.clock.now();
   const rows = new Map<string, BulkResultRow>();
@@ -299,14 +301,25 @@ async function activateAll(
   }
   return {
     rows: roles.map((r) => rows.get(pickKey(r)) as BulkResultRow),
-    stepUps: await signInsFor(app, user, stepUps),
+    stepUps: await signInsFor(app, user, stepUps, run),
   };
 }
 
 type StepUpItem = BatchedActivation & { target: ActivationTarget; claims: string };
 
 /** One step-up sign-in per distinct claims challenge; after it, every item that asked for those claims is sent. */
-async function signInsFor(app: BotServices, user: ActingUser, items: StepUpItem[]): Promise<BulkStepUp[]> {
+/** The run of "Activate several": its form id, and the result card (the clicked form) when Teams said which. */
+interface BulkRun {
+  op: string;
+  activityId?: string;
+}
+
+async function signInsFor(
+  app: BotServices,
+  user: ActingUser,
+  items: StepUpItem[],
+  run: BulkRun,
+): Promise<BulkStepUp[]> {
   const byClaims = new Map<string, StepUpItem[]>();
   for (const item of items) byClaims.set(item.claims, [...(byClaims.get(item.claims) ?? []), item]);
   const signIns: BulkStepUp[] = [];
@@ -316,9 +329,11 @@ async function signInsFor(app: BotServices, user: ActingUser, items: StepUpItem[
       claims: claims || undefined,
       ...storedStepUpItem(first.target, first.input),
       alsoTargets: rest.map((r) => storedStepUpItem(r.target, r.input)),
+      ...(run.activityId ? { bulk: { op: run.op, activityId: run.activityId } } : {}),
     });
     signIns.push({
       names: [first, ...rest].map((i) => i.target.groupName),
+      keys: [first, ...rest].map((i) => i.key),
       signInUrl: `${activationContext(app).publicUrl()}/auth/stepup?state=${encodeURIComponent(state)}`,
     });
   }

@@ -4,6 +4,7 @@ import {
   type BulkResultRow,
   type BulkStepUp,
   bulkResultCard,
+  pickKey,
 } from '../../../cards/activation/bulkCard.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import type { ActivationPhase } from '../../../services/model/pim.js';
@@ -48,7 +49,15 @@ const runSchema = z.object({
   op: z.string().max(100),
   at: z.string().max(40),
   rows: z.array(rowSchema).max(50),
-  stepUps: z.array(z.object({ names: z.array(z.string().max(300)).max(50), signInUrl: z.string().max(4000) })).max(20),
+  stepUps: z
+    .array(
+      z.object({
+        names: z.array(z.string().max(300)).max(50),
+        signInUrl: z.string().max(4000),
+        keys: z.array(z.string().max(200)).max(50).optional(),
+      }),
+    )
+    .max(20),
 });
 const runsSchema = z.object({ runs: z.array(runSchema).max(KEEP_RUNS) });
 
@@ -93,6 +102,43 @@ export async function bulkAfterClick(
   if (!changed) return undefined;
   const fresh = app.clock.now().getTime() - Date.parse(changed.at) < STEP_UP_MS;
   return bulkResultCard(changed.rows, fresh ? changed.stepUps : [], op);
+}
+
+/** What one item sent after a step-up sign-in came to: its activation, or why Graph refused it. */
+export interface AfterStepUp {
+  key: string;
+  record?: ActivationRecord;
+  refused?: string;
+}
+
+/**
+ * After the step-up sign-in of a run: its items' rows say where each now stands and the sign-in they waited for is
+ * gone; undefined when the run is no longer kept.
+ */
+export async function bulkAfterStepUp(
+  app: BotServices,
+  user: string,
+  op: string,
+  sent: AfterStepUp[],
+): Promise<AdaptiveCard | undefined> {
+  const byKey = new Map(sent.map((s) => [s.key, s]));
+  const stored = await updateItem(app.storage, runsKey(user), runsSchema, app.log, (current) => {
+    const runs = current?.runs ?? [];
+    if (!runs.some((r) => r.op === op)) return UNCHANGED;
+    const changed = (run: Run): Run => ({
+      ...run,
+      rows: run.rows.map((row) => {
+        const item = byKey.get(pickKey(row.role));
+        if (!item) return row;
+        if (!item.record) return { ...row, outcome: 'refused', detail: item.refused };
+        return rowNow({ ...row, requestId: item.record.requestId }, item.record);
+      }),
+      stepUps: run.stepUps.filter((s) => !s.keys?.some((k) => byKey.has(k))),
+    });
+    return { runs: runs.map((r) => (r.op === op ? changed(r) : r)) };
+  });
+  const run = stored?.runs.find((r) => r.op === op);
+  return run ? bulkResultCard(run.rows, run.stepUps, op) : undefined;
 }
 
 const OUTCOME_OF: Partial<Record<ActivationPhase, BulkOutcomeKind>> = {

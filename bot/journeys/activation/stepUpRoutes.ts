@@ -1,4 +1,5 @@
 import type restify from 'restify';
+import { pickKey } from '../../../cards/activation/bulkCard.js';
 import { scopeText } from '../../../cards/activation/format.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import { momentPlain, plainTimes } from '../../../cards/time.js';
@@ -6,6 +7,7 @@ import type { DomainError } from '../../../services/graph/errors.js';
 import { pkceChallenge, type StepUpToken } from '../../../services/pim/stepUpAuthority.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { directoryScopeOf, submitActivation } from './activating.js';
+import { type AfterStepUp, bulkAfterStepUp } from './bulkResults.js';
 import { activationContext } from './context.js';
 import { consumeStepUp, readStepUp, type StepUpProblem, type StepUpState, stepUpProblem } from './stepUpState.js';
 import type { ActivationRecord } from './store.js';
@@ -176,28 +178,51 @@ async function finish(app: BotServices, record: StepUpState): Promise<{ title: s
   return summary(record, result.record, result.error);
 }
 
-/** Activate several: every item that waited for this sign-in is sent now, each result arriving as its own card. */
+/**
+ * Activate several: every item that waited for this sign-in is sent now. The run's result card shows where each
+ * stands; an item Graph refused (and every item, when that card is not known) also gets its own card, with the reason
+ * and a way on.
+ */
 async function finishSeveral(
   app: BotServices,
   record: StepUpState,
   others: NonNullable<StepUpState['alsoTargets']>,
 ): Promise<{ title: string; text: string }> {
   const user = userOf(record);
-  let done = 0;
   const all = [{ target: record.target, input: record.input }, ...others];
+  const sent: (AfterStepUp & { card: AdaptiveCard })[] = [];
   for (const item of all) {
     const input = {
       ...item.input,
       startDateTime: item.input.startDateTime ? new Date(item.input.startDateTime) : undefined,
     };
     const result = await submitActivation(app, user, item.target, input, {});
-    if (result.record) done++;
-    await showOnCard(app, user, undefined, result.card);
+    sent.push({
+      key: keyOf(item.target),
+      record: result.record,
+      refused: result.error ? `${result.error.userMessage} ${result.error.nextStep}`.trim() : undefined,
+      card: result.card,
+    });
   }
+  const resultCard = record.bulk
+    ? await bulkAfterStepUp(app, user.aadObjectId, record.bulk.op, sent).catch((err) => {
+        app.log.warn({ err }, 'could not redraw the result of several activations');
+        return undefined;
+      })
+    : undefined;
+  if (resultCard && record.bulk) await showOnCard(app, user, record.bulk.activityId, resultCard);
+  for (const item of sent) if (!resultCard || !item.record) await showOnCard(app, user, undefined, item.card);
+  const done = sent.filter((s) => s.record).length;
   return {
     title: 'You are verified',
-    text: `${done} of ${all.length} activations requested; Teams shows each one on its own card.`,
+    text: `${done} of ${all.length} activations requested; ${resultCard ? 'the result card in Teams shows each one.' : 'Teams shows each one on its own card.'}`,
   };
+}
+
+/** The item's pick key, from what the step-up state keeps of it. */
+function keyOf(target: StepUpState['target']): string {
+  const scope = target.directoryScopeId === undefined ? {} : { directoryScope: { id: target.directoryScopeId } };
+  return pickKey({ group: { id: target.groupId }, accessId: target.accessId, ...scope });
 }
 
 async function showOnCard(app: BotServices, user: ActingUser, activityId: string | undefined, card: AdaptiveCard) {

@@ -46,6 +46,8 @@ export const stepUpSchema = z.object({
     .array(z.object({ target: stepUpTarget, input: stepUpInput }))
     .max(19)
     .optional(),
+  /** Activate several: the run (its form id) and the result card to redraw once the items are sent. */
+  bulk: z.object({ op: z.string().max(100), activityId: z.string().max(500) }).optional(),
   /** The card to update with the result (the one whose button started it). */
   activityId: z.string().optional(),
   conversationId: z.string().optional(),
