@@ -257,7 +257,11 @@ export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []
     [
       heading('Activate several: the result'),
       textBlock(
-        `${sent} of ${rows.length} requested. Each has its own buttons, and I remind you before each one ends.`,
+        `${sent} of ${rows.length} requested. ${
+          rows.some((r) => r.outcome === 'active' || r.outcome === 'scheduled')
+            ? 'Each has its own buttons, and I remind you before each one ends.'
+            : 'Each has its own buttons.'
+        }`,
         {
           isSubtle: true,
           spacing: 'small',

@@ -129,7 +129,9 @@ describe('the Activate several result', () => {
 
   it('says each outcome on its own row, with the cap and the reason', () => {
     expect(checkCard(card)).toEqual([]);
-    expect(cardText(card)).toContain('2 of 4 requested.');
+    expect(cardText(card)).toContain(
+      '2 of 4 requested. Each has its own buttons, and I remind you before each one ends.',
+    );
     expect(cardText(row(card, 'Finance Admins'))).toContain('Active');
     expect(cardText(row(card, 'Finance Admins'))).toContain('Capped to 1 hour, the most this allows.');
     expect(cardText(row(card, 'Global Reader'))).toContain('Waiting for approval');
@@ -168,7 +170,8 @@ describe('the Activate several result', () => {
       { role: prod, outcome: 'over', requestId: REQUEST, detail: 'An approver denied it.' },
     ]);
     expect(checkCard(after)).toEqual([]);
-    expect(cardText(after)).toContain('3 of 3 requested.');
+    expect(cardText(after)).toContain('3 of 3 requested. Each has its own buttons.');
+    expect(cardText(after)).not.toContain('I remind you');
     expect(cardText(row(after, 'Finance Admins'))).toContain('Deactivated');
     expect(buttonTitles(row(after, 'Finance Admins'))).toEqual(['Activate Finance Admins']);
     expect(cardText(row(after, 'Global Reader'))).toContain('Request canceled');
