@@ -143,17 +143,24 @@ export function describeE2E(
   });
 }
 
-/** Types a message into the Playground's compose box and sends it; returns the card the bot answers with. */
+/**
+ * Types a message into the Playground's compose box and sends it; returns the card the bot answers with, pinned to
+ * its position: a card that arrives later by itself (a notification, an approval) does not take its place.
+ */
 export async function send(page: Page, text: string): Promise<Locator> {
-  const cards = page.locator('.ac-adaptiveCard');
-  const before = await cards.count();
+  const before = await cardCount(page);
   await page.locator('[data-lexical-editor="true"][role="textbox"]').click();
   await page.keyboard.type(text);
   await page.locator('button[aria-label="Send Message"]').click();
-  await page.waitForFunction((n) => document.querySelectorAll('.ac-adaptiveCard').length > n, before, {
-    timeout: 15_000,
-  });
-  return cards.last();
+  const count = await page.waitForFunction(
+    ([selector, n]) => {
+      const now = document.querySelectorAll(selector).length;
+      return now > n ? now : 0;
+    },
+    [TOP_CARD, before] as const,
+    { timeout: 15_000 },
+  );
+  return page.locator(TOP_CARD).nth((await count.jsonValue()) - 1);
 }
 
 /** Clicks the button with this title on the card; resolves when that card's content changed. */
