@@ -17,7 +17,7 @@ import {
 import { type Page, pageOf, pagerActions, rangeText } from '../paging.js';
 import { momentDateText } from '../time.js';
 import { Verbs } from '../verbs.js';
-import { type CardBinding, outcomeTitle } from './approvalCard.js';
+import { type CardBinding, outcomeTitle, roleLine } from './approvalCard.js';
 import { ago } from './format.js';
 
 /** The "approvals" summary (with "Approve all shown"), the bulk result and the daily digest. */
@@ -80,6 +80,7 @@ function unavailableBlock(parts: readonly string[] | undefined): CardElement[] {
 /** What one request is about, in a few words: "Salesforce – Sales Cloud User" or "Network Admins (member)". */
 export function whatLine(state: ApprovalState): string {
   const t = state.details.target;
+  if (t.kind === 'role') return plainText(roleLine(t));
   return t.kind === 'em' ? plainText(t.packageName) : `${plainText(t.groupName)} (${t.accessId})`;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type ApprovalKind, type ApprovalState, OUTCOME_KINDS } from '../model/approvals.js';
+import { APPROVAL_KINDS, type ApprovalKind, type ApprovalState, OUTCOME_KINDS } from '../model/approvals.js';
 import { type BotStorage, StorageConflictError } from '../storage/index.js';
 
 /**
@@ -25,7 +25,7 @@ const stagePlan = z.object({
   justificationRequired: z.boolean(),
 });
 const details = z.object({
-  kind: z.enum(['em', 'pim']),
+  kind: z.enum(APPROVAL_KINDS),
   id: z.string(),
   requester: person.extend({
     jobTitle: z.string().optional(),
@@ -47,6 +47,14 @@ const details = z.object({
       groupName: z.string(),
       groupDescription: z.string().optional(),
       accessId: z.enum(['member', 'owner']),
+    }),
+    z.object({
+      kind: z.literal('role'),
+      roleDefinitionId: z.string(),
+      roleName: z.string(),
+      roleDescription: z.string().optional(),
+      directoryScopeId: z.string(),
+      scopeName: z.string().optional(),
     }),
   ]),
   justification: z.string().optional(),

@@ -1,7 +1,13 @@
 import { SignInRequiredError } from '../auth/tokens.js';
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
+import {
+  type ApprovalKind,
+  type ApprovalOutcome,
+  type ApprovalState,
+  approvalKindOf,
+  type PersonRef,
+} from '../model/approvals.js';
 import { readApproval } from './decide.js';
 import {
   type DetailsContext,
@@ -9,8 +15,17 @@ import {
   loadDetails,
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
+  ROLE_REQUEST_EXPAND,
 } from './details.js';
-import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
+import {
+  EM_ROOT,
+  type EmRequestJson,
+  PIM_ROOT,
+  type PimRequestJson,
+  ROLE_ROOT,
+  type RoleRequestJson,
+  sameEnum,
+} from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
 import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
@@ -79,11 +94,15 @@ interface SeenPending {
   entries: Map<string, PendingEntry>;
   em: Map<string, EmRequestJson>;
   pim: Map<string, PimRequestJson>;
+  role: Map<string, RoleRequestJson>;
   emRead: boolean;
   groupsRead: Set<string>;
+  /** The Entra role list was read (only with ROLE_APPROVALS_BETA). */
+  rolesRead: boolean;
 }
 
 function wasRead(seen: SeenPending, key: string, entry: PendingEntry): boolean {
+  if (key.startsWith('role:')) return seen.rolesRead;
   return key.startsWith('em:') ? seen.emRead : !!entry.groupId && seen.groupsRead.has(entry.groupId);
 }
 
@@ -135,21 +154,45 @@ function nextCheck(deps: WatchDeps, record: ApprovalRecord): string {
   return valid.length ? new Date(Math.min(...valid)).toISOString() : NEVER;
 }
 
-/** EM's first page and every known PIM group's pending activations, in one `$batch`. */
+/**
+ * Entra role activations waiting for approval, tenant-wide (the role request APIs document Application permissions;
+ * GRAPH-API.md). Read only with ROLE_APPROVALS_BETA: their approvals are decided through beta.
+ */
+const ROLE_PENDING_URL = `${ROLE_ROOT}/roleAssignmentScheduleRequests?$filter=${encodeURIComponent("status eq 'PendingApproval'")}&$expand=${ROLE_REQUEST_EXPAND}`;
+
+/** EM's first page, every known PIM group's pending activations (and Entra roles' when on), in one `$batch`. */
 async function readPending(deps: WatchDeps, app: GraphFacade, groups: string[]): Promise<SeenPending> {
   const emUrl = `${EM_ROOT}/assignmentRequests?$filter=${encodeURIComponent("state eq 'pendingApproval'")}&$expand=${EM_REQUEST_EXPAND}`;
   const requests: BatchRequest[] = [
     { id: 'em', method: 'GET', url: emUrl },
     ...groups.map((g) => ({ id: `pim:${g}`, method: 'GET' as const, url: pimPendingUrl(g) })),
+    ...(deps.settings.roleApprovals ? [{ id: 'role', method: 'GET' as const, url: ROLE_PENDING_URL }] : []),
   ];
-  const seen: SeenPending = { entries: new Map(), em: new Map(), pim: new Map(), emRead: false, groupsRead: new Set() };
+  const seen: SeenPending = {
+    entries: new Map(),
+    em: new Map(),
+    pim: new Map(),
+    role: new Map(),
+    emRead: false,
+    groupsRead: new Set(),
+    rolesRead: false,
+  };
   for (const result of await app.batch(requests)) {
     if (result.status !== 200) {
-      deps.log.warn({ source: result.id.slice(0, 3), status: result.status }, 'could not list pending approvals');
+      deps.log.warn({ source: result.id.slice(0, 4), status: result.status }, 'could not list pending approvals');
       continue;
     }
-    const items = await allItems(app, result, result.id === 'em' ? emUrl : pimPendingUrl(result.id.slice(4)));
-    if (result.id === 'em') {
+    const url =
+      result.id === 'em' ? emUrl : result.id === 'role' ? ROLE_PENDING_URL : pimPendingUrl(result.id.slice(4));
+    const items = await allItems(app, result, url);
+    if (result.id === 'role') {
+      seen.rolesRead = true;
+      for (const r of items as RoleRequestJson[]) {
+        if (!r.id || !sameEnum(r.status, 'PendingApproval')) continue;
+        seen.role.set(r.id.toLowerCase(), r);
+        seen.entries.set(`role:${r.id.toLowerCase()}`, { status: r.status ?? 'PendingApproval' });
+      }
+    } else if (result.id === 'em') {
       seen.emRead = true;
       for (const r of items as EmRequestJson[]) {
         if (!r.id) continue;
@@ -258,6 +301,7 @@ async function addNew(
     ctx,
     missing.filter((r) => r.kind === 'em').map((r) => seen.em.get(r.id) as EmRequestJson),
     missing.filter((r) => r.kind === 'pim').map((r) => seen.pim.get(r.id) as PimRequestJson),
+    missing.filter((r) => r.kind === 'role').map((r) => seen.role.get(r.id) as RoleRequestJson),
   );
   for (const ref of refs) {
     const key = `${ref.kind}:${ref.id}`;
@@ -347,7 +391,8 @@ async function readReplans(
   const ctx: DetailsContext = { app: deps.graph.forApp(), log: deps.log, pimPolicies: deps.pimPolicies, now };
   const em = keys.map((k) => seen.em.get(refOf(k).id)).filter((r): r is EmRequestJson => !!r);
   const pim = keys.map((k) => seen.pim.get(refOf(k).id)).filter((r): r is PimRequestJson => !!r);
-  return loadDetails(ctx, em, pim);
+  const role = keys.map((k) => seen.role.get(refOf(k).id)).filter((r): r is RoleRequestJson => !!r);
+  return loadDetails(ctx, em, pim, role);
 }
 
 async function saveReplanned(
@@ -537,5 +582,5 @@ async function unconfirmedFor(deps: WatchDeps, record: ApprovalRecord, now: Date
 
 function refOf(key: string): { kind: ApprovalKind; id: string } {
   const at = key.indexOf(':');
-  return { kind: key.slice(0, at) === 'pim' ? 'pim' : 'em', id: key.slice(at + 1) };
+  return { kind: approvalKindOf(key.slice(0, at)) ?? 'em', id: key.slice(at + 1) };
 }
