@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ActivationDriver, ALEX, type GraphLogEntry, MEGAN_ID } from '../helpers/activationDriver.js';
+import { checkCard } from '../helpers/cardCheck.js';
+import { Chats } from '../helpers/chats.js';
+import { buttonTitles, type Card, cardText, teamsUser } from '../helpers/teamsHarness.js';
+
+/**
+ * Issue 16: approver cards for Microsoft Entra role activations, behind ROLE_APPROVALS_BETA (off by default), since
+ * Graph decides them only in beta (`/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{stepId}`).
+ * In the demo seed Megan Bowen approves Exchange Administrator (a reason is required). Bot, devtenant and a
+ * Teams-like client over real HTTP, one clock.
+ */
+
+const RM = '/v1.0/roleManagement/directory';
+const EXCHANGE_ADMIN = '29232cdf-9323-42fd-ade2-1d097af3e4de';
+const megan = teamsUser(MEGAN_ID, 'Megan Bowen');
+const ALEX_CARD = /Alex Wilber asks to activate the Exchange Administrator role \(whole directory\)/;
+const ON = { env: { ROLE_APPROVALS_BETA: 'on' } };
+
+/** Alex asks for Exchange Administrator from `activate`, like a person would; the activation card and its id. */
+async function alexAsks(stack: ActivationDriver): Promise<{ card: Card; id: string }> {
+  const listed = await stack.list();
+  let card = listed.card;
+  for (let i = 0; i < 5 && !buttonTitles(card).includes('Activate Exchange Administrator'); i++) {
+    card = await stack.press(card, 'Next', {}, listed.id);
+  }
+  const form = await stack.press(card, 'Activate Exchange Administrator', {}, listed.id);
+  const fields = { duration: '60', justification: 'Mailbox move for Berlin', ticketNumber: 'INC0049001' };
+  const waiting = await stack.press(form, 'Activate', fields, listed.id);
+  expect(cardText(waiting)).toContain('Waiting for approval');
+  return { card: waiting, id: listed.id };
+}
+
+async function approvalsTick(stack: ActivationDriver): Promise<void> {
+  const report = await stack.bot.watcher.tickNow();
+  expect(report.sources.find((s) => s.name === 'approvals')?.ok).toBe(true);
+}
+
+async function alexRequest(stack: ActivationDriver): Promise<any> {
+  const { body } = await stack.graph(
+    ALEX.aadObjectId,
+    'GET',
+    `${RM}/roleAssignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+  );
+  return body.value.filter((r: any) => r.roleDefinitionId === EXCHANGE_ADMIN).at(-1);
+}
+
+async function alexActiveRoles(stack: ActivationDriver): Promise<string[]> {
+  const { body } = await stack.graph(
+    ALEX.aadObjectId,
+    'GET',
+    `${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+  );
+  return body.value.map((r: any) => r.roleDefinitionId);
+}
+
+const betaCalls = (log: GraphLogEntry[]) => log.filter((e) => e.path.startsWith('/beta/'));
+const roleApproverLists = (log: GraphLogEntry[]) =>
+  log.filter((e) =>
+    decodeURIComponent(e.path).includes("roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')"),
+  );
+
+describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', () => {
+  let stack: ActivationDriver;
+  let chats: Chats;
+  beforeEach(async () => {
+    stack = await ActivationDriver.start(undefined, ON);
+    chats = new Chats(stack.teams, { checkReplies: true });
+    await stack.teams.install(megan);
+  });
+  afterEach(async () => stack?.stop());
+
+  it('sends Megan the card the moment Alex waits; her approval activates the role and every card shows it', async () => {
+    const alex = await alexAsks(stack);
+    const requestId = (await alexRequest(stack)).id;
+    await approvalsTick(stack);
+
+    const shown = chats.find(megan, ALEX_CARD);
+    const text = cardText(shown.card);
+    expect(text).toContain('Microsoft Entra role activation');
+    expect(text).toMatch(/Role Exchange Administrator/);
+    expect(text).toMatch(/Scope whole directory/);
+    expect(text).toMatch(/Why Mailbox move for Berlin/);
+    expect(text).toMatch(/Ticket INC0049001/);
+    expect(text).toMatch(/Access 1 hour from/);
+    expect(text).toMatch(/Who approves Megan Bowen/);
+    expect(buttonTitles(shown.card)).toEqual(['Approve', 'Deny']);
+    // The role's policy asks approvers for a reason.
+    expect(shown.card.body.find((el: any) => el.id === 'reason')).toMatchObject({ isRequired: true });
+    expect(checkCard(shown.card)).toEqual([]);
+
+    await stack.clearGraphLog();
+    const approved = await chats.click(megan, shown, 'Approve', { reason: 'Planned mailbox move' });
+    expect(cardText(approved)).toMatch(/Approved by you/);
+    expect(buttonTitles(approved)).toEqual([]);
+    // Megan's own token decided, through beta (the only place Graph offers it).
+    const patches = (await stack.roundTrips()).filter((e) => e.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(patches[0].path).toMatch(
+      new RegExp(`^/beta/roleManagement/directory/roleAssignmentApprovals/${requestId}/steps/`),
+    );
+    expect(patches[0].caller).toBe(MEGAN_ID);
+    expect(patches[0].status).toBe(204);
+    expect(await alexActiveRoles(stack)).toContain(EXCHANGE_ADMIN);
+
+    // Alex's activation card says who decided and why.
+    await stack.teams.waitFor(
+      () =>
+        /Exchange Administrator/.test(cardText(stack.current(alex.id))) &&
+        /Megan Bowen/.test(cardText(stack.current(alex.id))),
+      5000,
+      "Alex's card naming Megan",
+    );
+    const alexText = cardText(stack.current(alex.id));
+    expect(alexText).toMatch(/You are \*\*Exchange Administrator\*\* \(whole directory\) until/);
+    expect(alexText).toMatch(/Planned mailbox move/);
+  });
+
+  it('a denial with a reason reaches Alex, and the approver card redraws when decided elsewhere', async () => {
+    const alex = await alexAsks(stack);
+    await approvalsTick(stack);
+    const shown = chats.find(megan, ALEX_CARD);
+    const noReason = await chats.click(megan, shown, 'Deny');
+    expect(cardText(noReason)).toMatch(/needs a reason/);
+    const denied = await chats.click(megan, shown, 'Deny', { reason: 'Not during the change freeze' });
+    expect(cardText(denied)).toMatch(/Denied by you/);
+    expect((await alexRequest(stack)).status).toBe('Denied');
+    await stack.teams.waitFor(
+      () => /Not during the change freeze/.test(cardText(stack.current(alex.id))),
+      5000,
+      "Alex's card with Megan's reason",
+    );
+    expect(cardText(stack.current(alex.id))).toMatch(/Megan Bowen/);
+  });
+
+  it('approvals lists Entra role activations in the summary, read in the same $batch as the other lists', async () => {
+    await alexAsks(stack);
+    await stack.clearGraphLog();
+    const [summary] = await chats.say(megan, 'approvals');
+    expect(cardText(summary.card)).toMatch(/Exchange Administrator role \(whole directory\)/);
+    const log = await stack.roundTrips();
+    const all = (await stack.stack.graphCalls()) as GraphLogEntry[];
+    // The role list is an item of the listing's one $batch, not a round trip of its own.
+    expect(roleApproverLists(all).every((e) => e.batchItem)).toBe(true);
+    expect(roleApproverLists(all)).toHaveLength(1);
+    expect(log.filter((e) => e.path === '/v1.0/$batch' && e.caller === MEGAN_ID)).toHaveLength(1);
+    // Listing needs no beta read: the decision reads the approval's step when Megan clicks.
+    expect(betaCalls(all)).toEqual([]);
+  });
+
+  it("a decision made in the Entra admin center (Graph beta straight) redraws Megan's card", async () => {
+    await alexAsks(stack);
+    await approvalsTick(stack);
+    const shown = chats.find(megan, ALEX_CARD);
+    const id = (await alexRequest(stack)).id;
+    const approval = await stack.graph(MEGAN_ID, 'GET', `/beta/roleManagement/directory/roleAssignmentApprovals/${id}`);
+    const step = approval.body.steps.find((s: any) => s.status === 'InProgress');
+    const patched = await stack.graph(
+      MEGAN_ID,
+      'PATCH',
+      `/beta/roleManagement/directory/roleAssignmentApprovals/${id}/steps/${step.id}`,
+      { reviewResult: 'Approve', justification: 'Done in the portal' },
+    );
+    expect(patched.status).toBe(204);
+    await approvalsTick(stack);
+    const after = chats.current(megan, shown.id);
+    expect(cardText(after)).toMatch(/Approved/);
+    expect(buttonTitles(after)).toEqual([]);
+  });
+});
+
+describe('ROLE_APPROVALS_BETA off (the default): no role approver cards and no beta', () => {
+  let stack: ActivationDriver;
+  let chats: Chats;
+  beforeEach(async () => {
+    stack = await ActivationDriver.start();
+    chats = new Chats(stack.teams);
+    await stack.teams.install(megan);
+  });
+  afterEach(async () => stack?.stop());
+
+  it('sends no card for a waiting role activation, calls no beta and lists no role requests', async () => {
+    await stack.clearGraphLog();
+    await alexAsks(stack);
+    await approvalsTick(stack);
+    expect(chats.all(megan, /Exchange Administrator/)).toEqual([]);
+    await chats.say(megan, 'approvals');
+    const all = (await stack.stack.graphCalls()) as GraphLogEntry[];
+    expect(betaCalls(all)).toEqual([]);
+    expect(roleApproverLists(all)).toEqual([]);
+    expect(all.filter((e) => e.path.includes('roleAssignmentApprovals'))).toEqual([]);
+    expect((await alexRequest(stack)).status).toBe('PendingApproval');
+  });
+});
