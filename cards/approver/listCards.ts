@@ -58,6 +58,7 @@ const LIST_WORDS: Record<string, string> = {
   pimRequests: 'group activation requests',
   emApprovals: 'the approval stages of access package requests',
   pimApprovals: 'the approval stages of group activations',
+  roleRequests: 'Microsoft Entra role activation requests',
 };
 
 /** "I could not load group activation requests just now: …" (so an empty or short list does not look complete). */
