@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SeedData } from '../../devtenant/index.js';
+import { DEFAULT_SEED_PATH } from '../../devtenant/seed.js';
 import { ActivationDriver, ALEX, type GraphLogEntry, MEGAN_ID } from '../helpers/activationDriver.js';
 import { checkCard } from '../helpers/cardCheck.js';
 import { Chats } from '../helpers/chats.js';
@@ -166,6 +169,44 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     const after = chats.current(megan, shown.id);
     expect(cardText(after)).toMatch(/Approved/);
     expect(buttonTitles(after)).toEqual([]);
+  });
+});
+
+/** The demo seed with Exchange Administrator approved without a reason (so "Approve all shown" includes it). */
+function seedWithoutApproverReason(): SeedData {
+  const seed = JSON.parse(readFileSync(DEFAULT_SEED_PATH, 'utf8'));
+  const role = seed.directoryRoles.roleDefinitions.find((r: any) => r.id === EXCHANGE_ADMIN);
+  role.policy.approval.isApproverJustificationRequired = false;
+  return seed;
+}
+
+describe('ROLE_APPROVALS_BETA=on: "Approve all shown" with role activations among the rest', () => {
+  let stack: ActivationDriver;
+  let chats: Chats;
+  beforeEach(async () => {
+    stack = await ActivationDriver.start({ seed: seedWithoutApproverReason() }, ON);
+    chats = new Chats(stack.teams, { checkReplies: true });
+    await stack.teams.install(megan);
+  });
+  afterEach(async () => stack?.stop());
+
+  it('approves the role activations through one beta $batch of reads and one of writes', async () => {
+    await alexAsks(stack);
+    const [summary] = await chats.say(megan, 'approvals');
+    const listed = cardText(summary.card);
+    expect(listed).toMatch(/Exchange Administrator role \(whole directory\)/);
+    const confirm = await chats.press(megan, summary, 'Approve all shown');
+    const count = Number(/Approve these (\d+) requests\?/.exec(cardText(confirm.card))?.[1]);
+    expect(count).toBeGreaterThanOrEqual(2);
+    await stack.clearGraphLog();
+    const result = await chats.click(megan, confirm, `Yes, approve ${count} requests`);
+    expect(cardText(result)).toMatch(new RegExp(`Approved ${count} requests`));
+    const asMegan = (await stack.roundTrips()).filter((c) => c.caller === MEGAN_ID);
+    const beta = asMegan.filter((c) => c.path.startsWith('/beta/'));
+    expect(beta.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /beta/$batch', 'POST /beta/$batch']);
+    expect(asMegan.filter((c) => c.path.startsWith('/beta/') && c.path !== '/beta/$batch')).toEqual([]);
+    expect((await alexRequest(stack)).status).toBe('Provisioned');
+    expect(await alexActiveRoles(stack)).toContain(EXCHANGE_ADMIN);
   });
 });
 
