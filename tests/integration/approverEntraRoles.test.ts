@@ -75,6 +75,8 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
 
   it('sends Megan the card the moment Alex waits; her approval activates the role and every card shows it', async () => {
     const alex = await alexAsks(stack);
+    // Approvers who get a card in Teams are named on the requester's card, as for groups.
+    expect(cardText(alex.card)).toMatch(/Megan Bowen/);
     const requestId = (await alexRequest(stack)).id;
     await approvalsTick(stack);
 
@@ -222,7 +224,8 @@ describe('ROLE_APPROVALS_BETA off (the default): no role approver cards and no b
 
   it('sends no card for a waiting role activation, calls no beta and lists no role requests', async () => {
     await stack.clearGraphLog();
-    await alexAsks(stack);
+    const alex = await alexAsks(stack);
+    expect(cardText(alex.card)).not.toMatch(/Megan/);
     await approvalsTick(stack);
     expect(chats.all(megan, /Exchange Administrator/)).toEqual([]);
     await chats.say(megan, 'approvals');
