@@ -71,6 +71,12 @@ export interface DetailsContext {
   log: Logger;
   pimPolicies: PimPolicyCache;
   now: Date;
+  /**
+   * A person's delegated token for what the app may not read about Entra roles: the role requests and the roles'
+   * policies (an app-only read of role requests needs `RoleAssignmentSchedule.ReadWrite.Directory` as an application
+   * permission, which the bot does not ask for; README). Without it, a role request's approvers stay unknown.
+   */
+  user?: GraphFacade;
 }
 
 /** Details of requests known only by id (a card whose state was lost, a reminder): one batch to read them first. */
@@ -78,15 +84,23 @@ export async function loadDetailsById(
   ctx: DetailsContext,
   refs: { kind: ApprovalKind; id: string }[],
 ): Promise<Map<string, ApprovalDetails>> {
-  const requests: BatchRequest[] = refs.map((r) => ({
-    id: `${r.kind}:${r.id}`,
-    method: 'GET',
-    url: `${requestPath(r.kind, r.id)}?$expand=${requestExpandOf(r.kind)}`,
-  }));
+  const read = (list: { kind: ApprovalKind; id: string }[]): BatchRequest[] =>
+    list.map((r) => ({
+      id: `${r.kind}:${r.id}`,
+      method: 'GET',
+      url: `${requestPath(r.kind, r.id)}?$expand=${requestExpandOf(r.kind)}`,
+    }));
+  const appReads = read(refs.filter((r) => r.kind !== 'role'));
+  // Role requests only with a person's token (DetailsContext.user), in a batch of their own.
+  const roleReads = ctx.user ? read(refs.filter((r) => r.kind === 'role')) : [];
   const em: EmRequestJson[] = [];
   const pim: PimRequestJson[] = [];
   const role: RoleRequestJson[] = [];
-  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+  const results = [
+    ...(appReads.length ? await ctx.app.batch(appReads) : []),
+    ...(ctx.user && roleReads.length ? await ctx.user.batch(roleReads) : []),
+  ];
+  for (const result of results) {
     if (result.status !== 200) continue;
     if (result.id.startsWith('em:')) em.push(result.body as EmRequestJson);
     else if (result.id.startsWith('role:')) role.push(result.body as RoleRequestJson);
@@ -176,13 +190,11 @@ async function readFirstBatch(
     if (groupId && !ctx.pimPolicies.get(groupId, accessId, now))
       policies.set(`${groupId}/${accessId}`, { groupId, accessId });
   }
-  const rolePolicies = new Set(
-    role
-      .map((r) => lower(r.roleDefinitionId))
-      .filter((id) => id && !ctx.pimPolicies.get(rolePolicyKey(id), 'role', now)),
+  // The role policies (a person's token) are read alongside the app's batch, not after it.
+  const rolePolicies = readRolePolicies(ctx, role).catch((err: unknown) =>
+    ctx.log.warn({ err }, 'could not read the approvers of Entra role requests'),
   );
   const requests: BatchRequest[] = [
-    ...[...rolePolicies].map((id) => get(`d:${id}`, directoryRolePolicyPath(id))),
     ...[...packageIds].map((id) => get(`p:${id}`, `${EM_ROOT}/accessPackages/${seg(id)}?${PACKAGE}`)),
     ...[...userIds].map((id) => get(`u:${id}`, `/users/${seg(id)}?${PROFILE}`)),
     ...[...policies.values()].map((p) => get(`r:${p.groupId}/${p.accessId}`, pimPolicyUrl(p.groupId, p.accessId))),
@@ -190,7 +202,8 @@ async function readFirstBatch(
   const packages = new Map<string, PackageJson>();
   const profiles = new Map<string, UserJson>();
   const unreadProfiles = new Set<string>();
-  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+  const [appResults] = await Promise.all([requests.length ? ctx.app.batch(requests) : [], rolePolicies]);
+  for (const result of appResults) {
     const [kind, key] = [result.id.slice(0, 1), result.id.slice(2)];
     if (result.status !== 200) {
       ctx.log.warn({ lookup: kind, status: result.status }, 'could not read approval details');
@@ -203,9 +216,32 @@ async function readFirstBatch(
       const [groupId, accessId] = key.split('/');
       ctx.pimPolicies.set(groupId, accessId, approvalStagesOf(result.body), now);
     }
-    if (kind === 'd') ctx.pimPolicies.set(rolePolicyKey(key), 'role', approvalStagesOf(result.body), now);
   }
   return { packages, profiles, unreadProfiles };
+}
+
+/** The approval rule of each Entra role's policy not cached yet, with the person's token, in one `$batch`. */
+async function readRolePolicies(ctx: DetailsContext, role: RoleRequestJson[]): Promise<void> {
+  const now = ctx.now.getTime();
+  const ids = [
+    ...new Set(
+      role
+        .map((r) => lower(r.roleDefinitionId))
+        .filter((id) => id && !ctx.pimPolicies.get(rolePolicyKey(id), 'role', now)),
+    ),
+  ];
+  if (ids.length === 0) return;
+  if (!ctx.user) {
+    ctx.log.warn({ roles: ids.length }, 'no delegated token to read the approvers of Entra role requests');
+    return;
+  }
+  for (const result of await ctx.user.batch(ids.map((id) => get(id, directoryRolePolicyPath(id))))) {
+    if (result.status !== 200) {
+      ctx.log.warn({ lookup: 'rolePolicy', status: result.status }, 'could not read approval details');
+      continue;
+    }
+    ctx.pimPolicies.set(rolePolicyKey(result.id), 'role', approvalStagesOf(result.body), now);
+  }
 }
 
 function pimPolicyUrl(groupId: string, accessId: string): string {

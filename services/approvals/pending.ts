@@ -27,7 +27,7 @@ import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
-import { rememberPimGroup } from './watch.js';
+import { followRoleRequests, rememberPimGroup } from './watch.js';
 
 /**
  * "approvals": everything waiting for the signed-in approver right now, every kind, oldest first, read with their own
@@ -129,6 +129,11 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
   for (const groupId of new Set(pim.map((r) => (r.groupId ?? '').toLowerCase()).filter(Boolean))) {
     await rememberPimGroup(ctx.store, groupId);
   }
+  // The watcher cannot list Entra role requests app-only: it follows the ones it was told about.
+  await followRoleRequests(
+    ctx.store,
+    records.filter((r) => r.state.details.kind === 'role' && !r.state.outcome).map((r) => r.state.details.id),
+  );
   const ordered = records
     .filter((r) => !r.state.outcome && r.state.details.requester.id !== ctx.user.aadObjectId)
     .sort((a, b) => (a.state.details.requestedAt ?? '').localeCompare(b.state.details.requestedAt ?? ''));
@@ -232,7 +237,14 @@ async function recordsFor(
         return !record || hasIncompletePlan(record.state.details);
       }),
   );
-  const detailsCtx = { app: ctx.graph.forApp(), log: ctx.log, pimPolicies: ctx.pimPolicies, now: ctx.now };
+  const detailsCtx = {
+    app: ctx.graph.forApp(),
+    log: ctx.log,
+    pimPolicies: ctx.pimPolicies,
+    now: ctx.now,
+    // Role requests and role policies are read with the approver's own token (the app may not).
+    ...(role.length > 0 ? { user: ctx.graph.forUser(ctx.user) } : {}),
+  };
   // A list read without `$expand` lacks the package, requester and group: those requests are read by id.
   const byId = refs.filter((r) => plain[r.kind] && missing.has(`${r.kind}:${r.id}`));
   const details = await loadDetails(

@@ -15,17 +15,8 @@ import {
   loadDetails,
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
-  ROLE_REQUEST_EXPAND,
 } from './details.js';
-import {
-  EM_ROOT,
-  type EmRequestJson,
-  PIM_ROOT,
-  type PimRequestJson,
-  ROLE_ROOT,
-  type RoleRequestJson,
-  sameEnum,
-} from './graphShapes.js';
+import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
 import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
@@ -85,8 +76,16 @@ export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Da
   await followPending(deps, hooks, now, seen, previous, summary, checks);
   const ended = await closeGone(deps, hooks, now, gone);
   summary.closed = ended.closed;
-  const dropped = gone.filter((key) => !ended.keep.has(key));
-  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, dropped, checks) }));
+  const roles = await followRoles(deps, hooks, now, previous, summary);
+  const dropped = [...gone.filter((key) => !ended.keep.has(key)), ...roles.dropped];
+  await deps.store.updatePending((current) => {
+    const next = nextIndex(seen, previous, dropped, checks);
+    // Role requests added during this tick (a submit, an approver's list) are kept: no app list brings them back.
+    const gone = new Set(dropped);
+    for (const [key, entry] of Object.entries(current.requests))
+      if (key.startsWith('role:') && !gone.has(key) && !next[key]) next[key] = entry;
+    return { requests: next };
+  });
   return summary;
 }
 
@@ -94,15 +93,13 @@ interface SeenPending {
   entries: Map<string, PendingEntry>;
   em: Map<string, EmRequestJson>;
   pim: Map<string, PimRequestJson>;
-  role: Map<string, RoleRequestJson>;
   emRead: boolean;
   groupsRead: Set<string>;
-  /** The Entra role list was read (only with ROLE_APPROVALS_BETA). */
-  rolesRead: boolean;
 }
 
+/** Entra role requests are never in the app's lists: followRoles() looks after them. */
 function wasRead(seen: SeenPending, key: string, entry: PendingEntry): boolean {
-  if (key.startsWith('role:')) return seen.rolesRead;
+  if (key.startsWith('role:')) return false;
   return key.startsWith('em:') ? seen.emRead : !!entry.groupId && seen.groupsRead.has(entry.groupId);
 }
 
@@ -154,45 +151,27 @@ function nextCheck(deps: WatchDeps, record: ApprovalRecord): string {
   return valid.length ? new Date(Math.min(...valid)).toISOString() : NEVER;
 }
 
-/**
- * Entra role activations waiting for approval, tenant-wide (the role request APIs document Application permissions;
- * GRAPH-API.md). Read only with ROLE_APPROVALS_BETA: their approvals are decided through beta.
- */
-const ROLE_PENDING_URL = `${ROLE_ROOT}/roleAssignmentScheduleRequests?$filter=${encodeURIComponent("status eq 'PendingApproval'")}&$expand=${ROLE_REQUEST_EXPAND}`;
-
-/** EM's first page, every known PIM group's pending activations (and Entra roles' when on), in one `$batch`. */
+/** EM's first page and every known PIM group's pending activations, in one `$batch`. */
 async function readPending(deps: WatchDeps, app: GraphFacade, groups: string[]): Promise<SeenPending> {
   const emUrl = `${EM_ROOT}/assignmentRequests?$filter=${encodeURIComponent("state eq 'pendingApproval'")}&$expand=${EM_REQUEST_EXPAND}`;
   const requests: BatchRequest[] = [
     { id: 'em', method: 'GET', url: emUrl },
     ...groups.map((g) => ({ id: `pim:${g}`, method: 'GET' as const, url: pimPendingUrl(g) })),
-    ...(deps.settings.roleApprovals ? [{ id: 'role', method: 'GET' as const, url: ROLE_PENDING_URL }] : []),
   ];
   const seen: SeenPending = {
     entries: new Map(),
     em: new Map(),
     pim: new Map(),
-    role: new Map(),
     emRead: false,
     groupsRead: new Set(),
-    rolesRead: false,
   };
   for (const result of await app.batch(requests)) {
     if (result.status !== 200) {
       deps.log.warn({ source: result.id.slice(0, 4), status: result.status }, 'could not list pending approvals');
       continue;
     }
-    const url =
-      result.id === 'em' ? emUrl : result.id === 'role' ? ROLE_PENDING_URL : pimPendingUrl(result.id.slice(4));
-    const items = await allItems(app, result, url);
-    if (result.id === 'role') {
-      seen.rolesRead = true;
-      for (const r of items as RoleRequestJson[]) {
-        if (!r.id || !sameEnum(r.status, 'PendingApproval')) continue;
-        seen.role.set(r.id.toLowerCase(), r);
-        seen.entries.set(`role:${r.id.toLowerCase()}`, { status: r.status ?? 'PendingApproval' });
-      }
-    } else if (result.id === 'em') {
+    const items = await allItems(app, result, result.id === 'em' ? emUrl : pimPendingUrl(result.id.slice(4)));
+    if (result.id === 'em') {
       seen.emRead = true;
       for (const r of items as EmRequestJson[]) {
         if (!r.id) continue;
@@ -301,7 +280,6 @@ async function addNew(
     ctx,
     missing.filter((r) => r.kind === 'em').map((r) => seen.em.get(r.id) as EmRequestJson),
     missing.filter((r) => r.kind === 'pim').map((r) => seen.pim.get(r.id) as PimRequestJson),
-    missing.filter((r) => r.kind === 'role').map((r) => seen.role.get(r.id) as RoleRequestJson),
   );
   for (const ref of refs) {
     const key = `${ref.kind}:${ref.id}`;
@@ -391,8 +369,7 @@ async function readReplans(
   const ctx: DetailsContext = { app: deps.graph.forApp(), log: deps.log, pimPolicies: deps.pimPolicies, now };
   const em = keys.map((k) => seen.em.get(refOf(k).id)).filter((r): r is EmRequestJson => !!r);
   const pim = keys.map((k) => seen.pim.get(refOf(k).id)).filter((r): r is PimRequestJson => !!r);
-  const role = keys.map((k) => seen.role.get(refOf(k).id)).filter((r): r is RoleRequestJson => !!r);
-  return loadDetails(ctx, em, pim, role);
+  return loadDetails(ctx, em, pim);
 }
 
 async function saveReplanned(
@@ -578,6 +555,92 @@ async function unconfirmedFor(deps: WatchDeps, record: ApprovalRecord, now: Date
   if (since) return now.getTime() - Date.parse(since) >= deps.settings.unconfirmedAfterHours * 3600_000;
   await deps.store.updateRecord(kind, id, (c) => ({ ...(c ?? record), unreadSince: now.toISOString() }));
   return false;
+}
+
+/**
+ * Entra role activations the bot was told wait for approval (submitted through the bot, or listed by an approver's
+ * `approvals`), followed by the watcher from now on. Only with ROLE_APPROVALS_BETA.
+ */
+export async function followRoleRequests(store: ApprovalStore, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await store.updatePending((current) => {
+    const fresh = ids.map((id) => `role:${id.toLowerCase()}`).filter((key) => !current.requests[key]);
+    if (fresh.length === 0) return undefined;
+    const requests = { ...current.requests };
+    for (const key of fresh) requests[key] = { status: 'PendingApproval' };
+    return { requests };
+  });
+}
+
+/**
+ * The followed Entra role activations (ROLE_APPROVALS_BETA): their approvers get the card, and each is read once a
+ * tick with a person's token, never the app's (README: the app does not hold the role-request permission): the
+ * approval's steps (beta) as one of its approvers, or else the request's status as its requester. A decided,
+ * expired or canceled one redraws its cards and leaves the index; one that cannot be read now is read next tick.
+ */
+async function followRoles(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  previous: PendingIndex,
+  summary: TickSummary,
+): Promise<{ dropped: string[] }> {
+  const keys = Object.keys(previous.requests).filter((key) => key.startsWith('role:'));
+  if (keys.length === 0 || !deps.settings.roleApprovals) return { dropped: [] };
+  const records = await deps.store.records(keys.map(refOf));
+  const dropped = keys.filter((key) => !records.get(key) || records.get(key)?.state.outcome);
+  for (const [key, record] of records) {
+    if (record.state.outcome) continue;
+    const read = await readRoleState(deps, record, now);
+    const current = read ?? record;
+    if (!current.state.outcome) {
+      summary.pending += 1;
+      summary.notified += await notifyOpenStage(deps, hooks, current, now);
+      continue;
+    }
+    dropped.push(key);
+    summary.closed += 1;
+    await hooks.changed(current);
+  }
+  return { dropped };
+}
+
+/** The role request's state now, read as an approver (steps) or the requester (status); undefined if unread. */
+async function readRoleState(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
+  const { id } = record.state.details;
+  const at = now.toISOString();
+  for (const reader of approversOf(record)) {
+    try {
+      const approval = await readApproval(
+        deps.segments ?? new StageSegments(),
+        deps.graph.forBackgroundUser({ aadObjectId: reader.id }),
+        'role',
+        id,
+      );
+      const stages = stagesOf(approval);
+      const updated = await deps.store.updateRecord('role', id, (current) => {
+        const base = current ?? record;
+        const state = applyStages(base.state, stages, at);
+        if (JSON.stringify(state) === JSON.stringify(base.state)) return undefined;
+        return { ...base, state, probedAt: at, updatedAt: at };
+      });
+      return updated ?? record;
+    } catch (err) {
+      if (err instanceof SignInRequiredError) continue;
+      deps.log.debug({ err, kind: 'role', request: id }, 'could not read a role approval as an approver');
+      break;
+    }
+  }
+  try {
+    const requester = deps.graph.forBackgroundUser({ aadObjectId: record.state.details.requester.id });
+    const outcome = outcomeFromRequest('role', await requester.get(finalReadUrl('role', id)));
+    if (!outcome || outcome === 'pending') return undefined;
+    return await setRecord(deps, record, { outcome }, now);
+  } catch (err) {
+    if (!(err instanceof SignInRequiredError))
+      deps.log.debug({ err, kind: 'role', request: id }, 'could not read a role request as its requester');
+    return undefined;
+  }
 }
 
 function refOf(key: string): { kind: ApprovalKind; id: string } {

@@ -17,6 +17,8 @@ import { buttonTitles, type Card, cardText, teamsUser } from '../helpers/teamsHa
 const RM = '/v1.0/roleManagement/directory';
 const EXCHANGE_ADMIN = '29232cdf-9323-42fd-ade2-1d097af3e4de';
 const megan = teamsUser(MEGAN_ID, 'Megan Bowen');
+/** The demo seed's own waiting request: Grady Archie's Exchange Administrator activation, asked for outside Teams. */
+const GRADY_REQUEST = 'af000000-0000-4000-8000-000000000002';
 const ALEX_CARD = /Alex Wilber asks to activate the Exchange Administrator role \(whole directory\)/;
 const ON = { env: { ROLE_APPROVALS_BETA: 'on' } };
 
@@ -57,6 +59,13 @@ async function alexActiveRoles(stack: ActivationDriver): Promise<string[]> {
   return body.value.map((r: any) => r.roleDefinitionId);
 }
 
+/** The app never reads Entra role requests or role policies (it does not hold that permission in production; README). */
+const appRoleReads = (log: GraphLogEntry[]) =>
+  log.filter(
+    (e) =>
+      e.caller?.startsWith('app:') &&
+      (e.path.includes('/roleManagement/') || decodeURIComponent(e.path).includes("scopeType eq 'DirectoryRole'")),
+  );
 const betaCalls = (log: GraphLogEntry[]) => log.filter((e) => e.path.startsWith('/beta/'));
 const roleApproverLists = (log: GraphLogEntry[]) =>
   log.filter((e) =>
@@ -74,7 +83,10 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
   afterEach(async () => stack?.stop());
 
   it('sends Megan the card the moment Alex waits; her approval activates the role and every card shows it', async () => {
+    await stack.clearGraphLog();
     const alex = await alexAsks(stack);
+    // The card is out before any watcher tick: made with Alex's own token when he submitted.
+    expect(chats.all(megan, ALEX_CARD)).toHaveLength(1);
     // Approvers who get a card in Teams are named on the requester's card, as for groups.
     expect(cardText(alex.card)).toMatch(/Megan Bowen/);
     const requestId = (await alexRequest(stack)).id;
@@ -107,6 +119,8 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(patches[0].caller).toBe(MEGAN_ID);
     expect(patches[0].status).toBe(204);
     expect(await alexActiveRoles(stack)).toContain(EXCHANGE_ADMIN);
+    await approvalsTick(stack);
+    expect(appRoleReads((await stack.stack.graphCalls()) as GraphLogEntry[])).toEqual([]);
 
     // Alex's activation card says who decided and why.
     await stack.teams.waitFor(
@@ -151,6 +165,25 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(log.filter((e) => e.path === '/v1.0/$batch' && e.caller === MEGAN_ID)).toHaveLength(1);
     // Listing needs no beta read: the decision reads the approval's step when Megan clicks.
     expect(betaCalls(all)).toEqual([]);
+  });
+
+  it('finds a role activation asked for outside Teams when Megan lists her approvals, and follows it from then on', async () => {
+    const [summary] = await chats.say(megan, 'approvals');
+    expect(cardText(summary.card)).toMatch(/Grady Archie/);
+    const grady = chats.find(megan, /Grady Archie asks to activate the Exchange Administrator role/);
+    expect(buttonTitles(grady.card)).toEqual(['Approve', 'Deny']);
+    // Decided in the Entra admin center: the watcher's next tick redraws her card.
+    const root = `/beta/roleManagement/directory/roleAssignmentApprovals/${GRADY_REQUEST}`;
+    const step = (await stack.graph(MEGAN_ID, 'GET', root)).body.steps[0];
+    const denied = await stack.graph(MEGAN_ID, 'PATCH', `${root}/steps/${step.id}`, {
+      reviewResult: 'Deny',
+      justification: 'Use the shared mailbox role',
+    });
+    expect(denied.status).toBe(204);
+    await approvalsTick(stack);
+    const after = cardText(chats.current(megan, grady.id));
+    expect(after).toMatch(/Denied by you/);
+    expect(after).toMatch(/Use the shared mailbox role/);
   });
 
   it("a decision made in the Entra admin center (Graph beta straight) redraws Megan's card", async () => {
