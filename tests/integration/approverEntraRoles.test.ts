@@ -106,6 +106,7 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(shown.card.body.find((el: any) => el.id === 'reason')).toMatchObject({ isRequired: true });
     expect(checkCard(shown.card)).toEqual([]);
 
+    expect(appRoleReads((await stack.stack.graphCalls()) as GraphLogEntry[])).toEqual([]);
     await stack.clearGraphLog();
     const approved = await chats.click(megan, shown, 'Approve', { reason: 'Planned mailbox move' });
     expect(cardText(approved)).toMatch(/Approved by you/);
@@ -165,6 +166,7 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(log.filter((e) => e.path === '/v1.0/$batch' && e.caller === MEGAN_ID)).toHaveLength(1);
     // Listing needs no beta read: the decision reads the approval's step when Megan clicks.
     expect(betaCalls(all)).toEqual([]);
+    expect(appRoleReads(all)).toEqual([]);
   });
 
   it('finds a role activation asked for outside Teams when Megan lists her approvals, and follows it from then on', async () => {
