@@ -609,6 +609,7 @@ async function followRoles(
 async function readRoleState(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
   const { id } = record.state.details;
   const at = now.toISOString();
+  let closed = false;
   for (const reader of approversOf(record)) {
     try {
       const approval = await readApproval(
@@ -618,6 +619,9 @@ async function readRoleState(deps: WatchDeps, record: ApprovalRecord, now: Date)
         id,
       );
       const stages = stagesOf(approval);
+      // Steps that only say "closed" (a canceled request's step: Completed, NotReviewed): the request's status says how.
+      closed = applyStages(record.state, stages, at).outcome?.kind === 'closed';
+      if (closed) break;
       const updated = await deps.store.updateRecord('role', id, (current) => {
         const base = current ?? record;
         const state = applyStages(base.state, stages, at);
@@ -634,13 +638,12 @@ async function readRoleState(deps: WatchDeps, record: ApprovalRecord, now: Date)
   try {
     const requester = deps.graph.forBackgroundUser({ aadObjectId: record.state.details.requester.id });
     const outcome = outcomeFromRequest('role', await requester.get(finalReadUrl('role', id)));
-    if (!outcome || outcome === 'pending') return undefined;
-    return await setRecord(deps, record, { outcome }, now);
+    if (outcome && outcome !== 'pending') return await setRecord(deps, record, { outcome }, now);
   } catch (err) {
     if (!(err instanceof SignInRequiredError))
       deps.log.debug({ err, kind: 'role', request: id }, 'could not read a role request as its requester');
-    return undefined;
   }
+  return closed ? await setRecord(deps, record, { outcome: { kind: 'closed' } }, now) : undefined;
 }
 
 function refOf(key: string): { kind: ApprovalKind; id: string } {

@@ -188,6 +188,17 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(after).toMatch(/Use the shared mailbox role/);
   });
 
+  it("Alex canceling his request turns Megan's card to canceled on the next tick, without buttons", async () => {
+    const alex = await alexAsks(stack);
+    const shown = chats.find(megan, ALEX_CARD);
+    const canceled = await stack.press(alex.card, 'Yes, cancel it', {}, alex.id);
+    expect(cardText(canceled)).toContain('Request canceled');
+    await approvalsTick(stack);
+    const after = chats.current(megan, shown.id);
+    expect(cardText(after)).toMatch(/Canceled by the requester/);
+    expect(buttonTitles(after)).toEqual([]);
+  });
+
   it("a decision made in the Entra admin center (Graph beta straight) redraws Megan's card", async () => {
     await alexAsks(stack);
     await approvalsTick(stack);
