@@ -151,6 +151,10 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
       "Alex's card with Megan's reason",
     );
     expect(cardText(stack.current(alex.id))).toMatch(/Megan Bowen/);
+    // And a message of its own tells him, naming who denied and why.
+    const told = chats.all(ALEX, /Not during the change freeze/).filter((c) => c.id !== alex.id);
+    expect(told).toHaveLength(1);
+    expect(cardText(told[0].card)).toMatch(/Megan Bowen/);
   });
 
   it('approvals lists Entra role activations in the summary, read in the same $batch as the other lists', async () => {
