@@ -1,5 +1,5 @@
 import type { BatchItemResult, BatchRequest, GraphFacade } from '../graph/client.js';
-import { type DomainError, GraphRequestError, toDomainError } from '../graph/errors.js';
+import { DomainError, GraphRequestError, toDomainError } from '../graph/errors.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../model/approvals.js';
 import { type ApprovalJson, approvalPath, approvalVersion, stagePath } from './graphShapes.js';
@@ -283,9 +283,23 @@ function failure(err: unknown, input: DecisionInput): DecisionOutcome {
     if (err.status === 403) return { kind: 'notApprover' };
     if (err.status === 404) return { kind: 'notFound' };
     if (err.status === 400 && /justification/i.test(err.code)) return { kind: 'reasonRequired', stage: 0 };
+    // Entra role approvals are beta (ROLE_APPROVALS_BETA): a refusal there is most likely the API changing, not input.
+    if (err.status === 400 && input.kind === 'role') return { kind: 'failed', error: betaRefused(err) };
   }
   const action = input.decision === 'Approve' ? 'approve this request' : 'deny this request';
   return { kind: 'failed', error: toDomainError(err, { action }) };
+}
+
+function betaRefused(err: GraphRequestError): DomainError {
+  return new DomainError({
+    kind: 'badRequest',
+    userMessage:
+      "Microsoft Graph's beta API for Microsoft Entra role approvals refused the decision; Microsoft may have changed it.",
+    nextStep:
+      'Decide this request in the Microsoft Entra admin center (Privileged Identity Management › Approve requests).',
+    status: err.status,
+    graphCode: err.code,
+  });
 }
 
 async function syncRecord(

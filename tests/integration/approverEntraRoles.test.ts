@@ -262,6 +262,31 @@ describe('ROLE_APPROVALS_BETA=on: "Approve all shown" with role activations amon
   });
 });
 
+describe('ROLE_APPROVALS_BETA=on while Graph beta refuses role approvals (Microsoft changed or dropped them)', () => {
+  let stack: ActivationDriver;
+  let chats: Chats;
+  beforeEach(async () => {
+    stack = await ActivationDriver.start({ quirks: { roleApprovalsInBeta: false } }, ON);
+    chats = new Chats(stack.teams, { checkReplies: true });
+    await stack.teams.install(megan);
+  });
+  afterEach(async () => stack?.stop());
+
+  it('says the approval could not be made, writes nothing, and the request still waits', async () => {
+    // As Graph would if the beta segment went away: the devtenant refuses it (expected here).
+    stack.stack.devtenant?.refusals.expect(/\/beta\/roleManagement\/directory\/roleAssignmentApprovals\//);
+    await alexAsks(stack);
+    const shown = chats.find(megan, ALEX_CARD);
+    const answer = await chats.click(megan, shown, 'Approve', { reason: 'Planned mailbox move' });
+    expect(cardText(answer)).toMatch(/Nothing was recorded/);
+    expect(cardText(answer)).toMatch(/beta API for Microsoft Entra role approvals refused/);
+    expect(cardText(answer)).toMatch(/Decide this request in the Microsoft Entra admin center/);
+    expect(cardText(answer)).not.toMatch(/Approved by you/);
+    expect((await alexRequest(stack)).status).toBe('PendingApproval');
+    expect(await alexActiveRoles(stack)).not.toContain(EXCHANGE_ADMIN);
+  });
+});
+
 describe('ROLE_APPROVALS_BETA off (the default): no role approver cards and no beta', () => {
   let stack: ActivationDriver;
   let chats: Chats;
