@@ -158,7 +158,11 @@ export async function loadDetails(
   for (const request of role) {
     const profile = profileOf(first.profiles.get(lower(request.principalId)), request.principal);
     const context = contextOf(first, lower(request.principalId), profile.id);
-    const plans = roleStagesOf(ctx, request).map((s) => pimStagePlan(s, context, resolver));
+    const policyRead = !!ctx.pimPolicies.get(rolePolicyKey(request.roleDefinitionId ?? ''), 'role', ctx.now.getTime());
+    // A role policy that could not be read leaves the approvers open: the plan is read again (an approver's list).
+    const plans = policyRead
+      ? roleStagesOf(ctx, request).map((s) => pimStagePlan(s, context, resolver))
+      : [{ approvers: [], escalationApprovers: [], justificationRequired: false, incomplete: true }];
     const details = roleDetails(request, profile, plans);
     if (details) out.set(`role:${details.id}`, details);
   }
