@@ -192,6 +192,29 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(after).toMatch(/Use the shared mailbox role/);
   });
 
+  it('when the role policy cannot be read at submit, the card reaches Megan once her own list reads it', async () => {
+    const listed = await stack.list();
+    let card = listed.card;
+    for (let i = 0; i < 5 && !buttonTitles(card).includes('Activate Exchange Administrator'); i++) {
+      card = await stack.press(card, 'Next', {}, listed.id);
+    }
+    const form = await stack.press(card, 'Activate Exchange Administrator', {}, listed.id);
+    // Graph is busy for the role policy read right when Alex submits (the app never reads it: it is Alex's token).
+    await stack.control('faults', {
+      rules: [{ pathPattern: 'roleManagementPolicyAssignments', status: 503, count: 3 }],
+    });
+    const fields = { duration: '60', justification: 'Mailbox move for Berlin', ticketNumber: 'INC0049001' };
+    expect(cardText(await stack.press(form, 'Activate', fields, listed.id))).toContain('Waiting for approval');
+    await approvalsTick(stack);
+    expect(chats.all(megan, ALEX_CARD)).toEqual([]);
+    await stack.control('faults', undefined, 'DELETE');
+
+    await chats.say(megan, 'approvals');
+    const shown = chats.find(megan, ALEX_CARD);
+    expect(cardText(shown.card)).toMatch(/Who approves Megan Bowen/);
+    expect(shown.card.body.find((el: any) => el.id === 'reason')).toMatchObject({ isRequired: true });
+  });
+
   it("Alex canceling his request turns Megan's card to canceled on the next tick, without buttons", async () => {
     const alex = await alexAsks(stack);
     const shown = chats.find(megan, ALEX_CARD);
