@@ -242,7 +242,9 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(patched.status).toBe(204);
     await approvalsTick(stack);
     const after = chats.current(megan, shown.id);
-    expect(cardText(after)).toMatch(/Approved/);
+    // Read back as Megan (the approval's steps, beta): who decided and why, as Graph shows it.
+    expect(cardText(after)).toMatch(/Approved by you/);
+    expect(cardText(after)).toMatch(/Reason: Done in the portal/);
     expect(buttonTitles(after)).toEqual([]);
   });
 });
