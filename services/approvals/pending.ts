@@ -27,7 +27,7 @@ import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
-import { followRoleRequests, rememberPimGroup } from './watch.js';
+import { followRoleRequests, planApprovers, rememberPimGroup, rememberRoleApprovers } from './watch.js';
 
 /**
  * "approvals": everything waiting for the signed-in approver right now, every kind, oldest first, read with their own
@@ -129,11 +129,16 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
   for (const groupId of new Set(pim.map((r) => (r.groupId ?? '').toLowerCase()).filter(Boolean))) {
     await rememberPimGroup(ctx.store, groupId);
   }
-  // The watcher cannot list Entra role requests app-only: it follows the ones it was told about.
+  // The watcher cannot list Entra role requests app-only: it follows the ones it was told about, and reads the lists
+  // of the people it knows approve role activations.
+  const roleRecords = records.filter((r) => r.state.details.kind === 'role' && !r.state.outcome);
   await followRoleRequests(
     ctx.store,
-    records.filter((r) => r.state.details.kind === 'role' && !r.state.outcome).map((r) => r.state.details.id),
+    roleRecords.map((r) => r.state.details.id),
   );
+  if (roleRecords.length > 0) {
+    await rememberRoleApprovers(ctx.store, [ctx.user.aadObjectId, ...roleRecords.flatMap(planApprovers)]);
+  }
   const ordered = records
     .filter((r) => !r.state.outcome && r.state.details.requester.id !== ctx.user.aadObjectId)
     .sort((a, b) => (a.state.details.requestedAt ?? '').localeCompare(b.state.details.requestedAt ?? ''));

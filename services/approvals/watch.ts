@@ -15,8 +15,17 @@ import {
   loadDetails,
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
+  ROLE_REQUEST_EXPAND,
 } from './details.js';
-import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
+import {
+  EM_ROOT,
+  type EmRequestJson,
+  PIM_ROOT,
+  type PimRequestJson,
+  ROLE_ROOT,
+  type RoleRequestJson,
+  sameEnum,
+} from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
 import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
@@ -77,6 +86,7 @@ export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Da
   const ended = await closeGone(deps, hooks, now, gone);
   summary.closed = ended.closed;
   const roles = await followRoles(deps, hooks, now, previous, summary);
+  await discoverRoles(deps, hooks, now, previous, summary);
   const dropped = [...gone.filter((key) => !ended.keep.has(key)), ...roles.dropped];
   await deps.store.updatePending((current) => {
     const next = nextIndex(seen, previous, dropped, checks);
@@ -555,6 +565,89 @@ async function unconfirmedFor(deps: WatchDeps, record: ApprovalRecord, now: Date
   if (since) return now.getTime() - Date.parse(since) >= deps.settings.unconfirmedAfterHours * 3600_000;
   await deps.store.updateRecord(kind, id, (c) => ({ ...(c ?? record), unreadSince: now.toISOString() }));
   return false;
+}
+
+/** At most this many known role approvers' lists are read per look (the longest-known first). */
+const ROLE_APPROVERS_READ = 20;
+const ROLE_APPROVERS_KEPT = 200;
+
+/** Everyone a record's plan names as an approver, at any stage (escalation too). */
+export function planApprovers(record: ApprovalRecord): string[] {
+  return record.state.details.stages.flatMap((s) => [...s.approvers, ...s.escalationApprovers].map((p) => p.id));
+}
+
+/** People who approve Entra role activations (from plans and their own lists), whose lists the watcher reads. */
+export async function rememberRoleApprovers(store: ApprovalStore, userIds: string[]): Promise<void> {
+  const ids = [...new Set(userIds.map((id) => id.toLowerCase()).filter(Boolean))];
+  if (ids.length === 0) return;
+  await store.updateRoleApprovers((current) => {
+    const fresh = ids.filter((id) => !current.userIds.includes(id));
+    if (fresh.length === 0) return undefined;
+    return { ...current, userIds: [...current.userIds, ...fresh].slice(-ROLE_APPROVERS_KEPT) };
+  });
+}
+
+const ROLE_APPROVER_LIST =
+  `${ROLE_ROOT}/roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')` +
+  `?$filter=${encodeURIComponent("status eq 'PendingApproval'")}&$expand=${ROLE_REQUEST_EXPAND}`;
+
+/**
+ * Entra role activations asked for outside Teams (ROLE_APPROVALS_BETA): every few minutes (APPROVAL_STAGE_PROBE_MINUTES)
+ * the watcher reads the approver list of each person known to approve role activations, with their background token
+ * (the app may not list role requests; README), and sends the card for each request it did not know yet.
+ */
+async function discoverRoles(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  previous: PendingIndex,
+  summary: TickSummary,
+): Promise<void> {
+  if (!deps.settings.roleApprovals) return;
+  const known = await deps.store.roleApprovers();
+  const last = known.readAt ? Date.parse(known.readAt) : 0;
+  if (known.userIds.length === 0 || now.getTime() - last < deps.settings.stageProbeMinutes * 60_000) return;
+  await deps.store.updateRoleApprovers((current) => ({ ...current, readAt: now.toISOString() }));
+  const seen = new Set<string>();
+  for (const approverId of known.userIds.slice(0, ROLE_APPROVERS_READ)) {
+    const approver = deps.graph.forBackgroundUser({ aadObjectId: approverId });
+    let listed: RoleRequestJson[];
+    try {
+      listed = await approver.list<RoleRequestJson>(ROLE_APPROVER_LIST);
+    } catch (err) {
+      if (!(err instanceof SignInRequiredError))
+        deps.log.debug({ err, kind: 'role' }, "could not read a role approver's list");
+      continue;
+    }
+    const fresh = listed.filter((r) => {
+      const id = (r.id ?? '').toLowerCase();
+      if (!id || seen.has(id) || previous.requests[`role:${id}`] || !sameEnum(r.status, 'PendingApproval'))
+        return false;
+      seen.add(id);
+      return true;
+    });
+    if (fresh.length === 0) continue;
+    const stored = await deps.store.records(
+      fresh.map((r) => ({ kind: 'role' as const, id: (r.id as string).toLowerCase() })),
+    );
+    const unknown = fresh.filter((r) => !stored.has(`role:${(r.id as string).toLowerCase()}`));
+    const ctx: DetailsContext = {
+      app: deps.graph.forApp(),
+      user: approver,
+      log: deps.log,
+      pimPolicies: deps.pimPolicies,
+      now,
+    };
+    const details = await loadDetails(ctx, [], [], unknown);
+    const records: ApprovalRecord[] = [...stored.values()].filter((r) => !r.state.outcome);
+    for (const d of details.values()) records.push(await saveNew(deps, newRecord(d, 'PendingApproval', now)));
+    await followRoleRequests(
+      deps.store,
+      records.map((r) => r.state.details.id),
+    );
+    summary.added += unknown.length;
+    for (const record of records) summary.notified += await notifyOpenStage(deps, hooks, record, now);
+  }
 }
 
 /**

@@ -173,6 +173,24 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     expect(appRoleReads(all)).toEqual([]);
   });
 
+  it('once Megan is known to approve role activations, the watcher brings her one asked for outside Teams', async () => {
+    await alexAsks(stack);
+    expect(chats.all(megan, /Grady Archie asks/)).toEqual([]);
+    await stack.clearGraphLog();
+    await approvalsTick(stack);
+    // Nobody typed anything: her own approver list, read with her background token, had Grady's request.
+    const grady = chats.find(megan, /Grady Archie asks to activate the Exchange Administrator role \(whole directory\)/);
+    expect(cardText(grady.card)).toMatch(/Shared mailbox permissions for the Berlin office/);
+    expect(buttonTitles(grady.card)).toEqual(['Approve', 'Deny']);
+    const log = (await stack.stack.graphCalls()) as GraphLogEntry[];
+    expect(roleApproverLists(log).map((e) => e.caller)).toEqual([MEGAN_ID]);
+    expect(appRoleReads(log)).toEqual([]);
+    // The next tick within APPROVAL_STAGE_PROBE_MINUTES reads no list again.
+    await stack.clearGraphLog();
+    await approvalsTick(stack);
+    expect(roleApproverLists((await stack.stack.graphCalls()) as GraphLogEntry[])).toEqual([]);
+  });
+
   it('finds a role activation asked for outside Teams when Megan lists her approvals, and follows it from then on', async () => {
     const [summary] = await chats.say(megan, 'approvals');
     expect(cardText(summary.card)).toMatch(/Grady Archie/);

@@ -1,6 +1,11 @@
 import { loadDetailsById } from '../../../services/approvals/details.js';
 import type { ApprovalRecord } from '../../../services/approvals/store.js';
-import { followRoleRequests, notifyOpenStage } from '../../../services/approvals/watch.js';
+import {
+  followRoleRequests,
+  notifyOpenStage,
+  planApprovers,
+  rememberRoleApprovers,
+} from '../../../services/approvals/watch.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext, keepRecord } from './context.js';
 import { notifyApprovers, withinBudget } from './fanout.js';
@@ -44,6 +49,7 @@ export async function startRoleApproval(app: BotServices, requester: ActingUser,
     };
     const record = await keepRecord(app, fresh);
     await followRoleRequests(ctx.store, [id]);
+    await rememberRoleApprovers(ctx.store, planApprovers(record));
     const cards = notifyOpenStage(ctx, { notify: (r, people) => notifyApprovers(app, r, people) }, record, now);
     // The requester's click is answered in time; cards still going out finish in the background (or next tick).
     await withinBudget(app, cards);
