@@ -179,7 +179,10 @@ describe('ROLE_APPROVALS_BETA=on: approver cards for Entra role activations', ()
     await stack.clearGraphLog();
     await approvalsTick(stack);
     // Nobody typed anything: her own approver list, read with her background token, had Grady's request.
-    const grady = chats.find(megan, /Grady Archie asks to activate the Exchange Administrator role \(whole directory\)/);
+    const grady = chats.find(
+      megan,
+      /Grady Archie asks to activate the Exchange Administrator role \(whole directory\)/,
+    );
     expect(cardText(grady.card)).toMatch(/Shared mailbox permissions for the Berlin office/);
     expect(buttonTitles(grady.card)).toEqual(['Approve', 'Deny']);
     const log = (await stack.stack.graphCalls()) as GraphLogEntry[];
