@@ -104,6 +104,17 @@ const schema = z
       .min(0.01, 'must be more than 0 hours')
       .max(24, 'must be at most 24 hours')
       .default(6),
+    // Approver cards for Microsoft Entra role activations use Graph beta (roleAssignmentApprovals): off unless asked.
+    ROLE_APPROVALS_BETA: z
+      .string()
+      .default('off')
+      .transform((v, ctx) => {
+        const text = v.trim().toLowerCase();
+        if (text === '' || text === 'off') return false;
+        if (text === 'on') return true;
+        ctx.addIssue({ code: 'custom', message: 'must be on or off (it turns on approver cards that use Graph beta)' });
+        return z.NEVER;
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOCAL_TENANT_ID: optionalText,
   })
@@ -208,6 +219,11 @@ export interface BotConfig {
   expiryReminderDays: number[];
   /** Hours between the sweeps that list assignments ending soon. */
   expirySweepHours: number;
+  /**
+   * ROLE_APPROVALS_BETA: approver cards for Entra role activations, decided through Graph **beta**
+   * (`roleAssignmentApprovals`); off (absent) by default, and then nothing calls beta.
+   */
+  roleApprovalsBeta?: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   localTenantId: string;
 }
@@ -263,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     approvalDigestHours: e.APPROVAL_DIGEST_HOURS,
     expiryReminderDays: e.EXPIRY_REMINDER_DAYS,
     expirySweepHours: e.EXPIRY_SWEEP_HOURS,
+    roleApprovalsBeta: e.ROLE_APPROVALS_BETA,
     logLevel: e.LOG_LEVEL,
     localTenantId: e.LOCAL_TENANT_ID ?? 'c0a70500-0000-4000-8000-000000000001',
   };

@@ -2,6 +2,7 @@ import type {
   ApprovalKind,
   ApprovalOutcome,
   ApprovalState,
+  EntraRoleTarget,
   PersonRef,
   ViewerPosition,
 } from '../../services/model/approvals.js';
@@ -86,7 +87,18 @@ export function subjectLine(state: ApprovalState, viewerId = ''): string {
   const who = self ? 'You' : plainText(requester.displayName);
   const asks = self ? 'ask' : 'asks';
   if (target.kind === 'em') return `${who} ${asks} for ${plainText(target.packageName)}`;
+  if (target.kind === 'role') return `${who} ${asks} to activate the ${plainText(roleLine(target))}`;
   return `${who} ${asks} to activate ${target.accessId === 'owner' ? 'ownership' : 'membership'} of ${plainText(target.groupName)}`;
+}
+
+/** "Exchange Administrator role (whole directory)", "Helpdesk Administrator role (administrative unit Contoso Europe)". */
+export function roleLine(target: EntraRoleTarget): string {
+  return `${target.roleName} role (${roleScopeText(target)})`;
+}
+
+export function roleScopeText(target: EntraRoleTarget): string {
+  if (target.directoryScopeId === '/') return 'whole directory';
+  return target.scopeName ? `administrative unit ${target.scopeName}` : 'an administrative unit';
 }
 
 function isViewer(person: PersonRef | undefined, viewerId: string): boolean {
@@ -108,8 +120,14 @@ function reminderBlock(state: ApprovalState): CardElement {
   );
 }
 
+const KIND_TITLE: Record<ApprovalKind, string> = {
+  em: 'Access package request',
+  pim: 'Privileged group activation',
+  role: 'Microsoft Entra role activation',
+};
+
 function headerBlock(state: ApprovalState, viewerId: string): CardElement {
-  const kind = state.details.kind === 'em' ? 'Access package request' : 'Privileged group activation';
+  const kind = KIND_TITLE[state.details.kind];
   const stages = state.details.stages.length;
   const stage = stages > 1 ? ` · stage ${state.currentStage} of ${stages}` : '';
   return container(
@@ -159,6 +177,12 @@ function targetFacts(state: ApprovalState): [string, string | undefined][] {
     return [
       ['Package', plainText(t.packageName)],
       ['Grants', t.grants.length ? plainText(t.grants.join(', ')) : undefined],
+    ];
+  }
+  if (t.kind === 'role') {
+    return [
+      ['Role', plainText(t.roleName)],
+      ['Scope', plainText(roleScopeText(t))],
     ];
   }
   return [
@@ -274,19 +298,30 @@ export function outcomeTitle(outcome: ApprovalOutcome, viewerId: string, kind?: 
 }
 
 /** Where a decision the bot did not see was made: My Access for access packages, PIM for group activations. */
-const DECIDED_IN: Record<ApprovalKind, string> = { em: 'My Access', pim: 'Privileged Identity Management' };
+const DECIDED_IN: Record<ApprovalKind, string> = {
+  em: 'My Access',
+  pim: 'Privileged Identity Management',
+  role: 'the Microsoft Entra admin center',
+};
 
 /** Where to look when the bot cannot say how a request ended: PIM's approvals page, or My Access. */
 export const PORTAL_URL = {
   pim: 'https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ApproveRequestMenuBlade/~/aadgroup',
   em: 'https://myaccess.microsoft.com/#/approvals',
+  /** Identity governance > Privileged Identity Management > Approve requests (entra-docs pim-approval-workflow). */
+  role: 'https://entra.microsoft.com',
 } as const;
+
+const CHECK_IN: Record<ApprovalKind, string> = {
+  em: 'Check in My Access',
+  pim: 'Check in the PIM portal',
+  role: 'Check in the Entra admin center',
+};
 
 function portalActions(state: ApprovalState): CardAction[] {
   const kind = state.outcome?.kind;
   if (kind !== 'unknown' && kind !== 'unconfirmed') return [];
-  const where = state.details.kind === 'pim' ? 'Check in the PIM portal' : 'Check in My Access';
-  return [openUrlAction(where, PORTAL_URL[state.details.kind])];
+  return [openUrlAction(CHECK_IN[state.details.kind], PORTAL_URL[state.details.kind])];
 }
 
 function outcomeColor(outcome: ApprovalOutcome): TextColor {

@@ -17,7 +17,7 @@ import {
 import { type Page, pageOf, pagerActions, rangeText } from '../paging.js';
 import { momentDateText } from '../time.js';
 import { Verbs } from '../verbs.js';
-import { type CardBinding, outcomeTitle } from './approvalCard.js';
+import { type CardBinding, outcomeTitle, roleLine } from './approvalCard.js';
 import { ago } from './format.js';
 
 /** The "approvals" summary (with "Approve all shown"), the bulk result and the daily digest. */
@@ -58,6 +58,7 @@ const LIST_WORDS: Record<string, string> = {
   pimRequests: 'group activation requests',
   emApprovals: 'the approval stages of access package requests',
   pimApprovals: 'the approval stages of group activations',
+  roleRequests: 'Microsoft Entra role activation requests',
 };
 
 /** "I could not load group activation requests just now: …" (so an empty or short list does not look complete). */
@@ -80,6 +81,7 @@ function unavailableBlock(parts: readonly string[] | undefined): CardElement[] {
 /** What one request is about, in a few words: "Salesforce – Sales Cloud User" or "Network Admins (member)". */
 export function whatLine(state: ApprovalState): string {
   const t = state.details.target;
+  if (t.kind === 'role') return plainText(roleLine(t));
   return t.kind === 'em' ? plainText(t.packageName) : `${plainText(t.groupName)} (${t.accessId})`;
 }
 

@@ -20,9 +20,16 @@ export function demoNames(state: TenantState): DemoNames {
     (id && (state.groups.get(id) ?? state.groups.get(id.toLowerCase()))?.displayName) || 'a group';
   const pimRequest = (id: string) => state.pimRequests.get(id) ?? state.pimRequests.get(id.toLowerCase());
   const emRequest = (id: string) => state.emRequests.get(id) ?? state.emRequests.get(id.toLowerCase());
+  const roleRequest = (id: string) => state.directoryRoles.requests.get(id.toLowerCase());
+  const roleName = (id: string | undefined) =>
+    (id && state.directoryRoles.definitions.get(id.toLowerCase())?.displayName) || 'a Microsoft Entra role';
   return {
     person,
     request(kind, id, requester, target) {
+      if (kind === 'role') {
+        const r = roleRequest(id);
+        return `${person(requester ?? r?.principalId)}'s activation of ${roleName(r?.roleDefinitionId ?? target)}`;
+      }
       if (kind === 'pim') {
         const r = pimRequest(id);
         return `${person(requester ?? r?.principalId)}'s activation of ${groupName(target ?? r?.groupId)}`;
@@ -38,7 +45,8 @@ export function demoNames(state: TenantState): DemoNames {
       return groupName(pimRequest(requestId)?.groupId);
     },
     lastReviewer(kind, id) {
-      const approval = (kind === 'pim' ? pimRequest(id) : emRequest(id))?.approval;
+      const request = kind === 'role' ? roleRequest(id) : kind === 'pim' ? pimRequest(id) : emRequest(id);
+      const approval = request?.approval;
       return approval?.stages.filter((s) => s.reviewedBy).at(-1)?.reviewedBy?.id;
     },
   };

@@ -1,8 +1,8 @@
-import type { BatchRequest, GraphFacade } from '../graph/client.js';
-import { type DomainError, GraphRequestError, toDomainError } from '../graph/errors.js';
+import type { BatchItemResult, BatchRequest, GraphFacade } from '../graph/client.js';
+import { DomainError, GraphRequestError, toDomainError } from '../graph/errors.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PersonRef, StageResult } from '../model/approvals.js';
-import { type ApprovalJson, approvalPath, stagePath } from './graphShapes.js';
+import { type ApprovalJson, approvalPath, approvalVersion, stagePath } from './graphShapes.js';
 import { StageSegments } from './segment.js';
 import { applyStages, pickMyStage, type StageInfo, stagesOf, withDecision } from './stages.js';
 import type { ApprovalRecord, ApprovalStore, HolderMark, OperationRecord, StageLock, Stored } from './store.js';
@@ -104,7 +104,9 @@ async function decideOnce(
   if (plan.kind !== 'patch') return plan.outcome;
   const body = { reviewResult: input.decision, justification: input.reason ?? '' };
   try {
-    await graph.patch(stagePath(input.kind, input.id, plan.stage.id, segments.of(input.kind)), body);
+    await graph.patch(stagePath(input.kind, input.id, plan.stage.id, segments.of(input.kind)), body, {
+      version: approvalVersion(input.kind),
+    });
   } catch (err) {
     return afterFailedPatch(deps, graph, record, input, plan, err);
   }
@@ -269,6 +271,8 @@ export function readApproval(
   kind: ApprovalKind,
   id: string,
 ): Promise<ApprovalJson> {
+  // Beta role approvals show their `steps` inline (the docs' GET has no `$expand`).
+  if (kind === 'role') return graph.get<ApprovalJson>(approvalPath(kind, id), { version: 'beta' });
   return segments.use(kind, (segment) =>
     graph.get<ApprovalJson>(approvalPath(kind, id), { query: { $expand: segment } }),
   );
@@ -279,9 +283,23 @@ function failure(err: unknown, input: DecisionInput): DecisionOutcome {
     if (err.status === 403) return { kind: 'notApprover' };
     if (err.status === 404) return { kind: 'notFound' };
     if (err.status === 400 && /justification/i.test(err.code)) return { kind: 'reasonRequired', stage: 0 };
+    // Entra role approvals are beta (ROLE_APPROVALS_BETA): a refusal there is most likely the API changing, not input.
+    if (err.status === 400 && input.kind === 'role') return { kind: 'failed', error: betaRefused(err) };
   }
   const action = input.decision === 'Approve' ? 'approve this request' : 'deny this request';
   return { kind: 'failed', error: toDomainError(err, { action }) };
+}
+
+function betaRefused(err: GraphRequestError): DomainError {
+  return new DomainError({
+    kind: 'badRequest',
+    userMessage:
+      "Microsoft Graph's beta API for Microsoft Entra role approvals refused the decision; Microsoft may have changed it.",
+    nextStep:
+      'Decide this request in the Microsoft Entra admin center (Privileged Identity Management › Approve requests).',
+    status: err.status,
+    graphCode: err.code,
+  });
 }
 
 async function syncRecord(
@@ -443,15 +461,15 @@ async function approveManyOnce(
   if (firstPim && !segments.known) {
     await readApproval(segments, graph, 'pim', firstPim.record.state.details.id).catch(() => undefined);
   }
-  const reads = toRead.length
-    ? await graph.batch(
-        toRead.map((item, i) => ({
-          id: `g${i}`,
-          method: 'GET',
-          url: `${approvalPath(inputOf(item).kind, inputOf(item).id)}?$expand=${segments.of(inputOf(item).kind)}`,
-        })),
-      )
-    : [];
+  const reads = await batchByVersion(
+    graph,
+    toRead.map((item, i) => {
+      const { kind, id } = inputOf(item);
+      const url = approvalPath(kind, id);
+      return { id: `g${i}`, method: 'GET', url: kind === 'role' ? url : `${url}?$expand=${segments.of(kind)}` };
+    }),
+    toRead.map((item) => approvalVersion(inputOf(item).kind)),
+  );
   const plans = new Map<BulkItem, PatchPlan>();
   for (const [i, item] of toRead.entries()) {
     const read = reads[i];
@@ -470,7 +488,11 @@ async function approveManyOnce(
     url: stagePath(inputOf(item).kind, inputOf(item).id, plan.stage.id, segments.of(inputOf(item).kind)),
     body: { reviewResult: 'Approve', justification: '' },
   }));
-  const written = patches.length ? await graph.batch(patches) : [];
+  const written = await batchByVersion(
+    graph,
+    patches,
+    patching.map(([item]) => approvalVersion(inputOf(item).kind)),
+  );
   for (const [i, [item, plan]] of patching.entries()) {
     const status = written[i]?.status ?? 502;
     const outcome =
@@ -487,6 +509,28 @@ async function approveManyOnce(
     outcomes.set(item, outcome);
   }
   return items.map((item) => ({ item, outcome: outcomes.get(item) ?? { kind: 'notFound' } }));
+}
+
+/**
+ * One `$batch` per Graph version (a batch is sent to one version's root): beta role approvals apart from the rest.
+ * Results in request order; a version with no request costs no round trip.
+ */
+async function batchByVersion(
+  graph: GraphFacade,
+  requests: BatchRequest[],
+  versions: ('v1.0' | 'beta')[],
+): Promise<BatchItemResult[]> {
+  const out: BatchItemResult[] = new Array(requests.length);
+  for (const version of ['v1.0', 'beta'] as const) {
+    const at = requests.map((_, i) => i).filter((i) => versions[i] === version);
+    if (at.length === 0) continue;
+    const results = await graph.batch(
+      at.map((i) => requests[i]),
+      { version },
+    );
+    for (const [n, i] of at.entries()) out[i] = results[n];
+  }
+  return out;
 }
 
 function batchError(status: number, body: unknown, method: string): GraphRequestError {

@@ -1,6 +1,7 @@
 import type { BatchRequest, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { ApprovalDetails, ApprovalKind, RequestAnswer, RequesterProfile, StagePlan } from '../model/approvals.js';
+import { directoryRolePolicyPath } from '../pim/policy.js';
 import {
   ApproverResolver,
   emStageNeeds,
@@ -19,6 +20,7 @@ import {
   type PimRequestJson,
   type PimStageJson,
   personOf,
+  type RoleRequestJson,
   requestPath,
   textOfQuestion,
   type UserJson,
@@ -38,6 +40,15 @@ const PACKAGE =
 /** The requestor's connected organization says whose sponsors approve (internalSponsors / externalSponsors). */
 export const EM_REQUEST_EXPAND = 'accessPackage,requestor($expand=connectedOrganization)';
 export const PIM_REQUEST_EXPAND = 'principal,group';
+/** An Entra role activation: who, which role, and at which scope (`null` = the whole directory). */
+export const ROLE_REQUEST_EXPAND = 'principal,roleDefinition,directoryScope';
+
+export function requestExpandOf(kind: ApprovalKind): string {
+  return kind === 'em' ? EM_REQUEST_EXPAND : kind === 'pim' ? PIM_REQUEST_EXPAND : ROLE_REQUEST_EXPAND;
+}
+
+/** Role policies share the PIM policy cache, keyed apart from groups (a group id is never `role:`). */
+const rolePolicyKey = (roleDefinitionId: string) => `role:${lower(roleDefinitionId)}`;
 
 /** PIM group policies (approval rule), cached briefly: they rarely change, and policy ids change on onboarding. */
 export class PimPolicyCache {
@@ -60,6 +71,12 @@ export interface DetailsContext {
   log: Logger;
   pimPolicies: PimPolicyCache;
   now: Date;
+  /**
+   * A person's delegated token for what the app may not read about Entra roles: the role requests and the roles'
+   * policies (an app-only read of role requests needs `RoleAssignmentSchedule.ReadWrite.Directory` as an application
+   * permission, which the bot does not ask for; README). Without it, a role request's approvers stay unknown.
+   */
+  user?: GraphFacade;
 }
 
 /** Details of requests known only by id (a card whose state was lost, a reminder): one batch to read them first. */
@@ -67,28 +84,39 @@ export async function loadDetailsById(
   ctx: DetailsContext,
   refs: { kind: ApprovalKind; id: string }[],
 ): Promise<Map<string, ApprovalDetails>> {
-  const requests: BatchRequest[] = refs.map((r) => ({
-    id: `${r.kind}:${r.id}`,
-    method: 'GET',
-    url: `${requestPath(r.kind, r.id)}?$expand=${r.kind === 'em' ? EM_REQUEST_EXPAND : PIM_REQUEST_EXPAND}`,
-  }));
+  const read = (list: { kind: ApprovalKind; id: string }[]): BatchRequest[] =>
+    list.map((r) => ({
+      id: `${r.kind}:${r.id}`,
+      method: 'GET',
+      url: `${requestPath(r.kind, r.id)}?$expand=${requestExpandOf(r.kind)}`,
+    }));
+  const appReads = read(refs.filter((r) => r.kind !== 'role'));
+  // Role requests only with a person's token (DetailsContext.user), in a batch of their own.
+  const roleReads = ctx.user ? read(refs.filter((r) => r.kind === 'role')) : [];
   const em: EmRequestJson[] = [];
   const pim: PimRequestJson[] = [];
-  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+  const role: RoleRequestJson[] = [];
+  const results = [
+    ...(appReads.length ? await ctx.app.batch(appReads) : []),
+    ...(ctx.user && roleReads.length ? await ctx.user.batch(roleReads) : []),
+  ];
+  for (const result of results) {
     if (result.status !== 200) continue;
     if (result.id.startsWith('em:')) em.push(result.body as EmRequestJson);
+    else if (result.id.startsWith('role:')) role.push(result.body as RoleRequestJson);
     else pim.push(result.body as PimRequestJson);
   }
-  return loadDetails(ctx, em, pim);
+  return loadDetails(ctx, em, pim, role);
 }
 
-/** Details for EM and PIM requests read from Graph (with their `$expand`s), keyed `<kind>:<id>`. */
+/** Details for EM, PIM and Entra role requests read from Graph (with their `$expand`s), keyed `<kind>:<id>`. */
 export async function loadDetails(
   ctx: DetailsContext,
   em: EmRequestJson[],
   pim: PimRequestJson[],
+  role: RoleRequestJson[] = [],
 ): Promise<Map<string, ApprovalDetails>> {
-  const first = await readFirstBatch(ctx, em, pim);
+  const first = await readFirstBatch(ctx, em, pim, role);
   const resolver = new ApproverResolver();
   const emStages = new Map<string, ReturnType<typeof emStagesOf>>();
   for (const request of em) {
@@ -105,6 +133,10 @@ export async function loadDetails(
   for (const request of pim) {
     const requester = contextOf(first, lower(request.principalId), lower(request.principalId));
     for (const stage of pimStagesOf(ctx, request)) pimStageNeeds(stage, requester, resolver);
+  }
+  for (const request of role) {
+    const requester = contextOf(first, lower(request.principalId), lower(request.principalId));
+    for (const stage of roleStagesOf(ctx, request)) pimStageNeeds(stage, requester, resolver);
   }
   await resolver.load(ctx.app, ctx.log);
   const out = new Map<string, ApprovalDetails>();
@@ -123,6 +155,17 @@ export async function loadDetails(
     const details = pimDetails(request, profile, plans);
     if (details) out.set(`pim:${details.id}`, details);
   }
+  for (const request of role) {
+    const profile = profileOf(first.profiles.get(lower(request.principalId)), request.principal);
+    const context = contextOf(first, lower(request.principalId), profile.id);
+    const policyRead = !!ctx.pimPolicies.get(rolePolicyKey(request.roleDefinitionId ?? ''), 'role', ctx.now.getTime());
+    // A role policy that could not be read leaves the approvers open: the plan is read again (an approver's list).
+    const plans = policyRead
+      ? roleStagesOf(ctx, request).map((s) => pimStagePlan(s, context, resolver))
+      : [{ approvers: [], escalationApprovers: [], justificationRequired: false, incomplete: true }];
+    const details = roleDetails(request, profile, plans);
+    if (details) out.set(`role:${details.id}`, details);
+  }
   return out;
 }
 
@@ -133,9 +176,16 @@ interface FirstBatch {
   unreadProfiles: Set<string>;
 }
 
-async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: PimRequestJson[]): Promise<FirstBatch> {
+async function readFirstBatch(
+  ctx: DetailsContext,
+  em: EmRequestJson[],
+  pim: PimRequestJson[],
+  role: RoleRequestJson[],
+): Promise<FirstBatch> {
   const packageIds = new Set(em.map((r) => lower(r.accessPackage?.id)).filter(Boolean));
-  const userIds = new Set([...em.map(requesterIdOf), ...pim.map((r) => lower(r.principalId))].filter(Boolean));
+  const userIds = new Set(
+    [...em.map(requesterIdOf), ...[...pim, ...role].map((r) => lower(r.principalId))].filter(Boolean),
+  );
   const now = ctx.now.getTime();
   const policies = new Map<string, { groupId: string; accessId: string }>();
   for (const r of pim) {
@@ -144,6 +194,10 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
     if (groupId && !ctx.pimPolicies.get(groupId, accessId, now))
       policies.set(`${groupId}/${accessId}`, { groupId, accessId });
   }
+  // The role policies (a person's token) are read alongside the app's batch, not after it.
+  const rolePolicies = readRolePolicies(ctx, role).catch((err: unknown) =>
+    ctx.log.warn({ err }, 'could not read the approvers of Entra role requests'),
+  );
   const requests: BatchRequest[] = [
     ...[...packageIds].map((id) => get(`p:${id}`, `${EM_ROOT}/accessPackages/${seg(id)}?${PACKAGE}`)),
     ...[...userIds].map((id) => get(`u:${id}`, `/users/${seg(id)}?${PROFILE}`)),
@@ -152,7 +206,8 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
   const packages = new Map<string, PackageJson>();
   const profiles = new Map<string, UserJson>();
   const unreadProfiles = new Set<string>();
-  for (const result of requests.length ? await ctx.app.batch(requests) : []) {
+  const [appResults] = await Promise.all([requests.length ? ctx.app.batch(requests) : [], rolePolicies]);
+  for (const result of appResults) {
     const [kind, key] = [result.id.slice(0, 1), result.id.slice(2)];
     if (result.status !== 200) {
       ctx.log.warn({ lookup: kind, status: result.status }, 'could not read approval details');
@@ -167,6 +222,30 @@ async function readFirstBatch(ctx: DetailsContext, em: EmRequestJson[], pim: Pim
     }
   }
   return { packages, profiles, unreadProfiles };
+}
+
+/** The approval rule of each Entra role's policy not cached yet, with the person's token, in one `$batch`. */
+async function readRolePolicies(ctx: DetailsContext, role: RoleRequestJson[]): Promise<void> {
+  const now = ctx.now.getTime();
+  const ids = [
+    ...new Set(
+      role
+        .map((r) => lower(r.roleDefinitionId))
+        .filter((id) => id && !ctx.pimPolicies.get(rolePolicyKey(id), 'role', now)),
+    ),
+  ];
+  if (ids.length === 0) return;
+  if (!ctx.user) {
+    ctx.log.warn({ roles: ids.length }, 'no delegated token to read the approvers of Entra role requests');
+    return;
+  }
+  for (const result of await ctx.user.batch(ids.map((id) => get(id, directoryRolePolicyPath(id))))) {
+    if (result.status !== 200) {
+      ctx.log.warn({ lookup: 'rolePolicy', status: result.status }, 'could not read approval details');
+      continue;
+    }
+    ctx.pimPolicies.set(rolePolicyKey(result.id), 'role', approvalStagesOf(result.body), now);
+  }
 }
 
 function pimPolicyUrl(groupId: string, accessId: string): string {
@@ -184,6 +263,10 @@ function approvalStagesOf(body: unknown): PimStageJson[] {
 function pimStagesOf(ctx: DetailsContext, request: PimRequestJson): PimStageJson[] {
   const groupId = lower(request.groupId);
   return ctx.pimPolicies.get(groupId, lower(request.accessId) || 'member', ctx.now.getTime()) ?? [];
+}
+
+function roleStagesOf(ctx: DetailsContext, request: RoleRequestJson): PimStageJson[] {
+  return ctx.pimPolicies.get(rolePolicyKey(request.roleDefinitionId ?? ''), 'role', ctx.now.getTime()) ?? [];
 }
 
 function emStagesOf(request: EmRequestJson, pkg: PackageJson | undefined, log: Logger) {
@@ -320,6 +403,38 @@ function pimDetails(
       groupName: request.group?.displayName || 'a privileged group',
       groupDescription: request.group?.description ?? undefined,
       accessId: lower(request.accessId) === 'owner' ? 'owner' : 'member',
+    },
+    justification: request.justification || undefined,
+    answers: [],
+    ticket: ticket ? { number: ticket, system: request.ticketInfo?.ticketSystem ?? undefined } : undefined,
+    requestedAt: isoOrUndefined(request.createdDateTime),
+    startsAt: isoOrUndefined(schedule?.startDateTime),
+    endsAt: isoOrUndefined(schedule?.expiration?.endDateTime),
+    duration: schedule?.expiration?.duration ?? undefined,
+    stages,
+  };
+}
+
+function roleDetails(
+  request: RoleRequestJson,
+  requester: RequesterProfile,
+  stages: StagePlan[],
+): ApprovalDetails | undefined {
+  if (!request.id) return undefined;
+  const schedule = request.scheduleInfo;
+  const ticket = request.ticketInfo?.ticketNumber;
+  const directoryScopeId = request.directoryScopeId || '/';
+  return {
+    kind: 'role',
+    id: request.id.toLowerCase(),
+    requester,
+    target: {
+      kind: 'role',
+      roleDefinitionId: lower(request.roleDefinitionId),
+      roleName: request.roleDefinition?.displayName || 'a Microsoft Entra role',
+      roleDescription: request.roleDefinition?.description ?? undefined,
+      directoryScopeId,
+      scopeName: directoryScopeId === '/' ? undefined : (request.directoryScope?.displayName ?? undefined),
     },
     justification: request.justification || undefined,
     answers: [],

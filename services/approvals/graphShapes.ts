@@ -6,6 +6,7 @@ import type {
   ApprovalStage,
   PrivilegedAccessGroupAssignmentScheduleRequest,
   UnifiedApprovalStage,
+  UnifiedRoleAssignmentScheduleRequest,
   User,
 } from '@microsoft/microsoft-graph-types';
 import type { ApprovalKind, PersonRef } from '../model/approvals.js';
@@ -14,13 +15,24 @@ import type { ApprovalKind, PersonRef } from '../model/approvals.js';
 
 export const EM_ROOT = '/identityGovernance/entitlementManagement';
 export const PIM_ROOT = '/identityGovernance/privilegedAccess/group';
+/** Microsoft Entra roles: requests in v1.0, their approvals (`roleAssignmentApprovals`) in beta only. */
+export const ROLE_ROOT = '/roleManagement/directory';
 
 const seg = encodeURIComponent;
 
 export function approvalPath(kind: ApprovalKind, id: string): string {
+  if (kind === 'role') return `${ROLE_ROOT}/roleAssignmentApprovals/${seg(id)}`;
   return kind === 'em'
     ? `${EM_ROOT}/accessPackageAssignmentApprovals/${seg(id)}`
     : `${PIM_ROOT}/assignmentApprovals/${seg(id)}`;
+}
+
+/**
+ * The Graph version of an approval and its stages: Entra role approvals exist in beta only (the v1.0 metadata has no
+ * `roleAssignmentApprovals`); the requests themselves are read in v1.0 like every other kind.
+ */
+export function approvalVersion(kind: ApprovalKind): 'v1.0' | 'beta' {
+  return kind === 'role' ? 'beta' : 'v1.0';
 }
 
 export function stagePath(
@@ -33,6 +45,7 @@ export function stagePath(
 }
 
 export function requestPath(kind: ApprovalKind, id: string): string {
+  if (kind === 'role') return `${ROLE_ROOT}/roleAssignmentScheduleRequests/${seg(id)}`;
   return kind === 'em'
     ? `${EM_ROOT}/assignmentRequests/${seg(id)}`
     : `${PIM_ROOT}/assignmentScheduleRequests/${seg(id)}`;
@@ -59,6 +72,13 @@ export type EmRequestJson = Omit<AccessPackageAssignmentRequest, 'answers'> & {
 /** A PIM request with `$expand=principal,group`. */
 export type PimRequestJson = Omit<PrivilegedAccessGroupAssignmentScheduleRequest, 'principal'> & {
   principal?: (User & { displayName?: string | null }) | null;
+};
+
+/** An Entra role activation request with `$expand=principal,roleDefinition,directoryScope`. */
+export type RoleRequestJson = Omit<UnifiedRoleAssignmentScheduleRequest, 'principal' | 'directoryScope'> & {
+  principal?: (User & { displayName?: string | null }) | null;
+  /** `null` for the whole directory (`/`); the administrative unit otherwise. */
+  directoryScope?: { id?: string | null; displayName?: string | null; description?: string | null } | null;
 };
 
 export interface EmStageJson {

@@ -10,6 +10,7 @@ import { requestPath } from './graphShapes.js';
 const FINAL_SELECT: Record<ApprovalKind, string> = {
   em: 'id,state,status,completedDateTime',
   pim: 'id,status,completedDateTime',
+  role: 'id,status,completedDateTime',
 };
 
 export function finalReadUrl(kind: ApprovalKind, id: string): string {
@@ -19,7 +20,7 @@ export function finalReadUrl(kind: ApprovalKind, id: string): string {
 type Mapped = ApprovalOutcome['kind'] | 'pending';
 
 /**
- * PIM request `status` (GRAPH-API.md 6.6: the `request` values and the rest of the role-management status enum),
+ * PIM request `status` (groups and Entra roles share the enum; GRAPH-API.md 6.6: the `request` values and the rest of the role-management status enum),
  * lower-cased. The approval is over once the request is granted or being provisioned.
  */
 const PIM_STATUS: Record<string, Mapped> = {

@@ -3,7 +3,14 @@ import type { BatchRequest, Graph } from '../graph/client.js';
 import { GraphRequestError } from '../graph/errors.js';
 import type { Logger } from '../log.js';
 import type { ApprovalKind, ApprovalState, PendingApprovalItem } from '../model/approvals.js';
-import { EM_REQUEST_EXPAND, loadDetails, loadDetailsById, PIM_REQUEST_EXPAND, type PimPolicyCache } from './details.js';
+import {
+  EM_REQUEST_EXPAND,
+  loadDetails,
+  loadDetailsById,
+  PIM_REQUEST_EXPAND,
+  type PimPolicyCache,
+  ROLE_REQUEST_EXPAND,
+} from './details.js';
 import {
   type ApprovalJson,
   approvalPath,
@@ -11,16 +18,19 @@ import {
   type EmRequestJson,
   PIM_ROOT,
   type PimRequestJson,
+  ROLE_ROOT,
+  type RoleRequestJson,
   type StageJson,
+  sameEnum,
 } from './graphShapes.js';
 import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
 import { applyStages, stagesOf } from './stages.js';
 import type { ApprovalRecord, ApprovalStore } from './store.js';
-import { rememberPimGroup } from './watch.js';
+import { followRoleRequests, planApprovers, rememberPimGroup, rememberRoleApprovers } from './watch.js';
 
 /**
- * "approvals": everything waiting for the signed-in approver right now, both kinds, oldest first, read with their own
+ * "approvals": everything waiting for the signed-in approver right now, every kind, oldest first, read with their own
  * token (GRAPH-API.md 4.10 b and 6.6) in one `$batch`; works without the watcher.
  */
 
@@ -33,10 +43,12 @@ export interface PendingContext {
   now: Date;
   /** Which segment PIM approval stages live under on this tenant (remembered across calls). */
   segments?: StageSegments;
+  /** ROLE_APPROVALS_BETA: Entra role activations waiting for this approver are listed too (one more list, same batch). */
+  roleApprovals?: boolean;
 }
 
 /** Lists Graph did not give even without `$expand`: the approvals card names them (never a list that looks complete). */
-export type PendingPart = 'emRequests' | 'emApprovals' | 'pimRequests' | 'pimApprovals';
+export type PendingPart = 'emRequests' | 'emApprovals' | 'pimRequests' | 'pimApprovals' | 'roleRequests';
 
 export interface MyPending {
   items: PendingApprovalItem[];
@@ -46,17 +58,39 @@ export interface MyPending {
 
 const MINE = "filterByCurrentUser(on='approver')";
 
-const LISTS: Record<PendingPart, { path: string; expand: string }> = {
+/**
+ * Entra role activations waiting for the approver, as the PIM docs find them (v1.0, "Approve or deny requests for
+ * Microsoft Entra roles"): the requests with `status eq 'PendingApproval'`. Graph documents no approver list of role
+ * approvals (`approval: filterByCurrentUser` covers access packages and groups only), and role approvals have one
+ * step: a listed request waits at its first step, whose id the decision reads from beta when someone clicks.
+ */
+const ROLE_PENDING = `$filter=${encodeURIComponent("status eq 'PendingApproval'")}`;
+
+const LISTS: Record<PendingPart, { path: string; expand: string; query?: string }> = {
   emRequests: { path: `${EM_ROOT}/assignmentRequests/${MINE}`, expand: EM_REQUEST_EXPAND },
   emApprovals: { path: `${EM_ROOT}/accessPackageAssignmentApprovals/${MINE}`, expand: 'stages' },
   pimRequests: { path: `${PIM_ROOT}/assignmentScheduleRequests/${MINE}`, expand: PIM_REQUEST_EXPAND },
   pimApprovals: { path: `${PIM_ROOT}/assignmentApprovals/${MINE}`, expand: 'stages' },
+  roleRequests: {
+    path: `${ROLE_ROOT}/roleAssignmentScheduleRequests/${MINE}`,
+    expand: ROLE_REQUEST_EXPAND,
+    query: ROLE_PENDING,
+  },
 };
 
 function expandOf(ctx: PendingContext, part: PendingPart): string {
   return part === 'pimApprovals' && ctx.segments ? ctx.segments.of('pim') : LISTS[part].expand;
 }
-const PARTS = Object.keys(LISTS) as PendingPart[];
+const BASE_PARTS: PendingPart[] = ['emRequests', 'emApprovals', 'pimRequests', 'pimApprovals'];
+/** The lists read for this context: the role list only when ROLE_APPROVALS_BETA is on. */
+const partsOf = (ctx: PendingContext): PendingPart[] =>
+  ctx.roleApprovals ? [...BASE_PARTS, 'roleRequests'] : BASE_PARTS;
+
+function urlOf(ctx: PendingContext, part: PendingPart, expand: boolean): string {
+  const { path, query } = LISTS[part];
+  const options = [...(expand ? [`$expand=${expandOf(ctx, part)}`] : []), ...(query ? [query] : [])];
+  return options.length ? `${path}?${options.join('&')}` : path;
+}
 
 interface ListRead {
   value: unknown[];
@@ -67,11 +101,18 @@ interface ListRead {
 export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
   const failures = new Map<PendingPart, number>();
   const lists = await readLists(ctx, failures);
-  const unavailable = PARTS.filter((part) => !lists.has(part));
+  const parts = partsOf(ctx);
+  const unavailable = parts.filter((part) => !lists.has(part));
   const requestsFailed = unavailable.filter((part) => part.endsWith('Requests'));
-  if (requestsFailed.length === 2) throw statusError(failures.get(requestsFailed[0]) ?? 400);
+  if (requestsFailed.length === parts.filter((part) => part.endsWith('Requests')).length)
+    throw statusError(failures.get(requestsFailed[0]) ?? 400);
   const em = (lists.get('emRequests')?.value ?? []).filter((r): r is EmRequestJson => !!(r as EmRequestJson)?.id);
   const pim = (lists.get('pimRequests')?.value ?? []).filter((r): r is PimRequestJson => !!(r as PimRequestJson)?.id);
+  // Graph may list requests this person approves that no longer wait; only waiting ones are listed.
+  const role = (lists.get('roleRequests')?.value ?? []).filter(
+    (r): r is RoleRequestJson =>
+      !!(r as RoleRequestJson)?.id && sameEnum((r as RoleRequestJson).status, 'PendingApproval'),
+  );
   const stages = new Map<string, ApprovalJson>();
   for (const kind of ['em', 'pim'] as const) {
     const read = lists.get(kind === 'em' ? 'emApprovals' : 'pimApprovals');
@@ -79,10 +120,24 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
     const withStages = read?.plain ? await stagesOfEach(ctx, kind, approvals) : approvals;
     for (const a of withStages) if (a.id) stages.set(`${kind}:${a.id.toLowerCase()}`, a);
   }
-  const plain = { em: !!lists.get('emRequests')?.plain, pim: !!lists.get('pimRequests')?.plain };
-  const records = await recordsFor(ctx, em, pim, stages, plain);
+  const plain = {
+    em: !!lists.get('emRequests')?.plain,
+    pim: !!lists.get('pimRequests')?.plain,
+    role: !!lists.get('roleRequests')?.plain,
+  };
+  const records = await recordsFor(ctx, { em, pim, role }, stages, plain);
   for (const groupId of new Set(pim.map((r) => (r.groupId ?? '').toLowerCase()).filter(Boolean))) {
     await rememberPimGroup(ctx.store, groupId);
+  }
+  // The watcher cannot list Entra role requests app-only: it follows the ones it was told about, and reads the lists
+  // of the people it knows approve role activations.
+  const roleRecords = records.filter((r) => r.state.details.kind === 'role' && !r.state.outcome);
+  await followRoleRequests(
+    ctx.store,
+    roleRecords.map((r) => r.state.details.id),
+  );
+  if (roleRecords.length > 0) {
+    await rememberRoleApprovers(ctx.store, [ctx.user.aadObjectId, ...roleRecords.flatMap(planApprovers)]);
   }
   const ordered = records
     .filter((r) => !r.state.outcome && r.state.details.requester.id !== ctx.user.aadObjectId)
@@ -95,20 +150,16 @@ export async function listMyPending(ctx: PendingContext): Promise<MyPending> {
 }
 
 /**
- * The four lists in one `$batch`. The metadata and docs do not promise `$expand` on these functions: a list Graph
+ * The four lists (five with ROLE_APPROVALS_BETA) in one `$batch`. The metadata and docs do not promise `$expand` on these functions: a list Graph
  * refuses with it (400) is read again without it, in a second `$batch`.
  */
 async function readLists(ctx: PendingContext, failures: Map<PendingPart, number>): Promise<Map<PendingPart, ListRead>> {
   const user = ctx.graph.forUser(ctx.user);
   const read = (parts: PendingPart[], expand: boolean): BatchRequest[] =>
-    parts.map((id) => ({
-      id,
-      method: 'GET',
-      url: expand ? `${LISTS[id].path}?$expand=${expandOf(ctx, id)}` : LISTS[id].path,
-    }));
+    parts.map((id) => ({ id, method: 'GET', url: urlOf(ctx, id, expand) }));
   const lists = new Map<PendingPart, ListRead>();
   const refused: PendingPart[] = [];
-  for (const r of await user.batch(read(PARTS, true))) {
+  for (const r of await user.batch(read(partsOf(ctx), true))) {
     const part = r.id as PendingPart;
     if (r.status === 200) lists.set(part, { value: collectionOf(r.body), plain: false });
     else if (r.status === 400) refused.push(part);
@@ -171,14 +222,15 @@ export function needsReason(state: ApprovalState): boolean {
 
 async function recordsFor(
   ctx: PendingContext,
-  em: EmRequestJson[],
-  pim: PimRequestJson[],
+  requests: { em: EmRequestJson[]; pim: PimRequestJson[]; role: RoleRequestJson[] },
   stages: Map<string, ApprovalJson>,
-  plain: { em: boolean; pim: boolean },
+  plain: Record<ApprovalKind, boolean>,
 ): Promise<ApprovalRecord[]> {
+  const { em, pim, role } = requests;
   const refs: { kind: ApprovalKind; id: string }[] = [
     ...em.map((r) => ({ kind: 'em' as const, id: (r.id as string).toLowerCase() })),
     ...pim.map((r) => ({ kind: 'pim' as const, id: (r.id as string).toLowerCase() })),
+    ...role.map((r) => ({ kind: 'role' as const, id: (r.id as string).toLowerCase() })),
   ];
   const stored = await ctx.store.records(refs);
   // Records whose approvers could not all be resolved (a failed lookup) are read again, as if they were new.
@@ -190,13 +242,21 @@ async function recordsFor(
         return !record || hasIncompletePlan(record.state.details);
       }),
   );
-  const detailsCtx = { app: ctx.graph.forApp(), log: ctx.log, pimPolicies: ctx.pimPolicies, now: ctx.now };
+  const detailsCtx = {
+    app: ctx.graph.forApp(),
+    log: ctx.log,
+    pimPolicies: ctx.pimPolicies,
+    now: ctx.now,
+    // Role requests and role policies are read with the approver's own token (the app may not).
+    ...(role.length > 0 ? { user: ctx.graph.forUser(ctx.user) } : {}),
+  };
   // A list read without `$expand` lacks the package, requester and group: those requests are read by id.
   const byId = refs.filter((r) => plain[r.kind] && missing.has(`${r.kind}:${r.id}`));
   const details = await loadDetails(
     detailsCtx,
     plain.em ? [] : em.filter((r) => missing.has(`em:${(r.id as string).toLowerCase()}`)),
     plain.pim ? [] : pim.filter((r) => missing.has(`pim:${(r.id as string).toLowerCase()}`)),
+    plain.role ? [] : role.filter((r) => missing.has(`role:${(r.id as string).toLowerCase()}`)),
   );
   if (byId.length > 0) for (const [key, d] of await loadDetailsById(detailsCtx, byId)) details.set(key, d);
   const now = ctx.now.toISOString();

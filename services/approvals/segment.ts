@@ -4,7 +4,8 @@ import type { ApprovalKind } from '../model/approvals.js';
 /**
  * Where a PIM approval keeps its stages. The v1.0 metadata has `assignmentApprovals/{id}/stages`; the v1.0 docs page
  * for updating a stage shows `/steps/` (GRAPH-API.md 6.9). `stages` is used; when a tenant answers 400 or 404 for it,
- * `steps` is tried once, and whichever works is kept for the life of the bot. Access package approvals use `stages`.
+ * `steps` is tried once, and whichever works is kept for the life of the bot. Access package approvals use `stages`,
+ * beta Entra role approvals `steps`.
  */
 export type StageSegment = 'stages' | 'steps';
 
@@ -14,6 +15,8 @@ export class StageSegments {
   private settled = false;
 
   of(kind: ApprovalKind): StageSegment {
+    // Beta role approvals have `steps` only (approval-list-steps, approvalstep-update).
+    if (kind === 'role') return 'steps';
     return kind === 'pim' ? this.pim : 'stages';
   }
 
@@ -23,7 +26,7 @@ export class StageSegments {
 
   /** Runs `call` with the segment; before one has worked, a 400/404 tries the other segment once. */
   async use<T>(kind: ApprovalKind, call: (segment: StageSegment) => Promise<T>): Promise<T> {
-    if (kind !== 'pim') return call('stages');
+    if (kind !== 'pim') return call(this.of(kind));
     const first = this.pim;
     try {
       const result = await call(first);

@@ -17,6 +17,8 @@ export interface ApproverSettings {
   reminderGapHours: number;
   /** Hours a request may be off the pending list with its final status unreadable before its cards say so. */
   unconfirmedAfterHours: number;
+  /** ROLE_APPROVALS_BETA (services/config.ts): approver cards for Entra role activations, through Graph beta. */
+  roleApprovals: boolean;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,7 +47,7 @@ const schema = z.object({
 });
 
 export function approverSettings(
-  config: Pick<BotConfig, 'approvalDigestHours'>,
+  config: Pick<BotConfig, 'approvalDigestHours' | 'roleApprovalsBeta'>,
   env: Record<string, string | undefined> = process.env,
 ): ApproverSettings {
   const picked = {
@@ -64,6 +66,7 @@ export function approverSettings(
     pimGroupIds: parsed.data.APPROVAL_PIM_GROUP_IDS,
     reminderGapHours: 24,
     unconfirmedAfterHours: parsed.data.APPROVAL_UNCONFIRMED_HOURS,
+    roleApprovals: config.roleApprovalsBeta === true,
   };
 }
 

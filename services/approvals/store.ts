@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type ApprovalKind, type ApprovalState, OUTCOME_KINDS } from '../model/approvals.js';
+import { APPROVAL_KINDS, type ApprovalKind, type ApprovalState, OUTCOME_KINDS } from '../model/approvals.js';
 import { type BotStorage, StorageConflictError } from '../storage/index.js';
 
 /**
@@ -25,7 +25,7 @@ const stagePlan = z.object({
   justificationRequired: z.boolean(),
 });
 const details = z.object({
-  kind: z.enum(['em', 'pim']),
+  kind: z.enum(APPROVAL_KINDS),
   id: z.string(),
   requester: person.extend({
     jobTitle: z.string().optional(),
@@ -47,6 +47,14 @@ const details = z.object({
       groupName: z.string(),
       groupDescription: z.string().optional(),
       accessId: z.enum(['member', 'owner']),
+    }),
+    z.object({
+      kind: z.literal('role'),
+      roleDefinitionId: z.string(),
+      roleName: z.string(),
+      roleDescription: z.string().optional(),
+      directoryScopeId: z.string(),
+      scopeName: z.string().optional(),
     }),
   ]),
   justification: z.string().optional(),
@@ -179,12 +187,17 @@ const reminderSchema: z.ZodType<ReminderRecord> = z.object({ at: z.string(), by:
 const groupsSchema = z.object({ groupIds: z.array(z.string()), refreshedAt: z.string().optional() });
 export type PimGroupList = z.infer<typeof groupsSchema>;
 
+/** People known to approve Entra role activations (ROLE_APPROVALS_BETA), and when the watcher last read their lists. */
+const roleApproversSchema = z.object({ userIds: z.array(z.string()), readAt: z.string().optional() });
+export type RoleApproverList = z.infer<typeof roleApproversSchema>;
+
 const secretSchema = z.object({ secret: z.string().min(32) });
 const digestSchema = z.object({ period: z.number() });
 
 export const stateKey = (kind: ApprovalKind, id: string) => `${PREFIX}state/${kind}/${id.toLowerCase()}`;
 const PENDING_KEY = `${PREFIX}pending`;
 const GROUPS_KEY = `${PREFIX}pim-groups`;
+const ROLE_APPROVERS_KEY = `${PREFIX}role-approvers`;
 const SECRET_KEY = `${PREFIX}card-secret`;
 const DIGEST_KEY = `${PREFIX}digest`;
 const opKey = (op: string, userId: string) => `${PREFIX}op/${op}/${userId.toLowerCase()}`;
@@ -241,6 +254,14 @@ export class ApprovalStore {
 
   async updatePimGroups(change: (current: PimGroupList) => PimGroupList | undefined): Promise<void> {
     await this.update(GROUPS_KEY, groupsSchema, (current) => change(current ?? { groupIds: [] }));
+  }
+
+  async roleApprovers(): Promise<RoleApproverList> {
+    return (await this.read(ROLE_APPROVERS_KEY, roleApproversSchema))?.value ?? { userIds: [] };
+  }
+
+  async updateRoleApprovers(change: (current: RoleApproverList) => RoleApproverList | undefined): Promise<void> {
+    await this.update(ROLE_APPROVERS_KEY, roleApproversSchema, (current) => change(current ?? { userIds: [] }));
   }
 
   /** Starts an operation (a click) exactly once: false when the same operation was started before. */

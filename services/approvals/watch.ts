@@ -1,7 +1,13 @@
 import { SignInRequiredError } from '../auth/tokens.js';
 import type { BatchItemResult, BatchRequest, Graph, GraphFacade } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import type { ApprovalKind, ApprovalOutcome, ApprovalState, PersonRef } from '../model/approvals.js';
+import {
+  type ApprovalKind,
+  type ApprovalOutcome,
+  type ApprovalState,
+  approvalKindOf,
+  type PersonRef,
+} from '../model/approvals.js';
 import { readApproval } from './decide.js';
 import {
   type DetailsContext,
@@ -9,8 +15,17 @@ import {
   loadDetails,
   PIM_REQUEST_EXPAND,
   type PimPolicyCache,
+  ROLE_REQUEST_EXPAND,
 } from './details.js';
-import { EM_ROOT, type EmRequestJson, PIM_ROOT, type PimRequestJson, sameEnum } from './graphShapes.js';
+import {
+  EM_ROOT,
+  type EmRequestJson,
+  PIM_ROOT,
+  type PimRequestJson,
+  ROLE_ROOT,
+  type RoleRequestJson,
+  sameEnum,
+} from './graphShapes.js';
 import { finalReadUrl, outcomeFromRequest } from './outcome.js';
 import { hasIncompletePlan, replanned } from './replan.js';
 import { StageSegments } from './segment.js';
@@ -70,8 +85,17 @@ export async function watchApprovals(deps: WatchDeps, hooks: WatchHooks, now: Da
   await followPending(deps, hooks, now, seen, previous, summary, checks);
   const ended = await closeGone(deps, hooks, now, gone);
   summary.closed = ended.closed;
-  const dropped = gone.filter((key) => !ended.keep.has(key));
-  await deps.store.updatePending(() => ({ requests: nextIndex(seen, previous, dropped, checks) }));
+  const roles = await followRoles(deps, hooks, now, previous, summary);
+  await discoverRoles(deps, hooks, now, previous, summary);
+  const dropped = [...gone.filter((key) => !ended.keep.has(key)), ...roles.dropped];
+  await deps.store.updatePending((current) => {
+    const next = nextIndex(seen, previous, dropped, checks);
+    // Role requests added during this tick (a submit, an approver's list) are kept: no app list brings them back.
+    const gone = new Set(dropped);
+    for (const [key, entry] of Object.entries(current.requests))
+      if (key.startsWith('role:') && !gone.has(key) && !next[key]) next[key] = entry;
+    return { requests: next };
+  });
   return summary;
 }
 
@@ -83,7 +107,9 @@ interface SeenPending {
   groupsRead: Set<string>;
 }
 
+/** Entra role requests are never in the app's lists: followRoles() looks after them. */
 function wasRead(seen: SeenPending, key: string, entry: PendingEntry): boolean {
+  if (key.startsWith('role:')) return false;
   return key.startsWith('em:') ? seen.emRead : !!entry.groupId && seen.groupsRead.has(entry.groupId);
 }
 
@@ -142,10 +168,16 @@ async function readPending(deps: WatchDeps, app: GraphFacade, groups: string[]):
     { id: 'em', method: 'GET', url: emUrl },
     ...groups.map((g) => ({ id: `pim:${g}`, method: 'GET' as const, url: pimPendingUrl(g) })),
   ];
-  const seen: SeenPending = { entries: new Map(), em: new Map(), pim: new Map(), emRead: false, groupsRead: new Set() };
+  const seen: SeenPending = {
+    entries: new Map(),
+    em: new Map(),
+    pim: new Map(),
+    emRead: false,
+    groupsRead: new Set(),
+  };
   for (const result of await app.batch(requests)) {
     if (result.status !== 200) {
-      deps.log.warn({ source: result.id.slice(0, 3), status: result.status }, 'could not list pending approvals');
+      deps.log.warn({ source: result.id.slice(0, 4), status: result.status }, 'could not list pending approvals');
       continue;
     }
     const items = await allItems(app, result, result.id === 'em' ? emUrl : pimPendingUrl(result.id.slice(4)));
@@ -535,7 +567,179 @@ async function unconfirmedFor(deps: WatchDeps, record: ApprovalRecord, now: Date
   return false;
 }
 
+/** At most this many known role approvers' lists are read per look (the longest-known first). */
+const ROLE_APPROVERS_READ = 20;
+const ROLE_APPROVERS_KEPT = 200;
+
+/** Everyone a record's plan names as an approver, at any stage (escalation too). */
+export function planApprovers(record: ApprovalRecord): string[] {
+  return record.state.details.stages.flatMap((s) => [...s.approvers, ...s.escalationApprovers].map((p) => p.id));
+}
+
+/** People who approve Entra role activations (from plans and their own lists), whose lists the watcher reads. */
+export async function rememberRoleApprovers(store: ApprovalStore, userIds: string[]): Promise<void> {
+  const ids = [...new Set(userIds.map((id) => id.toLowerCase()).filter(Boolean))];
+  if (ids.length === 0) return;
+  await store.updateRoleApprovers((current) => {
+    const fresh = ids.filter((id) => !current.userIds.includes(id));
+    if (fresh.length === 0) return undefined;
+    return { ...current, userIds: [...current.userIds, ...fresh].slice(-ROLE_APPROVERS_KEPT) };
+  });
+}
+
+const ROLE_APPROVER_LIST =
+  `${ROLE_ROOT}/roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')` +
+  `?$filter=${encodeURIComponent("status eq 'PendingApproval'")}&$expand=${ROLE_REQUEST_EXPAND}`;
+
+/**
+ * Entra role activations asked for outside Teams (ROLE_APPROVALS_BETA): every few minutes (APPROVAL_STAGE_PROBE_MINUTES)
+ * the watcher reads the approver list of each person known to approve role activations, with their background token
+ * (the app may not list role requests; README), and sends the card for each request it did not know yet.
+ */
+async function discoverRoles(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  previous: PendingIndex,
+  summary: TickSummary,
+): Promise<void> {
+  if (!deps.settings.roleApprovals) return;
+  const known = await deps.store.roleApprovers();
+  const last = known.readAt ? Date.parse(known.readAt) : 0;
+  if (known.userIds.length === 0 || now.getTime() - last < deps.settings.stageProbeMinutes * 60_000) return;
+  await deps.store.updateRoleApprovers((current) => ({ ...current, readAt: now.toISOString() }));
+  const seen = new Set<string>();
+  for (const approverId of known.userIds.slice(0, ROLE_APPROVERS_READ)) {
+    const approver = deps.graph.forBackgroundUser({ aadObjectId: approverId });
+    let listed: RoleRequestJson[];
+    try {
+      listed = await approver.list<RoleRequestJson>(ROLE_APPROVER_LIST);
+    } catch (err) {
+      if (!(err instanceof SignInRequiredError))
+        deps.log.debug({ err, kind: 'role' }, "could not read a role approver's list");
+      continue;
+    }
+    const fresh = listed.filter((r) => {
+      const id = (r.id ?? '').toLowerCase();
+      if (!id || seen.has(id) || previous.requests[`role:${id}`] || !sameEnum(r.status, 'PendingApproval'))
+        return false;
+      seen.add(id);
+      return true;
+    });
+    if (fresh.length === 0) continue;
+    const stored = await deps.store.records(
+      fresh.map((r) => ({ kind: 'role' as const, id: (r.id as string).toLowerCase() })),
+    );
+    const unknown = fresh.filter((r) => !stored.has(`role:${(r.id as string).toLowerCase()}`));
+    const ctx: DetailsContext = {
+      app: deps.graph.forApp(),
+      user: approver,
+      log: deps.log,
+      pimPolicies: deps.pimPolicies,
+      now,
+    };
+    const details = await loadDetails(ctx, [], [], unknown);
+    const records: ApprovalRecord[] = [...stored.values()].filter((r) => !r.state.outcome);
+    for (const d of details.values()) records.push(await saveNew(deps, newRecord(d, 'PendingApproval', now)));
+    await followRoleRequests(
+      deps.store,
+      records.map((r) => r.state.details.id),
+    );
+    summary.added += unknown.length;
+    for (const record of records) summary.notified += await notifyOpenStage(deps, hooks, record, now);
+  }
+}
+
+/**
+ * Entra role activations the bot was told wait for approval (submitted through the bot, or listed by an approver's
+ * `approvals`), followed by the watcher from now on. Only with ROLE_APPROVALS_BETA.
+ */
+export async function followRoleRequests(store: ApprovalStore, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await store.updatePending((current) => {
+    const fresh = ids.map((id) => `role:${id.toLowerCase()}`).filter((key) => !current.requests[key]);
+    if (fresh.length === 0) return undefined;
+    const requests = { ...current.requests };
+    for (const key of fresh) requests[key] = { status: 'PendingApproval' };
+    return { requests };
+  });
+}
+
+/**
+ * The followed Entra role activations (ROLE_APPROVALS_BETA): their approvers get the card, and each is read once a
+ * tick with a person's token, never the app's (README: the app does not hold the role-request permission): the
+ * approval's steps (beta) as one of its approvers, or else the request's status as its requester. A decided,
+ * expired or canceled one redraws its cards and leaves the index; one that cannot be read now is read next tick.
+ */
+async function followRoles(
+  deps: WatchDeps,
+  hooks: WatchHooks,
+  now: Date,
+  previous: PendingIndex,
+  summary: TickSummary,
+): Promise<{ dropped: string[] }> {
+  const keys = Object.keys(previous.requests).filter((key) => key.startsWith('role:'));
+  if (keys.length === 0 || !deps.settings.roleApprovals) return { dropped: [] };
+  const records = await deps.store.records(keys.map(refOf));
+  const dropped = keys.filter((key) => !records.get(key) || records.get(key)?.state.outcome);
+  for (const [key, record] of records) {
+    if (record.state.outcome) continue;
+    const read = await readRoleState(deps, record, now);
+    const current = read ?? record;
+    if (!current.state.outcome) {
+      summary.pending += 1;
+      summary.notified += await notifyOpenStage(deps, hooks, current, now);
+      continue;
+    }
+    dropped.push(key);
+    summary.closed += 1;
+    await hooks.changed(current);
+  }
+  return { dropped };
+}
+
+/** The role request's state now, read as an approver (steps) or the requester (status); undefined if unread. */
+async function readRoleState(deps: WatchDeps, record: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
+  const { id } = record.state.details;
+  const at = now.toISOString();
+  let closed = false;
+  for (const reader of approversOf(record)) {
+    try {
+      const approval = await readApproval(
+        deps.segments ?? new StageSegments(),
+        deps.graph.forBackgroundUser({ aadObjectId: reader.id }),
+        'role',
+        id,
+      );
+      const stages = stagesOf(approval);
+      // Steps that only say "closed" (a canceled request's step: Completed, NotReviewed): the request's status says how.
+      closed = applyStages(record.state, stages, at).outcome?.kind === 'closed';
+      if (closed) break;
+      const updated = await deps.store.updateRecord('role', id, (current) => {
+        const base = current ?? record;
+        const state = applyStages(base.state, stages, at);
+        if (JSON.stringify(state) === JSON.stringify(base.state)) return undefined;
+        return { ...base, state, probedAt: at, updatedAt: at };
+      });
+      return updated ?? record;
+    } catch (err) {
+      if (err instanceof SignInRequiredError) continue;
+      deps.log.debug({ err, kind: 'role', request: id }, 'could not read a role approval as an approver');
+      break;
+    }
+  }
+  try {
+    const requester = deps.graph.forBackgroundUser({ aadObjectId: record.state.details.requester.id });
+    const outcome = outcomeFromRequest('role', await requester.get(finalReadUrl('role', id)));
+    if (outcome && outcome !== 'pending') return await setRecord(deps, record, { outcome }, now);
+  } catch (err) {
+    if (!(err instanceof SignInRequiredError))
+      deps.log.debug({ err, kind: 'role', request: id }, 'could not read a role request as its requester');
+  }
+  return closed ? await setRecord(deps, record, { outcome: { kind: 'closed' } }, now) : undefined;
+}
+
 function refOf(key: string): { kind: ApprovalKind; id: string } {
   const at = key.indexOf(':');
-  return { kind: key.slice(0, at) === 'pim' ? 'pim' : 'em', id: key.slice(at + 1) };
+  return { kind: approvalKindOf(key.slice(0, at)) ?? 'em', id: key.slice(at + 1) };
 }

@@ -3,8 +3,18 @@
  * and PIM-for-Groups activations. Cards import these types only.
  */
 
-/** `em`: access package assignment request; `pim`: PIM-for-Groups activation request. The id is the request id. */
-export type ApprovalKind = 'em' | 'pim';
+/**
+ * `em`: access package assignment request; `pim`: PIM-for-Groups activation request; `role`: Microsoft Entra role
+ * activation request (decided through Graph beta, only with ROLE_APPROVALS_BETA=on). The id is the request id.
+ */
+export type ApprovalKind = 'em' | 'pim' | 'role';
+
+export const APPROVAL_KINDS = ['em', 'pim', 'role'] as const satisfies readonly ApprovalKind[];
+
+/** `em`, `pim` or `role` from untrusted text (a stored key, card data); undefined for anything else. */
+export function approvalKindOf(text: string | undefined): ApprovalKind | undefined {
+  return (APPROVAL_KINDS as readonly string[]).includes(text ?? '') ? (text as ApprovalKind) : undefined;
+}
 
 export interface PersonRef {
   id: string;
@@ -33,6 +43,17 @@ export interface PimGroupTarget {
   groupName: string;
   groupDescription?: string;
   accessId: 'member' | 'owner';
+}
+
+export interface EntraRoleTarget {
+  kind: 'role';
+  roleDefinitionId: string;
+  roleName: string;
+  roleDescription?: string;
+  /** `/` (the whole directory) or `/administrativeUnits/{id}`. */
+  directoryScopeId: string;
+  /** The administrative unit's name, when the scope is one and Graph named it. */
+  scopeName?: string;
 }
 
 export interface RequestAnswer {
@@ -65,7 +86,7 @@ export interface ApprovalDetails {
   kind: ApprovalKind;
   id: string;
   requester: RequesterProfile;
-  target: AccessPackageTarget | PimGroupTarget;
+  target: AccessPackageTarget | PimGroupTarget | EntraRoleTarget;
   justification?: string;
   answers: RequestAnswer[];
   ticket?: { number: string; system?: string };

@@ -91,6 +91,7 @@ export function eligibleDirectoryRoles(
   gaps: Gaps,
   now: Date,
   scheduledStatuses: readonly string[],
+  nameApprovers = false,
 ): EligibleRole[] {
   if (eligibilities.length === 0) return [];
   const policies = new Map(
@@ -99,8 +100,10 @@ export function eligibleDirectoryRoles(
         results.get(`rolePolicy${i}`),
         'policies',
       );
-      // Role approvals are decided in beta only: the bot names no approver for them (README).
-      const policy = assignment ? { ...parseActivationPolicy(assignment), approvers: [] } : undefined;
+      // Role approvals are decided in beta only: unless ROLE_APPROVALS_BETA sends the approvers cards, the bot names
+      // no approver for them (README).
+      const parsed = assignment ? parseActivationPolicy(assignment) : undefined;
+      const policy = parsed && !nameApprovers ? { ...parsed, approvers: [] } : parsed;
       return [id.toLowerCase(), policy] as const;
     }),
   );

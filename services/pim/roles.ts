@@ -66,12 +66,14 @@ export function accessOf(value: string | null | undefined): GroupAccess | undefi
  * activation that has not started yet, beside my eligible Microsoft Entra roles with the same, in two round trips:
  * one `$batch` for what depends on nothing (eligibilities, activations, requests, packages), then one for the
  * policies and group names. What could not be read is named in `unavailable`; only a refused group eligibility list
- * fails the whole list. `now` tells a later start from one that passed.
+ * fails the whole list. `now` tells a later start from one that passed. `roleApprovers` (ROLE_APPROVALS_BETA): the
+ * Entra roles name their approvers, who then get approver cards.
  */
 export async function loadEligibleRoles(
   facade: GraphFacade,
   now: Date,
   scheduledStatuses: readonly string[] = DEFAULT_SCHEDULED_STATUSES,
+  options: { roleApprovers?: boolean } = {},
 ): Promise<RoleList<EligibleRole>> {
   const get = (id: string, url: string): BatchRequest => ({ id, method: 'GET', url });
   const first = new Map(
@@ -109,7 +111,14 @@ export async function loadEligibleRoles(
           ).map((r) => [r.id, r]),
         );
   const both = new Map([...first, ...second]);
-  const directoryRoles = eligibleDirectoryRoles(roleEligibilities, both, gaps, now, scheduledStatuses);
+  const directoryRoles = eligibleDirectoryRoles(
+    roleEligibilities,
+    both,
+    gaps,
+    now,
+    scheduledStatuses,
+    options.roleApprovers === true,
+  );
   const groupRoles =
     eligibilities.length === 0 ? [] : groupRows(eligibilities, roles, first, second, gaps, now, scheduledStatuses);
   const current = [...groupRoles, ...directoryRoles].flatMap((r) => (r.active ? [r.active] : []));

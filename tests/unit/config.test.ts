@@ -101,6 +101,21 @@ describe('configuration', () => {
     }
   });
 
+  it('keeps the beta role approvals off unless ROLE_APPROVALS_BETA=on, and names the setting on a bad value', () => {
+    expect(loadConfig({}).roleApprovalsBeta).toBe(false);
+    expect(approverSettings(loadConfig({}), {}).roleApprovals).toBe(false);
+    expect(loadConfig({ ROLE_APPROVALS_BETA: 'off' }).roleApprovalsBeta).toBe(false);
+    expect(loadConfig({ ROLE_APPROVALS_BETA: ' ' }).roleApprovalsBeta).toBe(false);
+    expect(loadConfig({ ROLE_APPROVALS_BETA: 'ON' }).roleApprovalsBeta).toBe(true);
+    expect(approverSettings(loadConfig({ ROLE_APPROVALS_BETA: 'on' }), {}).roleApprovals).toBe(true);
+    for (const bad of ['yes', 'true', '1']) {
+      expect(() => loadConfig({ ROLE_APPROVALS_BETA: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ ROLE_APPROVALS_BETA: bad })).toThrow(
+        new RegExp(`ROLE_APPROVALS_BETA must be on or off .*\\(got "${bad}"\\)`),
+      );
+    }
+  });
+
   it('never echoes a secret value in its message', () => {
     try {
       loadConfig({ STORAGE: 'azureblob:x', AZURE_STORAGE_CONNECTION_STRING: '' });

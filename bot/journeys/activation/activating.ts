@@ -18,6 +18,7 @@ import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
 import { approverContext } from '../approver/context.js';
 import { rememberPimGroup } from '../approver/index.js';
+import { startRoleApproval } from '../approver/roleApprovals.js';
 import { rememberAnswers, rememberedAnswer } from './answers.js';
 import { activationContext } from './context.js';
 import { type ActivateData, activateData } from './schemas.js';
@@ -217,9 +218,11 @@ export async function submitActivation(
     const record = await saveRecord(app, recordOf(app, user, target, input, outcome));
     if (claimKey) await completeClaim(app, claimKey, { state: 'done', requestId: record.requestId });
     // The watcher looks for PIM approvals group by group: from now on this group is one, so approvers get a card.
-    // Entra role approvals are beta-only: no approver cards for them (README).
+    // Entra role approvals are beta-only: approver cards for them only with ROLE_APPROVALS_BETA (README).
     if (record.phase === 'pendingApproval' && target.directoryScopeId === undefined) {
       await watchGroupApprovals(app, target.groupId);
+    } else if (record.phase === 'pendingApproval') {
+      await startRoleApproval(app, user, record.requestId);
     }
     await trackCopy(app, record, place);
     app.log.info({ requestId: record.requestId, status: outcome.status }, 'activation requested');

@@ -23,6 +23,7 @@ import {
 import { defineAction } from '../../actions/registry.js';
 import { cardReply } from '../../invokeResponse.js';
 import type { ActingUser, BotServices } from '../../services.js';
+import { startRoleApproval } from '../approver/roleApprovals.js';
 import {
   type ActivationTarget,
   answerOf,
@@ -295,6 +296,8 @@ async function activateAll(
     const record = await saveRecord(app, recordOf(app, user, sent.target, sent.input, answer.outcome));
     if (record.phase === 'pendingApproval' && sent.target.directoryScopeId === undefined) {
       await watchGroupApprovals(app, sent.target.groupId);
+    } else if (record.phase === 'pendingApproval') {
+      await startRoleApproval(app, user, record.requestId);
     }
     app.log.info({ requestId: record.requestId, status: answer.outcome.status }, 'activation requested (several)');
     rows.set(answer.key, { ...row, ...rowOf(record) });

@@ -62,7 +62,9 @@ export class ActivationContext {
     const now = this.app.clock.now().getTime();
     if (!fresh && hit && now - hit.at < ROLES_TTL_MS) return hit.list;
     const { graph, clock, config } = this.app;
-    const list = await loadEligibleRoles(graph.forUser(user), clock.now(), config.pimScheduledStatuses);
+    const list = await loadEligibleRoles(graph.forUser(user), clock.now(), config.pimScheduledStatuses, {
+      roleApprovers: config.roleApprovalsBeta === true,
+    });
     if (list.unavailable.length === 0) this.roles.set(key, { at: now, list });
     else this.roles.delete(key);
     return list;

@@ -6,7 +6,7 @@ import { type ActivationRecord, awaitsDecisions, changeRecord, FINAL_PHASES } fr
 /**
  * Who approved or denied an activation and why, read with the REQUESTER's token (their turn when they are the one
  * acting, else their background token): the activation request's approval (`assignmentApprovals/{approvalId}`, with
- * its stages; GRAPH-API.md §6.9). One GET, only once the activation has moved from waiting to decided, kept with the
+ * its stages; GRAPH-API.md §6.9), or for an Entra role with ROLE_APPROVALS_BETA the beta `roleAssignmentApprovals/{id}`. One GET, only once the activation has moved from waiting to decided, kept with the
  * record. A refusal (403: the docs say approvers make this read) is kept too and the card says it was decided in the
  * PIM portal; a read that could not be made now (no background token, Graph busy) is tried again later.
  */
@@ -21,7 +21,10 @@ export async function withDecisions(
       ? app.graph.forUser(actor)
       : app.graph.forBackgroundUser({ aadObjectId: record.userAadObjectId });
   try {
-    const decisions = await readDecisions(requester, record.approvalId, 'pim', approverContext(app).segments);
+    // An Entra role's approval is read from beta, only with ROLE_APPROVALS_BETA (off: as before, the PIM portal).
+    const context = approverContext(app);
+    const kind = record.directoryScopeId !== undefined && context.settings.roleApprovals ? 'role' : 'pim';
+    const decisions = await readDecisions(requester, record.approvalId, kind, context.segments);
     return (await changeRecord(app, record.requestId, () => ({ decisions }))) ?? { ...record, decisions };
   } catch (err) {
     app.log.debug(

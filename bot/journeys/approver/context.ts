@@ -127,8 +127,12 @@ export async function findRecord(
   id: string,
 ): Promise<{ record: ApprovalRecord; stored: boolean } | undefined> {
   const ctx = approverContext(app);
+  // Entra role approvals exist only with ROLE_APPROVALS_BETA, and only as records the bot made (the app may not read
+  // role requests): card data naming another one finds nothing, and nothing is read.
+  if (kind === 'role' && !ctx.settings.roleApprovals) return undefined;
   const known = await ctx.store.record(kind, id);
   if (known) return { record: known, stored: true };
+  if (kind === 'role') return undefined;
   const now = app.clock.now();
   const details = await loadDetailsById({ app: app.graph.forApp(), log: app.log, pimPolicies: ctx.pimPolicies, now }, [
     { kind, id },

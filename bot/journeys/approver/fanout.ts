@@ -90,7 +90,7 @@ function changeShown(state: ApprovalState, redrawnFor: string[]) {
     kind,
     request: id,
     requester: requester.id,
-    target: target.kind === 'em' ? target.packageId : target.groupId,
+    target: target.kind === 'em' ? target.packageId : target.kind === 'pim' ? target.groupId : target.roleDefinitionId,
     stage: state.currentStage,
     ...(state.outcome ? { outcome: state.outcome.kind } : {}),
     ...(decision ? { result: decision.result, stageDecided: decision.stage } : {}),

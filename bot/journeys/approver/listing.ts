@@ -76,6 +76,7 @@ export async function pendingFor(app: BotServices, user: ActingUser): Promise<My
       pimPolicies: ctx.pimPolicies,
       now: app.clock.now(),
       segments: ctx.segments,
+      roleApprovals: ctx.settings.roleApprovals,
     });
   } catch (err) {
     const error = toDomainError(err, { action: 'list the requests waiting for you' });

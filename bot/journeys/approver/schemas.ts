@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_REASON_CHARS } from '../../../cards/approver/approvalCard.js';
 import { MAX_PAGE_INDEX } from '../../../cards/paging.js';
+import { APPROVAL_KINDS, type ApprovalKind, approvalKindOf } from '../../../services/model/approvals.js';
 
 /**
  * Card action data of the approver journey: untrusted input. Ids are GUIDs, the stage a small number, the operation
@@ -14,7 +15,7 @@ export const guid = z
   .regex(GUID, 'must be an id (a GUID)')
   .transform((id) => id.toLowerCase());
 
-export const kindSchema = z.enum(['em', 'pim'], { error: 'must be em or pim' });
+export const kindSchema = z.enum(APPROVAL_KINDS, { error: 'must be em, pim or role' });
 const sig = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the card signature');
 
 export const decisionData = z.object({
@@ -31,7 +32,7 @@ export type DecisionData = z.infer<typeof decisionData>;
 export const approvalRef = z.object({ kind: kindSchema, id: guid });
 
 /** One item of "Approve all shown": `<kind>:<requestId>:<stage>`. */
-const bulkRef = z.string().regex(/^(em|pim):[0-9a-fA-F-]{36}:\d{1,2}$/, 'must be <kind>:<id>:<stage>');
+const bulkRef = z.string().regex(/^(em|pim|role):[0-9a-fA-F-]{36}:\d{1,2}$/, 'must be <kind>:<id>:<stage>');
 
 export const MAX_BULK = 20;
 
@@ -46,9 +47,9 @@ export const reviewBulkData = bulkData.extend({
   page: z.number().int().min(0).max(MAX_PAGE_INDEX).default(0),
 });
 
-export function parseBulkRef(ref: string): { kind: 'em' | 'pim'; id: string; stage: number } {
+export function parseBulkRef(ref: string): { kind: ApprovalKind; id: string; stage: number } {
   const [kind, id, stage] = ref.split(':');
-  return { kind: kind === 'pim' ? 'pim' : 'em', id: id.toLowerCase(), stage: Number(stage) };
+  return { kind: approvalKindOf(kind) ?? 'em', id: id.toLowerCase(), stage: Number(stage) };
 }
 
 /** `remindApprovers` from the requester's status card: `{requestId}` (an access package request unless kind says pim). */

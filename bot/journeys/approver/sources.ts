@@ -2,7 +2,7 @@ import { digestCard } from '../../../cards/approver/listCards.js';
 import { Verbs } from '../../../cards/verbs.js';
 import { digestPeriod, digestsByApprover } from '../../../services/approvals/reminders.js';
 import { watchApprovals } from '../../../services/approvals/watch.js';
-import type { ApprovalState } from '../../../services/model/approvals.js';
+import { type ApprovalState, approvalKindOf } from '../../../services/model/approvals.js';
 import { defineAction } from '../../actions/registry.js';
 import { type CardJson, cardReply } from '../../invokeResponse.js';
 import type { LoadedSubject, SubjectKind } from '../../proactive/subjects.js';
@@ -19,8 +19,9 @@ export function approvalSubjectKind(app: BotServices): SubjectKind {
   return {
     kind: APPROVAL_SUBJECT,
     async load(key): Promise<LoadedSubject | undefined> {
-      const [kind, id] = key.split(':');
-      if ((kind !== 'em' && kind !== 'pim') || !id) return undefined;
+      const [text, id] = key.split(':');
+      const kind = approvalKindOf(text);
+      if (!kind || !id) return undefined;
       const ctx = approverContext(app);
       const record = await ctx.store.record(kind, id);
       if (!record) return undefined;
@@ -113,7 +114,7 @@ async function digests(app: BotServices, now: Date): Promise<Map<string, Approva
   const ctx = approverContext(app);
   const keys = Object.keys((await ctx.store.pending()).requests).map((key) => {
     const [kind, id] = key.split(':');
-    return { kind: kind === 'pim' ? ('pim' as const) : ('em' as const), id };
+    return { kind: approvalKindOf(kind) ?? 'em', id };
   });
   const records = [...(await ctx.store.records(keys)).values()];
   const hours = ctx.settings.digestHours > 0 ? ctx.settings.digestHours : 24;
