@@ -2,7 +2,7 @@
  * Browser end-to-end harness: the devtenant, the bot (local mode) and the Microsoft 365 Agents Playground on free
  * ports, with headless Debian Chromium driving the Playground page through playwright-core.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +110,7 @@ export async function startE2E(env: Record<string, string> = {}, options: E2EOpt
       await playground.stop();
       await bot.close();
       await devtenant.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
