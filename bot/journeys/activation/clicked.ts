@@ -40,7 +40,11 @@ export async function answerClick(
 ): Promise<AdaptiveCardInvokeResponse> {
   if ('card' in answer) return cardReply(answer.card);
   if (bulk) {
-    const again = await bulkAfterClick(app, user.aadObjectId, bulk, answer.record, answer.notice);
+    // What the click did is done: a result card that cannot be redrawn now falls back to the activation's own card.
+    const again = await bulkAfterClick(app, user.aadObjectId, bulk, answer.record, answer.notice).catch((err) => {
+      app.log.warn({ err }, 'could not redraw the result of several activations');
+      return undefined;
+    });
     if (again) return cardReply(again);
   }
   if (!list) return cardReply(renderRecord(app, answer.record, answer.notice));
