@@ -36,6 +36,8 @@ export const Verbs = {
   refreshRequest: 'refreshRequest',
   refreshApproval: 'refreshApproval',
   refreshActivation: 'refreshActivation',
+  /** The result card of "Activate several", redrawn when Teams shows it (its rows as the activations now stand). */
+  refreshBulkResult: 'refreshBulkResult',
   remindApprovers: 'remindApprovers',
   myRequests: 'myRequests',
   myAccess: 'myAccess',

@@ -13,6 +13,7 @@ import {
   heading,
   openUrlAction,
   plainText,
+  refresh,
   textBlock,
   textInput,
   truncate,
@@ -195,6 +196,9 @@ export type BulkOutcomeKind =
   | 'canceled'
   | 'over';
 
+/** Outcomes that change by themselves (an approval, a start, an end). */
+const RUNNING: ReadonlySet<BulkOutcomeKind> = new Set(['active', 'scheduled', 'pendingApproval']);
+
 /** Outcomes of items that were requested (the count in the card's first line). */
 const REQUESTED: ReadonlySet<BulkOutcomeKind> = new Set([
   'active',
@@ -251,8 +255,15 @@ export interface BulkStepUp {
  * `op` is the run's form id: a row's Deactivate / Cancel carries it, so the answer is this card again with that row
  * changed (bot/journeys/activation/bulkResults.ts).
  */
-export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = [], op?: string): AdaptiveCard {
+export function bulkResultCard(
+  rows: BulkResultRow[],
+  stepUps: BulkStepUp[] = [],
+  op?: string,
+  refreshUserIds?: string[],
+): AdaptiveCard {
   const sent = rows.filter((r) => REQUESTED.has(r.outcome)).length;
+  // Only while something can still change by itself (approved, started, ended): Teams then redraws it when shown.
+  const changing = rows.some((r) => RUNNING.has(r.outcome));
   return adaptiveCard(
     [
       heading('Activate several: the result'),
@@ -272,6 +283,9 @@ export function bulkResultCard(rows: BulkResultRow[], stepUps: BulkStepUp[] = []
     ],
     {
       actions: [executeAction('Show my roles', Verbs.activateList)],
+      ...(op && changing && refreshUserIds?.length
+        ? { refresh: refresh(Verbs.refreshBulkResult, { op }, refreshUserIds) }
+        : {}),
       fallbackText: `${sent} of ${rows.length} activations requested.`,
     },
   );

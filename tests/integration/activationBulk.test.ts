@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PEOPLE } from '../devtenant/tokens.js';
 import { ActivationDriver, ALEX, GROUP, PIM, signInUntilCallback } from '../helpers/activationDriver.js';
+import { decideInPimPortal } from '../helpers/devtenantGraph.js';
 import { buttonTitles, type Card, cardText, findAction } from '../helpers/teamsHarness.js';
 
 /**
@@ -220,6 +222,59 @@ describe('activate several at once', () => {
     // A second click from the first copy of the card: the row says where it stands.
     const stale = await stack.press(resultRow(result, 'Global Reader role'), 'Yes, deactivate', {}, id);
     expect(cardText(resultRow(stale, 'Global Reader role'))).toContain('Deactivated');
+  });
+
+  it('shown again, the result card redraws a row that changed by itself (approved in the PIM portal, then ended)', async () => {
+    const { form, id } = await openBulkForm(stack);
+    const result = await stack.press(
+      form,
+      'Activate selected',
+      {
+        picked: [groupKey(GROUP.finance), groupKey(EXCHANGE_ONLINE)].join(','),
+        duration: '60',
+        justification: 'Audit',
+      },
+      id,
+    );
+    const refresh = (result as any).refresh;
+    expect(refresh?.action).toMatchObject({ type: 'Action.Execute', verb: 'refreshBulkResult' });
+    expect(refresh?.userIds).toEqual([ALEX.teamsId]);
+    const { body } = await stack.graph(
+      ALEX.aadObjectId,
+      'GET',
+      `${PIM}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+    );
+    const waiting = body.value.find((r: any) => r.groupId === EXCHANGE_ONLINE && r.status === 'PendingApproval');
+    await decideInPimPortal(stack.stack, waiting.id, PEOPLE.megan, 'Approve', 'Fine for the audit');
+    await stack.tick();
+
+    await stack.clearGraphLog();
+    const shown = await stack.teams.invoke(ALEX, refresh.action.verb, refresh.action.data, id);
+    const again = shown.body?.value as Card;
+    expect(cardText(resultRow(again, 'Membership of Exchange Online Admins'))).toContain('Active');
+    expect(buttonTitles(resultRow(again, 'Membership of Exchange Online Admins'))).toContain('Deactivate');
+    expect(cardText(resultRow(again, 'Membership of Finance Admins'))).toContain('Active');
+    // Drawn from the records the watcher keeps: no Graph call for it.
+    expect(await stack.stack.graphCalls()).toEqual([]);
+
+    // Both end (Finance Admins allows an hour); the watcher notices; shown again, nothing runs and refresh stops.
+    await stack.advance(2 * 3600);
+    await stack.tick();
+    const later = (await stack.teams.invoke(ALEX, refresh.action.verb, refresh.action.data, id)).body?.value as Card;
+    expect(cardText(resultRow(later, 'Membership of Finance Admins'))).toContain('No longer active');
+    expect(buttonTitles(resultRow(later, 'Membership of Finance Admins'))).toEqual(['Activate Finance Admins']);
+    expect((later as any).refresh).toBeUndefined();
+
+    // Someone else's run, or a forged one: nothing of Alex's is shown.
+    const forged = await stack.teams.invoke(
+      ALEX,
+      'refreshBulkResult',
+      { op: '00000000-0000-4000-8000-000000000000' },
+      id,
+    );
+    expect(cardText(forged.body?.value as Card)).toContain('I no longer keep this result');
+    const bad = await stack.teams.invoke(ALEX, 'refreshBulkResult', { op: 'not-a-form-id' }, id);
+    expect(JSON.stringify(bad.body)).not.toContain('Finance Admins');
   });
 
   it('each sent item has its activation record: the watcher reminds before its own end', async () => {

@@ -34,12 +34,12 @@ import {
   watchGroupApprovals,
 } from './activating.js';
 import { rememberAnswers, rememberedAnswers, sharedAnswer } from './answers.js';
-import { keepBulkResult } from './bulkResults.js';
+import { bulkOnView, keepBulkResult } from './bulkResults.js';
 import { activationContext } from './context.js';
 import { MAX_SAVED_SETS, type SavedSet, savedSet, savedSets, saveSet, setNameSchema } from './savedSets.js';
-import { type ActivateSeveralData, activateSeveralData, listData, savedSetData } from './schemas.js';
+import { type ActivateSeveralData, activateSeveralData, bulkRunData, listData, savedSetData } from './schemas.js';
 import { createStepUp } from './stepUpState.js';
-import { type ActivationRecord, claimOnce, completeClaim, opKey, saveRecord } from './store.js';
+import { type ActivationRecord, claimOnce, completeClaim, opKey, readRecord, saveRecord } from './store.js';
 
 /**
  * "Activate several…" (issue 16, item 2): one form for several eligible groups and Entra roles, one `$batch` of
@@ -132,9 +132,33 @@ export const activateSeveralAction = defineAction({
     const sent = result.rows.filter((r) => r.outcome !== 'notSent').map((r) => r.role);
     await rememberAnswers(app, user.aadObjectId, sent, answerOf(inputOf(data)));
     await completeClaim(app, claimKey, { state: 'done' });
-    return cardReply(await keepBulkResult(app, user.aadObjectId, data.op, result.rows, result.stepUps));
+    return cardReply(await keepBulkResult(app, user, data.op, result.rows, result.stepUps));
   },
 });
+
+/** Teams shows the result card again: its rows as the activations stand now (records only, no Graph call). */
+export const refreshBulkResultAction = defineAction({
+  verb: Verbs.refreshBulkResult,
+  kind: 'updatesCard',
+  data: bulkRunData,
+  async run({ user, app }, { op }) {
+    const own = async (requestId: string) => {
+      const record = await readRecord(app, requestId);
+      return record?.userAadObjectId === user.aadObjectId ? record : undefined;
+    };
+    const card = await bulkOnView(app, user, op, own);
+    return cardReply(card ?? noLongerKeptCard());
+  },
+});
+
+function noLongerKeptCard(): AdaptiveCard {
+  return messageCard({
+    title: 'Activate several: an earlier result',
+    text: 'I no longer keep this result. Type **activate** to see where each of your roles stands.',
+    tone: 'default',
+    actions: [],
+  });
+}
 
 /** The "Save this pick as" name checked: empty is fine (nothing saved); a new name needs a free place. */
 async function saveAsProblem(

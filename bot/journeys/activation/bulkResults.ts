@@ -8,7 +8,7 @@ import {
 } from '../../../cards/activation/bulkCard.js';
 import type { AdaptiveCard } from '../../../cards/elements.js';
 import type { ActivationPhase } from '../../../services/model/pim.js';
-import { UNCHANGED, updateItem } from '../../proactive/storeItem.js';
+import { readItem, UNCHANGED, updateItem } from '../../proactive/storeItem.js';
 import type { BotServices } from '../../services.js';
 import type { Notice } from './clicked.js';
 import type { ActivationRecord } from './store.js';
@@ -19,7 +19,7 @@ import type { ActivationRecord } from './store.js';
  * row changed and the others as they were. Role names and outcomes only; no justification.
  */
 
-const KEEP_RUNS = 5;
+const KEEP_RUNS = 10;
 /** Each run's step-up sign-in link works this long (stepUpState.ts); the redrawn card drops it after. */
 const STEP_UP_MS = 10 * 60_000;
 
@@ -65,19 +65,27 @@ type Run = z.infer<typeof runSchema>;
 
 const runsKey = (user: string) => `activation/bulk/${user}`;
 
+/** Whose runs: their Entra object id, and their Teams id for the card's refresh on view. */
+export interface RunOwner {
+  aadObjectId: string;
+  teamsId?: string;
+}
+
+const viewers = (owner: RunOwner) => (owner.teamsId ? [owner.teamsId] : undefined);
+
 /** Keeps a run's result (the newest KEEP_RUNS per person) and answers its card. */
 export async function keepBulkResult(
   app: BotServices,
-  user: string,
+  owner: RunOwner,
   op: string,
   rows: BulkResultRow[],
   stepUps: BulkStepUp[],
 ): Promise<AdaptiveCard> {
   const run: Run = { op, at: app.clock.now().toISOString(), rows, stepUps };
-  await updateItem(app.storage, runsKey(user), runsSchema, app.log, (current) => ({
+  await updateItem(app.storage, runsKey(owner.aadObjectId), runsSchema, app.log, (current) => ({
     runs: [run, ...(current?.runs ?? []).filter((r) => r.op !== op)].slice(0, KEEP_RUNS),
   })).catch((err) => app.log.warn({ err }, 'could not keep the result of several activations'));
-  return bulkResultCard(rows, stepUps, op);
+  return bulkResultCard(rows, stepUps, op, viewers(owner));
 }
 
 /**
@@ -86,12 +94,12 @@ export async function keepBulkResult(
  */
 export async function bulkAfterClick(
   app: BotServices,
-  user: string,
+  owner: RunOwner,
   op: string,
   record: ActivationRecord,
   notice?: Notice,
 ): Promise<AdaptiveCard | undefined> {
-  const stored = await updateItem(app.storage, runsKey(user), runsSchema, app.log, (current) => {
+  const stored = await updateItem(app.storage, runsKey(owner.aadObjectId), runsSchema, app.log, (current) => {
     const runs = current?.runs ?? [];
     if (!runs.some((r) => r.op === op)) return UNCHANGED;
     return {
@@ -99,10 +107,54 @@ export async function bulkAfterClick(
     };
   });
   const changed = stored?.runs.find((r) => r.op === op);
-  if (!changed) return undefined;
-  const fresh = app.clock.now().getTime() - Date.parse(changed.at) < STEP_UP_MS;
-  return bulkResultCard(changed.rows, fresh ? changed.stepUps : [], op);
+  return changed ? drawRun(app, owner, changed) : undefined;
 }
+
+function drawRun(app: BotServices, owner: RunOwner, run: Run): AdaptiveCard {
+  const fresh = app.clock.now().getTime() - Date.parse(run.at) < STEP_UP_MS;
+  return bulkResultCard(run.rows, fresh ? run.stepUps : [], run.op, viewers(owner));
+}
+
+/**
+ * The result card as Teams shows it again (refresh on view): each row that could change by itself (waiting, scheduled,
+ * active) as its activation record now stands, kept current by the watcher, so this costs no Graph call. Undefined
+ * when the run is no longer kept.
+ */
+export async function bulkOnView(
+  app: BotServices,
+  owner: RunOwner,
+  op: string,
+  records: (requestId: string) => Promise<ActivationRecord | undefined>,
+): Promise<AdaptiveCard | undefined> {
+  const key = runsKey(owner.aadObjectId);
+  const run = (await readItem(app.storage, key, runsSchema, app.log))?.value.runs.find((r) => r.op === op);
+  if (!run) return undefined;
+  const now = new Map<string, ActivationRecord>();
+  for (const row of run.rows) {
+    if (!row.requestId || !RUNNING.has(row.outcome)) continue;
+    const record = await records(row.requestId);
+    if (record) now.set(row.requestId.toLowerCase(), record);
+  }
+  if (now.size === 0) return drawRun(app, owner, run);
+  const stored = await updateItem(app.storage, key, runsSchema, app.log, (current) => ({
+    runs: (current?.runs ?? []).map((r) =>
+      r.op === op
+        ? {
+            ...r,
+            rows: r.rows.map((row) => {
+              const record =
+                row.requestId && RUNNING.has(row.outcome) ? now.get(row.requestId.toLowerCase()) : undefined;
+              return record ? rowNow(row, record) : row;
+            }),
+          }
+        : r,
+    ),
+  })).catch(() => undefined);
+  const redrawn = stored?.runs.find((r) => r.op === op);
+  return drawRun(app, owner, redrawn ?? run);
+}
+
+const RUNNING: ReadonlySet<BulkOutcomeKind> = new Set(['active', 'scheduled', 'pendingApproval']);
 
 /** What one item sent after a step-up sign-in came to: its activation, or why Graph refused it. */
 export interface AfterStepUp {
@@ -117,12 +169,12 @@ export interface AfterStepUp {
  */
 export async function bulkAfterStepUp(
   app: BotServices,
-  user: string,
+  owner: RunOwner,
   op: string,
   sent: AfterStepUp[],
 ): Promise<AdaptiveCard | undefined> {
   const byKey = new Map(sent.map((s) => [s.key, s]));
-  const stored = await updateItem(app.storage, runsKey(user), runsSchema, app.log, (current) => {
+  const stored = await updateItem(app.storage, runsKey(owner.aadObjectId), runsSchema, app.log, (current) => {
     const runs = current?.runs ?? [];
     if (!runs.some((r) => r.op === op)) return UNCHANGED;
     const changed = (run: Run): Run => ({
@@ -138,7 +190,7 @@ export async function bulkAfterStepUp(
     return { runs: runs.map((r) => (r.op === op ? changed(r) : r)) };
   });
   const run = stored?.runs.find((r) => r.op === op);
-  return run ? bulkResultCard(run.rows, run.stepUps, op) : undefined;
+  return run ? bulkResultCard(run.rows, run.stepUps, op, viewers(owner)) : undefined;
 }
 
 const OUTCOME_OF: Partial<Record<ActivationPhase, BulkOutcomeKind>> = {

@@ -41,7 +41,7 @@ export async function answerClick(
   if ('card' in answer) return cardReply(answer.card);
   if (bulk) {
     // What the click did is done: a result card that cannot be redrawn now falls back to the activation's own card.
-    const again = await bulkAfterClick(app, user.aadObjectId, bulk, answer.record, answer.notice).catch((err) => {
+    const again = await bulkAfterClick(app, user, bulk, answer.record, answer.notice).catch((err) => {
       app.log.warn({ err }, 'could not redraw the result of several activations');
       return undefined;
     });

@@ -1,7 +1,12 @@
 import type { Journey } from '../journey.js';
 import { activateAction } from './activating.js';
 import { deactivateAction, extendAction, refreshActivationAction } from './active.js';
-import { activateSavedSetAction, activateSeveralAction, activateSeveralFormAction } from './bulk.js';
+import {
+  activateSavedSetAction,
+  activateSeveralAction,
+  activateSeveralFormAction,
+  refreshBulkResultAction,
+} from './bulk.js';
 import { cancelActivationAction } from './cancel.js';
 import {
   activateCommand,
@@ -31,6 +36,7 @@ export const activationJourney: Journey = {
     extendAction,
     cancelActivationAction,
     refreshActivationAction,
+    refreshBulkResultAction,
   ],
   commands: [forgetAnswersCommand, activateCommand],
   subjects: (app) => [activationKind(app)],

@@ -71,6 +71,9 @@ export const activateSeveralData = z.object({
 
 export type ActivateSeveralData = z.infer<typeof activateSeveralData>;
 
+/** The refresh of an "Activate several" result card: its run (looked up in the person's own runs). */
+export const bulkRunData = z.object({ op: opSchema });
+
 /** A saved set's button: its name as saved (looked up in the person's own sets). */
 export const savedSetData = z.object({ name: z.string().max(60) });
 

@@ -205,7 +205,7 @@ async function finishSeveral(
     });
   }
   const resultCard = record.bulk
-    ? await bulkAfterStepUp(app, user.aadObjectId, record.bulk.op, sent).catch((err) => {
+    ? await bulkAfterStepUp(app, user, record.bulk.op, sent).catch((err) => {
         app.log.warn({ err }, 'could not redraw the result of several activations');
         return undefined;
       })
