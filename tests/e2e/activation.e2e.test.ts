@@ -78,7 +78,7 @@ async function openForm(
   button: string,
   justification: string,
 ): Promise<{ card: Locator; listText: string }> {
-  const card = await send(page, 'activate');
+  const card = await send(page, 'activate', 'Your eligible roles');
   await expect.poll(() => card.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
   const listText = await card.innerText();
   await clickOnCard(card, button);

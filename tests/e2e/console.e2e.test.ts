@@ -101,7 +101,7 @@ describeE2E('Agents Playground and the devtenant console side by side', (e2e) =>
 
   it("advancing the console clock past an activation's end turns Alex's active card to ended", async () => {
     const page = e2e().page;
-    const list = await send(page, 'activate');
+    const list = await send(page, 'activate', 'Your eligible roles');
     await expect.poll(() => list.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
     await clickOnCard(list, 'Activate Finance Admins');
     await expect.poll(() => list.innerText(), { timeout: 10_000 }).toMatch(/Activate: Membership of Finance Admins/);

@@ -3,7 +3,7 @@ import { clickOnCard, describeE2E, send, waitForCard } from './playgroundE2E.js'
 
 describeE2E('Agents Playground in Chromium: the help card', (e2e) => {
   it('shows the help card with its buttons when the user types help', async () => {
-    const card = await send(e2e().page, 'help');
+    const card = await send(e2e().page, 'help', 'When you need access');
     await expect.poll(() => card.innerText()).toMatch(/When you need access/);
     const buttons = await card.locator('.ac-actionSet button, .ac-pushButton').allInnerTexts();
     expect(buttons).toEqual(expect.arrayContaining(['Find access', 'My requests', 'My access', 'Approvals']));

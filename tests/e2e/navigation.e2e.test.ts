@@ -10,7 +10,7 @@ describeE2E('Agents Playground in Chromium: navigation', (e2e) => {
     const page = e2e().page;
     let welcome = await waitForCard(page, "I'm Access Bot", { timeout: 5_000 }).catch(() => undefined);
     // A Playground that did not send the install event: the help card carries the same menu.
-    welcome ??= await send(page, 'help');
+    welcome ??= await send(page, 'help', 'When you need access');
     const before = await welcome.innerText();
     const count = await cardCount(page);
     await clickOnCard(welcome, 'Find access');
@@ -27,7 +27,11 @@ describeE2E('Agents Playground in Chromium: navigation', (e2e) => {
 
   it('Next then Previous on search results pages in place and keeps the query', async () => {
     const page = e2e().page;
-    const results = await send(page, 'search for finance devops sandbox network portal visio');
+    const results = await send(
+      page,
+      'search for finance devops sandbox network portal visio',
+      'Access packages for "finance devops sandbox network portal visio"',
+    );
     await expect
       .poll(() => results.innerText())
       .toMatch(/Access packages for "finance devops sandbox network portal visio"/);

@@ -146,18 +146,18 @@ export function describeE2E(
 
 /**
  * Types a message into the Playground's compose box and sends it; returns the card the bot answers with, pinned to
- * its position: a card that arrives later by itself (a notification, an approval) does not take its place.
+ * its position. Cards also arrive by themselves (approvals and reminders right after the Playground opens,
+ * notifications later), so give `answer`, words of the expected answer: the newest card after the message that
+ * holds them is returned. Without it, the first card after the message.
  */
-export async function send(page: Page, text: string): Promise<Locator> {
+export async function send(page: Page, text: string, answer?: string): Promise<Locator> {
   const before = await cardCount(page);
   await page.locator('[data-lexical-editor="true"][role="textbox"]').click();
   await page.keyboard.type(text);
   await page.locator('button[aria-label="Send Message"]').click();
+  if (answer) return waitForCard(page, answer, { after: before });
   const count = await page.waitForFunction(
-    ([selector, n]) => {
-      const now = document.querySelectorAll(selector).length;
-      return now > n ? now : 0;
-    },
+    ([selector, n]) => (document.querySelectorAll(selector).length > n ? n + 1 : 0),
     [TOP_CARD, before] as const,
     { timeout: 15_000 },
   );

@@ -47,9 +47,8 @@ async function approveAsMegan(e2e: E2E): Promise<void> {
 
 describeE2E('Agents Playground in Chromium: requesting access', (e2e) => {
   it('search with a typo, request, and the status card turns to delivered without typing anything', async () => {
-    await send(e2e().page, 'request salesforse');
-    // Pinned to this card: the notifications that arrive later must not take its place in the test.
-    const results = await waitForCard(e2e().page, 'Salesforce – Sales Cloud User');
+    // Pinned to this card: Isaiah's approval card for the same package, and notifications, must not take its place.
+    const results = await send(e2e().page, 'request salesforse', 'Access packages for "salesforse"');
 
     await clickOnCard(results, 'Request');
     await expect.poll(() => results.innerText(), { timeout: 10_000 }).toMatch(/Request Salesforce – Sales Cloud User/);

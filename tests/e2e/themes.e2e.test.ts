@@ -45,7 +45,7 @@ describeE2E('Agents Playground in Chromium: the main cards read in Teams light a
   });
 
   it('search results, and the status card of a pending request', async () => {
-    const card = await send(e2e().page, 'request salesforse');
+    const card = await send(e2e().page, 'request salesforse', 'Access packages for "salesforse"');
     await expect.poll(() => card.innerText()).toMatch(/Salesforce – Sales Cloud User/);
     await expectReadableInBothThemes(e2e(), card, 'search-results', 'Salesforce – Sales Cloud User');
 
@@ -65,7 +65,7 @@ describeE2E('Agents Playground in Chromium: the main cards read in Teams light a
   });
 
   it('an active group activation', async () => {
-    const card = await send(e2e().page, 'activate');
+    const card = await send(e2e().page, 'activate', 'Your eligible roles');
     await expect.poll(() => card.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
     await clickOnCard(card, 'Activate Finance Admins');
     await expect.poll(() => card.innerText(), { timeout: 10_000 }).toMatch(/Activate: Membership of/);

@@ -38,7 +38,7 @@ describeE2E(
 
     it('an activation card shows its start and end in Kiritimati time, with the date when it is not today there', async () => {
       const { page } = e2e();
-      const list = await send(page, 'activate');
+      const list = await send(page, 'activate', 'Your eligible roles');
       await expect.poll(() => list.innerText(), { timeout: 15_000 }).toMatch(/Your eligible roles/);
       await clickOnCard(list, 'Activate Finance Admins');
       await expect.poll(() => list.innerText(), { timeout: 10_000 }).toMatch(/Activate: Membership of/);
