@@ -391,8 +391,6 @@ function pimDetails(
   stages: StagePlan[],
 ): ApprovalDetails | undefined {
   if (!request.id) return undefined;
-  const schedule = request.scheduleInfo;
-  const ticket = request.ticketInfo?.ticketNumber;
   return {
     kind: 'pim',
     id: request.id.toLowerCase(),
@@ -404,6 +402,18 @@ function pimDetails(
       groupDescription: request.group?.description ?? undefined,
       accessId: lower(request.accessId) === 'owner' ? 'owner' : 'member',
     },
+    ...scheduleRequestFields(request),
+    stages,
+  };
+}
+
+/** What a PIM schedule request (group or Entra role) says about itself: the same properties on both types. */
+function scheduleRequestFields(
+  request: PimRequestJson | RoleRequestJson,
+): Pick<ApprovalDetails, 'justification' | 'answers' | 'ticket' | 'requestedAt' | 'startsAt' | 'endsAt' | 'duration'> {
+  const schedule = request.scheduleInfo;
+  const ticket = request.ticketInfo?.ticketNumber;
+  return {
     justification: request.justification || undefined,
     answers: [],
     ticket: ticket ? { number: ticket, system: request.ticketInfo?.ticketSystem ?? undefined } : undefined,
@@ -411,7 +421,6 @@ function pimDetails(
     startsAt: isoOrUndefined(schedule?.startDateTime),
     endsAt: isoOrUndefined(schedule?.expiration?.endDateTime),
     duration: schedule?.expiration?.duration ?? undefined,
-    stages,
   };
 }
 
@@ -421,8 +430,6 @@ function roleDetails(
   stages: StagePlan[],
 ): ApprovalDetails | undefined {
   if (!request.id) return undefined;
-  const schedule = request.scheduleInfo;
-  const ticket = request.ticketInfo?.ticketNumber;
   const directoryScopeId = request.directoryScopeId || '/';
   return {
     kind: 'role',
@@ -436,13 +443,7 @@ function roleDetails(
       directoryScopeId,
       scopeName: directoryScopeId === '/' ? undefined : (request.directoryScope?.displayName ?? undefined),
     },
-    justification: request.justification || undefined,
-    answers: [],
-    ticket: ticket ? { number: ticket, system: request.ticketInfo?.ticketSystem ?? undefined } : undefined,
-    requestedAt: isoOrUndefined(request.createdDateTime),
-    startsAt: isoOrUndefined(schedule?.startDateTime),
-    endsAt: isoOrUndefined(schedule?.expiration?.endDateTime),
-    duration: schedule?.expiration?.duration ?? undefined,
+    ...scheduleRequestFields(request),
     stages,
   };
 }

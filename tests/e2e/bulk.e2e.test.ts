@@ -1,11 +1,10 @@
 import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { graphAs } from '../helpers/devtenantGraph.js';
+import { activeRoleIds, advanceDevtenant } from '../helpers/devtenantGraph.js';
 import {
   cardCount,
   clickOnCard,
   describeE2E,
-  type E2E,
   openActivateList,
   screenshotTallCard,
   send,
@@ -16,16 +15,6 @@ import {
 
 const ALEX = '10000000-0000-4000-8000-000000000001';
 const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
-
-async function activeRoleIds(e2e: E2E): Promise<string[]> {
-  const { value } = await graphAs(
-    e2e,
-    ALEX,
-    'GET',
-    `/roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
-  );
-  return value.map((i: { roleDefinitionId: string }) => i.roleDefinitionId);
-}
 
 describeE2E('Agents Playground in Chromium: several activations at once', (e2e) => {
   it('picks a group, a role and a group needing approval, with one justification; each outcome on one card', async () => {
@@ -49,19 +38,10 @@ describeE2E('Agents Playground in Chromium: several activations at once', (e2e) 
     expect(text).toMatch(/Finance Admins\*?\*?: Active/);
     expect(text).toMatch(/Exchange Online Admins\*?\*?: Waiting for approval/);
     expect(text).toContain('Capped to 1 hour');
-    expect(await activeRoleIds(e2e())).toContain(GLOBAL_READER);
+    expect(await activeRoleIds(e2e(), ALEX)).toContain(GLOBAL_READER);
     await screenshotTallCard(page, card, 'bulk-result');
   });
 });
-
-async function advanceDevtenant(e2e: E2E, seconds: number): Promise<void> {
-  const res = await fetch(`${e2e.devtenant.url}/_devtenant/clock`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ advanceSeconds: seconds }),
-  });
-  expect(res.status).toBe(200);
-}
 
 /** The row of one item on the result card (its own container), for its buttons. */
 function rowOf(card: Locator, name: string): Locator {
@@ -87,7 +67,7 @@ describeE2E('Agents Playground in Chromium: a saved set of one role and two grou
     expect(text).toMatch(/Finance Admins\*?\*?: Active/);
     expect(text).toMatch(/Global Reader role\*?\*?: Active/);
     expect(text).toMatch(/Exchange Online Admins\*?\*?: Waiting for approval/);
-    expect(await activeRoleIds(e2e())).toContain(GLOBAL_READER);
+    expect(await activeRoleIds(e2e(), ALEX)).toContain(GLOBAL_READER);
 
     // Each item ends from its own row; the card stays the result card, the row says what happened.
     await rowOf(card, 'Exchange Online Admins').getByRole('button', { name: 'Cancel request' }).click();
@@ -106,7 +86,7 @@ describeE2E('Agents Playground in Chromium: a saved set of one role and two grou
     }
     text = await card.innerText();
     expect(text).toMatch(/3 of 3 requested/);
-    expect(await activeRoleIds(e2e())).not.toContain(GLOBAL_READER);
+    expect(await activeRoleIds(e2e(), ALEX)).not.toContain(GLOBAL_READER);
     await screenshotTallCard(page, card, 'bulk-ended');
 
     // The set, used again: the three picked, the justification remembered, one click.
@@ -121,6 +101,6 @@ describeE2E('Agents Playground in Chromium: a saved set of one role and two grou
     expect(text).toMatch(/Finance Admins\*?\*?: Active/);
     expect(text).toMatch(/Global Reader role\*?\*?: Active/);
     expect(text).toMatch(/Exchange Online Admins\*?\*?: Waiting for approval/);
-    expect(await activeRoleIds(e2e())).toContain(GLOBAL_READER);
+    expect(await activeRoleIds(e2e(), ALEX)).toContain(GLOBAL_READER);
   });
 });

@@ -1,38 +1,11 @@
 import { expect, it } from 'vitest';
-import { graphAs } from '../helpers/devtenantGraph.js';
-import {
-  clickOnCard,
-  describeE2E,
-  type E2E,
-  openActivateList,
-  screenshotCard,
-  screenshotTallCard,
-} from './playgroundE2E.js';
+import { activeRoleIds, advanceDevtenant } from '../helpers/devtenantGraph.js';
+import { clickOnCard, describeE2E, openActivateList, screenshotCard, screenshotTallCard } from './playgroundE2E.js';
 
 /** Microsoft Entra roles in `activate`, in the Agents Playground (Chromium), signed in as Alex Wilber. */
 
 const ALEX = '10000000-0000-4000-8000-000000000001';
 const USER_ADMINISTRATOR = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
-const RM = '/roleManagement/directory';
-
-async function activeRoleIds(e2e: E2E): Promise<string[]> {
-  const { value } = await graphAs(
-    e2e,
-    ALEX,
-    'GET',
-    `${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
-  );
-  return value.map((i: { roleDefinitionId: string }) => i.roleDefinitionId);
-}
-
-async function advanceDevtenant(e2e: E2E, seconds: number): Promise<void> {
-  const res = await fetch(`${e2e.devtenant.url}/_devtenant/clock`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ advanceSeconds: seconds }),
-  });
-  expect(res.status).toBe(200);
-}
 
 describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', (e2e) => {
   it('lists the eligible roles beside the groups, with scope and policy', async () => {
@@ -66,7 +39,7 @@ describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', 
     await expect
       .poll(() => list.innerText(), { timeout: 15_000 })
       .toMatch(/Verify your identity to activate User Administrator/);
-    expect(await activeRoleIds(e2e())).not.toContain(USER_ADMINISTRATOR);
+    expect(await activeRoleIds(e2e(), ALEX)).not.toContain(USER_ADMINISTRATOR);
 
     const [signIn] = await Promise.all([
       page.context().waitForEvent('page', { timeout: 15_000 }),
@@ -84,7 +57,7 @@ describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', 
     await expect
       .poll(() => list.innerText(), { timeout: 15_000 })
       .toMatch(/You are User Administrator \(whole directory\) until/);
-    expect(await activeRoleIds(e2e())).toContain(USER_ADMINISTRATOR);
+    expect(await activeRoleIds(e2e(), ALEX)).toContain(USER_ADMINISTRATOR);
     await screenshotCard(page, list, 'roles-active');
 
     // Entra does not end an activation in its first 5 minutes: move the devtenant (and so the bot) on.
@@ -93,6 +66,6 @@ describeE2E('Agents Playground in Chromium: Microsoft Entra roles in activate', 
     await expect.poll(() => list.innerText()).toMatch(/Stop being User Administrator \(whole directory\) now\?/);
     await clickOnCard(list, 'Yes, deactivate');
     await expect.poll(() => list.innerText(), { timeout: 15_000 }).toMatch(/User Administrator role deactivated/);
-    expect(await activeRoleIds(e2e())).not.toContain(USER_ADMINISTRATOR);
+    expect(await activeRoleIds(e2e(), ALEX)).not.toContain(USER_ADMINISTRATOR);
   });
 });

@@ -101,3 +101,24 @@ export async function emRequest(at: DevtenantAt, requestId: string): Promise<any
   });
   return res.json();
 }
+
+/** The role definitions of a person's active Microsoft Entra roles, as Graph lists them to that person. */
+export async function activeRoleIds(at: DevtenantAt, who: string): Promise<string[]> {
+  const { value } = await graphAs(
+    at,
+    who,
+    'GET',
+    `/roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`,
+  );
+  return value.map((i: { roleDefinitionId: string }) => i.roleDefinitionId);
+}
+
+/** Moves the devtenant's clock on (and so the bot's, which keeps the devtenant's time in the browser tests). */
+export async function advanceDevtenant(at: { devtenant: { url: string } }, seconds: number): Promise<void> {
+  const res = await fetch(`${at.devtenant.url}/_devtenant/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advanceSeconds: seconds }),
+  });
+  if (res.status !== 200) throw new Error(`the devtenant clock did not move (${res.status})`);
+}

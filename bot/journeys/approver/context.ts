@@ -139,18 +139,22 @@ export async function findRecord(
   ]);
   const found = details.get(`${kind}:${id.toLowerCase()}`);
   if (!found) return undefined;
-  const record: ApprovalRecord = {
+  return { record: freshRecord(found, now), stored: false };
+}
+
+/** The record of an approval just read from Graph: its first stage open, nobody told yet. */
+export function freshRecord(details: ApprovalRecord['state']['details'], now: Date): ApprovalRecord {
+  return {
     state: {
-      details: found,
+      details,
       currentStage: 1,
-      stageStartedAt: found.requestedAt ?? now.toISOString(),
+      stageStartedAt: details.requestedAt ?? now.toISOString(),
       escalated: false,
       decisions: [],
     },
     shownTo: [],
     updatedAt: now.toISOString(),
   };
-  return { record, stored: false };
 }
 
 /** Stores a record `findRecord` read from Graph; one stored meanwhile wins. */

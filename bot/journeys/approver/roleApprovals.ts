@@ -1,5 +1,4 @@
 import { loadDetailsById } from '../../../services/approvals/details.js';
-import type { ApprovalRecord } from '../../../services/approvals/store.js';
 import {
   followRoleRequests,
   notifyOpenStage,
@@ -7,7 +6,7 @@ import {
   rememberRoleApprovers,
 } from '../../../services/approvals/watch.js';
 import type { ActingUser, BotServices } from '../../services.js';
-import { approverContext, keepRecord } from './context.js';
+import { approverContext, freshRecord, keepRecord } from './context.js';
 import { notifyApprovers, withinBudget } from './fanout.js';
 
 /**
@@ -36,18 +35,7 @@ export async function startRoleApproval(app: BotServices, requester: ActingUser,
       app.log.warn({ kind: 'role', request: id }, 'could not read a role activation waiting for approval');
       return;
     }
-    const fresh: ApprovalRecord = {
-      state: {
-        details: found,
-        currentStage: 1,
-        stageStartedAt: found.requestedAt ?? now.toISOString(),
-        escalated: false,
-        decisions: [],
-      },
-      shownTo: [],
-      updatedAt: now.toISOString(),
-    };
-    const record = await keepRecord(app, fresh);
+    const record = await keepRecord(app, freshRecord(found, now));
     await followRoleRequests(ctx.store, [id]);
     await rememberRoleApprovers(ctx.store, planApprovers(record));
     const cards = notifyOpenStage(ctx, { notify: (r, people) => notifyApprovers(app, r, people) }, record, now);
